@@ -1,0 +1,59 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ExitCode, HarnessError } from "../common/errors.js";
+import { ROOT } from "../images/catalog.js";
+
+export interface BenchFigure {
+  name: string;
+  value: number;
+  unit: string;
+  target?: string;
+  met?: boolean;
+}
+
+export interface BenchReport {
+  bench: string;
+  at: string;
+  machine: { cpus: number; node: string };
+  figures: BenchFigure[];
+  detail?: unknown;
+}
+
+type Bench = (signal: AbortSignal) => Promise<{ figures: BenchFigure[]; detail?: unknown }>;
+
+const BENCHES: Record<string, () => Promise<Bench>> = {
+  images: async () => (await import("./images-bench.js")).imagesBench,
+};
+
+/** `npm run bench -- <name>`: measure, print the figures, write runs/bench/<name>.json. */
+export async function benchCommand(args: string[], signal: AbortSignal): Promise<number> {
+  const name = args.find((a) => !a.startsWith("-"));
+  const load = name ? BENCHES[name] : undefined;
+  if (!name || !load) {
+    throw new HarnessError("USAGE", name ? `no bench named "${name}"` : "name a bench to run", { hint: `benches: ${Object.keys(BENCHES).join(", ")}` });
+  }
+  const { cpus } = await import("node:os");
+  const result = await (await load())(signal);
+  const report: BenchReport = { bench: name, at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, ...result };
+  const dir = join(ROOT, "runs", "bench");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify(report, null, 2) + "\n");
+  const width = Math.max(...result.figures.map((f) => f.name.length));
+  console.log(`\nbench ${name}:`);
+  for (const f of result.figures) {
+    const target = f.target ? `  target ${f.target} ${f.met ? "met" : "NOT met"}` : "";
+    console.log(`  ${f.name.padEnd(width)}  ${String(round(f.value)).padStart(9)} ${f.unit}${target}`);
+  }
+  console.log(`written to runs/bench/${name}.json`);
+  return ExitCode.held;
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}

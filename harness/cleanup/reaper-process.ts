@@ -1,0 +1,31 @@
+/**
+ * The reaper's own process: `reaper-process.ts <parent pid> <run id>`.
+ * Waits for the parent to disappear, then sweeps the run's resources.
+ * SIGTERM from the parent means the parent cleaned up itself.
+ */
+import { sweep } from "./sweep.js";
+
+const [parentArg, runId] = process.argv.slice(2);
+const parent = Number(parentArg);
+if (!Number.isInteger(parent) || !runId) process.exit(2);
+
+process.on("SIGTERM", () => process.exit(0));
+process.on("SIGINT", () => undefined); // Ctrl-C reaches the whole process group: the parent handles it.
+
+function parentAlive(): boolean {
+  try {
+    process.kill(parent, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const timer = setInterval(() => {
+  if (parentAlive()) return;
+  clearInterval(timer);
+  sweep(runId).then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+}, 500);

@@ -1,0 +1,61 @@
+import { execFileSync } from "node:child_process";
+import { ExitCode, errorMessage } from "../common/errors.js";
+import { ensureEngine } from "../engine/docker.js";
+import { ImageBuilder } from "../images/builder.js";
+
+interface Check {
+  what: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+function toolVersion(cmd: string, args: string[]): string | undefined {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 10_000 }).split("\n")[0]!.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** `npm run doctor`: what this machine has, what is missing and how to get it. Starts and builds nothing. */
+export async function doctorCommand(): Promise<number> {
+  const checks: Check[] = [];
+  const major = Number(process.versions.node.split(".")[0]);
+  checks.push({ what: "Node.js", ok: major >= 20, detail: process.version, fix: "install Node.js 20 or newer" });
+  let engineOk = false;
+  try {
+    const v = await ensureEngine();
+    engineOk = true;
+    checks.push({ what: "Docker engine", ok: true, detail: `${v.version} (API ${v.apiVersion})` });
+  } catch (e) {
+    checks.push({ what: "Docker engine", ok: false, detail: errorMessage(e), fix: "bash scripts/engine.sh (as root on Debian it installs and starts one)" });
+  }
+  const mm = toolVersion("mmdebstrap", ["--version"]);
+  checks.push({ what: "mmdebstrap", ok: mm !== undefined, detail: mm ?? "not installed (needed only to build the base image)", fix: "bash scripts/tools.sh mmdebstrap" });
+  const go = toolVersion("go", ["version"]);
+  checks.push({ what: "Go", ok: go !== undefined, detail: go ?? "not installed (needed later to build vegeta and kind)", fix: "install Go from your distribution or go.dev" });
+  if (engineOk) {
+    const builder = new ImageBuilder({ pull: false });
+    for (const name of builder.names()) {
+      try {
+        const s = await builder.status(name);
+        checks.push({
+          what: `image ${name}`,
+          ok: s.state === "current" || s.state === "upstream",
+          detail: `${s.ref}: ${s.state === "upstream" ? "upstream image present" : s.state === "current" ? "built, recipe unchanged" : s.state === "stale" ? "recipe changed since the last build" : "not built yet"}`,
+          fix: "npm run images (scenarios and tests build what they need on first use)",
+        });
+      } catch (e) {
+        checks.push({ what: `image ${name}`, ok: false, detail: errorMessage(e) });
+      }
+    }
+  }
+  const width = Math.max(...checks.map((c) => c.what.length));
+  for (const c of checks) {
+    console.log(`${c.ok ? "ok  " : "MISS"}  ${c.what.padEnd(width)}  ${c.detail}${!c.ok && c.fix ? `\n      ${"".padEnd(width)}  fix: ${c.fix}` : ""}`);
+  }
+  const missing = checks.filter((c) => !c.ok).length;
+  console.log(missing === 0 ? "\neverything is in place" : `\n${missing} item(s) missing; npm run scenario and npm test set up what they need on first use`);
+  return missing === 0 || engineOk ? ExitCode.held : ExitCode.badInputOrEnvironment;
+}

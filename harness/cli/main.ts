@@ -1,0 +1,113 @@
+import { parseArgs } from "node:util";
+import { ExitCode, HarnessError, errorMessage } from "../common/errors.js";
+import { formatEvent } from "../timeline/progress.js";
+import type { Stamped } from "../timeline/events.js";
+
+const USAGE = `usage:
+  npm run scenario <name | path.yaml> [-- --time-scale N] [--json] [--verbose]
+  npm run scenario -- --list
+  npm run scenario -- --validate <name | path.yaml>
+  npm run doctor
+  npm run images [-- --force]
+  npm run clean [-- --images]
+  npm run bench -- <images>`;
+
+type Command = (args: string[], signal: AbortSignal) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  scenario: async () => scenarioCommand,
+  doctor: async () => (await import("./doctor.js")).doctorCommand,
+  clean: async () => (await import("./clean.js")).cleanCommand,
+  images: async () => (await import("./images.js")).imagesCommand,
+  bench: async () => (await import("../bench/bench.js")).benchCommand,
+};
+
+async function scenarioCommand(args: string[], signal: AbortSignal): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      list: { type: "boolean" },
+      validate: { type: "string" },
+      "time-scale": { type: "string" },
+      platform: { type: "string" },
+      json: { type: "boolean" },
+      verbose: { type: "boolean" },
+    },
+  });
+  const { listScenarios, loadScenario, resolveScenarioPath, displayPath } = await import("../scenario/load-scenario.js");
+  if (values.list) {
+    const all = listScenarios();
+    const width = Math.max(...all.map((s) => s.name.length), 4);
+    for (const s of all) console.log(`${s.name.padEnd(width)}  ${s.description}`);
+    return ExitCode.held;
+  }
+  if (values.validate !== undefined) {
+    const file = resolveScenarioPath(values.validate);
+    const s = loadScenario(file);
+    console.log(`${displayPath(file)}: valid (${s.name}: ${s.steps.length} steps, ${s.expectations.length} expectations)`);
+    return ExitCode.held;
+  }
+  const target = positionals[0];
+  if (!target || positionals.length > 1) throw new HarnessError("USAGE", "name one scenario to run", { hint: USAGE });
+  const scenario = loadScenario(resolveScenarioPath(target));
+  if (values.platform !== undefined && values.platform !== "docker") {
+    throw new HarnessError("USAGE", `platform "${values.platform}" is not available yet`, { hint: "use --platform docker (the default)" });
+  }
+  const timeScale = values["time-scale"] === undefined ? undefined : Number(values["time-scale"]);
+  if (timeScale !== undefined && !(timeScale > 0)) {
+    throw new HarnessError("USAGE", `--time-scale must be a positive number, got "${values["time-scale"]}"`, { hint: "e.g. --time-scale 0.01 runs a 600 s stage in 6 s" });
+  }
+  const { runScenario } = await import("../runner/run-scenario.js");
+  const onEvent = values.json
+    ? (e: Stamped) => console.log(JSON.stringify(e))
+    : (e: Stamped) => {
+        const line = formatEvent(e);
+        if (line) console.log(line);
+        else if (values.verbose) console.log(`[${e.t.toFixed(1).padStart(6)}s] ${JSON.stringify(e)}`);
+      };
+  const outcome = await runScenario(scenario, { ...(timeScale !== undefined ? { timeScale } : {}), signal, onEvent });
+  if (!values.json) console.log(`evidence: ${displayPath(outcome.runDir)} (results.json, events.jsonl, junit.xml, logs/)`);
+  return outcome.exitCode;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const verbose = rest.includes("--verbose");
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      console.error(`\n${sig}: stopping and removing everything this run started (press Ctrl-C again to quit at once; the reaper still cleans up)`);
+      controller.abort(new HarnessError("INTERRUPTED", "interrupted"));
+    } else process.exit(ExitCode.interrupted);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const load = name ? COMMANDS[name] : undefined;
+    if (!load) throw new HarnessError("USAGE", name ? `unknown command "${name}"` : "no command given", { hint: USAGE });
+    return await (await load())(rest.filter((a) => a !== "--verbose" || name === "scenario"), controller.signal);
+  } catch (e) {
+    if (e instanceof HarnessError) {
+      console.error(`error ${e.code}: ${e.message}`);
+      if (e.hint) console.error(`hint: ${e.hint}`);
+      if (verbose && e.stack) console.error(e.stack);
+      return controller.signal.aborted ? ExitCode.interrupted : e.exitCode;
+    }
+    if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`error USAGE: ${errorMessage(e)}\n${USAGE}`);
+      return ExitCode.badInputOrEnvironment;
+    }
+    console.error(`unexpected error: ${errorMessage(e)}`);
+    if (e instanceof Error && e.stack) console.error(e.stack);
+    return ExitCode.badInputOrEnvironment;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+  // Nothing the harness started should keep the process alive once a command is done.
+  setTimeout(() => process.exit(code), 2000).unref();
+});

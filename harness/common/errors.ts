@@ -1,0 +1,48 @@
+/** Exit codes a run ends with; CI keys on them. */
+export const ExitCode = {
+  held: 0,
+  expectationFailed: 1,
+  badInputOrEnvironment: 2,
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Stable error codes. Each has a row in the README's troubleshooting table. */
+export type ErrorCode =
+  | "SCENARIO_NOT_FOUND"
+  | "SCENARIO_INVALID"
+  | "SPEC_INVALID"
+  | "ENGINE_UNAVAILABLE"
+  | "IMAGE_BUILD_FAILED"
+  | "TOOL_MISSING"
+  | "COMMAND_FAILED"
+  | "CONTAINER_FAILED"
+  | "TIMEOUT"
+  | "INTERRUPTED"
+  | "USAGE";
+
+/** An error a person can act on: a stable code, what went wrong and how to fix it. */
+export class HarnessError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "HarnessError";
+    this.code = code;
+    this.hint = options.hint;
+  }
+
+  /** Exit code for the CLI: interruption is 130, everything else here is bad input or environment. */
+  get exitCode(): ExitCode {
+    return this.code === "INTERRUPTED" ? ExitCode.interrupted : ExitCode.badInputOrEnvironment;
+  }
+}
+
+export function isHarnessError(e: unknown): e is HarnessError {
+  return e instanceof HarnessError;
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

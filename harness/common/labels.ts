@@ -1,0 +1,22 @@
+import { randomBytes } from "node:crypto";
+
+/** Every resource the harness creates carries these labels, so cleanup can find it by label. */
+export const LABEL = {
+  project: "dev.deploy-gameday.project",
+  runId: "dev.deploy-gameday.run-id",
+  role: "dev.deploy-gameday.role",
+  recipeHash: "dev.deploy-gameday.recipe-hash",
+} as const;
+
+export const PROJECT = "deploy-gameday";
+
+export function runLabels(runId: string, role?: string): Record<string, string> {
+  return { [LABEL.project]: PROJECT, [LABEL.runId]: runId, ...(role ? { [LABEL.role]: role } : {}) };
+}
+
+/** A run id that sorts by time and names its scenario: 20261126-171500-canary-fail-3f9a. */
+export function newRunId(name: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "run";
+  return `${stamp}-${slug}-${randomBytes(2).toString("hex")}`;
+}

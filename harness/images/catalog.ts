@@ -1,0 +1,65 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const REPO = "deploy-gameday";
+
+/**
+ * A logical image: what scenarios and platforms ask for. Each has a local
+ * recipe built from Debian packages on an mmdebstrap base, and may name an
+ * upstream image used instead when it is present or can be pulled.
+ */
+export type ImageSpec =
+  | { kind: "rootfs"; name: string; ref: string; suite: string; variant: string }
+  | {
+      kind: "dockerfile";
+      name: string;
+      ref: string;
+      upstream?: string;
+      base: string;
+      /** Folder under fixtures/images with the Dockerfile and its files. */
+      recipeDir: string;
+      /** Files made at build time from sources (e.g. the bundled app). */
+      generated?: "app-bundle";
+    }
+  | { kind: "variant"; name: string; ref: string; base: string; env: Record<string, string>; description: string };
+
+export interface AppVersion {
+  name: string;
+  description: string;
+  env: Record<string, string>;
+}
+
+export function appVersions(): AppVersion[] {
+  const raw = parse(readFileSync(`${ROOT}fixtures/app/versions.yaml`, "utf8")) as {
+    versions: Record<string, { description: string; env?: Record<string, string> }>;
+  };
+  return Object.entries(raw.versions).map(([name, v]) => ({ name, description: v.description, env: v.env ?? {} }));
+}
+
+export function catalog(): Map<string, ImageSpec> {
+  const specs: ImageSpec[] = [
+    { kind: "rootfs", name: "base", ref: `${REPO}/base:bookworm`, suite: "bookworm", variant: "minbase" },
+    {
+      kind: "dockerfile",
+      name: "postgres",
+      ref: `${REPO}/postgres:15`,
+      upstream: "postgres:15",
+      base: "base",
+      recipeDir: "postgres",
+    },
+    { kind: "dockerfile", name: "app", ref: `${REPO}/app:build`, base: "base", recipeDir: "app", generated: "app-bundle" },
+    ...appVersions().map(
+      (v): ImageSpec => ({
+        kind: "variant",
+        name: `app:${v.name}`,
+        ref: `${REPO}/app:${v.name}`,
+        base: "app",
+        env: { APP_VERSION: v.name, ...v.env },
+        description: v.description,
+      }),
+    ),
+  ];
+  return new Map(specs.map((s) => [s.name, s]));
+}

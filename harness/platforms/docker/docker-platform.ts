@@ -1,0 +1,139 @@
+import { createWriteStream } from "node:fs";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { PostgreSqlContainer } from "@testcontainers/postgresql";
+import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import { HarnessError, errorMessage } from "../../common/errors.js";
+import { runLabels } from "../../common/labels.js";
+import { configureTestcontainers, docker } from "../../engine/docker.js";
+import type { FaultSettings } from "../../scenario/scenario.js";
+import type { Database, DeploySpec, Instance, Platform, PlatformContext, Service } from "../platform.js";
+
+const DB = { user: "gameday", password: "gameday", name: "evaluations", alias: "db" } as const;
+const APP_PORT = 8000;
+
+/** Each version is a set of containers on a network of the run's own. */
+export class DockerPlatform implements Platform {
+  readonly name = "docker";
+  private network: string | undefined;
+
+  constructor(private readonly ctx: PlatformContext) {
+    configureTestcontainers();
+  }
+
+  private async ensureNetwork(): Promise<string> {
+    if (this.network) return this.network;
+    const name = `gameday-${this.ctx.runId}`;
+    this.ctx.teardown.add(`remove network ${name}`, async () => {
+      await docker().getNetwork(name).remove().catch(ignoreMissing);
+      this.ctx.emit({ type: "resource.removed", kind: "network", role: "network", name });
+    });
+    const net = await docker().createNetwork({ Name: name, Driver: "bridge", Labels: runLabels(this.ctx.runId, "network") });
+    this.network = name;
+    this.ctx.emit({ type: "resource.started", kind: "network", role: "network", name, id: net.id });
+    return name;
+  }
+
+  async startDatabase(): Promise<Database> {
+    const network = await this.ensureNetwork();
+    const image = await this.ctx.images.ensure("postgres");
+    const name = `gameday-${this.ctx.runId}-db`;
+    const container = await this.start("database", name, async () =>
+      new PostgreSqlContainer(image.ref)
+        .withName(name)
+        .withDatabase(DB.name)
+        .withUsername(DB.user)
+        .withPassword(DB.password)
+        .withNetworkMode(network)
+        .withNetworkAliases(DB.alias)
+        .withLabels(runLabels(this.ctx.runId, "database"))
+        .withLogConsumer(this.logTo(name))
+        .start(),
+    );
+    const handle = docker().getContainer(container.getId());
+    return {
+      serviceUrl: `postgres://${DB.user}:${DB.password}@${DB.alias}:5432/${DB.name}`,
+      harnessUrl: async () => {
+        const info = await handle.inspect();
+        const port = info.NetworkSettings.Ports["5432/tcp"]?.[0]?.HostPort;
+        if (!port) throw new HarnessError("CONTAINER_FAILED", `database container ${name} has no published port (is it stopped?)`);
+        return `postgres://${DB.user}:${DB.password}@127.0.0.1:${port}/${DB.name}`;
+      },
+      pause: () => handle.pause(),
+      unpause: () => handle.unpause(),
+      stop: () => handle.stop({ t: 5 }),
+      start: () => handle.start(),
+    };
+  }
+
+  async deploy(spec: DeploySpec): Promise<Service> {
+    const network = await this.ensureNetwork();
+    const image = await this.ctx.images.ensure(`app:${spec.version}`);
+    const instances: Instance[] = [];
+    for (let i = 0; i < spec.replicas; i++) {
+      const name = `gameday-${this.ctx.runId}-${spec.role}-${i}`;
+      const container = await this.start(spec.role, name, async () =>
+        new GenericContainer(image.ref)
+          .withName(name)
+          .withEnvironment({
+            ...(spec.database ? { DATABASE_URL: spec.database.serviceUrl } : {}),
+            SEED: String(1000 + i),
+            ...faultEnv(spec.faults),
+          })
+          .withExposedPorts(APP_PORT)
+          .withNetworkMode(network)
+          .withNetworkAliases(`${spec.role}-${i}`)
+          .withLabels(runLabels(this.ctx.runId, spec.role))
+          .withLogConsumer(this.logTo(name))
+          .withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/))
+          .withStartupTimeout(30_000)
+          .start(),
+      );
+      instances.push({ name, baseUrl: `http://${container.getHost()}:${container.getMappedPort(APP_PORT)}` });
+    }
+    return { role: spec.role, version: spec.version, instances };
+  }
+
+  /** Start one container with its removal registered first; failures name the container and where its log is. */
+  private async start(role: string, name: string, run: () => Promise<StartedTestContainer>): Promise<StartedTestContainer> {
+    this.ctx.teardown.add(`remove container ${name}`, async () => {
+      const c = docker().getContainer(name);
+      const info = await c.inspect().catch(() => undefined);
+      if (!info) return;
+      if (info.State.Paused) await c.unpause();
+      await c.remove({ force: true, v: true });
+      this.ctx.emit({ type: "resource.removed", kind: "container", role, name });
+    });
+    const started = Date.now();
+    try {
+      const container = await run();
+      this.ctx.emit({ type: "resource.started", kind: "container", role, name, id: container.getId(), seconds: (Date.now() - started) / 1000 });
+      return container;
+    } catch (e) {
+      throw new HarnessError("CONTAINER_FAILED", `the ${role} container ${name} did not start: ${errorMessage(e)}`, {
+        hint: `its log is in ${join(this.ctx.logDir, `${name}.log`)}`,
+        cause: e,
+      });
+    }
+  }
+
+  private logTo(name: string): (stream: Readable) => void {
+    return (stream) => stream.pipe(createWriteStream(join(this.ctx.logDir, `${name}.log`)));
+  }
+}
+
+/** Fault knobs as the reference service reads them from its environment. */
+export function faultEnv(f: FaultSettings): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (f.errorRate !== undefined) env.FAULT_ERROR_RATE = String(f.errorRate);
+  if (f.latencyMs !== undefined) env.FAULT_LATENCY_MS = String(f.latencyMs);
+  if (f.latencyJitterMs !== undefined) env.FAULT_LATENCY_JITTER_MS = String(f.latencyJitterMs);
+  if (f.readinessFail !== undefined) env.FAULT_READINESS_FAIL = String(f.readinessFail);
+  if (f.livenessFail !== undefined) env.FAULT_LIVENESS_FAIL = String(f.livenessFail);
+  if (f.crashAfterSeconds !== undefined) env.FAULT_CRASH_AFTER_S = String(f.crashAfterSeconds);
+  return env;
+}
+
+function ignoreMissing(e: unknown): void {
+  if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+}

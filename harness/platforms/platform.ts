@@ -1,0 +1,55 @@
+import type { TeardownStack } from "../cleanup/teardown.js";
+import type { ImageBuilder } from "../images/builder.js";
+import type { FaultSettings } from "../scenario/scenario.js";
+import type { Sink } from "../timeline/events.js";
+
+/** What a platform needs from the run; platforms know nothing of scenarios. */
+export interface PlatformContext {
+  readonly runId: string;
+  /** Folder for the logs of everything the platform starts. */
+  readonly logDir: string;
+  readonly emit: Sink;
+  readonly teardown: TeardownStack;
+  readonly images: ImageBuilder;
+  readonly signal: AbortSignal;
+}
+
+/** A place to run the reference service and its database: Docker today, kind next. */
+export interface Platform {
+  readonly name: string;
+  startDatabase(): Promise<Database>;
+  deploy(spec: DeploySpec): Promise<Service>;
+}
+
+export interface DeploySpec {
+  /** Role in the scenario (stable, candidate); names the containers. */
+  readonly role: string;
+  /** Version of the reference service: an image in the catalog, app:<version>. */
+  readonly version: string;
+  readonly replicas: number;
+  readonly faults: FaultSettings;
+  readonly database: Database | undefined;
+}
+
+export interface Database {
+  /** Connection URL for services on the platform's network. */
+  readonly serviceUrl: string;
+  /** Connection URL from the harness (loopback). */
+  harnessUrl(): Promise<string>;
+  pause(): Promise<void>;
+  unpause(): Promise<void>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export interface Instance {
+  readonly name: string;
+  /** Base URL reachable from the harness, e.g. http://127.0.0.1:32771. */
+  readonly baseUrl: string;
+}
+
+export interface Service {
+  readonly role: string;
+  readonly version: string;
+  readonly instances: readonly Instance[];
+}

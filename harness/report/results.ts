@@ -1,0 +1,51 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Judgement } from "../checker/checker.js";
+import type { Verdict } from "../timeline/events.js";
+
+export interface RunResults {
+  runId: string;
+  scenario: string;
+  file: string;
+  platform: string;
+  verdict: Verdict;
+  exitCode: number;
+  timeScale: number;
+  startedAt: string;
+  wallSeconds: number;
+  specSeconds: number;
+  expectations: Judgement[];
+  /** Filled by strategies with automated rollback; null when none happened. */
+  rollback: null;
+  error: { code: string; message: string; hint?: string } | null;
+  teardownFailures: Array<{ title: string; error: string }>;
+}
+
+export function writeResults(dir: string, results: RunResults): void {
+  writeFileSync(join(dir, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(join(dir, "junit.xml"), junit(results));
+}
+
+function xml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** JUnit XML: one test case per expectation, so CI systems show each one. */
+export function junit(r: RunResults): string {
+  const failures = r.expectations.filter((e) => !e.held).length;
+  const cases = r.expectations.map(
+    (e) =>
+      `    <testcase classname="${xml(r.scenario)}" name="${xml(`${e.id}: ${e.description}`)}">` +
+      (e.held ? `<system-out>${xml(e.evidence)}</system-out>` : `<failure message="${xml(e.evidence)}"/>`) +
+      `</testcase>`,
+  );
+  const error = r.error ? `    <testcase classname="${xml(r.scenario)}" name="run"><error message="${xml(`${r.error.code}: ${r.error.message}`)}"/></testcase>\n` : "";
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n` +
+    `<testsuites>\n  <testsuite name="${xml(r.scenario)}" tests="${r.expectations.length + (r.error ? 1 : 0)}" failures="${failures}" errors="${r.error ? 1 : 0}" time="${r.wallSeconds.toFixed(3)}">\n` +
+    cases.join("\n") +
+    (cases.length ? "\n" : "") +
+    error +
+    `  </testsuite>\n</testsuites>\n`
+  );
+}

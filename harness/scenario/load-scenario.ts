@@ -1,0 +1,232 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
+import { parseDocument } from "yaml";
+import { HarnessError } from "../common/errors.js";
+import { ROOT } from "../images/catalog.js";
+import { Reader, type Problem } from "./reader.js";
+import {
+  FAULT_TYPES,
+  PLATFORMS,
+  type Expectation,
+  type FaultSettings,
+  type FaultSpec,
+  type MonitorSpec,
+  type Scenario,
+  type Step,
+  type VersionSpec,
+} from "./scenario.js";
+
+export const SCENARIO_DIR = join(ROOT, "scenarios");
+
+/** `canary-fail` -> scenarios/canary-fail.yaml; a path is used as it is. */
+export function resolveScenarioPath(nameOrPath: string, cwd = process.cwd()): string {
+  const looksLikePath = nameOrPath.includes("/") || /\.ya?ml$/.test(nameOrPath);
+  const candidate = looksLikePath ? resolve(cwd, nameOrPath) : join(SCENARIO_DIR, `${nameOrPath}.yaml`);
+  if (!existsSync(candidate)) {
+    const known = listScenarios().map((s) => s.name);
+    throw new HarnessError("SCENARIO_NOT_FOUND", `no scenario ${looksLikePath ? `file ${nameOrPath}` : `named "${nameOrPath}"`}`, {
+      hint: `known scenarios: ${known.join(", ") || "(none)"}; or pass a path to a YAML file`,
+    });
+  }
+  return candidate;
+}
+
+export function listScenarios(): Array<{ name: string; description: string; file: string }> {
+  if (!existsSync(SCENARIO_DIR)) return [];
+  return readdirSync(SCENARIO_DIR)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((f) => {
+      const file = join(SCENARIO_DIR, f);
+      try {
+        const s = loadScenario(file);
+        return { name: s.name, description: s.description, file: displayPath(file) };
+      } catch {
+        return { name: basename(f, ".yaml"), description: "(does not validate: run --validate)", file: displayPath(file) };
+      }
+    });
+}
+
+export function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith("..") || isAbsolute(rel) ? file : rel;
+}
+
+/** Read and validate a scenario file; every problem is reported with the file and its path in it. */
+export function loadScenario(file: string): Scenario {
+  const shown = displayPath(file);
+  const doc = parseDocument(readFileSync(file, "utf8"), { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw invalid(shown, doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? "?"}`, message: `is not valid YAML: ${e.message.split("\n")[0]}` })));
+  }
+  const problems: Problem[] = [];
+  const scenario = readScenario(Reader.root(doc.toJS(), problems), shown);
+  if (problems.length > 0 || !scenario) throw invalid(shown, problems);
+  return scenario;
+}
+
+function invalid(file: string, problems: Problem[]): HarnessError {
+  const lines = problems.map((p) => `${file}: ${p.path} ${p.message}`);
+  return new HarnessError("SCENARIO_INVALID", lines.join("\n"), {
+    hint: "fix the file and check it with `npm run scenario -- --validate <name or path>`; the fields are described in scenarios/README.md",
+  });
+}
+
+const NAME = /^[a-z0-9][a-z0-9-]*$/;
+const NAME_TEXT = 'a lower-case name like "db-outage"';
+
+function readScenario(r: Reader, file: string): Scenario | undefined {
+  r.keys(["name", "description", "platform", "timeScale", "database", "versions", "monitor", "steps", "expect"]);
+  const name = r.at("name").string({ pattern: NAME, patternText: NAME_TEXT });
+  const description = r.at("description").string();
+  const platform = r.at("platform").oneOf(PLATFORMS, { optional: true }) ?? "docker";
+  const timeScale = r.at("timeScale").number({ optional: true, min: 0, exclusiveMin: true }) ?? 1;
+  const database = r.at("database").boolean({ optional: true }) ?? true;
+  const versions = new Map(r.at("versions").entries((v, role) => readVersion(v, role)));
+  if (r.has("versions") && versions.size === 0) r.at("versions").problem("must name at least one version, e.g. stable: { image: app, tag: good-1 }");
+  const roles = [...versions.keys()];
+  const monitor = readMonitor(r.at("monitor"), roles);
+  const steps = r.at("steps").list((s) => readStep(s, roles), { nonEmpty: true });
+  const stepNames = steps.map((s) => s.name);
+  checkStepNames(r.at("steps"), steps);
+  const expectations = r.at("expect").list((e, i) => readExpectation(e, i, roles, stepNames), { nonEmpty: true });
+  const ids = new Set<string>();
+  expectations.forEach((e, i) => {
+    if (ids.has(e.id)) r.at("expect").at(i).at("id").problem(`repeats the id "${e.id}": ids must be unique`);
+    ids.add(e.id);
+  });
+  if (!name || !description) return undefined;
+  return { file, name, description, platform, timeScale, database, versions, monitor, steps, expectations };
+}
+
+function readVersion(r: Reader, role: string): VersionSpec | undefined {
+  r.keys(["image", "tag", "replicas", "faults"]);
+  const image = r.at("image").oneOf(["app"]);
+  const tag = r.at("tag").string({ pattern: NAME, patternText: 'a version of the reference service like "good-1"' });
+  const replicas = r.at("replicas").number({ optional: true, integer: true, min: 1, max: 10 }) ?? 1;
+  const faults = r.has("faults") ? readFaultSettings(r.at("faults")) : {};
+  if (!image || !tag || !faults) return undefined;
+  return { role, image, tag, replicas, faults };
+}
+
+function readFaultSettings(r: Reader): FaultSettings | undefined {
+  r.keys(["errorRate", "latencyMs", "latencyJitterMs", "readinessFail", "livenessFail", "crashAfterSeconds"]);
+  const out: FaultSettings = {};
+  const errorRate = r.at("errorRate").number({ optional: true, min: 0, max: 1 });
+  const latencyMs = r.at("latencyMs").number({ optional: true, min: 0 });
+  const latencyJitterMs = r.at("latencyJitterMs").number({ optional: true, min: 0 });
+  const readinessFail = r.at("readinessFail").boolean({ optional: true });
+  const livenessFail = r.at("livenessFail").boolean({ optional: true });
+  const crashAfterSeconds = r.at("crashAfterSeconds").number({ optional: true, min: 0 });
+  if (errorRate !== undefined) out.errorRate = errorRate;
+  if (latencyMs !== undefined) out.latencyMs = latencyMs;
+  if (latencyJitterMs !== undefined) out.latencyJitterMs = latencyJitterMs;
+  if (readinessFail !== undefined) out.readinessFail = readinessFail;
+  if (livenessFail !== undefined) out.livenessFail = livenessFail;
+  if (crashAfterSeconds !== undefined) out.crashAfterSeconds = crashAfterSeconds;
+  return out;
+}
+
+function readRole(r: Reader, roles: string[]): string | undefined {
+  if (r.value !== undefined && typeof r.value === "string" && roles.length > 0 && !roles.includes(r.value)) {
+    r.problem(`must name a version declared under versions (${roles.join(", ")}), got "${r.value}"`);
+    return undefined;
+  }
+  return r.string();
+}
+
+const PATH = /^\/[A-Za-z0-9/_.:-]*$/;
+
+function readMonitor(r: Reader, roles: string[]): MonitorSpec {
+  if (r.value === undefined) return { intervalMs: 500, targets: [] };
+  r.keys(["interval", "targets"]);
+  const intervalMs = r.at("interval").duration({ optional: true, min: 10 }) ?? 500;
+  const targets = r.at("targets").list(
+    (t) => {
+      t.keys(["version", "paths"]);
+      const version = readRole(t.at("version"), roles);
+      const paths = t.at("paths").list((p) => p.string({ pattern: PATH, patternText: 'an absolute path like "/health"' }), { nonEmpty: true });
+      return version ? { version, paths } : undefined;
+    },
+    { nonEmpty: true },
+  );
+  return { intervalMs, targets };
+}
+
+function readStep(r: Reader, roles: string[]): Step | undefined {
+  r.keys(["name", "fault", "undo", "observe"]);
+  const name = r.at("name").string({ pattern: NAME, patternText: NAME_TEXT });
+  const fault = r.has("fault") ? readFault(r.at("fault"), roles) : undefined;
+  const undo = r.at("undo").string({ optional: true });
+  const observeMs = r.at("observe").duration({ min: 1 });
+  if (fault && undo) r.problem("has both fault and undo: use one step for each");
+  if (!name || observeMs === undefined) return undefined;
+  return { name, observeMs, ...(fault ? { fault } : {}), ...(undo ? { undo } : {}) };
+}
+
+function readFault(r: Reader, roles: string[]): FaultSpec | undefined {
+  r.keys(["type", "version", "settings"]);
+  const type = r.at("type").oneOf(FAULT_TYPES);
+  if (type === "set-faults") {
+    const version = readRole(r.at("version"), roles);
+    const settings = readFaultSettings(r.at("settings"));
+    return version && settings ? { type, version, settings } : undefined;
+  }
+  return type ? { type } : undefined;
+}
+
+function checkStepNames(r: Reader, steps: Step[]): void {
+  const seen = new Map<string, Step>();
+  steps.forEach((s, i) => {
+    if (seen.has(s.name)) r.at(i).at("name").problem(`repeats the step name "${s.name}": names must be unique`);
+    if (s.undo !== undefined) {
+      const target = seen.get(s.undo);
+      if (!target) r.at(i).at("undo").problem(`must name an earlier step with a fault, got "${s.undo}"`);
+      else if (!target.fault) r.at(i).at("undo").problem(`names step "${s.undo}", which has no fault to undo`);
+    }
+    seen.set(s.name, s);
+  });
+}
+
+function readExpectation(r: Reader, index: number, roles: string[], steps: string[]): Expectation | undefined {
+  r.keys(["id", "description", "probe", "metrics"]);
+  const id = r.at("id").string({ optional: true, pattern: NAME, patternText: NAME_TEXT }) ?? `expectation-${index + 1}`;
+  const description = r.at("description").string({ optional: true });
+  const base = { id, ...(description ? { description } : {}) };
+  const kinds = ["probe", "metrics"].filter((k) => r.has(k));
+  if (kinds.length !== 1) {
+    r.problem(`must have exactly one of probe, metrics; got ${kinds.length === 0 ? "none" : kinds.join(" and ")}`);
+    return undefined;
+  }
+  if (r.has("probe")) {
+    const p = r.at("probe");
+    p.keys(["version", "path", "status", "during", "within", "failing"]);
+    const version = readRole(p.at("version"), roles);
+    const path = p.at("path").string({ pattern: PATH, patternText: 'an absolute path like "/ready"' });
+    const status = p.at("status").number({ integer: true, min: 100, max: 599 });
+    const during = p.at("during").string({ optional: true });
+    if (during !== undefined && steps.length > 0 && !steps.includes(during)) {
+      p.at("during").problem(`must name a step (${steps.join(", ")}), got "${during}"`);
+    }
+    const withinMs = p.at("within").duration({ optional: true });
+    if (withinMs !== undefined && during === undefined) p.at("within").problem("needs during: the step whose start it counts from");
+    const failing = p.at("failing").string({ optional: true });
+    if (!version || !path || status === undefined) return undefined;
+    return {
+      ...base,
+      kind: "probe",
+      version,
+      path,
+      status,
+      ...(during ? { during } : {}),
+      ...(withinMs !== undefined ? { withinMs } : {}),
+      ...(failing ? { failing } : {}),
+    };
+  }
+  const m = r.at("metrics");
+  m.keys(["version", "route"]);
+  const version = readRole(m.at("version"), roles);
+  const route = m.at("route").string({ pattern: PATH, patternText: 'a route like "/health"' });
+  if (!version || !route) return undefined;
+  return { ...base, kind: "metrics", version, route };
+}

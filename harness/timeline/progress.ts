@@ -1,0 +1,30 @@
+import { formatDuration } from "../common/duration.js";
+import type { EventOf, Stamped, TimelineEvent } from "./events.js";
+
+type Formatters = { [T in TimelineEvent["type"]]: (e: EventOf<T>) => string | undefined };
+
+/** One formatter per event type: a new event without a formatter does not compile. */
+const FORMAT: Formatters = {
+  "run.started": (e) => `run ${e.runId}: scenario ${e.scenario} on ${e.platform}, time scale ${e.timeScale}`,
+  "run.finished": (e) => `${e.verdict.toUpperCase()} in ${formatDuration(e.wallSeconds * 1000)} (exit ${e.exitCode})`,
+  "step.started": (e) =>
+    `step ${e.step} (${e.kind})` +
+    (e.specSeconds !== undefined && e.wallSeconds !== undefined
+      ? `: ${formatDuration(e.specSeconds * 1000)} spec time, ${formatDuration(e.wallSeconds * 1000)} wall`
+      : ""),
+  "step.finished": () => undefined,
+  "image.building": (e) => `building image ${e.image} (${e.reason})`,
+  "image.ready": (e) => (e.source === "built" ? `image ${e.image} built in ${formatDuration(e.seconds * 1000)}: ${e.ref}` : undefined),
+  "resource.started": (e) => `started ${e.role} ${e.kind} ${e.name}${e.seconds !== undefined ? ` in ${formatDuration(e.seconds * 1000)}` : ""}`,
+  "resource.removed": () => undefined,
+  "probe.observed": () => undefined,
+  "fault.injected": (e) => `fault ${e.fault} injected into ${e.target}: ${e.detail}`,
+  "fault.undone": (e) => `fault ${e.fault} undone on ${e.target}`,
+  "expectation.judged": (e) => `${e.held ? "✓" : "✗"} ${e.id}: ${e.description}${e.held ? "" : `\n      ${e.evidence}`}`,
+  note: (e) => (e.level === "warn" ? `warning: ${e.message}` : e.message),
+};
+
+export function formatEvent(e: Stamped): string | undefined {
+  const text = (FORMAT[e.type] as (ev: typeof e) => string | undefined)(e);
+  return text === undefined ? undefined : `[${e.t.toFixed(1).padStart(6)}s] ${text}`;
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Entry point behind `npm run scenario|doctor|clean|images|bench`: makes sure the
+# npm dependencies and (for commands that need it) the Docker engine are in
+# place, then runs the harness CLI.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+source scripts/lib.sh
+
+ensure_node_modules
+needs_engine=1
+for a in "$@"; do
+  case "$a" in --list|--validate|--validate=*|--help) needs_engine=0 ;; esac
+done
+[ "${1:-}" = doctor ] && needs_engine=0
+[ "$needs_engine" = 1 ] && bash scripts/engine.sh
+harness_env
+exec node --import tsx harness/cli/main.ts "$@"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Make sure a tool the harness needs is on this machine: `scripts/tools.sh NAME...`.
+# A tool already on PATH is used as it is; otherwise it is installed from
+# Debian's packages (as root) or built with `go install` at a pinned version
+# into .cache/tools/bin, and reused from there on later runs.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="$root/.cache/tools/bin"
+mkdir -p "$bin"
+export PATH="$bin:$PATH"
+
+say() { printf '[tools] %s\n' "$*" >&2; }
+die() { printf '[tools] error: %s\n[tools] hint: %s\n' "$1" "$2" >&2; exit 2; }
+
+apt_tool() { # apt_tool COMMAND PACKAGE
+  command -v "$1" >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 ||
+    die "$1 is not installed" "install the $2 package of your distribution (Debian: apt-get install $2)"
+  say "installing $2 from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends "$2" >/dev/null 2>&1 || {
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "$2" >/dev/null
+  }
+}
+
+for tool in "$@"; do
+  case "$tool" in
+    mmdebstrap) apt_tool mmdebstrap mmdebstrap ;;
+    *) die "unknown tool $tool" "known tools: mmdebstrap" ;;
+  esac
+done
