@@ -34,9 +34,12 @@ export class TeardownStack {
           failures.push({ title, error: errorMessage(e) });
         }
       }
-      this.running = undefined;
       return failures;
-    })();
+    })().finally(() => {
+      // Reset only once settled: when every teardown is synchronous the body above
+      // finishes before `??=` assigns, and a reset inside it would be overwritten.
+      this.running = undefined;
+    });
     return this.running;
   }
 }

@@ -17,6 +17,6 @@ export function runLabels(runId: string, role?: string): Record<string, string> 
 /** A run id that sorts by time and names its scenario: 20261126-171500-canary-fail-3f9a. */
 export function newRunId(name: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "run";
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-/, "").slice(0, 40).replace(/-$/, "") || "run";
   return `${stamp}-${slug}-${randomBytes(2).toString("hex")}`;
 }

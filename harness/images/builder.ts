@@ -27,6 +27,8 @@ export interface ImageOptions {
   pull?: boolean;
   /** Rebuild even when the recipe hash matches. */
   force?: boolean;
+  /** Extra images beside the catalog's (tests use it for throwaway variants). */
+  extra?: readonly ImageSpec[];
 }
 
 const CACHE_DIR = join(ROOT, ".cache", "images");
@@ -38,10 +40,13 @@ const pullFailed = new Set<string>();
  * hash (recipe files, generated files, parent hash) is not already built.
  */
 export class ImageBuilder {
-  private readonly specs = catalog();
+  private readonly specs: Map<string, ImageSpec>;
   private readonly resolved = new Map<string, Promise<ResolvedImage>>();
 
-  constructor(private readonly options: ImageOptions = {}) {}
+  constructor(private readonly options: ImageOptions = {}) {
+    this.specs = catalog();
+    for (const s of options.extra ?? []) this.specs.set(s.name, s);
+  }
 
   names(): string[] {
     return [...this.specs.keys()];

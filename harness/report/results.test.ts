@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import type { Judgement } from "../checker/checker.js";
+import { junit, type RunResults } from "./results.js";
+
+function results(expectations: Judgement[], overrides: Partial<RunResults> = {}): RunResults {
+  return {
+    runId: "20261126-171500-health-endpoints-3f9a",
+    scenario: "health-endpoints",
+    file: "scenarios/health-endpoints.yaml",
+    platform: "docker",
+    verdict: expectations.every((e) => e.held) ? "passed" : "failed",
+    exitCode: expectations.every((e) => e.held) ? 0 : 1,
+    timeScale: 1,
+    startedAt: "2026-11-26T17:15:00.000Z",
+    wallSeconds: 12.3456,
+    specSeconds: 12.3456,
+    expectations,
+    rollback: null,
+    error: null,
+    teardownFailures: [],
+    ...overrides,
+  };
+}
+
+const held: Judgement = { id: "ready-ok", description: "/ready answers 200", held: true, evidence: "5 of 5 observations answered 200" };
+const failed: Judgement = { id: "ready-503", description: "/ready answers 503", held: false, evidence: "2 of 5 observations differed" };
+
+function count(haystack: string, needle: string | RegExp): number {
+  return haystack.split(needle).length - 1;
+}
+
+describe("junit", () => {
+  it("writes one testcase per expectation with the suite's counts", () => {
+    const xml = junit(results([held, failed, { ...held, id: "other" }]));
+    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n')).toBe(true);
+    expect(xml.endsWith("  </testsuite>\n</testsuites>\n")).toBe(true);
+    expect(xml).toContain('<testsuite name="health-endpoints" tests="3" failures="1" errors="0" time="12.346">');
+    expect(count(xml, "<testcase ")).toBe(3);
+    expect(xml).toContain(
+      '<testcase classname="health-endpoints" name="ready-ok: /ready answers 200"><system-out>5 of 5 observations answered 200</system-out></testcase>',
+    );
+    expect(xml).toContain(
+      '<testcase classname="health-endpoints" name="ready-503: /ready answers 503"><failure message="2 of 5 observations differed"/></testcase>',
+    );
+    expect(xml).not.toContain("<error");
+  });
+
+  it("counts every expectation that did not hold as a failure", () => {
+    const xml = junit(results([failed, { ...failed, id: "b" }, held]));
+    expect(xml).toContain('tests="3" failures="2" errors="0"');
+    expect(count(xml, "<failure ")).toBe(2);
+    expect(count(xml, "<system-out>")).toBe(1);
+  });
+
+  it("escapes XML special characters in names, attributes and text", () => {
+    const nasty: Judgement = {
+      id: "q",
+      description: `body says "failing" & <database> isn't ready`,
+      held: false,
+      evidence: `503 failing=[database] <&> "quoted"`,
+    };
+    const ok: Judgement = { id: "t", description: "d", held: true, evidence: "a < b && c > d" };
+    const xml = junit(results([nasty, ok], { scenario: `a&b<"c">` }));
+    expect(xml).toContain('<testsuite name="a&amp;b&lt;&quot;c&quot;&gt;"');
+    expect(xml).toContain('classname="a&amp;b&lt;&quot;c&quot;&gt;"');
+    expect(xml).toContain(`name="q: body says &quot;failing&quot; &amp; &lt;database&gt; isn't ready"`);
+    expect(xml).toContain('<failure message="503 failing=[database] &lt;&amp;&gt; &quot;quoted&quot;"/>');
+    expect(xml).toContain("<system-out>a &lt; b &amp;&amp; c &gt; d</system-out>");
+    // Nothing unescaped is left: every & starts an entity, and < only opens tags.
+    expect(xml).not.toMatch(/&(?!amp;|lt;|gt;|quot;)/);
+    for (const attr of xml.matchAll(/="([^"]*)"/g)) expect(attr[1]).not.toMatch(/[<>&](?!amp;|lt;|gt;|quot;)/);
+  });
+
+  it("adds an error testcase when the run ended in an error", () => {
+    const xml = junit(
+      results([held], {
+        verdict: "error",
+        exitCode: 2,
+        error: { code: "ENGINE_UNAVAILABLE", message: `cannot reach "docker" <socket>`, hint: "start Docker" },
+      }),
+    );
+    expect(xml).toContain('tests="2" failures="0" errors="1"');
+    expect(count(xml, "<testcase ")).toBe(2);
+    expect(xml).toContain(
+      '    <testcase classname="health-endpoints" name="run"><error message="ENGINE_UNAVAILABLE: cannot reach &quot;docker&quot; &lt;socket&gt;"/></testcase>\n',
+    );
+  });
+
+  it("still writes a suite when the run failed before any expectation was judged", () => {
+    const xml = junit(results([], { verdict: "error", error: { code: "TIMEOUT", message: "timed out" }, wallSeconds: 0.5 }));
+    expect(xml).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n' +
+        "<testsuites>\n" +
+        '  <testsuite name="health-endpoints" tests="1" failures="0" errors="1" time="0.500">\n' +
+        '    <testcase classname="health-endpoints" name="run"><error message="TIMEOUT: timed out"/></testcase>\n' +
+        "  </testsuite>\n" +
+        "</testsuites>\n",
+    );
+  });
+});

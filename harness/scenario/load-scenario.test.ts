@@ -1,0 +1,314 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HarnessError } from "../common/errors.js";
+import { displayPath, listScenarios, loadScenario, resolveScenarioPath, SCENARIO_DIR } from "./load-scenario.js";
+
+let dir: string;
+let counter = 0;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "gameday-scenario-"));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function write(text: string, name = `scenario-${++counter}.yaml`): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+function loadError(text: string): { error: HarnessError; file: string; lines: string[] } {
+  const file = write(text);
+  let caught: unknown;
+  try {
+    loadScenario(file);
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(HarnessError);
+  const error = caught as HarnessError;
+  expect(error.code).toBe("SCENARIO_INVALID");
+  const lines = error.message.split("\n");
+  // Every problem is on its own line and starts with the file as shown to people.
+  for (const line of lines) expect(line.startsWith(`${displayPath(file)}: `)).toBe(true);
+  return { error, file, lines: lines.map((l) => l.slice(displayPath(file).length + 2)) };
+}
+
+const MINIMAL = `
+name: minimal
+description: the smallest scenario there is
+versions:
+  stable: { image: app, tag: good-1 }
+steps:
+  - name: baseline
+    observe: 3s
+expect:
+  - probe: { version: stable, path: /health, status: 200 }
+`;
+
+/** A valid scenario to break one piece of at a time. */
+const FULL = `
+name: db-outage
+description: ready turns 503 while the database is paused
+versions:
+  stable: { image: app, tag: good-1, replicas: 2 }
+  candidate:
+    image: app
+    tag: good-2
+    faults: { errorRate: 0.5, latencyMs: 20 }
+monitor:
+  interval: 200ms
+  targets:
+    - { version: stable, paths: [/health, /ready] }
+steps:
+  - name: baseline
+    observe: 3s
+  - name: outage
+    fault: { type: database-pause }
+    observe: 5s
+  - name: slow-candidate
+    fault: { type: set-faults, version: candidate, settings: { latencyMs: 100 } }
+    observe: 1m
+  - name: recovered
+    undo: outage
+    observe: 4s
+expect:
+  - id: ready-before
+    probe: { version: stable, path: /ready, status: 200, during: baseline }
+  - id: unready-during
+    description: ready is 503 naming the database
+    probe: { version: stable, path: /ready, status: 503, during: outage, within: 2s, failing: database }
+  - id: counted
+    metrics: { version: stable, route: /health }
+`;
+
+describe("loadScenario", () => {
+  it("loads a minimal scenario with defaults", () => {
+    const file = write(MINIMAL);
+    const s = loadScenario(file);
+    expect(s.file).toBe(displayPath(file));
+    expect(s.name).toBe("minimal");
+    expect(s.description).toBe("the smallest scenario there is");
+    expect(s.platform).toBe("docker");
+    expect(s.timeScale).toBe(1);
+    expect(s.database).toBe(true);
+    expect(s.monitor).toEqual({ intervalMs: 500, targets: [] });
+    expect([...s.versions]).toEqual([["stable", { role: "stable", image: "app", tag: "good-1", replicas: 1, faults: {} }]]);
+    expect(s.steps).toEqual([{ name: "baseline", observeMs: 3_000 }]);
+    expect(s.expectations).toEqual([{ id: "expectation-1", kind: "probe", version: "stable", path: "/health", status: 200 }]);
+  });
+
+  it("reads every field of a full scenario", () => {
+    const s = loadScenario(write(FULL + "timeScale: 0.01\ndatabase: false\nplatform: docker\n"));
+    expect(s.timeScale).toBe(0.01);
+    expect(s.database).toBe(false);
+    expect(s.versions.get("stable")?.replicas).toBe(2);
+    expect(s.versions.get("candidate")?.faults).toEqual({ errorRate: 0.5, latencyMs: 20 });
+    expect(s.monitor).toEqual({ intervalMs: 200, targets: [{ version: "stable", paths: ["/health", "/ready"] }] });
+    expect(s.steps).toEqual([
+      { name: "baseline", observeMs: 3_000 },
+      { name: "outage", fault: { type: "database-pause" }, observeMs: 5_000 },
+      { name: "slow-candidate", fault: { type: "set-faults", version: "candidate", settings: { latencyMs: 100 } }, observeMs: 60_000 },
+      { name: "recovered", undo: "outage", observeMs: 4_000 },
+    ]);
+    expect(s.expectations).toEqual([
+      { id: "ready-before", kind: "probe", version: "stable", path: "/ready", status: 200, during: "baseline" },
+      {
+        id: "unready-during",
+        description: "ready is 503 naming the database",
+        kind: "probe",
+        version: "stable",
+        path: "/ready",
+        status: 503,
+        during: "outage",
+        withinMs: 2_000,
+        failing: "database",
+      },
+      { id: "counted", kind: "metrics", version: "stable", route: "/health" },
+    ]);
+  });
+
+  it("shows a file inside the working directory by its relative path", () => {
+    const file = join(SCENARIO_DIR, "health-endpoints.yaml");
+    const rel = relative(process.cwd(), file);
+    expect(displayPath(file)).toBe(rel.startsWith("..") ? file : rel);
+    expect(displayPath(join(dir, "x.yaml"))).toBe(relative(process.cwd(), join(dir, "x.yaml")).startsWith("..") ? join(dir, "x.yaml") : relative(process.cwd(), join(dir, "x.yaml")));
+  });
+
+  it("names the dotted path of a bad duration", () => {
+    const { lines } = loadError(FULL.replace("observe: 5s", "observe: soon"));
+    expect(lines).toEqual(['steps[1].observe must be a duration like "600s", "5m" or "250ms", got "soon"']);
+  });
+
+  it("suggests the known field for a misspelt key", () => {
+    const { lines } = loadError(MINIMAL.replace("description:", "descripton:"));
+    expect(lines).toContainEqual(expect.stringMatching(/^descripton is not a known field \(did you mean "description"\?\); known fields: name, description, /));
+    expect(lines).toContainEqual("description is missing: expected a string");
+  });
+
+  it("names nested unknown keys with their full path", () => {
+    const { lines } = loadError(FULL.replace("status: 503, during: outage", "statuss: 503, during: outage"));
+    expect(lines).toContainEqual(expect.stringMatching(/^expect\[1\]\.probe\.statuss is not a known field \(did you mean "status"\?\)/));
+    expect(lines).toContainEqual("expect[1].probe.status is missing: expected a number");
+  });
+
+  it("rejects a probe on a version role that is not declared", () => {
+    const { lines } = loadError(MINIMAL.replace("probe: { version: stable", "probe: { version: canary"));
+    expect(lines).toEqual(['expect[0].probe.version must name a version declared under versions (stable), got "canary"']);
+  });
+
+  it("rejects `during` naming a step that does not exist", () => {
+    const { lines } = loadError(FULL.replace("status: 200, during: baseline", "status: 200, during: base-line"));
+    expect(lines).toEqual(['expect[0].probe.during must name a step (baseline, outage, slow-candidate, recovered), got "base-line"']);
+  });
+
+  it("rejects `undo` naming a step without a fault", () => {
+    const { lines } = loadError(FULL.replace("undo: outage", "undo: baseline"));
+    expect(lines).toEqual(['steps[3].undo names step "baseline", which has no fault to undo']);
+  });
+
+  it("rejects `undo` naming a step that does not exist or comes later", () => {
+    expect(loadError(FULL.replace("undo: outage", "undo: nowhere")).lines).toEqual(['steps[3].undo must name an earlier step with a fault, got "nowhere"']);
+    const later = FULL.replace("  - name: baseline\n    observe: 3s\n", "  - name: baseline\n    undo: outage\n    observe: 3s\n");
+    expect(loadError(later).lines).toEqual(['steps[0].undo must name an earlier step with a fault, got "outage"']);
+  });
+
+  it("rejects duplicate expectation ids and step names", () => {
+    const { lines } = loadError(FULL.replace("id: counted", "id: ready-before").replace("name: recovered", "name: baseline"));
+    expect(lines).toContain('expect[2].id repeats the id "ready-before": ids must be unique');
+    expect(lines).toContain('steps[3].name repeats the step name "baseline": names must be unique');
+  });
+
+  it("reports invalid YAML with its line", () => {
+    const { lines } = loadError("name: broken\ndescription: x\nsteps:\n  - name: a\n   observe: [1s\n");
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines[0]).toMatch(/^line \d+ is not valid YAML: /);
+    expect(Number(/^line (\d+)/.exec(lines[0]!)![1])).toBeGreaterThanOrEqual(4);
+  });
+
+  it("reports a duplicated key as invalid YAML naming its line", () => {
+    const { lines } = loadError("name: a\ndescription: b\nname: c\n");
+    expect(lines).toEqual([expect.stringMatching(/^line 3 is not valid YAML: .*unique/i)]);
+  });
+
+  it("reports several problems at once", () => {
+    const text = FULL.replace("description:", "descripton:")
+      .replace("observe: 5s", "observe: 5x")
+      .replace("tag: good-2", "tag: Good 2")
+      .replace("errorRate: 0.5", "errorRate: 2")
+      .replace("type: database-pause", "type: database-paws")
+      .replace("interval: 200ms", "interval: 1ms")
+      .replace("replicas: 2", "replicas: 0")
+      .replace("path: /ready, status: 200", "path: ready, status: 200");
+    const { error, lines } = loadError(text);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^descripton is not a known field \(did you mean "description"\?\)/),
+        "description is missing: expected a string",
+        "versions.stable.replicas must be an integer >= 1 and <= 10, got number 0",
+        'versions.candidate.tag must be a version of the reference service like "good-1", got "Good 2"',
+        "versions.candidate.faults.errorRate must be a number >= 0 and <= 1, got number 2",
+        'monitor.interval must be at least 10 ms, got "1ms"',
+        'steps[1].fault.type must be one of database-pause, database-stop, set-faults, got "database-paws" (did you mean "database-pause"?)',
+        'steps[1].observe must be a duration like "600s", "5m" or "250ms", got "5x"',
+        'expect[0].probe.path must be an absolute path like "/ready", got "ready"',
+      ]),
+    );
+    expect(lines).toHaveLength(9);
+    expect(error.hint).toContain("--validate");
+  });
+
+  it("reports problems at the top level and in shapes", () => {
+    expect(loadError("- just\n- a list\n").lines).toContain("(top level) must be a mapping (key: value), got a list");
+    const { lines } = loadError("name: x\ndescription: y\nversions: {}\nsteps: []\nexpect: []\n");
+    expect(lines).toEqual([
+      "versions must name at least one version, e.g. stable: { image: app, tag: good-1 }",
+      "steps must not be empty",
+      "expect must not be empty",
+    ]);
+  });
+
+  it("requires exactly one of probe and metrics in an expectation", () => {
+    const both = MINIMAL.replace("  - probe: { version: stable, path: /health, status: 200 }", "  - probe: { version: stable, path: /health, status: 200 }\n    metrics: { version: stable, route: /health }");
+    expect(loadError(both).lines).toEqual(["expect[0] must have exactly one of probe, metrics; got probe and metrics"]);
+    const none = MINIMAL.replace("  - probe: { version: stable, path: /health, status: 200 }", "  - id: lonely");
+    expect(loadError(none).lines).toEqual(["expect[0] must have exactly one of probe, metrics; got none"]);
+  });
+
+  it("requires `during` for `within` and rejects a step with both fault and undo", () => {
+    const within = MINIMAL.replace("status: 200 }", "status: 200, within: 2s }");
+    expect(loadError(within).lines).toEqual(["expect[0].probe.within needs during: the step whose start it counts from"]);
+    const both = FULL.replace("undo: outage", "undo: outage\n    fault: { type: database-stop }");
+    expect(loadError(both).lines).toEqual(["steps[3] has both fault and undo: use one step for each"]);
+  });
+});
+
+describe("resolveScenarioPath", () => {
+  it("finds a scenario by name in the scenarios folder", () => {
+    expect(resolveScenarioPath("health-endpoints")).toBe(join(SCENARIO_DIR, "health-endpoints.yaml"));
+  });
+
+  it("uses a path as it is, relative to the given directory", () => {
+    const file = write(MINIMAL, "by-path.yaml");
+    expect(resolveScenarioPath("by-path.yaml", dir)).toBe(file);
+    expect(resolveScenarioPath(file)).toBe(file);
+  });
+
+  it("rejects an unknown name with SCENARIO_NOT_FOUND and a hint listing the known scenarios", () => {
+    let caught: unknown;
+    try {
+      resolveScenarioPath("no-such-scenario");
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(HarnessError);
+    const error = caught as HarnessError;
+    expect(error.code).toBe("SCENARIO_NOT_FOUND");
+    expect(error.message).toBe('no scenario named "no-such-scenario"');
+    const known = readdirSync(SCENARIO_DIR)
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => f.replace(/\.yaml$/, ""));
+    expect(known).toContain("health-endpoints");
+    expect(error.hint).toMatch(/^known scenarios: /);
+    for (const name of known) expect(error.hint).toContain(name);
+  });
+
+  it("rejects a missing file path with SCENARIO_NOT_FOUND", () => {
+    expect(() => resolveScenarioPath("missing.yaml", dir)).toThrow(expect.objectContaining({ code: "SCENARIO_NOT_FOUND", message: "no scenario file missing.yaml" }));
+  });
+});
+
+describe("the scenarios that ship with the project", () => {
+  const files = readdirSync(SCENARIO_DIR).filter((f) => f.endsWith(".yaml"));
+
+  it("exist", () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  it.each(files)("%s validates and is named after its file", (f) => {
+    const s = loadScenario(join(SCENARIO_DIR, f));
+    expect(s.name).toBe(f.replace(/\.yaml$/, ""));
+    expect(s.steps.length).toBeGreaterThan(0);
+    expect(s.expectations.length).toBeGreaterThan(0);
+  });
+
+  it("are all listed with their descriptions", () => {
+    const listed = listScenarios();
+    expect(listed.map((s) => s.name)).toEqual(files.map((f) => f.replace(/\.yaml$/, "")).sort());
+    for (const s of listed) expect(s.description).not.toContain("does not validate");
+  });
+});
+
+describe("listScenarios with a broken file", () => {
+  it("is covered by the SCENARIO_DIR check above; a broken file in a temp dir is not listed", () => {
+    const sub = join(dir, "nested");
+    mkdirSync(sub);
+    write("not: [valid", "nested/broken.yaml");
+    expect(listScenarios().map((s) => s.name)).not.toContain("broken");
+  });
+});

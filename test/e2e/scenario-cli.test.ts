@@ -1,0 +1,121 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { LABEL, PROJECT } from "../../harness/common/labels.js";
+import { docker } from "../../harness/engine/docker.js";
+import { ROOT } from "../../harness/images/catalog.js";
+import { cli, readResults } from "./cli.js";
+
+const projectContainers = async () => (await docker().listContainers({ all: true, filters: { label: [`${LABEL.project}=${PROJECT}`] } })).length;
+const healthScenario = readFileSync(join(ROOT, "scenarios/health-endpoints.yaml"), "utf8");
+
+function scenarioFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), "gameday-e2e-")), "scenario.yaml");
+  writeFileSync(file, text);
+  return file;
+}
+
+describe("npm run scenario", () => {
+  it("lists and validates scenarios without starting anything", async () => {
+    const list = await cli(["scenario", "--list"]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^health-endpoints\s+\S/m);
+    const valid = await cli(["scenario", "--validate", "health-endpoints"]);
+    expect(valid.code).toBe(0);
+    expect(valid.stdout).toContain("scenarios/health-endpoints.yaml: valid");
+  });
+
+  it("rejects a scenario with mistakes: exit 2, the file, the path, what was expected, and nothing started", async () => {
+    const before = await projectContainers();
+    const file = scenarioFile(healthScenario.replace("observe: 3s", "observe: soon").replace("status: 503", "status: 9000"));
+    const result = await cli(["scenario", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("SCENARIO_INVALID");
+    expect(result.stderr).toContain(`${file}: steps[0].observe must be a duration like "600s"`);
+    expect(result.stderr).toMatch(/expect\[2\]\.probe\.status must be an integer >= 100 and <= 599/);
+    expect(result.runDir).toBeUndefined();
+    expect(await projectContainers()).toBe(before);
+  });
+
+  it("names an unknown scenario and lists the known ones", async () => {
+    const result = await cli(["scenario", "no-such-scenario"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("SCENARIO_NOT_FOUND");
+    expect(result.stderr).toContain("health-endpoints");
+  });
+
+  it("runs health-endpoints: exit 0, every expectation held with evidence, evidence folder complete, nothing left", async () => {
+    const result = await cli(["scenario", "health-endpoints"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const results = readResults(result.runDir!);
+    expect(results.verdict).toBe("passed");
+    expect(results.expectations.map((e) => e.id)).toEqual([
+      "liveness-always-200",
+      "ready-before-outage",
+      "unready-during-outage",
+      "liveness-during-outage",
+      "ready-recovers",
+      "metrics-count-by-version",
+    ]);
+    for (const e of results.expectations) {
+      expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
+      expect(e.evidence).toMatch(/\d/);
+    }
+    const events = readFileSync(join(result.runDir!, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { type: string });
+    expect(events.filter((e) => e.type === "fault.injected")).toHaveLength(1);
+    expect(events.filter((e) => e.type === "fault.undone")).toHaveLength(1);
+    expect(events.filter((e) => e.type === "probe.observed").length).toBeGreaterThan(40);
+    expect(readdirSync(join(result.runDir!, "logs")).sort()).toEqual([expect.stringMatching(/-db\.log$/), expect.stringMatching(/-stable-0\.log$/)]);
+    expect(readFileSync(join(result.runDir!, "logs", readdirSync(join(result.runDir!, "logs")).find((f) => f.endsWith("-db.log"))!), "utf8")).toContain(
+      "database system is ready to accept connections",
+    );
+    expect(readFileSync(join(result.runDir!, "junit.xml"), "utf8")).toContain('tests="6" failures="0"');
+    expect(await projectContainers()).toBe(0);
+  }, 120_000);
+
+  it("fails with exit 1 and says which expectation and why when an expectation is wrong", async () => {
+    const wrong = healthScenario
+      .replace("observe: 3s", "observe: 1s")
+      .replace("probe: { version: stable, path: /health, status: 200, during: db-outage }", "probe: { version: stable, path: /ready, status: 200, during: db-outage }");
+    const result = await cli(["scenario", scenarioFile(wrong)]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ liveness-during-outage: .*\n\s+\d+ of \d+ observations differed, first: 503 failing=\[database\]/);
+    const results = readResults(result.runDir!);
+    expect(results.verdict).toBe("failed");
+    expect(results.expectations.filter((e) => !e.held).map((e) => e.id)).toEqual(["liveness-during-outage"]);
+    expect(await projectContainers()).toBe(0);
+  }, 120_000);
+
+  it("stops on Ctrl-C: exit 130, verdict interrupted, every container and network removed", async () => {
+    const result = await cli(["scenario", "health-endpoints"], {
+      onStdout: (text, child) => {
+        if (text.includes("step db-outage") && !child.killed) child.kill("SIGINT");
+      },
+    });
+    expect(result.code).toBe(130);
+    const results = readResults(result.runDir!);
+    expect(results.verdict).toBe("interrupted");
+    expect(await projectContainers()).toBe(0);
+    const networks = await docker().listNetworks({ filters: { label: [`${LABEL.project}=${PROJECT}`] } });
+    expect(networks).toEqual([]);
+    expect(existsSync(join(result.runDir!, "events.jsonl"))).toBe(true);
+  }, 120_000);
+
+  it("leaves nothing behind when the harness is killed outright: the reaper removes the run's resources", async () => {
+    const result = await cli(["scenario", "health-endpoints"], {
+      onStdout: (text, child) => {
+        if (text.includes("step baseline") && !child.killed) child.kill("SIGKILL");
+      },
+    });
+    expect(result.code).toBeNull();
+    const deadline = Date.now() + 20_000;
+    let left = await projectContainers();
+    while (left > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      left = await projectContainers();
+    }
+    expect(left).toBe(0);
+  }, 120_000);
+});
