@@ -24,9 +24,21 @@ apt_tool() { # apt_tool COMMAND PACKAGE
   }
 }
 
+go_tool() { # go_tool COMMAND MODULE@VERSION
+  local cmd=$1 module=$2 version=${2##*@}
+  if command -v "$cmd" >/dev/null 2>&1; then return 0; fi
+  command -v go >/dev/null 2>&1 || die "$cmd is not installed and Go is not there to build it" \
+    "install Go (Debian: apt-get install golang-go) or put $cmd on PATH"
+  say "building $cmd $version with go install $module (first use on this machine; cached in .cache/tools/bin)"
+  GOBIN="$bin" GOFLAGS=-trimpath go install "$module" >&2 ||
+    die "go install $module failed" "the Go module proxy must be reachable; read the lines above"
+}
+
 for tool in "$@"; do
   case "$tool" in
     mmdebstrap) apt_tool mmdebstrap mmdebstrap ;;
-    *) die "unknown tool $tool" "known tools: mmdebstrap" ;;
+    vegeta) go_tool vegeta github.com/tsenart/vegeta/v12@v12.13.0 ;;
+    wrk) apt_tool wrk wrk ;;
+    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, wrk" ;;
   esac
 done

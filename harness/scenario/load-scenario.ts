@@ -86,13 +86,20 @@ function readScenario(r: Reader, file: string): Scenario | undefined {
   if (r.has("versions") && versions.size === 0) r.at("versions").problem("must name at least one version, e.g. stable: { image: app, tag: good-1 }");
   const roles = [...versions.keys()];
   const monitor = readMonitor(r.at("monitor"), roles);
-  const steps = r.at("steps").list((s) => readStep(s, roles), { nonEmpty: true });
-  const stepNames = steps.map((s) => s.name);
-  checkStepNames(r.at("steps"), steps);
-  const expectations = r.at("expect").list((e, i) => readExpectation(e, i, roles, stepNames), { nonEmpty: true });
+  // Entries that could not be read are left out of the lists, so each keeps its index in the file for problems.
+  const indexedSteps = r.at("steps").list((s, index) => withIndex(readStep(s, roles), index), { nonEmpty: true });
+  const steps = indexedSteps.map((s) => s.value);
+  // Names as written, so a step that failed to read for another reason is not also reported as missing.
+  const rawSteps = r.at("steps").value;
+  const stepNames = Array.isArray(rawSteps)
+    ? rawSteps.map((s) => (s as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === "string")
+    : [];
+  checkStepNames(r.at("steps"), indexedSteps);
+  const indexedExpectations = r.at("expect").list((e, i) => withIndex(readExpectation(e, i, roles, stepNames), i), { nonEmpty: true });
+  const expectations = indexedExpectations.map((e) => e.value);
   const ids = new Set<string>();
-  expectations.forEach((e, i) => {
-    if (ids.has(e.id)) r.at("expect").at(i).at("id").problem(`repeats the id "${e.id}": ids must be unique`);
+  indexedExpectations.forEach(({ value: e, index }) => {
+    if (ids.has(e.id)) r.at("expect").at(index).at("id").problem(`repeats the id "${e.id}": ids must be unique`);
     ids.add(e.id);
   });
   if (!name || !description) return undefined;
@@ -175,9 +182,13 @@ function readFault(r: Reader, roles: string[]): FaultSpec | undefined {
   return type ? { type } : undefined;
 }
 
-function checkStepNames(r: Reader, steps: Step[]): void {
+function withIndex<T>(value: T | undefined, index: number): { value: T; index: number } | undefined {
+  return value === undefined ? undefined : { value, index };
+}
+
+function checkStepNames(r: Reader, steps: Array<{ value: Step; index: number }>): void {
   const seen = new Map<string, Step>();
-  steps.forEach((s, i) => {
+  steps.forEach(({ value: s, index: i }) => {
     if (seen.has(s.name)) r.at(i).at("name").problem(`repeats the step name "${s.name}": names must be unique`);
     if (s.undo !== undefined) {
       const target = seen.get(s.undo);
