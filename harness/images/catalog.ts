@@ -49,6 +49,8 @@ export function catalog(): Map<string, ImageSpec> {
       base: "base",
       recipeDir: "postgres",
     },
+    { kind: "dockerfile", name: "haproxy", ref: `${REPO}/haproxy:2.6`, upstream: "haproxy:2.6", base: "base", recipeDir: "haproxy" },
+    { kind: "dockerfile", name: "prometheus", ref: `${REPO}/prometheus:2.42`, upstream: "prom/prometheus:v2.42.0", base: "base", recipeDir: "prometheus" },
     { kind: "dockerfile", name: "app", ref: `${REPO}/app:build`, base: "base", recipeDir: "app", generated: "app-bundle" },
     ...appVersions().map(
       (v): ImageSpec => ({

@@ -19,6 +19,25 @@ export interface Platform {
   readonly name: string;
   startDatabase(): Promise<Database>;
   deploy(spec: DeploySpec): Promise<Service>;
+  /** A supporting part (router, Prometheus) from a catalog image with configuration files. */
+  startComponent(spec: ComponentSpec): Promise<Component>;
+}
+
+export interface ComponentSpec {
+  /** Names the component and its address on the platform's network ("router"). */
+  readonly role: string;
+  /** Logical image in the catalog ("haproxy"). */
+  readonly image: string;
+  readonly files: ReadonlyArray<{ readonly path: string; readonly content: string }>;
+  readonly ports: readonly number[];
+  /** Ready when this HTTP path answers 200 on the given port. */
+  readonly ready: { readonly port: number; readonly path: string };
+}
+
+export interface Component {
+  readonly name: string;
+  /** Host and port reachable from the harness for a container port. */
+  endpoint(port: number): { host: string; port: number };
 }
 
 export interface DeploySpec {
@@ -44,6 +63,8 @@ export interface Database {
 
 export interface Instance {
   readonly name: string;
+  /** host:port on the platform's own network, for the router and Prometheus. */
+  readonly address: string;
   /** Base URL reachable from the harness, e.g. http://127.0.0.1:32771. */
   readonly baseUrl: string;
 }

@@ -7,7 +7,7 @@ import { HarnessError, errorMessage } from "../../common/errors.js";
 import { runLabels } from "../../common/labels.js";
 import { configureTestcontainers, docker } from "../../engine/docker.js";
 import type { FaultSettings } from "../../scenario/scenario.js";
-import type { Database, DeploySpec, Instance, Platform, PlatformContext, Service } from "../platform.js";
+import type { Component, ComponentSpec, Database, DeploySpec, Instance, Platform, PlatformContext, Service } from "../platform.js";
 
 const DB = { user: "gameday", password: "gameday", name: "evaluations", alias: "db" } as const;
 const APP_PORT = 8000;
@@ -89,9 +89,29 @@ export class DockerPlatform implements Platform {
           .withStartupTimeout(30_000)
           .start(),
       );
-      instances.push({ name, baseUrl: `http://${container.getHost()}:${container.getMappedPort(APP_PORT)}` });
+      instances.push({ name, address: `${spec.role}-${i}:${APP_PORT}`, baseUrl: `http://${container.getHost()}:${container.getMappedPort(APP_PORT)}` });
     }
     return { role: spec.role, version: spec.version, instances };
+  }
+
+  async startComponent(spec: ComponentSpec): Promise<Component> {
+    const network = await this.ensureNetwork();
+    const image = await this.ctx.images.ensure(spec.image);
+    const name = `gameday-${this.ctx.runId}-${spec.role}`;
+    const container = await this.start(spec.role, name, async () =>
+      new GenericContainer(image.ref)
+        .withName(name)
+        .withCopyContentToContainer(spec.files.map((f) => ({ content: f.content, target: f.path, mode: 0o644 })))
+        .withExposedPorts(...spec.ports)
+        .withNetworkMode(network)
+        .withNetworkAliases(spec.role)
+        .withLabels(runLabels(this.ctx.runId, spec.role))
+        .withLogConsumer(this.logTo(name))
+        .withWaitStrategy(Wait.forHttp(spec.ready.path, spec.ready.port).forStatusCode(200))
+        .withStartupTimeout(30_000)
+        .start(),
+    );
+    return { name, endpoint: (port) => ({ host: container.getHost(), port: container.getMappedPort(port) }) };
   }
 
   /** Start one container with its removal registered first; failures name the container and where its log is. */

@@ -1,0 +1,85 @@
+import { HarnessError, errorMessage } from "../common/errors.js";
+import type { Platform, Service } from "../platforms/platform.js";
+
+export const PROMETHEUS_PORT = 9090;
+
+export interface ScrapeTarget {
+  job: string;
+  address: string;
+  labels: Record<string, string>;
+}
+
+/** prometheus.yml scraping every app instance (labelled with its role) and the router. */
+export function prometheusConfig(targets: readonly ScrapeTarget[], scrapeIntervalMs: number): string {
+  const jobs = new Map<string, ScrapeTarget[]>();
+  for (const t of targets) jobs.set(t.job, [...(jobs.get(t.job) ?? []), t]);
+  const lines = ["global:", `  scrape_interval: ${scrapeIntervalMs}ms`, `  scrape_timeout: ${Math.min(scrapeIntervalMs, 1000)}ms`, `  evaluation_interval: ${scrapeIntervalMs}ms`, "scrape_configs:"];
+  for (const [job, ts] of jobs) {
+    lines.push(`  - job_name: ${job}`, "    static_configs:");
+    for (const t of ts) {
+      lines.push(`      - targets: ["${t.address}"]`);
+      const labels = Object.entries(t.labels);
+      if (labels.length) lines.push(`        labels: { ${labels.map(([k, v]) => `${k}: "${v}"`).join(", ")} }`);
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+export interface PromSample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** A small client for Prometheus' HTTP query API. */
+export class PrometheusClient {
+  constructor(readonly baseUrl: string) {}
+
+  /** Instant query; NaN values are kept (a rate over no requests is NaN, not zero). */
+  async query(promql: string): Promise<PromSample[]> {
+    let body: { status: string; error?: string; data?: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+    try {
+      const res = await fetch(`${this.baseUrl}/api/v1/query?query=${encodeURIComponent(promql)}`, { signal: AbortSignal.timeout(5000) });
+      body = (await res.json()) as typeof body;
+    } catch (e) {
+      throw new HarnessError("CONTAINER_FAILED", `Prometheus query failed: ${errorMessage(e)}`, { hint: "read the prometheus log in the run folder" });
+    }
+    if (body.status !== "success" || !body.data) throw new HarnessError("CONTAINER_FAILED", `Prometheus rejected ${promql}: ${body.error ?? "unknown error"}`);
+    if (body.data.resultType === "scalar") {
+      const v = body.data.result as unknown as [number, string];
+      return [{ labels: {}, value: Number(v[1]) }];
+    }
+    return body.data.result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
+  }
+
+  /** One number from a query that yields at most one series; undefined when it yields none. */
+  async scalar(promql: string): Promise<number | undefined> {
+    const r = await this.query(promql);
+    return r[0]?.value;
+  }
+
+  /** Targets Prometheus scrapes and whether they are up. */
+  async targets(): Promise<Array<{ job: string; instance: string; health: string }>> {
+    const res = await fetch(`${this.baseUrl}/api/v1/targets`, { signal: AbortSignal.timeout(5000) });
+    const body = (await res.json()) as { data: { activeTargets: Array<{ labels: Record<string, string>; health: string }> } };
+    return body.data.activeTargets.map((t) => ({ job: t.labels.job ?? "", instance: t.labels.instance ?? "", health: t.health }));
+  }
+}
+
+/** Start Prometheus scraping the services' instances and, when given, the router's exporter. */
+export async function startPrometheus(
+  platform: Platform,
+  services: readonly Service[],
+  options: { scrapeIntervalMs: number; router?: string },
+): Promise<PrometheusClient> {
+  const targets: ScrapeTarget[] = services.flatMap((s) => s.instances.map((i) => ({ job: "app", address: i.address, labels: { role: s.role } })));
+  if (options.router) targets.push({ job: "router", address: options.router, labels: {} });
+  const component = await platform.startComponent({
+    role: "prometheus",
+    image: "prometheus",
+    files: [{ path: "/etc/prometheus/prometheus.yml", content: prometheusConfig(targets, options.scrapeIntervalMs) }],
+    ports: [PROMETHEUS_PORT],
+    ready: { port: PROMETHEUS_PORT, path: "/-/ready" },
+  });
+  const e = component.endpoint(PROMETHEUS_PORT);
+  return new PrometheusClient(`http://${e.host}:${e.port}`);
+}

@@ -1,0 +1,48 @@
+import type { Executor } from "./profile.js";
+
+/** Why a load phase ended: the generator's reasons, and "threshold" when an abortOnFail threshold failed. */
+export type LoadStoppedBy = "completed" | "max-requests" | "aborted" | "deadline" | "threshold";
+
+export interface LoadThresholdOutcome {
+  /** Metric key as written, tag filter included: `http_req_duration{version:good-1}`. */
+  metric: string;
+  expression: string;
+  observed: number;
+  pass: boolean;
+  abortOnFail: boolean;
+}
+
+/**
+ * Timeline events of a load phase. They join TimelineEvent in
+ * harness/timeline/events.ts; until then runLoad emits this union.
+ */
+export type LoadEvent =
+  | { type: "load.started"; phase: string; target: string; executor: Executor; plannedRequests: number }
+  | {
+      type: "load.second";
+      phase: string;
+      /** Whole wall seconds since the first request was sent. */
+      second: number;
+      /** A version name, "*" for all versions together, "(none)" for answers without X-App-Version. */
+      version: string;
+      requests: number;
+      failed: number;
+      codes: Record<string, number>;
+      /** Latency in ms over the second's requests. */
+      p50: number;
+      p95: number;
+      p99: number;
+      max: number;
+    }
+  | {
+      type: "load.finished";
+      phase: string;
+      requests: number;
+      failed: number;
+      /** Requests per second from the first request sent to the end. */
+      achievedRate: number;
+      stoppedBy: LoadStoppedBy;
+      thresholds: LoadThresholdOutcome[];
+    };
+
+export type LoadEventOf<T extends LoadEvent["type"]> = Extract<LoadEvent, { type: T }>;

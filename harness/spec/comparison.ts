@@ -1,0 +1,49 @@
+/**
+ * The deployment document's threshold grammar, parsed in one place:
+ * ">5%", "<1%", "<0.5%", "<500ms", ">2s", ">=3". Strict operators are strict:
+ * an error rate of exactly 5% does not breach ">5%".
+ */
+export type Operator = "<" | "<=" | ">" | ">=";
+export type Unit = "ratio" | "ms" | "count";
+
+export interface Comparison {
+  readonly op: Operator;
+  /** Ratios as fractions (5% -> 0.05), times in milliseconds. */
+  readonly value: number;
+  readonly unit: Unit;
+  /** As written, for reports. */
+  readonly text: string;
+}
+
+const GRAMMAR = /^\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*(%|ms|s)?\s*$/;
+
+export function parseComparison(text: string): Comparison | undefined {
+  const m = GRAMMAR.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[2]);
+  const suffix = m[3];
+  const unit: Unit = suffix === "%" ? "ratio" : suffix === "ms" || suffix === "s" ? "ms" : "count";
+  const value = suffix === "%" ? n / 100 : suffix === "s" ? n * 1000 : n;
+  return { op: m[1] as Operator, value, unit, text: text.trim() };
+}
+
+/** Does `observed` (a fraction, milliseconds or a count, in the comparison's unit) satisfy the comparison? */
+export function satisfies(c: Comparison, observed: number): boolean {
+  switch (c.op) {
+    case "<":
+      return observed < c.value;
+    case "<=":
+      return observed <= c.value;
+    case ">":
+      return observed > c.value;
+    case ">=":
+      return observed >= c.value;
+  }
+}
+
+/** Human text for an observed value in the comparison's unit: "4.20%", "512ms", "3". */
+export function formatObserved(c: Pick<Comparison, "unit">, observed: number): string {
+  if (c.unit === "ratio") return `${(observed * 100).toFixed(2)}%`;
+  if (c.unit === "ms") return `${Math.round(observed)}ms`;
+  return String(observed);
+}

@@ -1,0 +1,17 @@
+import type { Platform, Service } from "../platforms/platform.js";
+import { HAPROXY_PORTS, HaproxyRouter, haproxyConfig, type Backend } from "./haproxy-router.js";
+import type { Shares } from "./weights.js";
+
+/** Start HAProxy in front of every instance of the given services, with the initial traffic shares. */
+export async function startRouter(platform: Platform, services: readonly Service[], initial: Shares): Promise<HaproxyRouter> {
+  const backends: Backend[] = services.flatMap((s) => s.instances.map((i, n) => ({ server: `${s.role}-${n}`, role: s.role, address: i.address })));
+  const component = await platform.startComponent({
+    role: "router",
+    image: "haproxy",
+    files: [{ path: "/usr/local/etc/haproxy/haproxy.cfg", content: haproxyConfig(backends, initial) }],
+    ports: [HAPROXY_PORTS.traffic, HAPROXY_PORTS.runtime, HAPROXY_PORTS.metrics],
+    ready: { port: HAPROXY_PORTS.metrics, path: "/healthz" },
+  });
+  const traffic = component.endpoint(HAPROXY_PORTS.traffic);
+  return new HaproxyRouter(`http://${traffic.host}:${traffic.port}`, component.endpoint(HAPROXY_PORTS.runtime), backends);
+}
