@@ -1,3 +1,4 @@
+import { waitFor } from "../common/clock.js";
 import { HarnessError, errorMessage } from "../common/errors.js";
 import type { Platform, Service } from "../platforms/platform.js";
 
@@ -81,5 +82,14 @@ export async function startPrometheus(
     ready: { port: PROMETHEUS_PORT, path: "/-/ready" },
   });
   const e = component.endpoint(PROMETHEUS_PORT);
-  return new PrometheusClient(`http://${e.host}:${e.port}`);
+  const client = new PrometheusClient(`http://${e.host}:${e.port}`);
+  // Ready means every target has been scraped once: an analysis before that would see no data and judge nothing.
+  await waitFor(
+    async () => {
+      const t = await client.targets();
+      return t.length === targets.length && t.every((x) => x.health === "up") ? true : undefined;
+    },
+    { description: `Prometheus to scrape all ${targets.length} targets`, timeoutMs: 30_000, intervalMs: 100, hint: "read the prometheus log in the run folder's logs/" },
+  );
+  return client;
 }

@@ -10,6 +10,10 @@ export interface Evidence {
   readonly versions: ReadonlyMap<string, string>;
   /** Role to the /metrics text of each of its instances, read at the end of the run. */
   readonly metrics: ReadonlyMap<string, readonly string[]>;
+  /** The router's shares read back from it at the end of the run. */
+  readonly finalShares?: Readonly<Record<string, number>>;
+  /** "role path" to the status each instance answered at the end of the run (null: no answer). */
+  readonly finalHealth?: ReadonlyMap<string, ReadonlyArray<number | null>>;
 }
 
 export interface Judgement {
@@ -22,14 +26,45 @@ export interface Judgement {
 /** Fewer observations than this in a window cannot show that a status held. */
 export const MIN_OBSERVATIONS = 3;
 
+type Verdict = { held: boolean; evidence: string };
+type Judges = { [K in Expectation["kind"]]: (e: Extract<Expectation, { kind: K }>, evidence: Evidence) => Verdict };
+
+/** One judge per kind of expectation: a new kind without a judge does not compile. */
+const JUDGES: Judges = {
+  probe: judgeProbe,
+  metrics: judgeMetrics,
+  rollback: judgeRollback,
+  promoted: judgePromoted,
+  traffic: judgeTraffic,
+  thresholds: judgeThresholds,
+  health: judgeHealth,
+};
+
 export function judge(e: Expectation, evidence: Evidence): Judgement {
   const description = e.description ?? describeExpectation(e);
-  const { held, evidence: text } = e.kind === "probe" ? judgeProbe(e, evidence) : judgeMetrics(e, evidence);
+  const { held, evidence: text } = (JUDGES[e.kind] as (x: Expectation, ev: Evidence) => Verdict)(e, evidence);
   return { id: e.id, description, held, evidence: text };
 }
 
 export function describeExpectation(e: Expectation): string {
-  if (e.kind === "metrics") return `${e.version}'s /metrics counts every answered request to ${e.route}, labelled with its version`;
+  switch (e.kind) {
+    case "metrics":
+      return `${e.version}'s /metrics counts every answered request to ${e.route}, labelled with its version`;
+    case "rollback":
+      return e.none
+        ? "no rollback: no trigger fired and no success criterion failed"
+        : `rolled back${e.trigger ? ` by ${e.trigger}` : ""}${e.stage ? ` during ${e.stage}` : ""}, with the router's weights back on stable`;
+    case "promoted":
+      return "the candidate was promoted: the router sends it all traffic and no rollback happened";
+    case "traffic":
+      return `the router's weights, read back at the end: ${Object.entries(e.shares).map(([k, v]) => `${k} ${v}%`).join(", ")}`;
+    case "thresholds":
+      return `the load's k6-style thresholds ${e.passed ? "all passed" : "did not all pass"}`;
+    case "health":
+      return `at the end, every ${e.version} instance answers ${e.path} with ${e.status}`;
+    case "probe":
+      break;
+  }
   const when = e.during ? ` during ${e.during}` : " throughout the run";
   const within = e.withinMs !== undefined ? ` within ${e.withinMs / 1000}s of its start and from then on` : "";
   const failing = e.failing ? `, naming ${e.failing} as failing` : "";
@@ -125,4 +160,121 @@ function judgeMetrics(e: MetricsExpectation, evidence: Evidence): { held: boolea
       `http_requests_total{route="${e.route}",version="${version}"} = ${counted}, requests answered to the harness = ${answered}` +
       (otherVersions > 0 ? `; ${otherVersions} counted under another version label` : ""),
   };
+}
+
+type Ev<T extends TimelineEvent["type"]> = Stamped<EventOf<T>>;
+const of = <T extends TimelineEvent["type"]>(events: readonly Stamped[], type: T): Array<Ev<T>> => events.filter((e): e is Ev<T> => e.type === type);
+
+function sharesText(shares: Readonly<Record<string, number>> | undefined): string {
+  return shares ? Object.entries(shares).map(([k, v]) => `${k} ${v}%`).join(", ") : "never read";
+}
+
+/** The candidate's requests in the load stream between two times: requests, failures, worst per-second p95. */
+function candidateLoad(evidence: Evidence, from: number, to: number): { requests: number; failed: number; worstP95: number } {
+  const version = evidence.versions.get("candidate");
+  const started = of(evidence.events, "load.started")[0]?.t ?? 0;
+  const rows = of(evidence.events, "load.second").filter((r) => r.version === version && started + r.second >= from - 1 && started + r.second <= to);
+  return {
+    requests: rows.reduce((a, r) => a + r.requests, 0),
+    failed: rows.reduce((a, r) => a + r.failed, 0),
+    worstP95: rows.reduce((a, r) => Math.max(a, r.requests > 0 ? r.p95 : 0), 0),
+  };
+}
+
+function judgeRollback(e: Extract<Expectation, { kind: "rollback" }>, evidence: Evidence): Verdict {
+  const decided = of(evidence.events, "rollback.decided");
+  if (e.none) {
+    if (decided.length > 0) return { held: false, evidence: `rolled back during ${decided[0]!.stage}: ${decided[0]!.reason}` };
+    const finished = of(evidence.events, "strategy.finished")[0];
+    if (!finished) return { held: false, evidence: "the strategy never finished, so it cannot be said that nothing fired" };
+    const analyses = of(evidence.events, "analysis.evaluated").length;
+    return { held: analyses > 0, evidence: `no rollback in ${analyses} analyses; strategy finished ${finished.result}` };
+  }
+  const d = decided[0];
+  if (!d) {
+    const last = of(evidence.events, "analysis.evaluated").at(-1);
+    return {
+      held: false,
+      evidence: `no rollback happened${last ? `; last analysis (${last.stage}): error rate ${last.errorRate === null ? "n/a" : `${(last.errorRate * 100).toFixed(2)}%`}, ${last.statistic} ${last.latencyMs === null ? "n/a" : `${Math.round(last.latencyMs)}ms`}, ${last.healthFailures} health failures` : ""}`,
+    };
+  }
+  const problems: string[] = [];
+  if (e.trigger && d.trigger !== e.trigger) problems.push(`fired by ${d.trigger}, not ${e.trigger}`);
+  if (e.stage && d.stage !== e.stage) problems.push(`during ${d.stage}, not ${e.stage}`);
+  // Independent evidence 1: the router itself, read back after the decision.
+  const backOnStable = of(evidence.events, "router.observed").find((o) => o.t >= d.t && (o.shares.candidate ?? 0) === 0);
+  if (!backOnStable) problems.push(`the router was never read back with the candidate at 0% after the decision (final: ${sharesText(evidence.finalShares)})`);
+  // Independent evidence 2: the load generator's own view of the candidate before the decision.
+  let seen = "";
+  if (of(evidence.events, "load.started").length > 0 && d.trigger !== "health_check_failures") {
+    const stageStart = of(evidence.events, "stage.started").find((s) => s.stage === d.stage)?.t ?? 0;
+    const load = candidateLoad(evidence, stageStart, d.t);
+    if (load.requests === 0) problems.push("the load generator saw no candidate request before the decision");
+    else if (d.trigger === "error_rate") {
+      const rate = load.failed / load.requests;
+      seen = `; load generator saw the candidate fail ${load.failed} of ${load.requests} (${(rate * 100).toFixed(1)}%)`;
+      if (load.failed === 0) problems.push(`the load generator saw no candidate failure before the decision (${load.requests} requests)`);
+    } else {
+      seen = `; load generator saw candidate p95 up to ${Math.round(load.worstP95)}ms`;
+      const bound = /(\d+(?:\.\d+)?)(ms|s)/.exec(d.threshold);
+      const ms = bound ? Number(bound[1]) * (bound[2] === "s" ? 1000 : 1) : 0;
+      if (load.worstP95 <= ms) problems.push(`the load generator's candidate p95 (${Math.round(load.worstP95)}ms) never passed ${d.threshold}`);
+    }
+  }
+  const text = `rolled back during ${d.stage} by ${d.trigger} (${d.source}): ${d.reason}; router read back ${backOnStable ? sharesText(backOnStable.shares) : "n/a"} at ${backOnStable ? (backOnStable.t - d.t).toFixed(2) : "?"}s after the decision${seen}`;
+  return problems.length ? { held: false, evidence: `${problems.join("; ")}. ${text}` } : { held: true, evidence: text };
+}
+
+function lastLoadVersions(evidence: Evidence, seconds: number): Record<string, number> | undefined {
+  const rows = of(evidence.events, "load.second").filter((r) => r.version !== "*");
+  if (rows.length === 0) return undefined;
+  const last = Math.max(...rows.map((r) => r.second));
+  const counts: Record<string, number> = {};
+  for (const r of rows) if (r.second > last - seconds && r.second < last && r.requests > 0) counts[r.version] = (counts[r.version] ?? 0) + r.requests;
+  return counts;
+}
+
+function judgeTraffic(e: Extract<Expectation, { kind: "traffic" }>, evidence: Evidence): Verdict {
+  const final = evidence.finalShares;
+  if (!final) return { held: false, evidence: "the router's weights were not read back at the end" };
+  const wrong = Object.entries(e.shares).filter(([role, share]) => Math.abs((final[role] ?? 0) - share) > 0.5);
+  let served = "";
+  const versions = lastLoadVersions(evidence, 2);
+  if (versions) {
+    served = `; the load's last full second went to ${Object.entries(versions).map(([v, n]) => `${v} ×${n}`).join(", ") || "nobody"}`;
+    for (const [role, share] of Object.entries(e.shares)) {
+      const version = evidence.versions.get(role);
+      if (share === 0 && version && (versions[version] ?? 0) > 0) wrong.push([role, share]);
+    }
+  }
+  return { held: wrong.length === 0, evidence: `router read back: ${sharesText(final)}${served}` };
+}
+
+function judgePromoted(_e: Extract<Expectation, { kind: "promoted" }>, evidence: Evidence): Verdict {
+  const decided = of(evidence.events, "rollback.decided")[0];
+  if (decided) return { held: false, evidence: `rolled back during ${decided.stage}: ${decided.reason}` };
+  const final = evidence.finalShares;
+  const candidateVersion = evidence.versions.get("candidate");
+  const versions = lastLoadVersions(evidence, 2);
+  const onlyCandidate = !versions || Object.keys(versions).every((v) => v === candidateVersion);
+  const held = (final?.candidate ?? 0) === 100 && onlyCandidate;
+  return {
+    held,
+    evidence: `router read back: ${sharesText(final)}${versions ? `; the load's last full second went to ${Object.entries(versions).map(([v, n]) => `${v} ×${n}`).join(", ")}` : ""}`,
+  };
+}
+
+function judgeThresholds(e: Extract<Expectation, { kind: "thresholds" }>, evidence: Evidence): Verdict {
+  const finished = of(evidence.events, "load.finished");
+  if (finished.length === 0) return { held: false, evidence: "the load never finished, so its thresholds were not judged" };
+  const all = finished.flatMap((f) => f.thresholds);
+  const failed = all.filter((t) => !t.pass);
+  const text = all.map((t) => `${t.metric} ${t.expression}: ${Math.round(t.observed * 1000) / 1000} ${t.pass ? "passed" : "FAILED"}`).join("; ") || "no thresholds";
+  return { held: all.length > 0 && (failed.length === 0) === e.passed, evidence: text };
+}
+
+function judgeHealth(e: Extract<Expectation, { kind: "health" }>, evidence: Evidence): Verdict {
+  const statuses = evidence.finalHealth?.get(`${e.version} ${e.path}`) ?? [];
+  if (statuses.length === 0) return { held: false, evidence: `${e.path} of ${e.version} was not probed at the end` };
+  return { held: statuses.every((s) => s === e.status), evidence: `${e.version} instances answered ${statuses.map((s) => s ?? "no answer").join(", ")}` };
 }

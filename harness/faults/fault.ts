@@ -45,7 +45,9 @@ export function setFaults(service: Service, settings: FaultSettings): Fault {
     target: service.role,
     inject: async () => {
       for (const i of service.instances) {
-        before.set(i.baseUrl, await admin(i.baseUrl, "GET"));
+        // Remember only the knobs this fault changes, so undo touches nothing else.
+        const current = (await admin(i.baseUrl, "GET")) as Record<string, unknown>;
+        before.set(i.baseUrl, Object.fromEntries(Object.keys(settings).map((k) => [k, current[k]])));
         await admin(i.baseUrl, "PUT", settings);
       }
       return JSON.stringify(settings);

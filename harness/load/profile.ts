@@ -68,7 +68,7 @@ export function plannedRequests(profile: LoadProfile): number {
 
 /** The hard cap when the profile names none: 10% over the plan, plus 100. */
 export function defaultMaxRequests(profile: LoadProfile): number {
-  return Math.ceil(plannedRequests(profile) * 1.1 + 100);
+  return Math.ceil((plannedRequests(profile) * 11) / 10 + 100);
 }
 
 /**
@@ -78,14 +78,16 @@ export function defaultMaxRequests(profile: LoadProfile): number {
  */
 export function readLoadProfile(r: Reader, roles: string[]): LoadProfile | undefined {
   if (r.value === undefined) return undefined;
-  r.keys(["name", "target", "executor", "rate", "timeUnit", "duration", "startRate", "stages", "timeout", "maxRequests", "requests", "thresholds"]);
+  let ok = knownKeys(r, ["name", "target", "executor", "rate", "timeUnit", "duration", "startRate", "stages", "timeout", "maxRequests", "requests", "thresholds"]);
   if (!r.isObject()) return undefined;
-  const name = r.at("name").string({ optional: true, pattern: /^[a-z0-9][a-z0-9-]*$/, patternText: 'a lower-case name like "steady"' }) ?? "load";
+  const name = r.at("name").string({ optional: true, pattern: /^[a-z0-9][a-z0-9-]*$/, patternText: 'a lower-case name like "steady"' });
+  ok &&= name !== undefined || !r.has("name");
   const target = readRole(r.at("target"), roles);
   const executor = r.at("executor").oneOf(EXECUTORS);
-  const timeUnitMs = r.at("timeUnit").duration({ optional: true, min: 1 }) ?? DEFAULT_TIME_UNIT_MS;
-  const timeoutMs = r.at("timeout").duration({ optional: true, min: 1 }) ?? DEFAULT_TIMEOUT_MS;
+  const timeUnitMs = r.at("timeUnit").duration({ optional: true, min: 1 });
+  const timeoutMs = r.at("timeout").duration({ optional: true, min: 1 });
   const maxRequests = r.at("maxRequests").number({ optional: true, integer: true, min: 1 });
+  ok &&= (timeUnitMs !== undefined || !r.has("timeUnit")) && (timeoutMs !== undefined || !r.has("timeout")) && (maxRequests !== undefined || !r.has("maxRequests"));
 
   let rate: number | undefined;
   let durationMs: number | undefined;
@@ -105,7 +107,9 @@ export function readLoadProfile(r: Reader, roles: string[]): LoadProfile | undef
     only("stages", "ramping-arrival-rate");
     shapeOk &&= rate !== undefined && durationMs !== undefined;
   } else if (executor === "ramping-arrival-rate") {
-    startRate = r.at("startRate").number({ optional: true, min: 0 }) ?? 0;
+    startRate = r.at("startRate").number({ optional: true, min: 0 });
+    if (startRate === undefined && r.has("startRate")) shapeOk = false;
+    startRate ??= 0;
     stages = r.at("stages").list((s) => readStage(s), { nonEmpty: true });
     only("rate", "constant-arrival-rate");
     only("duration", "constant-arrival-rate");
@@ -123,14 +127,27 @@ export function readLoadProfile(r: Reader, roles: string[]): LoadProfile | undef
   const thresholds = readThresholds(r.at("thresholds"));
 
   const requestsOk = Array.isArray(rawRequests) && rawRequests.length > 0 && requests.length === rawRequests.length;
-  if (!target || !executor || !shapeOk || !requestsOk || !thresholds) return undefined;
-  const profile: LoadProfile = { name, target, executor, timeUnitMs, requests, timeoutMs, thresholds };
+  if (!ok || !target || !executor || !shapeOk || !requestsOk || !thresholds) return undefined;
+  const profile: LoadProfile = {
+    name: name ?? "load",
+    target,
+    executor,
+    timeUnitMs: timeUnitMs ?? DEFAULT_TIME_UNIT_MS,
+    requests,
+    timeoutMs: timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    thresholds,
+  };
   if (rate !== undefined) profile.rate = rate;
   if (durationMs !== undefined) profile.durationMs = durationMs;
   if (startRate !== undefined) profile.startRate = startRate;
   if (stages !== undefined) profile.stages = stages;
   if (maxRequests !== undefined) profile.maxRequests = maxRequests;
   return profile;
+}
+
+/** Reader.keys, and whether every key was a known one (an unknown key is a problem, so the section does not read). */
+function knownKeys(r: Reader, allowed: readonly string[]): boolean {
+  return r.keys(allowed).every((k) => allowed.includes(k));
 }
 
 function readRole(r: Reader, roles: string[]): string | undefined {
@@ -142,14 +159,14 @@ function readRole(r: Reader, roles: string[]): string | undefined {
 }
 
 function readStage(r: Reader): { target: number; durationMs: number } | undefined {
-  r.keys(["target", "duration"]);
+  const ok = knownKeys(r, ["target", "duration"]);
   const target = r.at("target").number({ min: 0 });
   const durationMs = r.at("duration").duration({ min: 1 });
-  return target === undefined || durationMs === undefined ? undefined : { target, durationMs };
+  return !ok || target === undefined || durationMs === undefined ? undefined : { target, durationMs };
 }
 
 function readRequest(r: Reader): LoadRequest | undefined {
-  r.keys(["method", "path", "body", "weight"]);
+  const ok = knownKeys(r, ["method", "path", "body", "weight"]);
   if (!r.isObject()) return undefined;
   const method = r.at("method").oneOf(METHODS, { optional: true }) ?? (r.has("method") ? undefined : "GET");
   const path = r.at("path").string({ pattern: PATH, patternText: 'a path starting with "/" like "/api/evaluations"' });
@@ -159,7 +176,7 @@ function readRequest(r: Reader): LoadRequest | undefined {
     r.at("body").problem(`is not sent with ${method}; use POST, PUT or PATCH for a request with a body`);
     return undefined;
   }
-  if (!method || !path || weight === undefined) return undefined;
+  if (!ok || !method || !path || weight === undefined) return undefined;
   return body === undefined ? { method, path, weight } : { method, path, body, weight };
 }
 
@@ -196,9 +213,14 @@ function readThreshold(r: Reader, key: string): Threshold | undefined {
   let abortOnFail = false;
   if (typeof r.value === "string") expression = r;
   else if (r.isObject()) {
-    r.keys(["threshold", "abortOnFail"]);
+    const ok = knownKeys(r, ["threshold", "abortOnFail"]);
     expression = r.at("threshold");
-    abortOnFail = r.at("abortOnFail").boolean({ optional: true }) ?? false;
+    const flag = r.at("abortOnFail").boolean({ optional: true });
+    if (!ok || (flag === undefined && r.has("abortOnFail"))) {
+      expression.string();
+      return undefined;
+    }
+    abortOnFail = flag ?? false;
   } else {
     r.problem(`must be a threshold like "p(95)<500" or { threshold: "p(95)<500", abortOnFail: true }, got ${describe(r.value)}`);
     return undefined;

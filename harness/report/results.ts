@@ -15,10 +15,23 @@ export interface RunResults {
   wallSeconds: number;
   specSeconds: number;
   expectations: Judgement[];
-  /** Filled by strategies with automated rollback; null when none happened. */
-  rollback: null;
+  /** The automated rollback, or null when none happened. */
+  rollback: RollbackResult | null;
   error: { code: string; message: string; hint?: string } | null;
   teardownFailures: Array<{ title: string; error: string }>;
+}
+
+export interface RollbackResult {
+  trigger: string;
+  source: string;
+  stage: string;
+  reason: string;
+  /** immediate or gradual, as the document's rollback.strategy says. */
+  strategy: string;
+  /** Wall seconds from the first bad request the candidate answered to the decision (null when no request was bad, e.g. health checks). */
+  detectedAfterSeconds: number | null;
+  /** Wall seconds from the decision to all traffic back on stable. */
+  completedAfterSeconds: number;
 }
 
 export function writeResults(dir: string, results: RunResults): void {

@@ -15,7 +15,11 @@ import { DockerPlatform } from "../platforms/docker/docker-platform.js";
 import type { Database, Platform, PlatformContext, Service } from "../platforms/platform.js";
 import { httpGet } from "../probes/http-probe.js";
 import { HealthMonitor } from "../probes/monitor.js";
-import { writeResults, type RunResults } from "../report/results.js";
+import { writeResults, type RollbackResult, type RunResults } from "../report/results.js";
+import { runLoad } from "../load/run-load.js";
+import type { RequestResult } from "../load/load-generator.js";
+import type { StrategyOutcome } from "../controller/controller.js";
+import { prepareStrategy } from "./strategy-run.js";
 import type { FaultSpec, Scenario } from "../scenario/scenario.js";
 import type { Stamped, Verdict } from "../timeline/events.js";
 import { Timeline } from "../timeline/timeline.js";
@@ -56,6 +60,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const judgements: Judgement[] = [];
   let error: HarnessError | undefined;
   let reaper: { stop(): void } | undefined;
+  let rollback: RollbackResult | null = null;
   try {
     await ensureEngine();
     reaper = startReaper(runId);
@@ -66,6 +71,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const ctx: PlatformContext = { runId, logDir, emit, teardown, signal: options.signal, images: new ImageBuilder({ emit }) };
     const platform: Platform = new DockerPlatform(ctx);
     const evidence = await execute(scenario, platform, { ctx, scale, clock, timeline });
+    rollback = evidence.rollback;
     for (const e of scenario.expectations) {
       const j = judge(e, { events: timeline.events, ...evidence });
       judgements.push(j);
@@ -106,7 +112,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     wallSeconds,
     specSeconds: scale.toSpecMs(wallSeconds * 1000) / 1000,
     expectations: judgements,
-    rollback: null,
+    rollback,
     error: error ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } : null,
     teardownFailures,
   };
@@ -121,7 +127,7 @@ interface ExecuteContext {
   timeline: Timeline;
 }
 
-async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock }: ExecuteContext) {
+async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock }: ExecuteContext): Promise<ExecuteEvidence> {
   const { emit, signal, teardown } = ctx;
   const database = scenario.database ? await platform.startDatabase() : undefined;
   const services = new Map<string, Service>();
@@ -133,6 +139,20 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
     if (!v.faults.readinessFail) await waitReady(service, clock, signal);
   }
 
+  const strategy = scenario.strategy
+    ? await prepareStrategy({
+        platform,
+        strategy: scenario.strategy,
+        spec: scenario.spec,
+        stable: services.get("stable")!,
+        candidate: services.get("candidate")!,
+        scale,
+        clock,
+        emit,
+        teardown,
+      })
+    : undefined;
+
   const monitor = new HealthMonitor(
     scenario.monitor.targets.map((t) => ({ service: services.get(t.version)!, paths: t.paths })),
     { intervalMs: Math.max(50, scale.toWallMs(scenario.monitor.intervalMs)), emit, clock },
@@ -140,7 +160,122 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
   teardown.add("stop the health monitor", () => monitor.stop());
   monitor.start();
 
+  // Load runs beside the steps and the strategy; a strategy run stops it a little after the strategy ends.
+  const loadStop = new AbortController();
+  let load: Promise<unknown> | undefined;
+  teardown.add("stop the load", async () => {
+    loadStop.abort();
+    await load?.catch(() => undefined);
+  });
+  const firstBad = new FirstBadRequest(services.get("candidate")?.version, scenario.spec);
+  load = scenario.load
+    ? runLoad(scenario.load, {
+        baseUrl: scenario.load.target === "router" ? strategy!.router.baseUrl : services.get(scenario.load.target)!.instances[0]!.baseUrl,
+        scale,
+        emit,
+        signal,
+        stop: loadStop.signal,
+        clock,
+        onResult: (r) => firstBad.see(r),
+      })
+    : undefined;
+  load?.catch(() => undefined); // judged below; an early rejection must not go unhandled meanwhile
+
   const faults = new Map<string, { fault: Fault; undone: boolean }>();
+  const steps = runSteps(scenario, { database, services, faults, ctx, scale, clock });
+  let outcome: StrategyOutcome | undefined;
+  if (strategy) {
+    outcome = await strategy.run(signal);
+    // Keep traffic flowing for two analysis intervals, so the evidence shows where it went after the decision.
+    await clock.sleep(2 * strategy.intervalMs, signal);
+    if (!scenario.load?.durationMs || scenario.steps.length === 0) loadStop.abort();
+  }
+  await steps;
+  if (load) {
+    if (!strategy) await load;
+    loadStop.abort();
+    await load;
+  }
+  await monitor.stop();
+
+  const finalShares = strategy ? await strategy.router.readShares() : undefined;
+  if (finalShares) emit({ type: "router.observed", shares: finalShares });
+  const finalHealth = new Map<string, Array<number | null>>();
+  for (const e of scenario.expectations) {
+    if (e.kind !== "health") continue;
+    const statuses: Array<number | null> = [];
+    for (const i of services.get(e.version)!.instances) statuses.push((await httpGet(`${i.baseUrl}${e.path}`)).status);
+    finalHealth.set(`${e.version} ${e.path}`, statuses);
+  }
+
+  // The services' own account of what they served, read after the monitor stopped so no probe is in flight.
+  const metrics = new Map<string, string[]>();
+  for (const [role, service] of services) {
+    const texts: string[] = [];
+    for (const i of service.instances) {
+      const obs = await httpGet(`${i.baseUrl}/metrics`, { keepText: true });
+      if (obs.status === 200 && obs.text) texts.push(obs.text);
+    }
+    metrics.set(role, texts);
+  }
+  const versions = new Map([...services].map(([role, s]) => [role, s.version]));
+  const rollback = outcome?.rollback
+    ? {
+        trigger: outcome.rollback.trigger,
+        source: outcome.rollback.source,
+        stage: outcome.rollback.stage,
+        reason: outcome.rollback.reason,
+        strategy: scenario.spec.rollback.strategy,
+        detectedAfterSeconds: firstBad.at(outcome.rollback.trigger) === undefined ? null : round3((outcome.rollback.decidedAt - firstBad.at(outcome.rollback.trigger)!) / 1000),
+        completedAfterSeconds: round3((outcome.rollback.completedAt - outcome.rollback.decidedAt) / 1000),
+      }
+    : null;
+  return { versions, metrics, finalHealth, ...(finalShares ? { finalShares } : {}), rollback };
+}
+
+interface ExecuteEvidence {
+  versions: Map<string, string>;
+  metrics: Map<string, string[]>;
+  finalHealth: Map<string, Array<number | null>>;
+  finalShares?: Record<string, number>;
+  rollback: RollbackResult | null;
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+/** The first request the candidate answered badly, per trigger: the start of the clock for detection latency. */
+class FirstBadRequest {
+  private failedAt: number | undefined;
+  private slowAt: number | undefined;
+  private readonly slowMs: number;
+
+  constructor(
+    private readonly candidate: string | undefined,
+    spec: Scenario["spec"],
+  ) {
+    // The lowest latency bound in play: the strictest stage criterion, or the trigger.
+    const bounds = [spec.rollback.responseTime.value, ...spec.canary.stages.map((s) => s.successCriteria.responseTime?.value ?? Infinity)];
+    this.slowMs = Math.min(...bounds);
+  }
+
+  see(r: RequestResult): void {
+    if (r.version !== this.candidate) return;
+    if (this.failedAt === undefined && (r.code === 0 || r.code >= 400)) this.failedAt = r.at;
+    if (this.slowAt === undefined && r.latencyMs > this.slowMs) this.slowAt = r.at;
+  }
+
+  at(trigger: string): number | undefined {
+    return trigger === "error_rate" ? this.failedAt : trigger === "response_time" ? this.slowAt : undefined;
+  }
+}
+
+async function runSteps(
+  scenario: Scenario,
+  { database, services, faults, ctx, scale, clock }: { database: Database | undefined; services: Map<string, Service>; faults: Map<string, { fault: Fault; undone: boolean }>; ctx: PlatformContext; scale: TimeScale; clock: Clock },
+): Promise<void> {
+  const { emit, signal, teardown } = ctx;
   for (const step of scenario.steps) {
     signal.throwIfAborted();
     const kind = step.fault ? `fault ${step.fault.type}` : step.undo ? `undo ${step.undo}` : "observe";
@@ -165,20 +300,6 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
     await clock.sleep(scale.toWallMs(step.observeMs), signal);
     emit({ type: "step.finished", step: step.name, kind, wallSeconds: (clock.now() - started) / 1000 });
   }
-  await monitor.stop();
-
-  // The services' own account of what they served, read after the monitor stopped so no probe is in flight.
-  const metrics = new Map<string, string[]>();
-  for (const [role, service] of services) {
-    const texts: string[] = [];
-    for (const i of service.instances) {
-      const obs = await httpGet(`${i.baseUrl}/metrics`, { keepText: true });
-      if (obs.status === 200 && obs.text) texts.push(obs.text);
-    }
-    metrics.set(role, texts);
-  }
-  const versions = new Map([...services].map(([role, s]) => [role, s.version]));
-  return { versions, metrics };
 }
 
 async function waitReady(service: Service, clock: Clock, signal: AbortSignal): Promise<void> {

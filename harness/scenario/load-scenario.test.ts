@@ -253,9 +253,9 @@ describe("loadScenario", () => {
 
   it("requires exactly one of probe and metrics in an expectation", () => {
     const both = MINIMAL.replace("  - probe: { version: stable, path: /health, status: 200 }", "  - probe: { version: stable, path: /health, status: 200 }\n    metrics: { version: stable, route: /health }");
-    expect(loadError(both).lines).toEqual(["expect[0] must have exactly one of probe, metrics; got probe and metrics"]);
+    expect(loadError(both).lines).toEqual(["expect[0] must have exactly one of probe, metrics, rollback, promoted, traffic, thresholds, health; got probe and metrics"]);
     const none = MINIMAL.replace("  - probe: { version: stable, path: /health, status: 200 }", "  - id: lonely");
-    expect(loadError(none).lines).toEqual(["expect[0] must have exactly one of probe, metrics; got none"]);
+    expect(loadError(none).lines).toEqual(["expect[0] must have exactly one of probe, metrics, rollback, promoted, traffic, thresholds, health; got none"]);
   });
 
   it("requires `during` for `within` and rejects a step with both fault and undo", () => {
@@ -311,7 +311,8 @@ describe("the scenarios that ship with the project", () => {
   it.each(files)("%s validates and is named after its file", (f) => {
     const s = loadScenario(join(SCENARIO_DIR, f));
     expect(s.name).toBe(f.replace(/\.yaml$/, ""));
-    expect(s.steps.length).toBeGreaterThan(0);
+    // A scenario does something: steps of its own, or a strategy to perform.
+    expect(s.steps.length > 0 || s.strategy !== undefined).toBe(true);
     expect(s.expectations.length).toBeGreaterThan(0);
   });
 

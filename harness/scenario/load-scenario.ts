@@ -3,6 +3,10 @@ import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { HarnessError } from "../common/errors.js";
 import { ROOT } from "../images/catalog.js";
+import { LATENCY_STATISTICS } from "../analysis/analysis.js";
+import { STRATEGIES, stagesFor } from "../controller/stages.js";
+import { readLoadProfile } from "../load/profile.js";
+import { loadDeploymentSpec, type DeploymentSpec } from "../spec/deployment-spec.js";
 import { Reader, type Problem } from "./reader.js";
 import {
   FAULT_TYPES,
@@ -13,6 +17,7 @@ import {
   type MonitorSpec,
   type Scenario,
   type Step,
+  type StrategySpec,
   type VersionSpec,
 } from "./scenario.js";
 
@@ -76,7 +81,7 @@ const NAME = /^[a-z0-9][a-z0-9-]*$/;
 const NAME_TEXT = 'a lower-case name like "db-outage"';
 
 function readScenario(r: Reader, file: string): Scenario | undefined {
-  r.keys(["name", "description", "platform", "timeScale", "database", "versions", "monitor", "steps", "expect"]);
+  r.keys(["name", "description", "environment", "platform", "timeScale", "database", "spec", "strategy", "versions", "monitor", "load", "steps", "expect"]);
   const name = r.at("name").string({ pattern: NAME, patternText: NAME_TEXT });
   const description = r.at("description").string();
   const platform = r.at("platform").oneOf(PLATFORMS, { optional: true }) ?? "docker";
@@ -86,8 +91,21 @@ function readScenario(r: Reader, file: string): Scenario | undefined {
   if (r.has("versions") && versions.size === 0) r.at("versions").problem("must name at least one version, e.g. stable: { image: app, tag: good-1 }");
   const roles = [...versions.keys()];
   const monitor = readMonitor(r.at("monitor"), roles);
+  const spec = readSpecOverrides(r, file);
+  const environment = r.at("environment").string({ optional: true });
+  if (environment !== undefined && spec && !spec.environments.has(environment)) {
+    r.at("environment").problem(`must be an environment of the deployment document (${[...spec.environments.keys()].join(", ")}), got "${environment}"`);
+  }
+  const strategy = readStrategy(r.at("strategy"));
+  if (strategy) {
+    for (const role of ["stable", "candidate"]) {
+      if (r.has("versions") && !versions.has(role)) r.at("versions").problem(`must declare a "${role}" version: the ${strategy.name} strategy moves traffic from stable to candidate`);
+    }
+  }
+  const load = readLoadProfile(r.at("load"), strategy ? [...roles, "router"] : roles);
+  const stageNames = strategy && spec ? stagesFor(strategy.name, spec).map((s) => s.name) : [];
   // Entries that could not be read are left out of the lists, so each keeps its index in the file for problems.
-  const indexedSteps = r.at("steps").list((s, index) => withIndex(readStep(s, roles), index), { nonEmpty: true });
+  const indexedSteps = r.at("steps").list((s, index) => withIndex(readStep(s, roles), index), { nonEmpty: !strategy, optional: !!strategy });
   const steps = indexedSteps.map((s) => s.value);
   // Names as written, so a step that failed to read for another reason is not also reported as missing.
   const rawSteps = r.at("steps").value;
@@ -95,15 +113,52 @@ function readScenario(r: Reader, file: string): Scenario | undefined {
     ? rawSteps.map((s) => (s as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === "string")
     : [];
   checkStepNames(r.at("steps"), indexedSteps);
-  const indexedExpectations = r.at("expect").list((e, i) => withIndex(readExpectation(e, i, roles, stepNames), i), { nonEmpty: true });
+  const indexedExpectations = r.at("expect").list((e, i) => withIndex(readExpectation(e, i, roles, stepNames, { strategy: strategy !== undefined, stageNames, load: load !== undefined }), i), { nonEmpty: true });
   const expectations = indexedExpectations.map((e) => e.value);
   const ids = new Set<string>();
   indexedExpectations.forEach(({ value: e, index }) => {
     if (ids.has(e.id)) r.at("expect").at(index).at("id").problem(`repeats the id "${e.id}": ids must be unique`);
     ids.add(e.id);
   });
-  if (!name || !description) return undefined;
-  return { file, name, description, platform, timeScale, database, versions, monitor, steps, expectations };
+  if (!name || !description || !spec) return undefined;
+  return { file, name, description, environment, spec, strategy, load, platform, timeScale, database, versions, monitor, steps, expectations };
+}
+
+function readSpecOverrides(r: Reader, file: string): DeploymentSpec | undefined {
+  const overrides = r.at("spec");
+  if (overrides.value !== undefined && !overrides.isObject()) {
+    overrides.problem("must be a mapping of the deployment document's values to override, e.g. { rollback: { strategy: gradual } }");
+    return undefined;
+  }
+  try {
+    return loadDeploymentSpec(overrides.value === undefined ? undefined : { value: overrides.value, file, path: "spec" });
+  } catch (e) {
+    if (e instanceof HarnessError) {
+      for (const line of e.message.split("\n")) {
+        const m = /^.*?: (\S+) (.*)$/.exec(line);
+        r.problem(m ? m[2]! : line, m ? m[1]! : "spec");
+      }
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+const STRATEGY_DEFAULTS = { intervalMs: 60_000, windowMs: 60_000, latency: "p95", minRequests: 10 } as const;
+
+function readStrategy(r: Reader): StrategySpec | undefined {
+  if (r.value === undefined) return undefined;
+  if (typeof r.value === "string") {
+    const name = r.oneOf(STRATEGIES);
+    return name ? { name, ...STRATEGY_DEFAULTS } : undefined;
+  }
+  r.keys(["name", "interval", "window", "latency", "minRequests"]);
+  const name = r.at("name").oneOf(STRATEGIES);
+  const intervalMs = r.at("interval").duration({ optional: true, min: 1 }) ?? STRATEGY_DEFAULTS.intervalMs;
+  const windowMs = r.at("window").duration({ optional: true, min: 1 }) ?? STRATEGY_DEFAULTS.windowMs;
+  const latency = r.at("latency").oneOf(LATENCY_STATISTICS, { optional: true }) ?? STRATEGY_DEFAULTS.latency;
+  const minRequests = r.at("minRequests").number({ optional: true, integer: true, min: 1 }) ?? STRATEGY_DEFAULTS.minRequests;
+  return name ? { name, intervalMs, windowMs, latency, minRequests } : undefined;
 }
 
 function readVersion(r: Reader, role: string): VersionSpec | undefined {
@@ -112,12 +167,13 @@ function readVersion(r: Reader, role: string): VersionSpec | undefined {
   const tag = r.at("tag").string({ pattern: NAME, patternText: 'a version of the reference service like "good-1"' });
   const replicas = r.at("replicas").number({ optional: true, integer: true, min: 1, max: 10 }) ?? 1;
   const faults = r.has("faults") ? readFaultSettings(r.at("faults")) : {};
+  if (faults?.failHealthChecks !== undefined) r.at("faults").at("failHealthChecks").problem("can only be set at run time, by a step with fault: { type: set-faults }");
   if (!image || !tag || !faults) return undefined;
   return { role, image, tag, replicas, faults };
 }
 
 function readFaultSettings(r: Reader): FaultSettings | undefined {
-  r.keys(["errorRate", "latencyMs", "latencyJitterMs", "readinessFail", "livenessFail", "crashAfterSeconds"]);
+  r.keys(["errorRate", "latencyMs", "latencyJitterMs", "readinessFail", "livenessFail", "crashAfterSeconds", "failHealthChecks"]);
   const out: FaultSettings = {};
   const errorRate = r.at("errorRate").number({ optional: true, min: 0, max: 1 });
   const latencyMs = r.at("latencyMs").number({ optional: true, min: 0 });
@@ -125,6 +181,8 @@ function readFaultSettings(r: Reader): FaultSettings | undefined {
   const readinessFail = r.at("readinessFail").boolean({ optional: true });
   const livenessFail = r.at("livenessFail").boolean({ optional: true });
   const crashAfterSeconds = r.at("crashAfterSeconds").number({ optional: true, min: 0 });
+  const failHealthChecks = r.at("failHealthChecks").number({ optional: true, integer: true, min: 0 });
+  if (failHealthChecks !== undefined) out.failHealthChecks = failHealthChecks;
   if (errorRate !== undefined) out.errorRate = errorRate;
   if (latencyMs !== undefined) out.latencyMs = latencyMs;
   if (latencyJitterMs !== undefined) out.latencyJitterMs = latencyJitterMs;
@@ -199,15 +257,67 @@ function checkStepNames(r: Reader, steps: Array<{ value: Step; index: number }>)
   });
 }
 
-function readExpectation(r: Reader, index: number, roles: string[], steps: string[]): Expectation | undefined {
-  r.keys(["id", "description", "probe", "metrics"]);
+interface ExpectationContext {
+  strategy: boolean;
+  stageNames: string[];
+  load: boolean;
+}
+
+const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "health"] as const;
+
+function readExpectation(r: Reader, index: number, roles: string[], steps: string[], c: ExpectationContext): Expectation | undefined {
+  r.keys(["id", "description", ...EXPECTATION_KINDS]);
   const id = r.at("id").string({ optional: true, pattern: NAME, patternText: NAME_TEXT }) ?? `expectation-${index + 1}`;
   const description = r.at("description").string({ optional: true });
   const base = { id, ...(description ? { description } : {}) };
-  const kinds = ["probe", "metrics"].filter((k) => r.has(k));
+  const kinds = EXPECTATION_KINDS.filter((k) => r.has(k));
   if (kinds.length !== 1) {
-    r.problem(`must have exactly one of probe, metrics; got ${kinds.length === 0 ? "none" : kinds.join(" and ")}`);
+    r.problem(`must have exactly one of ${EXPECTATION_KINDS.join(", ")}; got ${kinds.length === 0 ? "none" : kinds.join(" and ")}`);
     return undefined;
+  }
+  const kind = kinds[0]!;
+  if ((kind === "rollback" || kind === "promoted" || kind === "traffic") && !c.strategy) {
+    r.at(kind).problem("needs a strategy: set strategy: canary or strategy: blue-green");
+    return undefined;
+  }
+  if (kind === "thresholds" && !c.load) {
+    r.at(kind).problem("needs a load: section whose thresholds it judges");
+    return undefined;
+  }
+  if (kind === "rollback") {
+    const rb = r.at("rollback");
+    if (rb.value === "none") return { ...base, kind, none: true };
+    rb.keys(["trigger", "stage"]);
+    const trigger = rb.at("trigger").oneOf(["error_rate", "response_time", "health_check_failures"] as const, { optional: true });
+    const stage = rb.at("stage").string({ optional: true });
+    if (stage !== undefined && c.stageNames.length > 0 && !["pre-shift", ...c.stageNames].includes(stage)) {
+      rb.at("stage").problem(`must be a stage of the strategy (${["pre-shift", ...c.stageNames].join(", ")}), got "${stage}"`);
+    }
+    return { ...base, kind, none: false, ...(trigger ? { trigger } : {}), ...(stage ? { stage } : {}) };
+  }
+  if (kind === "promoted") {
+    if (r.at("promoted").value !== true) r.at("promoted").problem("must be true (use rollback: ... to expect a rollback)");
+    return { ...base, kind };
+  }
+  if (kind === "traffic") {
+    const shares = Object.fromEntries(r.at("traffic").entries((v) => v.number({ min: 0, max: 100 })));
+    const total = Object.values(shares).reduce((a, b) => a + b, 0);
+    if (Object.keys(shares).length > 0 && Math.abs(total - 100) > 1e-9) r.at("traffic").problem(`shares must add up to 100, got ${total}`);
+    for (const role of Object.keys(shares)) if (!roles.includes(role)) r.at("traffic").at(role).problem(`must name a declared version (${roles.join(", ")})`);
+    return { ...base, kind, shares };
+  }
+  if (kind === "thresholds") {
+    const t = r.at("thresholds");
+    const v = t.oneOf(["passed", "failed"] as const);
+    return v ? { ...base, kind, passed: v === "passed" } : undefined;
+  }
+  if (kind === "health") {
+    const h = r.at("health");
+    h.keys(["version", "path", "status"]);
+    const version = readRole(h.at("version"), roles);
+    const path = h.at("path").string({ pattern: PATH, patternText: 'an absolute path like "/health"' });
+    const status = h.at("status").number({ integer: true, min: 100, max: 599 });
+    return version && path && status !== undefined ? { ...base, kind, version, path, status } : undefined;
   }
   if (r.has("probe")) {
     const p = r.at("probe");

@@ -4,6 +4,12 @@ export interface Scenario {
   readonly file: string;
   readonly name: string;
   readonly description: string;
+  /** An environment of the deployment document (development, staging, production). */
+  readonly environment: string | undefined;
+  /** The deployment document's configuration with the scenario's `spec:` overrides applied. */
+  readonly spec: DeploymentSpec;
+  readonly strategy: StrategySpec | undefined;
+  readonly load: LoadProfile | undefined;
   readonly platform: PlatformName;
   /** Wall seconds per spec second; `--time-scale` overrides it. */
   readonly timeScale: number;
@@ -13,6 +19,23 @@ export interface Scenario {
   readonly monitor: MonitorSpec;
   readonly steps: readonly Step[];
   readonly expectations: readonly Expectation[];
+}
+
+import type { LatencyStatistic } from "../analysis/analysis.js";
+import type { StrategyName } from "../controller/stages.js";
+import type { TriggerName } from "../controller/decide.js";
+import type { LoadProfile } from "../load/profile.js";
+import type { DeploymentSpec } from "../spec/deployment-spec.js";
+
+export interface StrategySpec {
+  readonly name: StrategyName;
+  /** Spec milliseconds between two analyses (scaled, never below the floor). */
+  readonly intervalMs: number;
+  /** Spec milliseconds of metrics each analysis looks at (scaled, never below the floor). */
+  readonly windowMs: number;
+  readonly latency: LatencyStatistic;
+  /** Fewer requests than this in a window are not judged by metrics. */
+  readonly minRequests: number;
 }
 
 export const PLATFORMS = ["docker"] as const;
@@ -25,6 +48,8 @@ export interface FaultSettings {
   readinessFail?: boolean;
   livenessFail?: boolean;
   crashAfterSeconds?: number;
+  /** The next N /health requests answer 500 (run time only). */
+  failHealthChecks?: number;
 }
 
 export interface VersionSpec {
@@ -59,7 +84,47 @@ export interface Step {
   readonly observeMs: number;
 }
 
-export type Expectation = ProbeExpectation | MetricsExpectation;
+export type Expectation =
+  | ProbeExpectation
+  | MetricsExpectation
+  | RollbackExpectation
+  | PromotedExpectation
+  | TrafficExpectation
+  | ThresholdsExpectation
+  | HealthExpectation;
+
+/** A rollback happened, fired by `trigger` during `stage` (or, with `none: true`, no rollback at all). */
+export interface RollbackExpectation extends ExpectationBase {
+  readonly kind: "rollback";
+  readonly none: boolean;
+  readonly trigger?: TriggerName;
+  readonly stage?: string;
+}
+
+/** The candidate ended with all the traffic. */
+export interface PromotedExpectation extends ExpectationBase {
+  readonly kind: "promoted";
+}
+
+/** The router's weights, read back from it at the end of the run. */
+export interface TrafficExpectation extends ExpectationBase {
+  readonly kind: "traffic";
+  readonly shares: Readonly<Record<string, number>>;
+}
+
+/** The load phase's k6-style thresholds all passed (or, with `passed: false`, at least one failed). */
+export interface ThresholdsExpectation extends ExpectationBase {
+  readonly kind: "thresholds";
+  readonly passed: boolean;
+}
+
+/** At the end of the run, every instance of the version answers `path` with `status`. */
+export interface HealthExpectation extends ExpectationBase {
+  readonly kind: "health";
+  readonly version: string;
+  readonly path: string;
+  readonly status: number;
+}
 
 interface ExpectationBase {
   readonly id: string;

@@ -20,10 +20,11 @@ const GRAMMAR = /^\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*(%|ms|s)?\s*$/;
 export function parseComparison(text: string): Comparison | undefined {
   const m = GRAMMAR.exec(text);
   if (!m) return undefined;
-  const n = Number(m[2]);
   const suffix = m[3];
   const unit: Unit = suffix === "%" ? "ratio" : suffix === "ms" || suffix === "s" ? "ms" : "count";
-  const value = suffix === "%" ? n / 100 : suffix === "s" ? n * 1000 : n;
+  // Scale by shifting the decimal exponent, not by dividing: 0.7 / 100 is 0.006999999999999999, and an
+  // observed 0.7% (7 / 1000) would then breach ">0.7%". "0.7e-2" parses to the double nearest 0.007.
+  const value = Number(suffix === "%" ? `${m[2]}e-2` : suffix === "s" ? `${m[2]}e3` : m[2]);
   return { op: m[1] as Operator, value, unit, text: text.trim() };
 }
 

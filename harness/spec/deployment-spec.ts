@@ -209,7 +209,8 @@ function readSpec(r: Reader): DeploymentSpec | undefined {
     enabled: bg.at("enabled").boolean() ?? true,
     healthCheckPath: bg.at("health_check_endpoint").string({ pattern: /^\//, patternText: 'a path like "/health"' }) ?? "/health",
     healthCheckTimeoutMs: seconds(bg.at("health_check_timeout")) ?? 0,
-    rollbackThreshold: { op: ">", value: (threshold ?? 0) / 100, unit: "ratio", text: `>${threshold ?? 0}%` } as Comparison,
+    // toPrecision(15): the double nearest the percentage written (0.7 / 100 alone is 0.006999999999999999).
+    rollbackThreshold: { op: ">", value: Number(((threshold ?? 0) / 100).toPrecision(15)), unit: "ratio", text: `>${threshold ?? 0}%` } as Comparison,
     trafficShift,
   };
 
@@ -241,6 +242,8 @@ function readSpec(r: Reader): DeploymentSpec | undefined {
   t.keys(["error_rate", "response_time", "health_check_failures"]);
   const rbErrorRate = comparison(t.at("error_rate"), ">5%");
   const rbResponseTime = comparison(t.at("response_time"), ">2s");
+  if (rbErrorRate && rbErrorRate.unit !== "ratio") t.at("error_rate").problem(`must be a percentage like ">5%", got "${rbErrorRate.text}"`);
+  if (rbResponseTime && rbResponseTime.unit !== "ms") t.at("response_time").problem(`must be a time like ">2s", got "${rbResponseTime.text}"`);
   const healthCheckFailures = t.at("health_check_failures").number({ integer: true, min: 1 });
   const strategy = rb.at("strategy").oneOf(["immediate", "gradual"] as const);
 

@@ -2,7 +2,10 @@
  * The timeline is the spine of a run: every part writes typed events to it;
  * progress output, events.jsonl and the checker read them.
  */
+import type { LoadEvent } from "../load/events.js";
+
 export type TimelineEvent =
+  | LoadEvent
   | { type: "run.started"; runId: string; scenario: string; platform: string; timeScale: number; runDir: string }
   | { type: "run.finished"; verdict: Verdict; exitCode: number; wallSeconds: number }
   | { type: "step.started"; step: string; kind: string; specSeconds?: number; wallSeconds?: number }
@@ -15,7 +18,42 @@ export type TimelineEvent =
   | { type: "fault.injected"; fault: string; target: string; detail: string }
   | { type: "fault.undone"; fault: string; target: string }
   | { type: "expectation.judged"; id: string; description: string; held: boolean; evidence: string }
-  | { type: "note"; level: "info" | "warn"; message: string };
+  | { type: "note"; level: "info" | "warn"; message: string }
+  | {
+      type: "strategy.started";
+      strategy: string;
+      stages: Array<{ name: string; percentage: number; specSeconds: number; wallSeconds: number }>;
+      intervalSeconds: number;
+      windowSeconds: number;
+      rollbackStrategy: string;
+    }
+  | { type: "stage.started"; stage: string; percentage: number }
+  | {
+      type: "analysis.evaluated";
+      stage: string;
+      version: string;
+      requests: number;
+      errorRate: number | null;
+      latencyMs: number | null;
+      statistic: string;
+      healthFailures: number;
+      windowSeconds: number;
+    }
+  | { type: "health.checked"; target: string; path: string; status: number | null; consecutiveFailures: number; error?: string }
+  | {
+      type: "rollback.decided";
+      stage: string;
+      strategy: string;
+      trigger: string;
+      source: string;
+      reason: string;
+      observed: number;
+      threshold: string;
+    }
+  | { type: "rollback.step"; candidatePercentage: number }
+  | { type: "rollback.completed"; stage: string; trigger: string; seconds: number }
+  | { type: "strategy.finished"; result: "promoted" | "rolled-back" }
+  | { type: "router.observed"; shares: Record<string, number> };
 
 export type Verdict = "passed" | "failed" | "error" | "interrupted";
 export type ImageSource = "upstream" | "cached" | "built";

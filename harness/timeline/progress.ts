@@ -21,6 +21,21 @@ const FORMAT: Formatters = {
   "fault.injected": (e) => `fault ${e.fault} injected into ${e.target}: ${e.detail}`,
   "fault.undone": (e) => `fault ${e.fault} undone on ${e.target}`,
   "expectation.judged": (e) => `${e.held ? "✓" : "✗"} ${e.id}: ${e.description}${e.held ? "" : `\n      ${e.evidence}`}`,
+  "strategy.started": (e) =>
+    `${e.strategy}: ${e.stages.map((s) => `${s.name} ${s.percentage}%${s.specSeconds ? ` ${s.specSeconds}s` : ""}`).join(" -> ")}; analysis every ${e.intervalSeconds}s over ${e.windowSeconds}s, rollback ${e.rollbackStrategy}`,
+  "stage.started": (e) => `stage ${e.stage}: ${e.percentage}% of traffic to the candidate`,
+  "analysis.evaluated": () => undefined,
+  "health.checked": () => undefined,
+  "rollback.decided": (e) => `ROLLBACK during ${e.stage} (${e.strategy}): ${e.reason}`,
+  "rollback.step": (e) => `rollback step: candidate at ${e.candidatePercentage}%`,
+  "rollback.completed": (e) => `rollback complete in ${formatDuration(e.seconds * 1000)}: all traffic on stable`,
+  "strategy.finished": (e) => `strategy finished: ${e.result}`,
+  "router.observed": () => undefined,
+  "load.started": (e) => `load ${e.phase}: ${e.executor} against ${e.target}, ${e.plannedRequests} requests planned`,
+  "load.second": () => undefined,
+  "load.finished": (e) =>
+    `load ${e.phase} finished (${e.stoppedBy}): ${e.requests} requests at ${e.achievedRate.toFixed(0)}/s, ${e.failed} failed` +
+    e.thresholds.map((t) => `\n      ${t.pass ? "✓" : "✗"} ${t.metric}: ${t.expression} (observed ${Math.round(t.observed * 1000) / 1000})`).join(""),
   note: (e) => (e.level === "warn" ? `warning: ${e.message}` : e.message),
 };
 

@@ -5,6 +5,7 @@ import { PostgreSqlContainer } from "@testcontainers/postgresql";
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
 import { HarnessError, errorMessage } from "../../common/errors.js";
 import { runLabels } from "../../common/labels.js";
+import { sweep } from "../../cleanup/sweep.js";
 import { configureTestcontainers, docker } from "../../engine/docker.js";
 import type { FaultSettings } from "../../scenario/scenario.js";
 import type { Component, ComponentSpec, Database, DeploySpec, Instance, Platform, PlatformContext, Service } from "../platform.js";
@@ -16,6 +17,7 @@ const APP_PORT = 8000;
 export class DockerPlatform implements Platform {
   readonly name = "docker";
   private network: string | undefined;
+  private readonly roles = new Map<string, string>();
 
   constructor(private readonly ctx: PlatformContext) {
     configureTestcontainers();
@@ -24,9 +26,11 @@ export class DockerPlatform implements Platform {
   private async ensureNetwork(): Promise<string> {
     if (this.network) return this.network;
     const name = `gameday-${this.ctx.runId}`;
-    this.ctx.teardown.add(`remove network ${name}`, async () => {
-      await docker().getNetwork(name).remove().catch(ignoreMissing);
-      this.ctx.emit({ type: "resource.removed", kind: "network", role: "network", name });
+    // One teardown for everything this platform starts, registered before the first of it: containers go in parallel, then the network.
+    this.ctx.teardown.add(`remove the run's containers and network ${name}`, async () => {
+      const removed = await sweep(this.ctx.runId);
+      for (const c of removed.containers) this.ctx.emit({ type: "resource.removed", kind: "container", role: this.roles.get(c) ?? "unknown", name: c });
+      for (const n of removed.networks) this.ctx.emit({ type: "resource.removed", kind: "network", role: "network", name: n });
     });
     const net = await docker().createNetwork({ Name: name, Driver: "bridge", Labels: runLabels(this.ctx.runId, "network") });
     this.network = name;
@@ -114,16 +118,9 @@ export class DockerPlatform implements Platform {
     return { name, endpoint: (port) => ({ host: container.getHost(), port: container.getMappedPort(port) }) };
   }
 
-  /** Start one container with its removal registered first; failures name the container and where its log is. */
+  /** Start one container (the platform's teardown, registered with the network, removes it); failures name the container and where its log is. */
   private async start(role: string, name: string, run: () => Promise<StartedTestContainer>): Promise<StartedTestContainer> {
-    this.ctx.teardown.add(`remove container ${name}`, async () => {
-      const c = docker().getContainer(name);
-      const info = await c.inspect().catch(() => undefined);
-      if (!info) return;
-      if (info.State.Paused) await c.unpause();
-      await c.remove({ force: true, v: true });
-      this.ctx.emit({ type: "resource.removed", kind: "container", role, name });
-    });
+    this.roles.set(name, role);
     const started = Date.now();
     try {
       const container = await run();
@@ -152,8 +149,4 @@ export function faultEnv(f: FaultSettings): Record<string, string> {
   if (f.livenessFail !== undefined) env.FAULT_LIVENESS_FAIL = String(f.livenessFail);
   if (f.crashAfterSeconds !== undefined) env.FAULT_CRASH_AFTER_S = String(f.crashAfterSeconds);
   return env;
-}
-
-function ignoreMissing(e: unknown): void {
-  if ((e as { statusCode?: number }).statusCode !== 404) throw e;
 }

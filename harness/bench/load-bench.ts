@@ -1,0 +1,166 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { TeardownStack } from "../cleanup/teardown.js";
+import { TimeScale, waitFor } from "../common/clock.js";
+import { exec } from "../common/exec.js";
+import { newRunId } from "../common/labels.js";
+import { sweep } from "../cleanup/sweep.js";
+import { configureTestcontainers, ensureEngine } from "../engine/docker.js";
+import { ImageBuilder } from "../images/builder.js";
+import { ROOT } from "../images/catalog.js";
+import type { LoadProfile, LoadRequest } from "../load/profile.js";
+import { runLoad, type LoadSummary } from "../load/run-load.js";
+import { DockerPlatform } from "../platforms/docker/docker-platform.js";
+import { httpGet } from "../probes/http-probe.js";
+import { parsePrometheusText, type Sample } from "../probes/prometheus-text.js";
+import type { BenchFigure } from "./bench.js";
+
+const RATES = [200, 1000, 2000];
+const RATE_SECONDS = 30;
+const LATENCY_RATE = 500;
+const LATENCY_SECONDS = 30;
+/** A latency fault spread evenly inside one histogram bucket (0.1-0.25 s), where the service's histogram can be interpolated faithfully. */
+const LATENCY_FAULT = { latencyMs: 100, latencyJitterMs: 140 };
+const HEADROOM_STEPS = [500, 1000, 1500, 2000, 3000, 4000];
+const HEADROOM_SECONDS = 10;
+const ROUTE = "/api/evaluations";
+
+/**
+ * The load generator measured against good-1 in Docker: (a) how close it
+ * comes to the asked rate, (b) whether its p95 agrees with the service's own
+ * latency histogram, (c) the highest rate it sustains with < 1% errors,
+ * compared with wrk's closed-loop maximum on the same target.
+ */
+export async function loadBench(signal: AbortSignal): Promise<{ figures: BenchFigure[]; detail: unknown }> {
+  await ensureEngine();
+  configureTestcontainers();
+  const runId = newRunId("bench-load");
+  const logDir = join(ROOT, "runs", "bench", "logs", runId);
+  mkdirSync(logDir, { recursive: true });
+  const teardown = new TeardownStack();
+  const platform = new DockerPlatform({ runId, logDir, emit: () => undefined, teardown, images: new ImageBuilder({ pull: false }), signal });
+  try {
+    console.log("starting PostgreSQL and good-1...");
+    const database = await platform.startDatabase();
+    const service = await platform.deploy({ role: "bench", version: "good-1", replicas: 1, faults: {}, database });
+    const base = service.instances[0]!.baseUrl;
+    await waitFor(async () => ((await httpGet(`${base}/ready`)).status === 200 ? true : undefined), { description: "good-1 to be ready", timeoutMs: 30_000, signal });
+
+    const run = (name: string, rate: number, seconds: number, requests: LoadRequest[], timeoutMs = 5000) =>
+      runLoad(constant(name, rate, seconds, requests, timeoutMs), { baseUrl: base, scale: new TimeScale(1), emit: () => undefined, signal });
+
+    // (a) rate accuracy
+    const accuracy: Array<{ rate: number; achieved: number; ratio: number; requests: number; failed: number; p95: number }> = [];
+    for (const rate of RATES) {
+      console.log(`rate accuracy: ${rate} req/s for ${RATE_SECONDS} s against GET /health...`);
+      const s = await run(`rate-${rate}`, rate, RATE_SECONDS, [{ method: "GET", path: "/health", weight: 1 }]);
+      accuracy.push({ rate, achieved: s.achievedRate, ratio: s.achievedRate / rate, requests: s.requests, failed: s.failed, p95: s.overall.latencyMs.p95 });
+      console.log(`  achieved ${s.achievedRate.toFixed(1)} req/s (${(s.achievedRate / rate).toFixed(4)}), ${s.failed} failed, p95 ${s.overall.latencyMs.p95.toFixed(1)} ms`);
+    }
+
+    // (b) latency agreement with the service's histogram
+    console.log(`latency agreement: ${LATENCY_RATE} req/s for ${LATENCY_SECONDS} s against GET ${ROUTE} with latency ${LATENCY_FAULT.latencyMs} ms + jitter ${LATENCY_FAULT.latencyJitterMs} ms...`);
+    await putFaults(base, LATENCY_FAULT);
+    let latency: { generatorP95: number; serviceP95: number; relativeDifference: number; requests: number; failed: number; buckets: Array<[string, number]> };
+    try {
+      const before = await scrape(base);
+      const s = await run("latency", LATENCY_RATE, LATENCY_SECONDS, [{ method: "GET", path: ROUTE, weight: 1 }]);
+      const after = await scrape(base);
+      const buckets = bucketDeltas(before, after, ROUTE);
+      const serviceP95 = histogramQuantile(0.95, buckets) * 1000;
+      const generatorP95 = s.overall.latencyMs.p95;
+      latency = {
+        generatorP95,
+        serviceP95,
+        relativeDifference: Math.abs(generatorP95 - serviceP95) / serviceP95,
+        requests: s.requests,
+        failed: s.failed,
+        buckets: buckets.map(([le, n]) => [String(le), n]),
+      };
+      console.log(`  generator p95 ${generatorP95.toFixed(1)} ms, service histogram p95 ${serviceP95.toFixed(1)} ms (${s.requests} requests, ${s.failed} failed)`);
+    } finally {
+      await putFaults(base, { latencyMs: 0, latencyJitterMs: 0 });
+    }
+
+    // (c) headroom, then wrk on the same target
+    const steps: Array<{ rate: number; achieved: number; failedRate: number; sustained: boolean }> = [];
+    for (const rate of HEADROOM_STEPS) {
+      console.log(`headroom: ${rate} req/s for ${HEADROOM_SECONDS} s...`);
+      const s: LoadSummary = await run(`headroom-${rate}`, rate, HEADROOM_SECONDS, [{ method: "GET", path: "/health", weight: 1 }], 2000);
+      const sustained = s.overall.failedRate < 0.01 && s.achievedRate >= 0.95 * rate;
+      steps.push({ rate, achieved: s.achievedRate, failedRate: s.overall.failedRate, sustained });
+      console.log(`  achieved ${s.achievedRate.toFixed(0)} req/s, ${(s.overall.failedRate * 100).toFixed(2)}% failed, p95 ${s.overall.latencyMs.p95.toFixed(1)} ms${sustained ? "" : " -> not sustained, stopping"}`);
+      if (!sustained) break;
+    }
+    const best = [...steps].reverse().find((s) => s.sustained);
+    console.log("wrk: 2 threads, 50 connections, 10 s against GET /health...");
+    await exec("bash", [`${ROOT}scripts/tools.sh`, "wrk"], { signal, hint: "wrk is a Debian package: apt-get install wrk" });
+    const wrkOut = (await exec("wrk", ["-t2", "-c50", "-d10s", `${base}/health`], { signal, timeoutMs: 60_000 })).stdout;
+    const wrkRps = Number(/Requests\/sec:\s+([\d.]+)/.exec(wrkOut)?.[1] ?? NaN);
+    console.log(`  wrk: ${wrkRps.toFixed(0)} req/s`);
+
+    const figures: BenchFigure[] = [
+      ...accuracy.map((a) => ({ name: `rate accuracy at ${a.rate} req/s (achieved/asked)`, value: a.ratio, unit: "", target: ">= 0.99", met: a.ratio >= 0.99 })),
+      { name: "p95, generator", value: latency.generatorP95, unit: "ms" },
+      { name: "p95, service histogram", value: latency.serviceP95, unit: "ms" },
+      { name: "p95 difference (relative)", value: latency.relativeDifference, unit: "", target: "<= 0.10", met: latency.relativeDifference <= 0.1 },
+      { name: "highest sustained rate, vegeta", value: best?.achieved ?? 0, unit: "req/s" },
+      { name: "wrk closed-loop maximum", value: wrkRps, unit: "req/s" },
+      { name: "headroom vegeta/wrk", value: (best?.achieved ?? 0) / wrkRps, unit: "" },
+    ];
+    return { figures, detail: { accuracy, latency, latencyFault: LATENCY_FAULT, headroom: steps, wrk: { requestsPerSecond: wrkRps, output: wrkOut } } };
+  } finally {
+    await teardown.runAll();
+    await sweep(runId);
+  }
+}
+
+function constant(name: string, rate: number, seconds: number, requests: LoadRequest[], timeoutMs: number): LoadProfile {
+  return { name, target: "bench", executor: "constant-arrival-rate", rate, timeUnitMs: 1000, durationMs: seconds * 1000, requests, timeoutMs, thresholds: [] };
+}
+
+async function putFaults(base: string, body: Record<string, number>): Promise<void> {
+  const res = await fetch(`${base}/admin/faults`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  if (res.status !== 200) throw new Error(`PUT /admin/faults answered ${res.status}`);
+}
+
+async function scrape(base: string): Promise<Sample[]> {
+  const o = await httpGet(`${base}/metrics`, { keepText: true, timeoutMs: 5000 });
+  if (o.status !== 200 || o.text === undefined) throw new Error(`GET /metrics answered ${o.status ?? o.error}`);
+  return parsePrometheusText(o.text);
+}
+
+/** Cumulative bucket counts of http_request_duration_seconds for a route (all methods, codes, versions), after minus before, by upper bound. */
+export function bucketDeltas(before: Sample[], after: Sample[], route: string): Array<[number, number]> {
+  const sum = (samples: Sample[]) => {
+    const byLe = new Map<number, number>();
+    for (const s of samples) {
+      if (s.name !== "http_request_duration_seconds_bucket" || s.labels.route !== route || s.labels.le === undefined) continue;
+      const le = s.labels.le === "+Inf" ? Infinity : Number(s.labels.le);
+      byLe.set(le, (byLe.get(le) ?? 0) + s.value);
+    }
+    return byLe;
+  };
+  const a = sum(after);
+  const b = sum(before);
+  return [...a.entries()].map(([le, n]): [number, number] => [le, n - (b.get(le) ?? 0)]).sort(([x], [y]) => x - y);
+}
+
+/**
+ * The q-quantile of a cumulative histogram the way Prometheus' histogram_quantile
+ * computes it: find the bucket holding rank q*count and interpolate linearly
+ * between its bounds (the first bucket starts at 0; a rank in the +Inf bucket
+ * gives the highest finite bound).
+ */
+export function histogramQuantile(q: number, buckets: ReadonlyArray<[number, number]>): number {
+  const total = buckets[buckets.length - 1]?.[1] ?? 0;
+  if (buckets.length < 2 || total === 0) return NaN;
+  const rank = q * total;
+  let i = buckets.findIndex(([, cum]) => cum >= rank);
+  if (i < 0) i = buckets.length - 1;
+  const [upper, cum] = buckets[i]!;
+  if (upper === Infinity) return buckets[buckets.length - 2]![0];
+  const [lower, below] = i === 0 ? [0, 0] : buckets[i - 1]!;
+  if (cum === below) return upper;
+  return lower + (upper - lower) * ((rank - below) / (cum - below));
+}

@@ -1,0 +1,66 @@
+import type { Measurement } from "../analysis/analysis.js";
+import { formatObserved, satisfies, type Comparison } from "../spec/comparison.js";
+import type { Stage } from "./stages.js";
+
+export type TriggerName = "error_rate" | "response_time" | "health_check_failures";
+
+export interface RollbackTriggers {
+  readonly errorRate: Comparison;
+  readonly responseTime: Comparison;
+  readonly healthCheckFailures: number;
+}
+
+export interface Decision {
+  trigger: TriggerName;
+  /** A rollback trigger of the document fired, or a stage's success criterion failed. */
+  source: "rollback-trigger" | "success-criteria";
+  /** What was compared, for reports: "error rate 20.00% breaches >5%". */
+  reason: string;
+  observed: number;
+  threshold: string;
+}
+
+/**
+ * Given one analysis of the candidate, its consecutive health-check failures
+ * and the stage it is in: roll back, or not. Rollback triggers come first
+ * (they apply throughout); then the stage's success criteria. Health
+ * failures count at once; metrics only once the window holds at least
+ * `minRequests` requests.
+ */
+export function decide(m: Measurement, healthFailures: number, triggers: RollbackTriggers, stage: Stage, minRequests: number): Decision | undefined {
+  if (healthFailures >= triggers.healthCheckFailures) {
+    return {
+      trigger: "health_check_failures",
+      source: "rollback-trigger",
+      reason: `${healthFailures} consecutive health-check failures reach the limit of ${triggers.healthCheckFailures}`,
+      observed: healthFailures,
+      threshold: `>=${triggers.healthCheckFailures}`,
+    };
+  }
+  // Too few requests in the window say nothing either way (one error in three requests is not a 33% error rate).
+  if (m.requests < minRequests) return undefined;
+  if (m.errorRate !== undefined && satisfies(triggers.errorRate, m.errorRate)) {
+    return breach("error_rate", "rollback-trigger", "error rate", m.errorRate, triggers.errorRate);
+  }
+  if (m.latencyMs !== undefined && satisfies(triggers.responseTime, m.latencyMs)) {
+    return breach("response_time", "rollback-trigger", `${m.latencyStatistic} response time`, m.latencyMs, triggers.responseTime);
+  }
+  const { errorRate, responseTime } = stage.criteria;
+  if (errorRate && m.errorRate !== undefined && !satisfies(errorRate, m.errorRate)) {
+    return breach("error_rate", "success-criteria", "error rate", m.errorRate, errorRate, true);
+  }
+  if (responseTime && m.latencyMs !== undefined && !satisfies(responseTime, m.latencyMs)) {
+    return breach("response_time", "success-criteria", `${m.latencyStatistic} response time`, m.latencyMs, responseTime, true);
+  }
+  return undefined;
+}
+
+function breach(trigger: TriggerName, source: Decision["source"], what: string, observed: number, c: Comparison, criterion = false): Decision {
+  return {
+    trigger,
+    source,
+    reason: `${what} ${formatObserved(c, observed)} ${criterion ? "fails the success criterion" : "breaches the rollback trigger"} ${c.text}`,
+    observed,
+    threshold: c.text,
+  };
+}

@@ -1,0 +1,27 @@
+import type { Comparison } from "../spec/comparison.js";
+import type { DeploymentSpec } from "../spec/deployment-spec.js";
+
+export type StrategyName = "canary" | "blue-green";
+export const STRATEGIES: readonly StrategyName[] = ["canary", "blue-green"];
+
+/** One step of traffic to the candidate, with what must hold while it runs. Durations in spec milliseconds. */
+export interface Stage {
+  readonly name: string;
+  readonly percentage: number;
+  readonly durationMs: number;
+  readonly criteria: { readonly errorRate?: Comparison; readonly responseTime?: Comparison };
+}
+
+/** The stages a strategy goes through, as the deployment document defines them. */
+export function stagesFor(strategy: StrategyName, spec: DeploymentSpec): Stage[] {
+  if (strategy === "canary") {
+    return spec.canary.stages.map((s) => ({ name: s.name, percentage: s.percentage, durationMs: s.durationMs, criteria: s.successCriteria }));
+  }
+  // Blue-green: the document's rollback_threshold is the error-rate criterion of every shift.
+  return spec.blueGreen.trafficShift.map((s) => ({
+    name: s.name,
+    percentage: s.percentage,
+    durationMs: s.durationMs,
+    criteria: { errorRate: { ...spec.blueGreen.rollbackThreshold, op: "<=" as const, text: spec.blueGreen.rollbackThreshold.text.replace(/^>/, "<=") } },
+  }));
+}

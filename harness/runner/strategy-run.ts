@@ -1,0 +1,92 @@
+import { PrometheusAnalysis } from "../analysis/analysis.js";
+import { startPrometheus } from "../analysis/prometheus.js";
+import type { Clock, TimeScale } from "../common/clock.js";
+import { runStrategy, type StrategyOutcome } from "../controller/controller.js";
+import { stagesFor } from "../controller/stages.js";
+import type { Platform, Service } from "../platforms/platform.js";
+import type { StrategySpec } from "../scenario/scenario.js";
+import type { DeploymentSpec } from "../spec/deployment-spec.js";
+import type { Sink } from "../timeline/events.js";
+import type { Router } from "../traffic/router.js";
+import { startRouter } from "../traffic/start-router.js";
+import { HAPROXY_PORTS } from "../traffic/haproxy-router.js";
+import type { TeardownStack } from "../cleanup/teardown.js";
+
+/**
+ * Floors for scaled analysis. Prometheus scrapes every 250 ms and rate()
+ * needs two samples, so a window under 2 s (8 scrapes) would judge noise;
+ * an interval under 1 s (4 scrapes) would re-judge the same samples.
+ */
+export const SCRAPE_INTERVAL_MS = 250;
+export const ANALYSIS_FLOOR = { intervalMs: 1000, windowMs: 2000 } as const;
+
+export function analysisTiming(strategy: StrategySpec, scale: TimeScale): { intervalMs: number; windowMs: number } {
+  return {
+    intervalMs: Math.max(ANALYSIS_FLOOR.intervalMs, scale.toWallMs(strategy.intervalMs)),
+    windowMs: Math.max(ANALYSIS_FLOOR.windowMs, scale.toWallMs(strategy.windowMs)),
+  };
+}
+
+export interface StrategyParts {
+  router: Router;
+  /** The router's traffic address on the platform's network, for Prometheus. */
+  run(signal: AbortSignal): Promise<StrategyOutcome>;
+  intervalMs: number;
+}
+
+/** Start the router and Prometheus in front of stable and candidate, and watch the router's weights independently of the controller. */
+export async function prepareStrategy(args: {
+  platform: Platform;
+  strategy: StrategySpec;
+  spec: DeploymentSpec;
+  stable: Service;
+  candidate: Service;
+  scale: TimeScale;
+  clock: Clock;
+  emit: Sink;
+  teardown: TeardownStack;
+}): Promise<StrategyParts> {
+  const { platform, strategy, spec, stable, candidate, scale, clock, emit, teardown } = args;
+  const router = await startRouter(platform, [stable, candidate], { [stable.role]: 100, [candidate.role]: 0 });
+  const prometheus = await startPrometheus(platform, [stable, candidate], { scrapeIntervalMs: SCRAPE_INTERVAL_MS, router: `router:${HAPROXY_PORTS.metrics}` });
+  const { intervalMs, windowMs } = analysisTiming(strategy, scale);
+
+  // The checker's view of the router: read back on its own schedule, never taken from the controller.
+  const observer = new AbortController();
+  const observing = (async () => {
+    while (!observer.signal.aborted) {
+      try {
+        emit({ type: "router.observed", shares: await router.readShares() });
+      } catch {
+        /* a missed read shows as a gap in the evidence */
+      }
+      await clock.sleep(Math.min(250, intervalMs / 2), observer.signal).catch(() => undefined);
+    }
+  })();
+  teardown.add("stop watching the router", async () => {
+    observer.abort();
+    await observing;
+  });
+
+  const run = (signal: AbortSignal) =>
+    runStrategy({
+      strategy: strategy.name,
+      stages: stagesFor(strategy.name, spec),
+      triggers: spec.rollback,
+      rollbackStrategy: spec.rollback.strategy,
+      stable,
+      candidate,
+      router,
+      analysis: new PrometheusAnalysis(prometheus, strategy.latency),
+      healthPath: spec.blueGreen.healthCheckPath,
+      ...(strategy.name === "blue-green" ? { healthCheckTimeoutMs: spec.blueGreen.healthCheckTimeoutMs } : {}),
+      intervalMs,
+      windowMs,
+      minRequests: strategy.minRequests,
+      scale,
+      clock,
+      emit,
+      signal,
+    });
+  return { router, run, intervalMs };
+}
