@@ -24,6 +24,7 @@ type Bench = (signal: AbortSignal) => Promise<{ figures: BenchFigure[]; detail?:
 const BENCHES: Record<string, () => Promise<Bench>> = {
   images: async () => (await import("./images-bench.js")).imagesBench,
   load: async () => (await import("./load-bench.js")).loadBench,
+  strategies: async () => (await import("./strategies-bench.js")).strategiesBench,
 };
 
 /** `npm run bench -- <name>`: measure, print the figures, write runs/bench/<name>.json. */

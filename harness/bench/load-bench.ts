@@ -1,13 +1,16 @@
 import { mkdirSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
+import { sweep } from "../cleanup/sweep.js";
 import { TeardownStack } from "../cleanup/teardown.js";
 import { TimeScale, waitFor } from "../common/clock.js";
+import { HarnessError, errorMessage } from "../common/errors.js";
 import { exec } from "../common/exec.js";
 import { newRunId } from "../common/labels.js";
-import { sweep } from "../cleanup/sweep.js";
 import { configureTestcontainers, ensureEngine } from "../engine/docker.js";
 import { ImageBuilder } from "../images/builder.js";
 import { ROOT } from "../images/catalog.js";
+import { histogramQuantile } from "../load/histogram-quantile.js";
 import type { LoadProfile, LoadRequest } from "../load/profile.js";
 import { runLoad, type LoadSummary } from "../load/run-load.js";
 import { DockerPlatform } from "../platforms/docker/docker-platform.js";
@@ -19,8 +22,14 @@ const RATES = [200, 1000, 2000];
 const RATE_SECONDS = 30;
 const LATENCY_RATE = 500;
 const LATENCY_SECONDS = 30;
-/** A latency fault spread evenly inside one histogram bucket (0.1-0.25 s), where the service's histogram can be interpolated faithfully. */
-const LATENCY_FAULT = { latencyMs: 100, latencyJitterMs: 140 };
+/**
+ * A latency fault spread evenly over exactly one bucket of the service's
+ * histogram (0.1-0.25 s). histogram_quantile assumes observations are spread
+ * evenly within a bucket; here they are, so the service's p95 is known to a
+ * fraction of a millisecond and the comparison measures the generator, not
+ * the histogram's resolution.
+ */
+const LATENCY_FAULT = { latencyMs: 100, latencyJitterMs: 150 };
 const HEADROOM_STEPS = [500, 1000, 1500, 2000, 3000, 4000];
 const HEADROOM_SECONDS = 10;
 const ROUTE = "/api/evaluations";
@@ -40,14 +49,42 @@ export async function loadBench(signal: AbortSignal): Promise<{ figures: BenchFi
   const teardown = new TeardownStack();
   const platform = new DockerPlatform({ runId, logDir, emit: () => undefined, teardown, images: new ImageBuilder({ pull: false }), signal });
   try {
-    console.log("starting PostgreSQL and good-1...");
-    const database = await platform.startDatabase();
-    const service = await platform.deploy({ role: "bench", version: "good-1", replicas: 1, faults: {}, database });
+    // No database: /health does not need one, and without it GET /api/evaluations answers 503 right after the latency
+    // fault, so its latency is the fault's alone (a database under 500 req/s adds a queueing tail of its own).
+    console.log("starting good-1...");
+    const service = await platform.deploy({ role: "bench", version: "good-1", replicas: 1, faults: {}, database: undefined });
     const base = service.instances[0]!.baseUrl;
-    await waitFor(async () => ((await httpGet(`${base}/ready`)).status === 200 ? true : undefined), { description: "good-1 to be ready", timeoutMs: 30_000, signal });
+    await waitFor(async () => ((await httpGet(`${base}/health`)).status === 200 ? true : undefined), { description: "good-1 to answer", timeoutMs: 30_000, signal });
 
-    const run = (name: string, rate: number, seconds: number, requests: LoadRequest[], timeoutMs = 5000) =>
-      runLoad(constant(name, rate, seconds, requests, timeoutMs), { baseUrl: base, scale: new TimeScale(1), emit: () => undefined, signal });
+    /** The machine's 1-minute load average when each phase started: other work on the machine shows here. */
+    const loads: Record<string, number> = {};
+    /** Transport errors by kind, per phase: what went wrong when requests failed. */
+    const errors: Record<string, Record<string, number>> = {};
+    const run = async (name: string, rate: number, seconds: number, requests: LoadRequest[], timeoutMs = 5000) => {
+      const seen: Record<string, number> = {};
+      const load = loadavg()[0]!;
+      const s = await runLoad(constant(name, rate, seconds, requests, timeoutMs), {
+        baseUrl: base,
+        scale: new TimeScale(1),
+        emit: () => undefined,
+        signal,
+        onResult: (r) => {
+          if (r.error) {
+            const kind = r.error.replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT").replace(/"[^"]*"/g, '"..."').slice(0, 160);
+            seen[kind] = (seen[kind] ?? 0) + 1;
+          }
+        },
+      });
+      errors[name] = seen;
+      if (Object.keys(seen).length > 0) console.log(`  transport errors: ${JSON.stringify(seen)}`);
+      if ((await httpGet(`${base}/health`)).status !== 200) {
+        throw new HarnessError("CONTAINER_FAILED", `good-1 no longer answers /health after the ${name} phase`, {
+          hint: "another process may have removed the bench's containers (npm run clean, or npm test's leak check, on the same engine); run the bench alone",
+        });
+      }
+      loads[name] = load;
+      return s;
+    };
 
     // (a) rate accuracy
     const accuracy: Array<{ rate: number; achieved: number; ratio: number; requests: number; failed: number; p95: number }> = [];
@@ -59,12 +96,13 @@ export async function loadBench(signal: AbortSignal): Promise<{ figures: BenchFi
     }
 
     // (b) latency agreement with the service's histogram
-    console.log(`latency agreement: ${LATENCY_RATE} req/s for ${LATENCY_SECONDS} s against GET ${ROUTE} with latency ${LATENCY_FAULT.latencyMs} ms + jitter ${LATENCY_FAULT.latencyJitterMs} ms...`);
+    console.log(`latency agreement: ${LATENCY_RATE} req/s for ${LATENCY_SECONDS} s against GET ${ROUTE} with latency ${LATENCY_FAULT.latencyMs} ms + jitter ${LATENCY_FAULT.latencyJitterMs} ms (no database: 503 after the delay)...`);
     await putFaults(base, LATENCY_FAULT);
     let latency: { generatorP95: number; serviceP95: number; relativeDifference: number; requests: number; failed: number; buckets: Array<[string, number]> };
     try {
       const before = await scrape(base);
       const s = await run("latency", LATENCY_RATE, LATENCY_SECONDS, [{ method: "GET", path: ROUTE, weight: 1 }]);
+      if (s.overall.codes["503"] !== s.requests) console.log(`  note: expected only 503 answers (no database), got ${JSON.stringify(s.overall.codes)}`);
       const after = await scrape(base);
       const buckets = bucketDeltas(before, after, ROUTE);
       const serviceP95 = histogramQuantile(0.95, buckets) * 1000;
@@ -77,7 +115,7 @@ export async function loadBench(signal: AbortSignal): Promise<{ figures: BenchFi
         failed: s.failed,
         buckets: buckets.map(([le, n]) => [String(le), n]),
       };
-      console.log(`  generator p95 ${generatorP95.toFixed(1)} ms, service histogram p95 ${serviceP95.toFixed(1)} ms (${s.requests} requests, ${s.failed} failed)`);
+      console.log(`  generator p95 ${generatorP95.toFixed(1)} ms, service histogram p95 ${serviceP95.toFixed(1)} ms (${s.requests} requests, answered ${JSON.stringify(s.overall.codes)})`);
     } finally {
       await putFaults(base, { latencyMs: 0, latencyJitterMs: 0 });
     }
@@ -108,7 +146,7 @@ export async function loadBench(signal: AbortSignal): Promise<{ figures: BenchFi
       { name: "wrk closed-loop maximum", value: wrkRps, unit: "req/s" },
       { name: "headroom vegeta/wrk", value: (best?.achieved ?? 0) / wrkRps, unit: "" },
     ];
-    return { figures, detail: { accuracy, latency, latencyFault: LATENCY_FAULT, headroom: steps, wrk: { requestsPerSecond: wrkRps, output: wrkOut } } };
+    return { figures, detail: { accuracy, latency, latencyFault: LATENCY_FAULT, headroom: steps, wrk: { requestsPerSecond: wrkRps, output: wrkOut }, errors, loadAverage: loads } };
   } finally {
     await teardown.runAll();
     await sweep(runId);
@@ -120,8 +158,10 @@ function constant(name: string, rate: number, seconds: number, requests: LoadReq
 }
 
 async function putFaults(base: string, body: Record<string, number>): Promise<void> {
-  const res = await fetch(`${base}/admin/faults`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  if (res.status !== 200) throw new Error(`PUT /admin/faults answered ${res.status}`);
+  const res = await fetch(`${base}/admin/faults`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).catch((e: unknown) => {
+    throw new HarnessError("CONTAINER_FAILED", `PUT /admin/faults failed: ${errorMessage(e)}`, { cause: e });
+  });
+  if (res.status !== 200) throw new HarnessError("CONTAINER_FAILED", `PUT /admin/faults answered ${res.status}`);
 }
 
 async function scrape(base: string): Promise<Sample[]> {
@@ -144,23 +184,4 @@ export function bucketDeltas(before: Sample[], after: Sample[], route: string): 
   const a = sum(after);
   const b = sum(before);
   return [...a.entries()].map(([le, n]): [number, number] => [le, n - (b.get(le) ?? 0)]).sort(([x], [y]) => x - y);
-}
-
-/**
- * The q-quantile of a cumulative histogram the way Prometheus' histogram_quantile
- * computes it: find the bucket holding rank q*count and interpolate linearly
- * between its bounds (the first bucket starts at 0; a rank in the +Inf bucket
- * gives the highest finite bound).
- */
-export function histogramQuantile(q: number, buckets: ReadonlyArray<[number, number]>): number {
-  const total = buckets[buckets.length - 1]?.[1] ?? 0;
-  if (buckets.length < 2 || total === 0) return NaN;
-  const rank = q * total;
-  let i = buckets.findIndex(([, cum]) => cum >= rank);
-  if (i < 0) i = buckets.length - 1;
-  const [upper, cum] = buckets[i]!;
-  if (upper === Infinity) return buckets[buckets.length - 2]![0];
-  const [lower, below] = i === 0 ? [0, 0] : buckets[i - 1]!;
-  if (cum === below) return upper;
-  return lower + (upper - lower) * ((rank - below) / (cum - below));
 }

@@ -1,0 +1,103 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { LABEL, PROJECT } from "../../harness/common/labels.js";
+import { docker } from "../../harness/engine/docker.js";
+import { ROOT } from "../../harness/images/catalog.js";
+import { cli, readResults } from "./cli.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+
+// Every strategy scenario through the real CLI: exit code, results.json and the evidence in it.
+const projectContainers = async () => (await docker().listContainers({ all: true, filters: { label: [`${LABEL.project}=${PROJECT}`] } })).length;
+
+interface Results {
+  verdict: string;
+  timeScale: number;
+  platform: string;
+  expectations: Array<{ id: string; held: boolean; evidence: string }>;
+  rollback: null | { trigger: string; stage: string; source: string; detectedAfterSeconds: number | null; completedAfterSeconds: number };
+}
+
+async function run(nameOrFile: string): Promise<{ code: number | null; results: Results; stdout: string }> {
+  const r = await cli(["scenario", nameOrFile]);
+  expect(r.runDir, `no run folder; stderr: ${r.stderr}\nstdout: ${r.stdout}`).toBeDefined();
+  return { code: r.code, results: readResults(r.runDir!) as unknown as Results, stdout: r.stdout };
+}
+
+function allHeld(results: Results): void {
+  for (const e of results.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
+}
+
+describe("strategy scenarios on Docker", () => {
+  it("canary-fail: rolled back during canary-10 by the error-rate trigger, stable back to 100%", async () => {
+    const { code, results } = await run("canary-fail");
+    allHeld(results);
+    expect(code).toBe(0);
+    expect(results).toMatchObject({ verdict: "passed", platform: "docker", timeScale: 0.01 });
+    expect(results.rollback).toMatchObject({ trigger: "error_rate", stage: "canary-10", source: "rollback-trigger" });
+    expect(results.rollback!.detectedAfterSeconds).toBeGreaterThan(0);
+    expect(results.rollback!.completedAfterSeconds).toBeGreaterThanOrEqual(0);
+    expect(await projectContainers()).toBe(0);
+  }, 180_000);
+
+  it("canary-success: promoted through canary-10 and canary-50 with no trigger", async () => {
+    const { code, results } = await run("canary-success");
+    allHeld(results);
+    expect(code).toBe(0);
+    expect(results.rollback).toBeNull();
+  }, 180_000);
+
+  it("canary-latency-fail: rolled back on response time", async () => {
+    const { code, results } = await run("canary-latency-fail");
+    allHeld(results);
+    expect(code).toBe(0);
+    expect(results.rollback).toMatchObject({ trigger: "response_time", stage: "canary-10" });
+  }, 180_000);
+
+  it("bluegreen-success: 10% -> 50% -> 100% with no rollback", async () => {
+    const { code, results } = await run("bluegreen-success");
+    allHeld(results);
+    expect(code).toBe(0);
+    expect(results.rollback).toBeNull();
+  }, 180_000);
+
+  it("bluegreen-fail: the 5% threshold rolls back at the 10% shift", async () => {
+    const { code, results } = await run("bluegreen-fail");
+    allHeld(results);
+    expect(code).toBe(0);
+    expect(results.rollback).toMatchObject({ trigger: "error_rate", stage: "shift-10" });
+  }, 180_000);
+
+  it("health-check-failure: three consecutive failures roll back", async () => {
+    const { code, results } = await run("health-check-failure");
+    allHeld(results);
+    expect(code).toBe(0);
+    expect(results.rollback).toMatchObject({ trigger: "health_check_failures" });
+  }, 180_000);
+
+  it("health-check-recovers: two failures then recovery is not rolled back", async () => {
+    const { code, results } = await run("health-check-recovers");
+    allHeld(results);
+    expect(code).toBe(0);
+    expect(results.rollback).toBeNull();
+  }, 180_000);
+
+  it("a deliberately wrong expectation fails with exit 1 and says which expectation and why", async () => {
+    const text = readFileSync(join(ROOT, "scenarios/canary-fail.yaml"), "utf8").replace(
+      "rollback: { trigger: error_rate, stage: canary-10 }",
+      "rollback: { trigger: response_time, stage: canary-50 }",
+    );
+    const file = join(mkdtempSync(join(tmpdir(), "gameday-e2e-")), "wrong.yaml");
+    writeFileSync(file, text);
+    const { code, results, stdout } = await run(file);
+    expect(code).toBe(1);
+    expect(results.verdict).toBe("failed");
+    const wrong = results.expectations.find((e) => e.id === "rolled-back-by-error-rate")!;
+    expect(wrong.held).toBe(false);
+    expect(wrong.evidence).toContain("fired by error_rate, not response_time");
+    expect(wrong.evidence).toContain("during canary-10, not canary-50");
+    expect(stdout).toContain("✗ rolled-back-by-error-rate");
+    expect(results.expectations.filter((e) => e.id !== wrong.id).every((e) => e.held)).toBe(true);
+  }, 180_000);
+});
