@@ -14,6 +14,10 @@ harness_env
 echo "[test] preparing images (built once, then reused while their recipes are unchanged)" >&2
 node --import tsx harness/cli/main.ts images || exit 2
 
+echo "[test] type-checking (tsc --noEmit)" >&2
+typecheck_failed=0
+npx tsc --noEmit || typecheck_failed=1
+
 mkdir -p runs
 report=runs/vitest-report.json
 rm -f "$report"
@@ -40,6 +44,6 @@ read -r passed failed < <(node -e '
   const failedSuites = r.testResults.filter((t) => t.status === "failed" && t.assertionResults.length === 0).length;
   console.log(r.numPassedTests, r.numFailedTests + failedSuites);
 ' "$report")
-failed=$((failed + leak_failed))
+failed=$((failed + leak_failed + typecheck_failed))
 echo "$passed passed, $failed failed"
 [ "$vitest_rc" = 0 ] && [ "$failed" = 0 ]

@@ -10,7 +10,7 @@ const USAGE = `usage:
   npm run doctor
   npm run images [-- --force]
   npm run clean [-- --images]
-  npm run bench -- <images>`;
+  npm run bench -- <images | load | strategies>`;
 
 type Command = (args: string[], signal: AbortSignal) => Promise<number>;
 
