@@ -1,8 +1,10 @@
 /**
  * The reaper's own process: `reaper-process.ts <parent pid> <run id>`.
- * Waits for the parent to disappear, then sweeps the run's resources.
+ * Waits for the parent to disappear, then kills the run's processes (load
+ * generators) and sweeps its containers and networks.
  * SIGTERM from the parent means the parent cleaned up itself.
  */
+import { killRunProcesses } from "./processes.js";
 import { sweep } from "./sweep.js";
 
 const [parentArg, runId] = process.argv.slice(2);
@@ -24,6 +26,7 @@ function parentAlive(): boolean {
 const timer = setInterval(() => {
   if (parentAlive()) return;
   clearInterval(timer);
+  killRunProcesses(runId);
   sweep(runId).then(
     () => process.exit(0),
     () => process.exit(1),

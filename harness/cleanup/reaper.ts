@@ -17,6 +17,8 @@ export function startReaper(runId: string): Reaper {
     detached: true,
     stdio: "ignore",
     env: process.env,
+    // `--import tsx` resolves from the project, wherever the harness was started from.
+    cwd: fileURLToPath(new URL("../../", import.meta.url)),
   });
   child.unref();
   return {

@@ -12,6 +12,8 @@ export interface RunLoadOptions {
   scale: TimeScale;
   /** Timeline events of the phase (load.started, load.second per second and version, load.finished). */
   emit: (e: LoadEvent) => void;
+  /** Marks the generator's processes so the reaper can kill them if the harness dies. */
+  runId?: string;
   /** vegeta unless given (tests pass a fake). */
   generator?: LoadGenerator;
   /** Interruption (Ctrl-C): aborting it stops the load and runLoad rejects with INTERRUPTED. */
@@ -44,7 +46,7 @@ export interface LoadSummary extends AggregateSummary {
  */
 export async function runLoad(profile: LoadProfile, options: RunLoadOptions): Promise<LoadSummary> {
   const clock = options.clock ?? systemClock;
-  const generator = options.generator ?? new VegetaGenerator({ clock });
+  const generator = options.generator ?? new VegetaGenerator({ clock, ...(options.runId ? { runId: options.runId } : {}) });
   const plan = planFor(profile, options.baseUrl, options.scale);
   const planned = plannedCount(plan);
   const phase = profile.name;

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { RUN_ENV } from "../cleanup/processes.js";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -184,10 +185,12 @@ export class VegetaGenerator implements LoadGenerator {
   readonly name = "vegeta";
   private readonly clock: Clock;
   private readonly graceMs: number;
+  private readonly runId: string | undefined;
 
-  constructor(options: { clock?: Clock; graceMs?: number } = {}) {
+  constructor(options: { clock?: Clock; graceMs?: number; runId?: string } = {}) {
     this.clock = options.clock ?? systemClock;
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+    this.runId = options.runId;
   }
 
   async run(plan: LoadPlan, onResult: (r: RequestResult) => void, signal: AbortSignal): Promise<LoadRunEnd> {
@@ -204,7 +207,7 @@ export class VegetaGenerator implements LoadGenerator {
     try {
       const targets = join(dir, "targets.json");
       await writeFile(targets, vegetaTargets(baseUrl, plan.requests));
-      return await new VegetaRun(plan, targets, onResult, signal, this.clock, this.graceMs).run();
+      return await new VegetaRun(plan, targets, onResult, signal, this.clock, this.graceMs, this.runId).run();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -242,8 +245,10 @@ class VegetaRun {
     private readonly signal: AbortSignal,
     private readonly clock: Clock,
     private readonly graceMs: number,
+    runId: string | undefined,
   ) {
-    this.env = { ...process.env, PATH: `${TOOLS_BIN}${delimiter}${process.env.PATH ?? ""}` };
+    // The run id in the environment lets the reaper find and kill these processes if the harness dies.
+    this.env = { ...process.env, PATH: `${TOOLS_BIN}${delimiter}${process.env.PATH ?? ""}`, ...(runId ? { [RUN_ENV]: runId } : {}) };
   }
 
   private get stopping(): boolean {

@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { judge, type Judgement } from "../checker/checker.js";
 import { startReaper } from "../cleanup/reaper.js";
+import { killRunProcesses } from "../cleanup/processes.js";
 import { sweep } from "../cleanup/sweep.js";
 import { TeardownStack } from "../cleanup/teardown.js";
 import { systemClock, TimeScale, waitFor, type Clock } from "../common/clock.js";
@@ -65,7 +66,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await ensureEngine();
     reaper = startReaper(runId);
     // Registered first, so it runs last: whatever carries the run's label goes, even what a failed start left.
-    teardown.add("sweep resources labelled with the run id", async () => {
+    teardown.add("sweep resources labelled with the run id, and the run's processes", async () => {
+      killRunProcesses(runId);
       await sweep(runId);
     });
     const ctx: PlatformContext = { runId, logDir, emit, teardown, signal: options.signal, images: new ImageBuilder({ emit }) };
@@ -176,6 +178,7 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
         signal,
         stop: loadStop.signal,
         clock,
+        runId: ctx.runId,
         onResult: (r) => firstBad.see(r),
       })
     : undefined;

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runProcesses } from "../../harness/cleanup/processes.js";
 import { LABEL, PROJECT } from "../../harness/common/labels.js";
 import { docker } from "../../harness/engine/docker.js";
 import { ROOT } from "../../harness/images/catalog.js";
@@ -81,6 +82,35 @@ describe("strategy scenarios on Docker", () => {
     allHeld(results);
     expect(code).toBe(0);
     expect(results.rollback).toBeNull();
+  }, 180_000);
+
+  it("a harness killed outright in the middle of a canary leaves no container, network or load process behind", async () => {
+    let runId = "";
+    let loadProcessesBeforeKill = 0;
+    let scheduled = false;
+    const r = await cli(["scenario", "canary-fail"], {
+      onStdout: (text, child) => {
+        runId ||= /run (\S+): scenario/.exec(text)?.[1] ?? "";
+        if (text.includes("stage canary-10") && !scheduled) {
+          scheduled = true;
+          setTimeout(() => {
+            loadProcessesBeforeKill = runProcesses(runId).length;
+            child.kill("SIGKILL");
+          }, 1000);
+        }
+      },
+    });
+    expect(r.code).toBeNull();
+    expect(runId).not.toBe("");
+    expect(loadProcessesBeforeKill).toBeGreaterThan(0); // vegeta was running, marked with the run id
+    // vegeta would run on for the rest of its planned 18 s: the reaper must kill it well before that.
+    const processDeadline = Date.now() + 5_000;
+    while (runProcesses(runId).length > 0 && Date.now() < processDeadline) await new Promise((res) => setTimeout(res, 100));
+    expect(runProcesses(runId)).toEqual([]);
+    const deadline = Date.now() + 30_000;
+    while ((await projectContainers()) > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 250));
+    expect(await projectContainers()).toBe(0);
+    expect(await docker().listNetworks({ filters: { label: [`${LABEL.runId}=${runId}`] } })).toEqual([]);
   }, 180_000);
 
   it("a deliberately wrong expectation fails with exit 1 and says which expectation and why", async () => {
