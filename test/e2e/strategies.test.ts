@@ -42,6 +42,22 @@ describe("strategy scenarios on Docker", () => {
     expect(await projectContainers()).toBe(0);
   }, 180_000);
 
+  it("canary-fail-gradual: the gradual rollback steps the candidate down, stated in the report", async () => {
+    const r = await cli(["scenario", "canary-fail-gradual"]);
+    const results = readResults(r.runDir!) as unknown as Results & { rollback: { strategy: string } };
+    allHeld(results);
+    expect(r.code).toBe(0);
+    expect(results.rollback).toMatchObject({ trigger: "error_rate", stage: "canary-10", strategy: "gradual" });
+    const events = readFileSync(join(r.runDir!, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { type: string; shares?: Record<string, number>; candidatePercentage?: number });
+    const steps = events.filter((e) => e.type === "rollback.step").map((e) => e.candidatePercentage);
+    expect(steps).toEqual([8, 5, 3]);
+    // The router itself was seen holding an intermediate share on the way down.
+    const decided = events.findIndex((e) => e.type === "rollback.decided");
+    const seen = events.slice(decided).filter((e) => e.type === "router.observed").map((e) => e.shares!.candidate);
+    expect(seen.some((c) => c! > 0 && c! < 10)).toBe(true);
+    expect(r.stdout).toMatch(/ROLLBACK during canary-10 \(gradual\)/);
+  }, 180_000);
+
   it("canary-success: promoted through canary-10 and canary-50 with no trigger", async () => {
     const { code, results } = await run("canary-success");
     allHeld(results);
