@@ -1,3 +1,4 @@
+import type { SecondStats } from "./aggregator.js";
 import type { Executor } from "./profile.js";
 
 /** Why a load phase ended: the generator's reasons, and "threshold" when an abortOnFail threshold failed. */
@@ -18,22 +19,14 @@ export interface LoadThresholdOutcome {
  */
 export type LoadEvent =
   | { type: "load.started"; phase: string; target: string; executor: Executor; plannedRequests: number }
-  | {
+  | ({
       type: "load.second";
       phase: string;
       /** Whole wall seconds since the first request was sent. */
       second: number;
       /** A version name, "*" for all versions together, "(none)" for answers without X-App-Version. */
       version: string;
-      requests: number;
-      failed: number;
-      codes: Record<string, number>;
-      /** Latency in ms over the second's requests. */
-      p50: number;
-      p95: number;
-      p99: number;
-      max: number;
-    }
+    } & SecondStats)
   | {
       type: "load.finished";
       phase: string;

@@ -318,7 +318,7 @@ describe("the scenarios that ship with the project", () => {
 
   it("are all listed with their descriptions", () => {
     const listed = listScenarios();
-    expect(listed.map((s) => s.name)).toEqual(files.map((f) => f.replace(/\.yaml$/, "")).sort());
+    expect(listed.map((s) => s.name)).toEqual(files.map((f) => f.replace(/\.yaml$/, "")).sort((a, b) => a.localeCompare(b)));
     for (const s of listed) expect(s.description).not.toContain("does not validate");
   });
 });

@@ -40,7 +40,7 @@ export function listScenarios(): Array<{ name: string; description: string; file
   if (!existsSync(SCENARIO_DIR)) return [];
   return readdirSync(SCENARIO_DIR)
     .filter((f) => f.endsWith(".yaml"))
-    .sort()
+    .sort((a, b) => basename(a, ".yaml").localeCompare(basename(b, ".yaml")))
     .map((f) => {
       const file = join(SCENARIO_DIR, f);
       try {
@@ -172,24 +172,26 @@ function readVersion(r: Reader, role: string): VersionSpec | undefined {
   return { role, image, tag, replicas, faults };
 }
 
+/** Each fault knob and how it is read; the same names as the reference service's admin endpoint. */
+const FAULT_KNOBS: { [K in keyof Required<FaultSettings>]: (r: Reader) => FaultSettings[K] | undefined } = {
+  errorRate: (r) => r.number({ optional: true, min: 0, max: 1 }),
+  latencyMs: (r) => r.number({ optional: true, min: 0 }),
+  latencyJitterMs: (r) => r.number({ optional: true, min: 0 }),
+  readinessFail: (r) => r.boolean({ optional: true }),
+  livenessFail: (r) => r.boolean({ optional: true }),
+  crashAfterSeconds: (r) => r.number({ optional: true, min: 0 }),
+  failHealthChecks: (r) => r.number({ optional: true, integer: true, min: 0 }),
+};
+
 function readFaultSettings(r: Reader): FaultSettings | undefined {
-  r.keys(["errorRate", "latencyMs", "latencyJitterMs", "readinessFail", "livenessFail", "crashAfterSeconds", "failHealthChecks"]);
-  const out: FaultSettings = {};
-  const errorRate = r.at("errorRate").number({ optional: true, min: 0, max: 1 });
-  const latencyMs = r.at("latencyMs").number({ optional: true, min: 0 });
-  const latencyJitterMs = r.at("latencyJitterMs").number({ optional: true, min: 0 });
-  const readinessFail = r.at("readinessFail").boolean({ optional: true });
-  const livenessFail = r.at("livenessFail").boolean({ optional: true });
-  const crashAfterSeconds = r.at("crashAfterSeconds").number({ optional: true, min: 0 });
-  const failHealthChecks = r.at("failHealthChecks").number({ optional: true, integer: true, min: 0 });
-  if (failHealthChecks !== undefined) out.failHealthChecks = failHealthChecks;
-  if (errorRate !== undefined) out.errorRate = errorRate;
-  if (latencyMs !== undefined) out.latencyMs = latencyMs;
-  if (latencyJitterMs !== undefined) out.latencyJitterMs = latencyJitterMs;
-  if (readinessFail !== undefined) out.readinessFail = readinessFail;
-  if (livenessFail !== undefined) out.livenessFail = livenessFail;
-  if (crashAfterSeconds !== undefined) out.crashAfterSeconds = crashAfterSeconds;
-  return out;
+  const names = Object.keys(FAULT_KNOBS) as Array<keyof FaultSettings>;
+  r.keys(names);
+  const out: Record<string, unknown> = {};
+  for (const name of names) {
+    const value = FAULT_KNOBS[name](r.at(name));
+    if (value !== undefined) out[name] = value;
+  }
+  return out as FaultSettings;
 }
 
 function readRole(r: Reader, roles: string[]): string | undefined {
