@@ -13,6 +13,10 @@ for a in "$@"; do
   case "$a" in --list|--validate|--validate=*|--help) needs_engine=0 ;; esac
 done
 [ "${1:-}" = doctor ] && needs_engine=0
-[ "$needs_engine" = 1 ] && bash scripts/engine.sh
+if [ "$needs_engine" = 1 ]; then
+  bash scripts/engine.sh
+  # The load generator is built before a run starts, not in the middle of one.
+  case "${1:-}" in scenario|bench) bash scripts/tools.sh vegeta ;; esac
+fi
 harness_env
 exec node --import tsx harness/cli/main.ts "$@"

@@ -10,6 +10,7 @@ source scripts/lib.sh
 
 ensure_node_modules || exit 2
 bash scripts/engine.sh || exit 2
+bash scripts/tools.sh vegeta || exit 2
 harness_env
 echo "[test] preparing images (built once, then reused while their recipes are unchanged)" >&2
 node --import tsx harness/cli/main.ts images || exit 2

@@ -169,6 +169,7 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
     loadStop.abort();
     await load?.catch(() => undefined);
   });
+  const flowing = deferred();
   const firstBad = new FirstBadRequest(services.get("candidate")?.version, scenario.spec);
   load = scenario.load
     ? runLoad(scenario.load, {
@@ -179,10 +180,14 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
         stop: loadStop.signal,
         clock,
         runId: ctx.runId,
-        onResult: (r) => firstBad.see(r),
+        onResult: (r) => {
+          firstBad.see(r);
+          flowing.resolve();
+        },
       })
     : undefined;
   load?.catch(() => undefined); // judged below; an early rejection must not go unhandled meanwhile
+  if (load && strategy) await firstAnswer(flowing.promise, load, clock, signal);
 
   const faults = new Map<string, { fault: Fault; undone: boolean }>();
   const steps = runSteps(scenario, { database, services, faults, ctx, scale, clock });
@@ -242,6 +247,40 @@ interface ExecuteEvidence {
   finalHealth: Map<string, Array<number | null>>;
   finalShares?: Record<string, number>;
   rollback: RollbackResult | null;
+}
+
+/** A canary judged before any traffic reaches it would judge nothing: the strategy starts once the load's first answer is in. */
+async function firstAnswer(flowing: Promise<void>, load: Promise<unknown>, clock: Clock, signal: AbortSignal): Promise<void> {
+  const deadline = new AbortController();
+  const onAbort = () => deadline.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const outcome = await Promise.race([
+      flowing.then(() => "flowing" as const),
+      load.then(
+        () => "ended" as const,
+        () => "ended" as const,
+      ),
+      clock.sleep(120_000, deadline.signal).then(
+        () => "timeout" as const,
+        () => "aborted" as const,
+      ),
+    ]);
+    signal.throwIfAborted();
+    if (outcome === "flowing") return;
+    throw new HarnessError(outcome === "timeout" ? "TIMEOUT" : "COMMAND_FAILED", `the load ${outcome === "timeout" ? "sent nothing within 120 s" : "ended before any request was answered"}, so the strategy cannot be judged`, {
+      hint: "run `bash scripts/tools.sh vegeta` to check the load generator; the run's events.jsonl shows the load phase",
+    });
+  } finally {
+    deadline.abort();
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 function round3(n: number): number {
