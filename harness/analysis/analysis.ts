@@ -8,6 +8,8 @@ export interface Measurement {
   latencyMs: number | undefined;
   /** Which latency statistic latencyMs is: "p95", "p99", "p50" or "avg". */
   latencyStatistic: LatencyStatistic;
+  /** Every statistic measured (the default one included), for criteria that name their own. */
+  latencies?: Partial<Record<LatencyStatistic, number>>;
   queries: { errorRate: string; latency: string; requests: string };
 }
 
@@ -16,7 +18,14 @@ export const LATENCY_STATISTICS: readonly LatencyStatistic[] = ["p50", "p90", "p
 
 /** Measures a version's error rate and latency over a window. */
 export interface Analysis {
-  measure(version: string, windowMs: number): Promise<Measurement>;
+  /** `extra`: latency statistics to measure beside the default one. */
+  measure(version: string, windowMs: number, extra?: readonly LatencyStatistic[]): Promise<Measurement>;
+}
+
+/** The latency a measurement holds for a statistic (the default one when none is named). */
+export function latencyOf(m: Measurement, statistic: string | undefined): number | undefined {
+  const s = (statistic ?? m.latencyStatistic) as LatencyStatistic;
+  return s === m.latencyStatistic ? m.latencyMs : m.latencies?.[s];
 }
 
 const API = 'route=~"/api/.*"';
@@ -40,15 +49,24 @@ export class PrometheusAnalysis implements Analysis {
     private readonly statistic: LatencyStatistic = "p95",
   ) {}
 
-  async measure(version: string, windowMs: number): Promise<Measurement> {
+  async measure(version: string, windowMs: number, extra: readonly LatencyStatistic[] = []): Promise<Measurement> {
     const queries = analysisQueries(version, windowMs, this.statistic);
-    const [requests, errorRate, latency] = await Promise.all([
+    const others = [...new Set(extra)].filter((s) => s !== this.statistic);
+    const [requests, errorRate, latency, ...otherValues] = await Promise.all([
       this.prometheus.scalar(queries.requests),
       this.prometheus.scalar(queries.errorRate),
       this.prometheus.scalar(queries.latency),
+      ...others.map((s) => this.prometheus.scalar(analysisQueries(version, windowMs, s).latency)),
     ]);
     const served = requests ?? 0;
+    const latencies: Partial<Record<LatencyStatistic, number>> = {};
+    others.forEach((s, i) => {
+      const v = otherValues[i];
+      if (v !== undefined && !Number.isNaN(v)) latencies[s] = v;
+    });
+    if (latency !== undefined && !Number.isNaN(latency)) latencies[this.statistic] = latency;
     return {
+      latencies,
       requests: served,
       // No 5xx series yet means no errors; NaN means no requests at all.
       errorRate: served > 0 ? (errorRate === undefined || Number.isNaN(errorRate) ? 0 : errorRate) : undefined,

@@ -33,8 +33,16 @@ export async function doctorCommand(): Promise<number> {
   }
   const mm = toolVersion("mmdebstrap", ["--version"]);
   checks.push({ what: "mmdebstrap", ok: mm !== undefined, detail: mm ?? "not installed (needed only to build the base image)", fix: "bash scripts/tools.sh mmdebstrap" });
+  // scripts/harness.sh puts .cache/tools/bin on PATH, where scripts/tools.sh builds it.
+  const vegeta = toolVersion("vegeta", ["-version"]);
+  checks.push({
+    what: "vegeta",
+    ok: vegeta !== undefined,
+    detail: vegeta !== undefined ? `${vegeta.replace(/^Version:\s*/, "") || "built from source"} (load generator)` : "not built yet (the load generator)",
+    fix: "bash scripts/tools.sh vegeta (go install github.com/tsenart/vegeta/v12@v12.13.0, cached in .cache/tools/bin)",
+  });
   const go = toolVersion("go", ["version"]);
-  checks.push({ what: "Go", ok: go !== undefined, detail: go ?? "not installed (needed later to build vegeta and kind)", fix: "install Go from your distribution or go.dev" });
+  checks.push({ what: "Go", ok: go !== undefined, detail: go ?? "not installed (needed to build vegeta, and kind later)", fix: "install Go from your distribution or go.dev" });
   if (engineOk) {
     const builder = new ImageBuilder({ pull: false });
     for (const name of builder.names()) {

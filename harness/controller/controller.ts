@@ -1,4 +1,4 @@
-import type { Analysis } from "../analysis/analysis.js";
+import type { Analysis, LatencyStatistic } from "../analysis/analysis.js";
 import { waitFor, type Clock, type TimeScale } from "../common/clock.js";
 import type { Service } from "../platforms/platform.js";
 import { httpGet } from "../probes/http-probe.js";
@@ -91,7 +91,7 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
       await clock.sleep(Math.min(o.intervalMs, Math.max(0, stageEnd - clock.now())), signal);
       // The window never reaches back before this stage's traffic began.
       const window = Math.min(o.windowMs, Math.max(o.intervalMs, clock.now() - stageStart));
-      const [m, failures] = await Promise.all([o.analysis.measure(o.candidate.version, window), health.check()]);
+      const [m, failures] = await Promise.all([o.analysis.measure(o.candidate.version, window, namedStatistics(o, stage)), health.check()]);
       emit({
         type: "analysis.evaluated",
         stage: stage.name,
@@ -109,6 +109,11 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
   }
   emit({ type: "strategy.finished", result: "promoted" });
   return { result: "promoted" };
+}
+
+/** Latency statistics the trigger and the stage's criterion name for themselves ("p99<500ms"). */
+function namedStatistics(o: ControllerOptions, stage: Stage): LatencyStatistic[] {
+  return [o.triggers.responseTime.statistic, stage.criteria.responseTime?.statistic].filter((s): s is LatencyStatistic => s !== undefined);
 }
 
 async function rollBack(o: ControllerOptions, stage: string, decision: Decision, from: number): Promise<StrategyOutcome> {

@@ -190,3 +190,20 @@ describe("decide: precedence and thin data", () => {
     expect(decide(noLatency, 0, zeroLatency, CANARY_10, MIN_REQUESTS)).toBeUndefined();
   });
 });
+
+describe("a criterion that names its own latency statistic", () => {
+  it("judges p99<500ms on the p99, not on the default p95", async () => {
+    const { parseComparison } = await import("../spec/comparison.js");
+    const p99 = parseComparison("p99<500ms")!;
+    expect(p99).toMatchObject({ op: "<", value: 500, unit: "ms", statistic: "p99" });
+    const stage = { name: "canary-10", percentage: 10, durationMs: 600_000, criteria: { responseTime: p99 } };
+    const triggers = { errorRate: parseComparison(">5%")!, responseTime: parseComparison(">2s")!, healthCheckFailures: 3 };
+    const base = { requests: 100, errorRate: 0, latencyMs: 200, latencyStatistic: "p95" as const, queries: { errorRate: "", latency: "", requests: "" } };
+    const slowTail = decide({ ...base, latencies: { p95: 200, p99: 700 } }, 0, triggers, stage, 10);
+    expect(slowTail).toMatchObject({ trigger: "response_time", source: "success-criteria", observed: 700, threshold: "p99<500ms" });
+    expect(slowTail!.reason).toContain("p99 response time 700ms");
+    expect(decide({ ...base, latencies: { p95: 200, p99: 499 } }, 0, triggers, stage, 10)).toBeUndefined();
+    // Not measured: nothing to judge, so no decision on it.
+    expect(decide({ ...base, latencies: { p95: 200 } }, 0, triggers, stage, 10)).toBeUndefined();
+  });
+});

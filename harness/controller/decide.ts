@@ -1,4 +1,4 @@
-import type { Measurement } from "../analysis/analysis.js";
+import { latencyOf, type Measurement } from "../analysis/analysis.js";
 import { formatObserved, satisfies, type Comparison } from "../spec/comparison.js";
 import type { Stage } from "./stages.js";
 
@@ -42,15 +42,17 @@ export function decide(m: Measurement, healthFailures: number, triggers: Rollbac
   if (m.errorRate !== undefined && satisfies(triggers.errorRate, m.errorRate)) {
     return breach("error_rate", "rollback-trigger", "error rate", m.errorRate, triggers.errorRate);
   }
-  if (m.latencyMs !== undefined && satisfies(triggers.responseTime, m.latencyMs)) {
-    return breach("response_time", "rollback-trigger", `${m.latencyStatistic} response time`, m.latencyMs, triggers.responseTime);
+  const triggerLatency = latencyOf(m, triggers.responseTime.statistic);
+  if (triggerLatency !== undefined && satisfies(triggers.responseTime, triggerLatency)) {
+    return breach("response_time", "rollback-trigger", `${triggers.responseTime.statistic ?? m.latencyStatistic} response time`, triggerLatency, triggers.responseTime);
   }
   const { errorRate, responseTime } = stage.criteria;
   if (errorRate && m.errorRate !== undefined && !satisfies(errorRate, m.errorRate)) {
     return breach("error_rate", "success-criteria", "error rate", m.errorRate, errorRate, true);
   }
-  if (responseTime && m.latencyMs !== undefined && !satisfies(responseTime, m.latencyMs)) {
-    return breach("response_time", "success-criteria", `${m.latencyStatistic} response time`, m.latencyMs, responseTime, true);
+  const criterionLatency = responseTime ? latencyOf(m, responseTime.statistic) : undefined;
+  if (responseTime && criterionLatency !== undefined && !satisfies(responseTime, criterionLatency)) {
+    return breach("response_time", "success-criteria", `${responseTime.statistic ?? m.latencyStatistic} response time`, criterionLatency, responseTime, true);
   }
   return undefined;
 }

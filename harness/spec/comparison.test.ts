@@ -107,3 +107,13 @@ describe("formatObserved", () => {
     expect(formatObserved(parsed(">2s"), 2500.4)).toBe("2500ms");
   });
 });
+
+describe("a named latency statistic", () => {
+  it("reads p99<500ms and avg<300ms, and refuses a statistic on a percentage", () => {
+    expect(parseComparison("p99<500ms")).toMatchObject({ statistic: "p99", op: "<", value: 500, unit: "ms" });
+    expect(parseComparison("avg < 0.3s")).toMatchObject({ statistic: "avg", value: 300, unit: "ms" });
+    expect(parseComparison("<500ms")!.statistic).toBeUndefined();
+    expect(parseComparison("p99<5%")).toBeUndefined();
+    expect(parseComparison("p999<5ms")).toBeUndefined();
+  });
+});

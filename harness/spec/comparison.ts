@@ -1,7 +1,8 @@
 /**
  * The deployment document's threshold grammar, parsed in one place:
  * ">5%", "<1%", "<0.5%", "<500ms", ">2s", ">=3". Strict operators are strict:
- * an error rate of exactly 5% does not breach ">5%".
+ * an error rate of exactly 5% does not breach ">5%". A time may name the
+ * latency statistic it is about: "p99<500ms", "avg<300ms" (p95 when unnamed).
  */
 export type Operator = "<" | "<=" | ">" | ">=";
 export type Unit = "ratio" | "ms" | "count";
@@ -13,19 +14,23 @@ export interface Comparison {
   readonly unit: Unit;
   /** As written, for reports. */
   readonly text: string;
+  /** For times: the latency statistic named before the operator ("p99", "avg"), if any. */
+  readonly statistic?: string;
 }
 
-const GRAMMAR = /^\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*(%|ms|s)?\s*$/;
+const GRAMMAR = /^\s*(p\d{1,2}|avg)?\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*(%|ms|s)?\s*$/;
 
 export function parseComparison(text: string): Comparison | undefined {
   const m = GRAMMAR.exec(text);
   if (!m) return undefined;
-  const suffix = m[3];
+  const statistic = m[1];
+  const suffix = m[4];
+  if (statistic !== undefined && suffix !== "ms" && suffix !== "s") return undefined;
   const unit: Unit = suffix === "%" ? "ratio" : suffix === "ms" || suffix === "s" ? "ms" : "count";
   // Scale by shifting the decimal exponent, not by dividing: 0.7 / 100 is 0.006999999999999999, and an
   // observed 0.7% (7 / 1000) would then breach ">0.7%". "0.7e-2" parses to the double nearest 0.007.
-  const value = Number(suffix === "%" ? `${m[2]}e-2` : suffix === "s" ? `${m[2]}e3` : m[2]);
-  return { op: m[1] as Operator, value, unit, text: text.trim() };
+  const value = Number(suffix === "%" ? `${m[3]}e-2` : suffix === "s" ? `${m[3]}e3` : m[3]);
+  return { op: m[2] as Operator, value, unit, text: text.trim(), ...(statistic ? { statistic } : {}) };
 }
 
 /** Does `observed` (a fraction, milliseconds or a count, in the comparison's unit) satisfy the comparison? */

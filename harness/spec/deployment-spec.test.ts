@@ -285,3 +285,13 @@ describe("deepMerge", () => {
     expect(override).toEqual({ a: { b: 2 } });
   });
 });
+
+describe("response-time thresholds naming their statistic", () => {
+  it("accepts a measured statistic and refuses one the analysis does not measure", () => {
+    const ok = loadDeploymentSpec({ value: { rollback: { triggers: { response_time: "p99>2s" } } }, file: "s.yaml", path: "spec" });
+    expect(ok.rollback.responseTime).toMatchObject({ statistic: "p99", value: 2000 });
+    expect(() => loadDeploymentSpec({ value: { rollback: { triggers: { response_time: "p75>2s" } } }, file: "s.yaml", path: "spec" })).toThrow(
+      /s\.yaml: spec\.rollback\.triggers\.response_time names the latency statistic "p75", which is not measured/,
+    );
+  });
+});

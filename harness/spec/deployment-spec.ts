@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { HarnessError } from "../common/errors.js";
 import { ROOT } from "../images/catalog.js";
 import { Reader, type Problem } from "../scenario/reader.js";
+import { LATENCY_STATISTICS } from "../analysis/analysis.js";
 import { parseComparison, type Comparison } from "./comparison.js";
 
 /** The deployment strategy document's configuration, typed and validated. Durations in milliseconds. */
@@ -228,6 +229,7 @@ function readSpec(r: Reader): DeploymentSpec | undefined {
       const responseTime = sc.has("response_time") ? comparison(sc.at("response_time"), "<500ms") : undefined;
       if (errorRate && errorRate.unit !== "ratio") sc.at("error_rate").problem(`must be a percentage like "<1%", got "${errorRate.text}"`);
       if (responseTime && responseTime.unit !== "ms") sc.at("response_time").problem(`must be a time like "<500ms", got "${responseTime.text}"`);
+      checkStatistic(sc.at("response_time"), responseTime);
       if (!name || percentage === undefined || durationMs === undefined) return undefined;
       return { name, percentage, durationMs, successCriteria: { ...(errorRate ? { errorRate } : {}), ...(responseTime ? { responseTime } : {}) } };
     },
@@ -244,6 +246,7 @@ function readSpec(r: Reader): DeploymentSpec | undefined {
   const rbResponseTime = comparison(t.at("response_time"), ">2s");
   if (rbErrorRate && rbErrorRate.unit !== "ratio") t.at("error_rate").problem(`must be a percentage like ">5%", got "${rbErrorRate.text}"`);
   if (rbResponseTime && rbResponseTime.unit !== "ms") t.at("response_time").problem(`must be a time like ">2s", got "${rbResponseTime.text}"`);
+  checkStatistic(t.at("response_time"), rbResponseTime);
   const healthCheckFailures = t.at("health_check_failures").number({ integer: true, min: 1 });
   const strategy = rb.at("strategy").oneOf(["immediate", "gradual"] as const);
 
@@ -322,6 +325,13 @@ function readSpec(r: Reader): DeploymentSpec | undefined {
     approvals,
     audit,
   };
+}
+
+/** A response-time threshold may name its statistic ("p99<500ms"); only those the analysis measures. */
+function checkStatistic(r: Reader, c: Comparison | undefined): void {
+  if (c?.statistic !== undefined && !(LATENCY_STATISTICS as readonly string[]).includes(c.statistic)) {
+    r.problem(`names the latency statistic "${c.statistic}", which is not measured; use one of ${LATENCY_STATISTICS.join(", ")} (p95 when none is named)`);
+  }
 }
 
 /** Traffic shares must rise and end at 100%. */
