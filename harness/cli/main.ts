@@ -67,7 +67,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
         else if (values.verbose) console.log(`[${e.t.toFixed(1).padStart(6)}s] ${JSON.stringify(e)}`);
       };
   const outcome = await runScenario(scenario, { ...(timeScale !== undefined ? { timeScale } : {}), signal, onEvent });
-  if (!values.json) console.log(`evidence: ${displayPath(outcome.runDir)} (results.json, events.jsonl, junit.xml, logs/)`);
+  if (!values.json) console.log(`evidence: ${displayPath(outcome.runDir)} (report.html, results.json, events.jsonl, junit.xml, logs/)`);
   return outcome.exitCode;
 }
 

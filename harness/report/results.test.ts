@@ -1,29 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Judgement } from "../checker/checker.js";
-import { junit, type RunResults } from "./results.js";
-
-function results(expectations: Judgement[], overrides: Partial<RunResults> = {}): RunResults {
-  return {
-    runId: "20261126-171500-health-endpoints-3f9a",
-    scenario: "health-endpoints",
-    file: "scenarios/health-endpoints.yaml",
-    platform: "docker",
-    verdict: expectations.every((e) => e.held) ? "passed" : "failed",
-    exitCode: expectations.every((e) => e.held) ? 0 : 1,
-    timeScale: 1,
-    startedAt: "2026-11-26T17:15:00.000Z",
-    wallSeconds: 12.3456,
-    specSeconds: 12.3456,
-    expectations,
-    rollback: null,
-    error: null,
-    teardownFailures: [],
-    ...overrides,
-  };
-}
-
-const held: Judgement = { id: "ready-ok", description: "/ready answers 200", held: true, evidence: "5 of 5 observations answered 200" };
-const failed: Judgement = { id: "ready-503", description: "/ready answers 503", held: false, evidence: "2 of 5 observations differed" };
+import { junit } from "./results.js";
+import { failed, held, results } from "./test-fixtures.js";
 
 function count(haystack: string, needle: string | RegExp): number {
   return haystack.split(needle).length - 1;

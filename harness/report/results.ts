@@ -8,6 +8,8 @@ export interface RunResults {
   scenario: string;
   file: string;
   platform: string;
+  /** Version role (stable, candidate) to the version it ran. */
+  versions: Record<string, string>;
   verdict: Verdict;
   exitCode: number;
   timeScale: number;

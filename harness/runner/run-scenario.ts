@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { judge, type Judgement } from "../checker/checker.js";
 import { startReaper } from "../cleanup/reaper.js";
@@ -16,6 +16,7 @@ import { DockerPlatform } from "../platforms/docker/docker-platform.js";
 import type { Database, Platform, PlatformContext, Service } from "../platforms/platform.js";
 import { httpGet } from "../probes/http-probe.js";
 import { HealthMonitor } from "../probes/monitor.js";
+import { writeHtmlReport } from "../report/html-report.js";
 import { writeResults, type RollbackResult, type RunResults } from "../report/results.js";
 import { runLoad } from "../load/run-load.js";
 import type { RequestResult } from "../load/load-generator.js";
@@ -107,6 +108,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     scenario: scenario.name,
     file: scenario.file,
     platform: scenario.platform,
+    versions: Object.fromEntries([...scenario.versions.values()].map((v) => [v.role, v.tag])),
     verdict,
     exitCode,
     timeScale: scale.factor,
@@ -119,6 +121,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     teardownFailures,
   };
   writeResults(runDir, results);
+  writeHtmlReport(runDir, results, timeline.events, existsSync(logDir) ? readdirSync(logDir).sort() : []);
   return { verdict, exitCode, runDir, results };
 }
 

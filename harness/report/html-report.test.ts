@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import type { Stamped, TimelineEvent } from "../timeline/events.js";
+import { htmlReport } from "./html-report.js";
+import { failed, held, results } from "./test-fixtures.js";
+
+const at = (t: number, e: TimelineEvent): Stamped => ({ ...e, t, specT: t * 100, at: new Date(t * 1000).toISOString() }) as Stamped;
+
+const events: Stamped[] = [
+  at(0, { type: "load.started", phase: "load", target: "router", executor: "constant-arrival-rate", plannedRequests: 100 }),
+  at(0.5, { type: "stage.started", stage: "canary-10", percentage: 10 }),
+  at(1, { type: "router.observed", shares: { stable: 90, candidate: 10 } }),
+  at(1, { type: "load.second", phase: "load", second: 1, version: "erroring-1", requests: 20, failed: 4, codes: { "200": 16, "500": 4 }, p50: 5, p95: 9, p99: 12, max: 14 }),
+  at(2, { type: "load.second", phase: "load", second: 2, version: "good-1", requests: 180, failed: 0, codes: { "200": 180 }, p50: 4, p95: 8, p99: 10, max: 11 }),
+  at(2.2, { type: "rollback.decided", stage: "canary-10", strategy: "immediate", trigger: "error_rate", source: "rollback-trigger", reason: "error rate 20.00% breaches the rollback trigger >5%", observed: 0.2, threshold: ">5%" }),
+  at(3, { type: "router.observed", shares: { stable: 100, candidate: 0 } }),
+];
+
+describe("report.html", () => {
+  it("shows the verdict, every expectation with its evidence, escaped, and links the evidence files", () => {
+    const html = htmlReport(results([held, { ...failed, evidence: "<script>alert(1)</script> & more" }]), events, ["x-db.log"]);
+    expect(html).toContain('<span class="verdict failed">failed</span>');
+    expect(html).toContain("ready-ok");
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more");
+    expect(html).not.toContain("<script>alert");
+    expect(html).toContain('href="logs/x-db.log"');
+    expect(html).toContain("stable: good-1, candidate: erroring-1");
+  });
+
+  it("plots the router's shares, per-version error rate and p95, with markers for stages and the rollback", () => {
+    const html = htmlReport(results([held]), events, []);
+    expect(html).toContain("Traffic share read back from the router");
+    expect(html).toContain("Error rate per second, by version");
+    expect(html).toContain("p95 latency per second, by version");
+    expect(html.match(/<path /g)!.length).toBe(6); // 2 roles + 2 versions for errors + 2 for latency
+    expect(html).toContain("rollback: error_rate");
+    expect(html).toContain("canary-10 10%");
+    // A role and the version it runs share one color.
+    const color = (name: string) => new RegExp(`color:(#[0-9a-f]{6})">■ ${name}<`).exec(html)![1];
+    expect(color("erroring-1")).toBe(color("candidate"));
+    expect(color("good-1")).toBe(color("stable"));
+  });
+
+  it("leaves the timeline out when there is nothing to plot", () => {
+    expect(htmlReport(results([held]), [], [])).not.toContain("<svg");
+  });
+});
