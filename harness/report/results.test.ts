@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Judgement } from "../checker/checker.js";
 import { junit } from "./results.js";
 import { failed, held, results } from "./test-fixtures.js";
 
