@@ -5,6 +5,19 @@ import { docker } from "../engine/docker.js";
 export interface SweepResult {
   containers: string[];
   networks: string[];
+  /** Run ids left alone because the harness process that owns them is still running. */
+  skippedLiveRuns: string[];
+}
+
+function alive(pid: string | undefined): boolean {
+  const n = Number(pid);
+  if (!Number.isInteger(n) || n <= 0 || n === process.pid) return false;
+  try {
+    process.kill(n, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /**
@@ -12,9 +25,16 @@ export interface SweepResult {
  * run's label when a run id is given). Used by teardown, by the reaper when a
  * run dies, and by `npm run clean`.
  */
-export async function sweep(runId?: string, client: Docker = docker()): Promise<SweepResult> {
+export async function sweep(runId?: string, client: Docker = docker(), options: { includeLiveRuns?: boolean } = {}): Promise<SweepResult> {
   const labels = [`${LABEL.project}=${PROJECT}`, ...(runId ? [`${LABEL.runId}=${runId}`] : [])];
-  const containers = await client.listContainers({ all: true, filters: { label: labels } });
+  // Sweeping everything (npm run clean) must not pull the floor from under a run still going on.
+  const skip = new Set<string>();
+  const keep = (l: Record<string, string> | undefined) => {
+    if (runId || options.includeLiveRuns || !alive(l?.[LABEL.ownerPid])) return false;
+    skip.add(l?.[LABEL.runId] ?? "?");
+    return true;
+  };
+  const containers = (await client.listContainers({ all: true, filters: { label: labels } })).filter((c) => !keep(c.Labels));
   await Promise.all(
     containers.map(async (c) => {
       try {
@@ -25,7 +45,7 @@ export async function sweep(runId?: string, client: Docker = docker()): Promise<
       }
     }),
   );
-  const networks = await client.listNetworks({ filters: { label: labels } });
+  const networks = (await client.listNetworks({ filters: { label: labels } })).filter((n) => !keep(n.Labels));
   for (const n of networks) {
     try {
       await client.getNetwork(n.Id).remove();
@@ -33,5 +53,9 @@ export async function sweep(runId?: string, client: Docker = docker()): Promise<
       if ((e as { statusCode?: number }).statusCode !== 404) throw e;
     }
   }
-  return { containers: containers.map((c) => c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12)), networks: networks.map((n) => n.Name) };
+  return {
+    containers: containers.map((c) => c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12)),
+    networks: networks.map((n) => n.Name),
+    skippedLiveRuns: [...skip],
+  };
 }

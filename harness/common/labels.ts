@@ -6,12 +6,14 @@ export const LABEL = {
   runId: "dev.deploy-gameday.run-id",
   role: "dev.deploy-gameday.role",
   recipeHash: "dev.deploy-gameday.recipe-hash",
+  /** The pid of the harness process that owns the resource: `npm run clean` leaves a live run's resources alone. */
+  ownerPid: "dev.deploy-gameday.owner-pid",
 } as const;
 
 export const PROJECT = "deploy-gameday";
 
 export function runLabels(runId: string, role?: string): Record<string, string> {
-  return { [LABEL.project]: PROJECT, [LABEL.runId]: runId, ...(role ? { [LABEL.role]: role } : {}) };
+  return { [LABEL.project]: PROJECT, [LABEL.runId]: runId, [LABEL.ownerPid]: String(process.pid), ...(role ? { [LABEL.role]: role } : {}) };
 }
 
 /** A run id that sorts by time and names its scenario: 20261126-171500-canary-fail-3f9a. */
