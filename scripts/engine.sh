@@ -88,9 +88,15 @@ if [ ! -f /etc/docker/daemon.json ] || [ "$(cat /etc/docker/daemon.json)" != "$w
   printf '%s\n' "$want" >/etc/docker/daemon.json
 fi
 
-if ! pgrep -x dockerd >/dev/null 2>&1; then
+# A dockerd that is alive (not a zombie left by a killed session) gets its chance to answer;
+# otherwise a stale pid file would stop a new one from starting.
+live_dockerd() { ps -C dockerd -o stat= 2>/dev/null | grep -qv '^Z'; }
+if ! live_dockerd; then
+  rm -f /var/run/docker.pid
   say "starting dockerd (log: /var/log/deploy-gameday-dockerd.log)"
   nohup setsid dockerd >/var/log/deploy-gameday-dockerd.log 2>&1 </dev/null &
+else
+  say "waiting for the dockerd that is already starting"
 fi
 
 for _ in $(seq 1 60); do
