@@ -48,31 +48,44 @@ if [ "$need_wrapper" = 1 ]; then
 # runc wrapper written by deploy-gameday's scripts/engine.sh: this machine cannot
 # grant CAP_SYS_RESOURCE, so remove it from the bundle's process capabilities.
 import json, os, sys
-args = sys.argv[1:]
-bundle = None
-for i, a in enumerate(args):
-    if a in ("--bundle", "-b") and i + 1 < len(args):
-        bundle = args[i + 1]
-    elif a.startswith("--bundle="):
-        bundle = a.split("=", 1)[1]
-if bundle is None and "create" in args or bundle is None and "run" in args:
-    bundle = os.getcwd()
-if bundle:
-    path = os.path.join(bundle, "config.json")
+
+def drop(caps):
+    changed = False
+    for k, v in caps.items():
+        if isinstance(v, list) and "CAP_SYS_RESOURCE" in v:
+            caps[k] = [c for c in v if c != "CAP_SYS_RESOURCE"]
+            changed = True
+    return changed
+
+def patch(path, caps_of):
     try:
         with open(path) as f:
-            cfg = json.load(f)
-        caps = cfg.get("process", {}).get("capabilities", {})
-        changed = False
-        for k, v in caps.items():
-            if isinstance(v, list) and "CAP_SYS_RESOURCE" in v:
-                caps[k] = [c for c in v if c != "CAP_SYS_RESOURCE"]
-                changed = True
-        if changed:
-            with open(path, "w") as f:
-                json.dump(cfg, f)
-    except FileNotFoundError:
-        pass
+            doc = json.load(f)
+    except (FileNotFoundError, ValueError):
+        return
+    if drop(caps_of(doc)):
+        with open(path, "w") as f:
+            json.dump(doc, f)
+
+args = sys.argv[1:]
+bundle = process = None
+for i, a in enumerate(args):
+    nxt = args[i + 1] if i + 1 < len(args) else None
+    if a in ("--bundle", "-b") and nxt:
+        bundle = nxt
+    elif a.startswith("--bundle="):
+        bundle = a.split("=", 1)[1]
+    elif a in ("--process", "-p") and nxt:
+        process = nxt
+    elif a.startswith("--process="):
+        process = a.split("=", 1)[1]
+if bundle is None and ("create" in args or "run" in args):
+    bundle = os.getcwd()
+# A new container: the bundle's config.json. `docker exec`: the process file runc exec is given.
+if bundle:
+    patch(os.path.join(bundle, "config.json"), lambda d: d.get("process", {}).get("capabilities", {}))
+if process:
+    patch(process, lambda d: d.get("capabilities", {}))
 os.execv("/usr/bin/runc", ["runc"] + args)
 WRAP
   chmod 755 "$wrapper"
@@ -89,18 +102,19 @@ if [ ! -f /etc/docker/daemon.json ] || [ "$(cat /etc/docker/daemon.json)" != "$w
 fi
 
 # A dockerd that is alive (not a zombie left by a killed session) gets its chance to answer;
-# otherwise a stale pid file would stop a new one from starting.
+# one that exits meanwhile (it was shutting down) is replaced once.
 live_dockerd() { ps -C dockerd -o stat= 2>/dev/null | grep -qv '^Z'; }
-if ! live_dockerd; then
+start_dockerd() {
   rm -f /var/run/docker.pid
   say "starting dockerd (log: /var/log/deploy-gameday-dockerd.log)"
   nohup setsid dockerd >/var/log/deploy-gameday-dockerd.log 2>&1 </dev/null &
-else
-  say "waiting for the dockerd that is already starting"
-fi
+}
+started=0
+if ! live_dockerd; then start_dockerd; started=1; else say "waiting for the dockerd that is already running"; fi
 
 for _ in $(seq 1 60); do
   if engine_answers; then say "Docker engine is running"; exit 0; fi
+  if [ "$started" = 0 ] && ! live_dockerd; then start_dockerd; started=1; fi
   sleep 1
 done
 tail -n 20 /var/log/deploy-gameday-dockerd.log >&2 || true
