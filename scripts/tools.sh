@@ -38,7 +38,8 @@ for tool in "$@"; do
   case "$tool" in
     mmdebstrap) apt_tool mmdebstrap mmdebstrap ;;
     vegeta) go_tool vegeta github.com/tsenart/vegeta/v12@v12.13.0 ;;
+    kind) go_tool kind sigs.k8s.io/kind@v0.30.0 ;;
     wrk) apt_tool wrk wrk ;;
-    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, wrk" ;;
+    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, wrk" ;;
   esac
 done
