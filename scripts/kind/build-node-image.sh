@@ -61,7 +61,7 @@ image() { # image NAME:TAG DOCKERFILE-TEXT SOURCE NAME-IN-CONTEXT
   local ref=$1 text=$2 src=$3 name=$4
   local ctx="$work/img-$(echo "$ref" | tr '/:' '__')"; mkdir -p "$ctx"
   cp "$src" "$ctx/$name"; printf '%s\n' "$text" >"$ctx/Dockerfile"
-  docker build -q -t "$ref" "$ctx" 2>&1 >/dev/null | quiet
+  docker build -q --force-rm -t "$ref" "$ctx" 2>&1 >/dev/null | quiet
 }
 say "building the control-plane images"
 for c in kube-apiserver kube-controller-manager kube-scheduler; do
@@ -92,7 +92,7 @@ docker tag "registry.k8s.io/pause:$pause_tag" "$sandbox"
 say "building the node base from kind's images/base files ($KIND_MODULE)"
 kind_dir="$(go env GOMODCACHE)/$KIND_MODULE"
 mkdir -p "$work/base" && cp -r fixtures/images/kind-node/. "$work/base/" && cp -r "$kind_dir/images/base/files" "$work/base/kind-files" && chmod -R u+w "$work/base"
-docker build -q --build-arg BASE=deploy-gameday/base:bookworm -t deploy-gameday/kind-node-base:build "$work/base" 2>&1 >/dev/null | quiet
+docker build -q --force-rm --build-arg BASE=deploy-gameday/base:bookworm -t deploy-gameday/kind-node-base:build "$work/base" 2>&1 >/dev/null | quiet
 
 say "assembling $IMAGE"
 node="gameday-kind-node-build-$$"
