@@ -1,0 +1,68 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../harness/images/catalog.js";
+
+// A real kind cluster from the node image built without a registry (scripts/kind/build-node-image.sh,
+// run by scripts/test.sh before the suite), with the reference service deployed in it.
+const KIND = join(ROOT, ".cache/tools/bin/kind");
+const IMAGE = "deploy-gameday/kind-node:v1.34.4";
+const name = `gameday-test-${randomBytes(2).toString("hex")}`;
+const node = `${name}-control-plane`;
+
+const run = (cmd: string, args: string[], input?: string) =>
+  execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", timeout: 240_000, stdio: ["pipe", "pipe", "pipe"], ...(input ? { input } : {}) });
+const kubectl = (...args: string[]) => run("docker", ["exec", "-i", node, "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", ...args]);
+const kubectlApply = (manifest: string) => run("docker", ["exec", "-i", node, "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", "apply", "-f", "-"], manifest);
+
+beforeAll(() => {
+  run(KIND, ["create", "cluster", "--name", name, "--image", IMAGE, "--config", "kind-config.yaml", "--wait", "120s"]);
+}, 300_000);
+
+afterAll(() => {
+  run(KIND, ["delete", "cluster", "--name", name]);
+}, 120_000);
+
+describe("kind cluster from the locally built node image", () => {
+  it("comes up Ready with every control-plane pod running", () => {
+    kubectl("wait", "--for=condition=Ready", "pods", "--all", "-n", "kube-system", "--timeout=120s");
+    expect(kubectl("get", "node", node, "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}")).toBe("True");
+    expect(kubectl("version", "-o", "json")).toContain('"gitVersion": "v1.34.4"');
+    const pods = kubectl("get", "pods", "-n", "kube-system", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.phase}{'\\n'}{end}");
+    for (const component of ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "coredns"]) {
+      expect(pods, component).toMatch(new RegExp(`^${component}-\\S+=Running$`, "m"));
+    }
+  }, 180_000);
+
+  it("runs the reference service loaded with kind load, with a liveness probe on /health", () => {
+    run(KIND, ["load", "docker-image", "deploy-gameday/app:good-1", "--name", name]);
+    const manifest = JSON.stringify({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "app" },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: "app" } },
+        template: {
+          metadata: { labels: { app: "app" } },
+          spec: {
+            containers: [
+              {
+                name: "api",
+                image: "deploy-gameday/app:good-1",
+                imagePullPolicy: "Never",
+                ports: [{ containerPort: 8000 }],
+                livenessProbe: { httpGet: { path: "/health", port: 8000 } },
+              },
+            ],
+          },
+        },
+      },
+    });
+    kubectlApply(manifest);
+    kubectl("rollout", "status", "deployment/app", "--timeout=120s");
+    const health = kubectl("exec", "deploy/app", "--", "node", "-e", 'fetch("http://127.0.0.1:8000/health").then(r=>r.json()).then(b=>console.log(JSON.stringify(b)))');
+    expect(JSON.parse(health)).toMatchObject({ status: "healthy", version: "good-1" });
+  }, 180_000);
+});
