@@ -54,7 +54,7 @@ done
 
 for c in "${components[@]}"; do
   if [ -x "$out/bin/$c" ]; then say "$c $version: cached"; continue; fi
-  say "building $c $version (the first build of all seven takes tens of minutes on 2 cores)"
+  say "building $c $version (all seven take about 7 minutes on 2 cores the first time; seconds once Go has them cached)"
   start=$(date +%s)
   CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$out/bin/$c.tmp" "k8s.io/kubernetes/cmd/$c"
   mv "$out/bin/$c.tmp" "$out/bin/$c"
