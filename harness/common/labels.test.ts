@@ -56,7 +56,8 @@ describe("newRunId", () => {
 
 describe("runLabels", () => {
   it("labels the project and the run", () => {
-    expect(runLabels("r-1")).toEqual({ [LABEL.project]: PROJECT, [LABEL.runId]: "r-1" });
+    // The owner pid lets `npm run clean` leave a live run alone.
+    expect(runLabels("r-1")).toEqual({ [LABEL.project]: PROJECT, [LABEL.runId]: "r-1", [LABEL.ownerPid]: String(process.pid) });
     expect(LABEL.project).toBe("dev.deploy-gameday.project");
     expect(LABEL.runId).toBe("dev.deploy-gameday.run-id");
     expect(PROJECT).toBe("deploy-gameday");
@@ -66,6 +67,7 @@ describe("runLabels", () => {
     expect(runLabels("r-1", "postgres")).toEqual({
       "dev.deploy-gameday.project": "deploy-gameday",
       "dev.deploy-gameday.run-id": "r-1",
+      "dev.deploy-gameday.owner-pid": String(process.pid),
       "dev.deploy-gameday.role": "postgres",
     });
     expect(runLabels("r-1", "")).not.toHaveProperty(LABEL.role);

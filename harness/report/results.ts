@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Judgement } from "../checker/checker.js";
-import type { Verdict } from "../timeline/events.js";
+import type { EventOf, Verdict } from "../timeline/events.js";
 
 export interface RunResults {
   runId: string;
@@ -19,6 +19,8 @@ export interface RunResults {
   expectations: Judgement[];
   /** The automated rollback, or null when none happened. */
   rollback: RollbackResult | null;
+  /** Each load phase's summary with its thresholds' verdicts (as in its load.finished event). */
+  load: Array<Omit<EventOf<"load.finished">, "type">>;
   error: { code: string; message: string; hint?: string } | null;
   teardownFailures: Array<{ title: string; error: string }>;
 }

@@ -17,6 +17,7 @@ export function results(expectations: Judgement[], overrides: Partial<RunResults
     specSeconds: 12.3456,
     expectations,
     rollback: null,
+    load: [],
     error: null,
     teardownFailures: [],
     ...overrides,

@@ -117,6 +117,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     specSeconds: scale.toSpecMs(wallSeconds * 1000) / 1000,
     expectations: judgements,
     rollback,
+    load: timeline.of("load.finished").map(({ type: _type, at: _at, t: _t, specT: _specT, ...summary }) => summary),
     error: error ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } : null,
     teardownFailures,
   };

@@ -18,6 +18,7 @@ interface Results {
   platform: string;
   expectations: Array<{ id: string; held: boolean; evidence: string }>;
   rollback: null | { trigger: string; stage: string; source: string; detectedAfterSeconds: number | null; completedAfterSeconds: number };
+  load: Array<{ phase: string; requests: number; stoppedBy: string; thresholds: Array<{ metric: string; expression: string; pass: boolean; observed: number }> }>;
 }
 
 async function run(nameOrFile: string): Promise<{ code: number | null; results: Results; stdout: string }> {
@@ -39,6 +40,13 @@ describe("strategy scenarios on Docker", () => {
     expect(results.rollback).toMatchObject({ trigger: "error_rate", stage: "canary-10", source: "rollback-trigger" });
     expect(results.rollback!.detectedAfterSeconds).toBeGreaterThan(0);
     expect(results.rollback!.completedAfterSeconds).toBeGreaterThanOrEqual(0);
+    // The load phase's summary and its k6-style threshold verdicts are in the results too.
+    expect(results.load).toHaveLength(1);
+    expect(results.load[0]!.requests).toBeGreaterThan(100);
+    expect(results.load[0]!.thresholds.map((t) => [t.metric, t.expression, t.pass])).toEqual([
+      ["http_req_duration", "p(95)<2000", true],
+      ["http_req_failed{version:good-1}", "rate<0.01", true],
+    ]);
     expect(await projectContainers()).toBe(0);
   }, 180_000);
 
