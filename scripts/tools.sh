@@ -39,7 +39,13 @@ for tool in "$@"; do
     mmdebstrap) apt_tool mmdebstrap mmdebstrap ;;
     vegeta) go_tool vegeta github.com/tsenart/vegeta/v12@v12.13.0 ;;
     kind) go_tool kind sigs.k8s.io/kind@v0.30.0 ;;
+    kubectl) # Our own kubectl (its kustomize included) at the node image's Kubernetes version, from the Go module;
+      # a kubectl elsewhere on PATH may be another version or a cloud SDK's dispatcher, so it is not used.
+      [ -x "$bin/kubectl" ] || {
+        bash "$root/scripts/kind/build-kubernetes.sh" v1.34.4 kubectl
+        ln -sf "$root/.cache/kind/kubernetes/v1.34.4/bin/kubectl" "$bin/kubectl"
+      } ;;
     wrk) apt_tool wrk wrk ;;
-    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, wrk" ;;
+    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk" ;;
   esac
 done

@@ -1,0 +1,52 @@
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { ROOT } from "../../harness/images/catalog.js";
+import { loadDeploymentSpec, parseCpu, parseMemory } from "../../harness/spec/deployment-spec.js";
+
+// k8s/ rendered with a real kustomize (kubectl's, built by scripts/tools.sh), checked against the document's environments.
+const KUBECTL = join(ROOT, ".cache/tools/bin/kubectl");
+const spec = loadDeploymentSpec();
+
+interface Container {
+  name: string;
+  resources?: { limits?: { cpu?: string; memory?: string } };
+  livenessProbe?: { httpGet?: { path: string; port: number } };
+  readinessProbe?: { httpGet?: { path: string; port: number } };
+  env?: Array<{ name: string; value?: string }>;
+}
+interface Rendered {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: { replicas?: number; template?: { metadata: { labels: Record<string, string> }; spec: { containers: Container[] } } };
+}
+
+function render(dir: string): Rendered[] {
+  const out = execFileSync(KUBECTL, ["kustomize", join(ROOT, "k8s", dir)], { encoding: "utf8" });
+  return parseAllDocuments(out).map((d) => d.toJS() as Rendered);
+}
+
+describe("k8s manifests rendered with kustomize", () => {
+  it("has an overlay for every environment of the document, and only those", () => {
+    expect([...spec.environments.keys()].sort()).toEqual(["development", "production", "staging"]);
+  });
+
+  for (const [name, env] of spec.environments) {
+    it(`${name}: ${env.replicas} replica(s), ${env.cpu.text} CPU and ${env.memory.text} memory, probes on /health and /ready`, () => {
+      const docs = render(`environments/${name}`);
+      const deployment = docs.find((d) => d.kind === "Deployment")!;
+      const service = docs.find((d) => d.kind === "Service")!;
+      expect(deployment.spec.replicas).toBe(env.replicas);
+      const api = deployment.spec.template!.spec.containers.find((c) => c.name === "api")!;
+      expect(parseCpu(String(api.resources!.limits!.cpu))).toBe(env.cpu.value);
+      expect(parseMemory(String(api.resources!.limits!.memory))).toBe(env.memory.value);
+      expect(api.livenessProbe!.httpGet).toEqual({ path: "/health", port: 8000 });
+      expect(api.readinessProbe!.httpGet).toEqual({ path: "/ready", port: 8000 });
+      expect(api.env).toContainEqual({ name: "APP_ENVIRONMENT", value: name });
+      expect(deployment.metadata.labels).toMatchObject({ app: "agi-eval-sandbox", environment: name });
+      expect(deployment.spec.template!.metadata.labels).toMatchObject({ environment: name });
+      expect(service.metadata.name).toBe("agi-eval-sandbox");
+    });
+  }
+});
