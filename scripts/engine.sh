@@ -43,8 +43,17 @@ if [ "$need_wrapper" = 1 ]; then
   say "CAP_SYS_RESOURCE is missing from this machine's capability set: installing a runc wrapper that drops it, so privileged containers (kind nodes) can start"
   wrapper=/usr/local/lib/deploy-gameday/runc-no-sys-resource
   mkdir -p "$(dirname "$wrapper")"
+  # Debian's own python3, by absolute path: dockerd runs the wrapper for every container operation,
+  # and must not depend on whatever python3 comes first on the PATH it was started with.
+  if [ ! -x /usr/bin/python3 ]; then
+    say "installing python3-minimal (the runtime wrapper is a small Python script)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-minimal >/dev/null 2>&1 || {
+      apt-get update -qq >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-minimal >/dev/null
+    }
+  fi
   cat >"$wrapper" <<'WRAP'
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # runc wrapper written by deploy-gameday's scripts/engine.sh: this machine cannot
 # grant CAP_SYS_RESOURCE, so remove it from the bundle's process capabilities.
 import json, os, sys
