@@ -1,5 +1,6 @@
 import { errorMessage } from "../common/errors.js";
 import { parsePrometheusText, sumSamples } from "../probes/prometheus-text.js";
+import { parseComparison } from "../spec/comparison.js";
 import type { Expectation, MetricsExpectation, ProbeExpectation } from "../scenario/scenario.js";
 import type { EventOf, Stamped, TimelineEvent } from "../timeline/events.js";
 
@@ -216,8 +217,7 @@ function judgeRollback(e: Extract<Expectation, { kind: "rollback" }>, evidence: 
       if (load.failed === 0) problems.push(`the load generator saw no candidate failure before the decision (${load.requests} requests)`);
     } else {
       seen = `; load generator saw candidate p95 up to ${Math.round(load.worstP95)}ms`;
-      const bound = /(\d+(?:\.\d+)?)(ms|s)/.exec(d.threshold);
-      const ms = bound ? Number(bound[1]) * (bound[2] === "s" ? 1000 : 1) : 0;
+      const ms = parseComparison(d.threshold)?.value ?? 0;
       if (load.worstP95 <= ms) problems.push(`the load generator's candidate p95 (${Math.round(load.worstP95)}ms) never passed ${d.threshold}`);
     }
   }

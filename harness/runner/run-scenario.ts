@@ -19,6 +19,7 @@ import { HealthMonitor } from "../probes/monitor.js";
 import { writeHtmlReport } from "../report/html-report.js";
 import { writeResults, type RollbackResult, type RunResults } from "../report/results.js";
 import { runLoad } from "../load/run-load.js";
+import { isFailed } from "../load/aggregator.js";
 import type { RequestResult } from "../load/load-generator.js";
 import type { StrategyOutcome } from "../controller/controller.js";
 import { prepareStrategy } from "./strategy-run.js";
@@ -193,14 +194,12 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
   load?.catch(() => undefined); // judged below; an early rejection must not go unhandled meanwhile
   if (load && strategy) await firstAnswer(flowing.promise, load, clock, signal);
 
-  const faults = new Map<string, { fault: Fault; undone: boolean }>();
-  const steps = runSteps(scenario, { database, services, faults, ctx, scale, clock });
+  const steps = runSteps(scenario, { database, services, ctx, scale, clock });
   let outcome: StrategyOutcome | undefined;
   if (strategy) {
     outcome = await strategy.run(signal);
     // Keep traffic flowing for two analysis intervals, so the evidence shows where it went after the decision.
     await clock.sleep(2 * strategy.intervalMs, signal);
-    if (!scenario.load?.durationMs || scenario.steps.length === 0) loadStop.abort();
   }
   await steps;
   if (load) {
@@ -308,7 +307,7 @@ class FirstBadRequest {
 
   see(r: RequestResult): void {
     if (r.version !== this.candidate) return;
-    if (this.failedAt === undefined && (r.code === 0 || r.code >= 400)) this.failedAt = r.at;
+    if (this.failedAt === undefined && isFailed(r.code)) this.failedAt = r.at;
     if (this.slowAt === undefined && r.latencyMs > this.slowMs) this.slowAt = r.at;
   }
 
@@ -319,9 +318,10 @@ class FirstBadRequest {
 
 async function runSteps(
   scenario: Scenario,
-  { database, services, faults, ctx, scale, clock }: { database: Database | undefined; services: Map<string, Service>; faults: Map<string, { fault: Fault; undone: boolean }>; ctx: PlatformContext; scale: TimeScale; clock: Clock },
+  { database, services, ctx, scale, clock }: { database: Database | undefined; services: Map<string, Service>; ctx: PlatformContext; scale: TimeScale; clock: Clock },
 ): Promise<void> {
   const { emit, signal, teardown } = ctx;
+  const faults = new Map<string, { fault: Fault; undone: boolean }>();
   for (const step of scenario.steps) {
     signal.throwIfAborted();
     const kind = step.fault ? `fault ${step.fault.type}` : step.undo ? `undo ${step.undo}` : "observe";

@@ -29,8 +29,9 @@ export function analysisTiming(strategy: StrategySpec, scale: TimeScale): { inte
 
 export interface StrategyParts {
   router: Router;
-  /** The router's traffic address on the platform's network, for Prometheus. */
+  /** Performs the strategy; resolves when it is promoted or rolled back. */
   run(signal: AbortSignal): Promise<StrategyOutcome>;
+  /** Wall milliseconds between two analyses. */
   intervalMs: number;
 }
 
