@@ -15,7 +15,7 @@ const FORMAT: Formatters = {
   "step.finished": () => undefined,
   "image.building": (e) => `building image ${e.image} (${e.reason})`,
   "image.ready": (e) => (e.source === "built" ? `image ${e.image} built in ${formatDuration(e.seconds * 1000)}: ${e.ref}` : undefined),
-  "resource.started": (e) => `started ${e.role} ${e.kind} ${e.name}${e.seconds !== undefined ? ` in ${formatDuration(e.seconds * 1000)}` : ""}`,
+  "resource.started": (e) => `started ${e.role === e.kind ? "" : `${e.role} `}${e.kind} ${e.name}${e.seconds !== undefined ? ` in ${formatDuration(e.seconds * 1000)}` : ""}`,
   "resource.removed": () => undefined,
   "probe.observed": () => undefined,
   "fault.injected": (e) => `fault ${e.fault} injected into ${e.target}: ${e.detail}`,
@@ -31,13 +31,18 @@ const FORMAT: Formatters = {
   "rollback.completed": (e) => `rollback complete in ${formatDuration(e.seconds * 1000)}: all traffic on stable`,
   "strategy.finished": (e) => `strategy finished: ${e.result}`,
   "router.observed": () => undefined,
-  "load.started": (e) => `load ${e.phase}: ${e.executor} against ${e.target}, ${e.plannedRequests} requests planned`,
+  "load.started": (e) => `${loadName(e.phase)}: ${e.executor} against ${e.target}, ${e.plannedRequests} requests planned`,
   "load.second": () => undefined,
   "load.finished": (e) =>
-    `load ${e.phase} finished (${e.stoppedBy}): ${e.requests} requests at ${e.achievedRate.toFixed(0)}/s, ${e.failed} failed` +
+    `${loadName(e.phase)} finished (${e.stoppedBy}): ${e.requests} requests at ${e.achievedRate.toFixed(0)}/s, ${e.failed} failed` +
     e.thresholds.map((t) => `\n      ${t.pass ? "✓" : "✗"} ${t.metric}: ${t.expression} (observed ${Math.round(t.observed * 1000) / 1000})`).join(""),
   note: (e) => (e.level === "warn" ? `warning: ${e.message}` : e.message),
 };
+
+/** "load", or "load steady" for a phase named in the scenario (the default phase is called "load"). */
+function loadName(phase: string): string {
+  return phase === "load" ? "load" : `load ${phase}`;
+}
 
 export function formatEvent(e: Stamped): string | undefined {
   const text = (FORMAT[e.type] as (ev: typeof e) => string | undefined)(e);
