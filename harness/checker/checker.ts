@@ -1,7 +1,10 @@
+import { TimeScale } from "../common/clock.js";
 import { errorMessage } from "../common/errors.js";
 import { parsePrometheusText, sumSamples } from "../probes/prometheus-text.js";
 import { parseComparison } from "../spec/comparison.js";
-import type { Expectation, MetricsExpectation, ProbeExpectation } from "../scenario/scenario.js";
+import type { DeploymentSpec } from "../spec/deployment-spec.js";
+import { parseCpu, parseMemory } from "../spec/deployment-spec.js";
+import type { Expectation, MetricsExpectation, PodCount, PodsExpectation, ProbeExpectation } from "../scenario/scenario.js";
 import type { EventOf, Stamped, TimelineEvent } from "../timeline/events.js";
 
 /** What the checker judges from: the timeline and what was read from the services themselves. */
@@ -15,6 +18,9 @@ export interface Evidence {
   readonly finalShares?: Readonly<Record<string, number>>;
   /** "role path" to the status each instance answered at the end of the run (null: no answer). */
   readonly finalHealth?: ReadonlyMap<string, ReadonlyArray<number | null>>;
+  /** The document's configuration the run used, and its environment: what deployment expectations compare with. */
+  readonly spec?: DeploymentSpec;
+  readonly environment?: string;
 }
 
 export interface Judgement {
@@ -39,6 +45,8 @@ const JUDGES: Judges = {
   traffic: judgeTraffic,
   thresholds: judgeThresholds,
   health: judgeHealth,
+  pods: judgePods,
+  deployment: judgeDeployment,
 };
 
 export function judge(e: Expectation, evidence: Evidence): Judgement {
@@ -63,6 +71,17 @@ export function describeExpectation(e: Expectation): string {
       return `the load's k6-style thresholds ${e.passed ? "all passed" : "did not all pass"}`;
     case "health":
       return `at the end, every ${e.version} instance answers ${e.path} with ${e.status}`;
+    case "deployment":
+      return `${e.version}'s live Deployment has the replicas, resources and probes the document gives its environment`;
+    case "pods": {
+      const parts = [
+        e.ready !== undefined ? `${e.ready} pods ready` : "",
+        e.endpoints !== undefined ? `${e.endpoints} Service endpoints` : "",
+        e.restarted === true ? "every pod restarted" : e.restarted === false ? "no pod restarted" : "",
+        e.tag ? `every pod runs ${e.tag}` : "",
+      ].filter(Boolean);
+      return `${e.version}: ${parts.join(", ")}${e.during ? ` during ${e.during}` : " throughout the run"}${e.withinMs !== undefined ? ` within ${e.withinMs / 1000}s of its start and from then on` : ""}`;
+    }
     case "probe":
       break;
   }
@@ -277,4 +296,95 @@ function judgeHealth(e: Extract<Expectation, { kind: "health" }>, evidence: Evid
   const statuses = evidence.finalHealth?.get(`${e.version} ${e.path}`) ?? [];
   if (statuses.length === 0) return { held: false, evidence: `${e.path} of ${e.version} was not probed at the end` };
   return { held: statuses.every((s) => s === e.status), evidence: `${e.version} instances answered ${statuses.map((s) => s ?? "no answer").join(", ")}` };
+}
+
+type PodsState = Stamped<EventOf<"pods.observed">>;
+
+/** The replicas the role's Deployment asks for, from the deployment.observed event. */
+function replicasOf(evidence: Evidence, role: string): number | undefined {
+  const d = evidence.events.find((ev): ev is Stamped<EventOf<"deployment.observed">> => ev.type === "deployment.observed" && ev.role === role);
+  return d?.deployment.replicas;
+}
+
+function countHolds(want: PodCount, have: number, replicas: number): boolean {
+  return want === "all" ? have === replicas : want === "none" ? have === 0 : have === want;
+}
+
+function showState(s: PodsState): string {
+  const pods = s.pods.map((p) => `${p.name.replace(/^.*-/, "")}:${p.ready ? "ready" : "unready"}/${p.restarts}r/${p.version}`).join(" ");
+  return `at ${s.t.toFixed(1)}s ${s.pods.filter((p) => p.ready).length}/${s.pods.length} ready, ${s.endpoints} endpoint(s) [${pods}]`;
+}
+
+/**
+ * Pods are observed on change: the state at a moment is the last observation
+ * before it. Every state in effect from `within` after the step's start to
+ * its end must show the counts; restarts compare the first state with the last.
+ */
+function judgePods(e: PodsExpectation, evidence: Evidence): Verdict {
+  let window = { start: 0, end: Infinity };
+  if (e.during) {
+    const w = stepWindow(evidence.events, e.during);
+    if (!w) return { held: false, evidence: `step ${e.during} never ran to its end, so there is nothing to judge` };
+    window = w;
+  }
+  const replicas = replicasOf(evidence, e.version);
+  if (replicas === undefined) return { held: false, evidence: `${e.version} was never deployed in a cluster (no deployment.observed event)` };
+  const all = evidence.events.filter((ev): ev is PodsState => ev.type === "pods.observed" && ev.role === e.version);
+  const settleAt = window.start + (e.withinMs ?? 0) / 1000;
+  const atSettle = all.filter((s) => s.t <= settleAt).pop();
+  const states = [...(atSettle ? [atSettle] : []), ...all.filter((s) => s.t > settleAt && s.t <= window.end)];
+  if (states.length === 0) return { held: false, evidence: `no observation of ${e.version}'s pods in the window` };
+  const problems: string[] = [];
+  for (const s of states) {
+    const ready = s.pods.filter((p) => p.ready).length;
+    if (e.ready !== undefined && !countHolds(e.ready, ready, replicas)) problems.push(`${ready} ready, not ${e.ready}`);
+    else if (e.endpoints !== undefined && !countHolds(e.endpoints, s.endpoints, replicas)) problems.push(`${s.endpoints} endpoint(s), not ${e.endpoints}`);
+    else if (e.tag !== undefined && !s.pods.every((p) => p.version === e.tag)) problems.push(`pods run ${[...new Set(s.pods.map((p) => p.version))].join(", ")}, not only ${e.tag}`);
+    else continue;
+    return { held: false, evidence: `${problems[0]} ${showState(s)}${e.withinMs !== undefined ? ` (${(s.t - window.start).toFixed(1)}s into ${e.during}, allowed ${e.withinMs / 1000}s)` : ""}` };
+  }
+  const first = states[0]!;
+  const last = states[states.length - 1]!;
+  if (e.restarted !== undefined) {
+    // From the state when the window opened, not when it settled: a restart may come before `within`.
+    const opening = all.filter((s) => s.t <= window.start).pop() ?? first;
+    const before = new Map(opening.pods.map((p) => [p.name, p.restarts]));
+    const after = new Map(last.pods.map((p) => [p.name, p.restarts]));
+    const restarted = [...before].filter(([name, n]) => (after.get(name) ?? n) > n).map(([name]) => name);
+    const replaced = [...before.keys()].filter((name) => !after.has(name));
+    const text = `${restarted.length} of ${before.size} pods restarted${replaced.length ? `, ${replaced.length} replaced` : ""}: ${showState(opening)} -> ${showState(last)}`;
+    if (e.restarted && (restarted.length !== before.size || before.size === 0)) return { held: false, evidence: text };
+    if (!e.restarted && (restarted.length > 0 || replaced.length > 0)) return { held: false, evidence: text };
+  }
+  return { held: true, evidence: `${states.length} state(s) observed, all as expected; ${showState(first)}${states.length > 1 ? ` ... ${showState(last)}` : ""}` };
+}
+
+function judgeDeployment(e: Extract<Expectation, { kind: "deployment" }>, evidence: Evidence): Verdict {
+  const observed = evidence.events.find((ev): ev is Stamped<EventOf<"deployment.observed">> => ev.type === "deployment.observed" && ev.role === e.version);
+  const env = evidence.environment ? evidence.spec?.environments.get(evidence.environment) : undefined;
+  if (!observed) return { held: false, evidence: `${e.version} was never deployed in a cluster (no deployment.observed event)` };
+  if (!env || !evidence.spec) return { held: false, evidence: "the scenario names no environment of the document to compare with" };
+  const scale = Number(evidence.events.find((ev): ev is Stamped<EventOf<"run.started">> => ev.type === "run.started")?.timeScale ?? 1);
+  const d = observed.deployment;
+  const checks: Array<[string, boolean]> = [
+    [`replicas ${d.replicas} (document: ${env.replicas})`, d.replicas === env.replicas],
+    [`ready ${d.readyReplicas}/${d.replicas}`, d.readyReplicas === d.replicas],
+    [`cpu limit ${d.limits.cpu ?? "none"} (document: ${env.cpu.text})`, d.limits.cpu !== undefined && parseCpu(d.limits.cpu) === env.cpu.value],
+    [`memory limit ${d.limits.memory ?? "none"} (document: ${env.memory.text})`, d.limits.memory !== undefined && parseMemory(d.limits.memory) === env.memory.value],
+  ];
+  for (const [name, live, doc] of [
+    ["liveness", d.liveness, evidence.spec.probes.liveness],
+    ["readiness", d.readiness, evidence.spec.probes.readiness],
+  ] as const) {
+    const delay = new TimeScale(scale).toWallSeconds(doc.initialDelayMs / 1000, 0);
+    checks.push([
+      `${name} ${live ? `${live.path}:${live.port} after ${live.initialDelaySeconds}s` : "missing"} (document: ${doc.path}:${doc.port} after ${doc.initialDelayMs / 1000}s${scale !== 1 ? `, ${delay}s at time scale ${scale}` : ""})`,
+      live !== null && live.path === doc.path && Number(live.port) === doc.port && live.initialDelaySeconds === delay,
+    ]);
+  }
+  const failed = checks.filter(([, ok]) => !ok);
+  return {
+    held: failed.length === 0,
+    evidence: `${d.name} in ${observed.source}: ${checks.map(([text, ok]) => `${ok ? "" : "MISMATCH "}${text}`).join("; ")}`,
+  };
 }

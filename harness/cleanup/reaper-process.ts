@@ -1,5 +1,5 @@
 /**
- * The reaper's own process: `reaper-process.ts <parent pid> <run id>`.
+ * The reaper's own process: `reaper-process.ts <parent pid> <run id> [<kind cluster>]`.
  * Waits for the parent to disappear, then kills the run's processes (load
  * generators) and sweeps its containers and networks.
  * SIGTERM from the parent means the parent cleaned up itself.
@@ -7,7 +7,7 @@
 import { killRunProcesses } from "./processes.js";
 import { sweep } from "./sweep.js";
 
-const [parentArg, runId] = process.argv.slice(2);
+const [parentArg, runId, kindCluster] = process.argv.slice(2);
 const parent = Number(parentArg);
 if (!Number.isInteger(parent) || !runId) process.exit(2);
 
@@ -27,7 +27,11 @@ const timer = setInterval(() => {
   if (parentAlive()) return;
   clearInterval(timer);
   killRunProcesses(runId);
-  sweep(runId).then(
+  sweep(runId)
+    .then(async () => {
+      if (kindCluster) await (await import("../platforms/kind/cluster.js")).deleteCluster(kindCluster);
+    })
+    .then(
     () => process.exit(0),
     () => process.exit(1),
   );

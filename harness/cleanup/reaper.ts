@@ -4,14 +4,15 @@ import { fileURLToPath } from "node:url";
 /**
  * A watchdog process, started before any resource: when this process dies
  * without tidying up (a crash, SIGKILL, a closed terminal), it removes every
- * container and network labelled with the run id. On a clean exit the run
+ * container and network labelled with the run id (and, when given, the kind
+ * cluster the run created). On a clean exit the run
  * stops it. The same idea as testcontainers' Ryuk, without an image to pull.
  */
 export interface Reaper {
   stop(): void;
 }
 
-export function startReaper(runId: string): Reaper {
+export function startReaper(runId: string, extra: { kindCluster?: string } = {}): Reaper {
   const script = fileURLToPath(new URL("./reaper-process.ts", import.meta.url));
   let child: ChildProcess | undefined = spawn(process.execPath, ["--import", "tsx", script, String(process.pid), runId], {
     detached: true,

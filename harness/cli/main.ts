@@ -4,13 +4,13 @@ import { formatEvent } from "../timeline/progress.js";
 import type { Stamped } from "../timeline/events.js";
 
 const USAGE = `usage:
-  npm run scenario <name | path.yaml> [-- --time-scale N] [--json] [--verbose]
+  npm run scenario <name | path.yaml>... [-- --platform docker|kind] [--keep-cluster] [--time-scale N] [--json] [--verbose]
   npm run scenario -- --list
   npm run scenario -- --validate <name | path.yaml>
   npm run doctor
   npm run images [-- --force]
-  npm run clean [-- --images]
-  npm run bench -- <images | load | strategies>`;
+  npm run clean [-- --images] [--clusters] [--force]
+  npm run bench -- <images | load | strategies | kind>`;
 
 type Command = (args: string[], signal: AbortSignal) => Promise<number>;
 
@@ -31,6 +31,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
       validate: { type: "string" },
       "time-scale": { type: "string" },
       platform: { type: "string" },
+      "keep-cluster": { type: "boolean" },
       json: { type: "boolean" },
       verbose: { type: "boolean" },
     },
@@ -48,17 +49,22 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
     console.log(`${displayPath(file)}: valid (${s.name}: ${s.steps.length} steps, ${s.expectations.length} expectations)`);
     return ExitCode.held;
   }
-  const target = positionals[0];
-  if (!target || positionals.length > 1) throw new HarnessError("USAGE", "name one scenario to run", { hint: USAGE });
-  const scenario = loadScenario(resolveScenarioPath(target));
-  if (values.platform !== undefined && values.platform !== "docker") {
-    throw new HarnessError("USAGE", `platform "${values.platform}" is not available yet`, { hint: "use --platform docker (the default)" });
+  if (positionals.length === 0) throw new HarnessError("USAGE", "name a scenario to run", { hint: USAGE });
+  const { PLATFORMS } = await import("../scenario/scenario.js");
+  const platform = values.platform as (typeof PLATFORMS)[number] | undefined;
+  if (platform !== undefined && !PLATFORMS.includes(platform)) {
+    throw new HarnessError("USAGE", `unknown platform "${values.platform}"`, { hint: `use --platform ${PLATFORMS.join(" or --platform ")}` });
   }
+  // Every file is read and checked before anything starts.
+  const scenarios = positionals.map((p) => loadScenario(resolveScenarioPath(p)));
   const timeScale = values["time-scale"] === undefined ? undefined : Number(values["time-scale"]);
   if (timeScale !== undefined && !(timeScale > 0)) {
     throw new HarnessError("USAGE", `--time-scale must be a positive number, got "${values["time-scale"]}"`, { hint: "e.g. --time-scale 0.01 runs a 600 s stage in 6 s" });
   }
-  const { runScenario } = await import("../runner/run-scenario.js");
+  const { runScenario, checkPlatform } = await import("../runner/run-scenario.js");
+  for (const s of scenarios) checkPlatform(s, platform ?? s.platform);
+  const { KindSession } = await import("../platforms/kind/session.js");
+  const kind = new KindSession({ keep: values["keep-cluster"] === true });
   const onEvent = values.json
     ? (e: Stamped) => console.log(JSON.stringify(e))
     : (e: Stamped) => {
@@ -66,9 +72,30 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
         if (line) console.log(line);
         else if (values.verbose) console.log(`[${e.t.toFixed(1).padStart(6)}s] ${JSON.stringify(e)}`);
       };
-  const outcome = await runScenario(scenario, { ...(timeScale !== undefined ? { timeScale } : {}), signal, onEvent });
-  if (!values.json) console.log(`evidence: ${displayPath(outcome.runDir)} (report.html, results.json, events.jsonl, junit.xml, logs/)`);
-  return outcome.exitCode;
+  const outcomes: Array<{ name: string; verdict: string; exitCode: number; wallSeconds: number; runDir: string }> = [];
+  try {
+    for (const scenario of scenarios) {
+      if (signal.aborted) break;
+      const outcome = await runScenario(scenario, { ...(timeScale !== undefined ? { timeScale } : {}), ...(platform ? { platform } : {}), kind, signal, onEvent });
+      if (!values.json) console.log(`evidence: ${displayPath(outcome.runDir)} (report.html, results.json, events.jsonl, junit.xml, logs/)`);
+      outcomes.push({ name: scenario.name, verdict: outcome.verdict, exitCode: outcome.exitCode, wallSeconds: outcome.results.wallSeconds, runDir: outcome.runDir });
+    }
+  } finally {
+    if (!values.json && (platform === "kind" || scenarios.some((s) => s.platform === "kind"))) {
+      console.log(values["keep-cluster"] ? "kind cluster gameday kept for the next run (npm run clean -- --clusters removes it)" : "deleting the kind cluster");
+    }
+    await kind.close();
+  }
+  if (outcomes.length > 1 && !values.json) {
+    const width = Math.max(...outcomes.map((o) => o.name.length));
+    console.log("\nsummary:");
+    for (const o of outcomes) console.log(`  ${o.name.padEnd(width)}  ${o.verdict.toUpperCase().padEnd(11)} ${o.wallSeconds.toFixed(1).padStart(6)} s  ${displayPath(o.runDir)}`);
+  }
+  // The worst outcome decides: interrupted, then an error, then a failed expectation.
+  const codes = outcomes.map((o) => o.exitCode);
+  if (signal.aborted) return ExitCode.interrupted;
+  for (const worst of [ExitCode.interrupted, ExitCode.badInputOrEnvironment, ExitCode.expectationFailed]) if (codes.includes(worst)) return worst;
+  return ExitCode.held;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -46,6 +46,10 @@ export class TimeScale {
   toWallMs(specMs: number): number {
     return specMs * this.factor;
   }
+  /** Whole wall seconds for spec seconds, never below `min` (Kubernetes probe timings are whole seconds). */
+  toWallSeconds(specSeconds: number, min: number): number {
+    return Math.max(min, Math.round(specSeconds * this.factor));
+  }
   /** Spec milliseconds for a wall duration in milliseconds. */
   toSpecMs(wallMs: number): number {
     return wallMs / this.factor;

@@ -17,6 +17,8 @@ export type ErrorCode =
   | "TOOL_MISSING"
   | "COMMAND_FAILED"
   | "CONTAINER_FAILED"
+  | "CLUSTER_FAILED"
+  | "ROLLOUT_FAILED"
   | "TIMEOUT"
   | "INTERRUPTED"
   | "USAGE";

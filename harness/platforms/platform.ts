@@ -14,13 +14,34 @@ export interface PlatformContext {
   readonly signal: AbortSignal;
 }
 
-/** A place to run the reference service and its database: Docker today, kind next. */
+/** A place to run the reference service and its database: Docker or kind. */
 export interface Platform {
   readonly name: string;
   startDatabase(): Promise<Database>;
   deploy(spec: DeploySpec): Promise<Service>;
   /** A supporting part (router, Prometheus) from a catalog image with configuration files. */
   startComponent(spec: ComponentSpec): Promise<Component>;
+  /** Kubernetes operations, on the platforms that have them (kind). */
+  readonly kubernetes?: KubernetesControl;
+}
+
+/** What `kubectl` does in a game day, through the API: each returns a one-line description for the timeline. */
+export interface KubernetesControl {
+  /** `kubectl set image`: roll the role's Deployment to another version of the reference service. */
+  rollout(role: string, version: string): Promise<string>;
+  /** `kubectl rollout undo`, then wait for that rollout to complete. */
+  undo(role: string): Promise<string>;
+  /** Delete one pod of the role; its ReplicaSet replaces it. */
+  deletePod(role: string): Promise<string>;
+  /** Pods and ready Service endpoints of every deployed role, now. */
+  observe(): Promise<PodsObservation[]>;
+}
+
+export interface PodsObservation {
+  role: string;
+  /** Ready endpoints of the role's Service. */
+  endpoints: number;
+  pods: Array<{ name: string; version: string; phase: string; ready: boolean; restarts: number }>;
 }
 
 export interface ComponentSpec {
@@ -73,4 +94,23 @@ export interface Service {
   readonly role: string;
   readonly version: string;
   readonly instances: readonly Instance[];
+}
+
+/** The fields of a live Deployment the document speaks of, for evidence and judgement. */
+export interface DeploymentSummary {
+  name: string;
+  replicas: number;
+  readyReplicas: number;
+  image: string;
+  limits: Record<string, string>;
+  requests: Record<string, string>;
+  liveness: ProbeSummary | null;
+  readiness: ProbeSummary | null;
+}
+
+export interface ProbeSummary {
+  path: string;
+  port: number | string;
+  initialDelaySeconds: number;
+  periodSeconds: number;
 }

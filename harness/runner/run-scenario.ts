@@ -23,7 +23,10 @@ import { isFailed } from "../load/aggregator.js";
 import type { RequestResult } from "../load/load-generator.js";
 import type { StrategyOutcome } from "../controller/controller.js";
 import { prepareStrategy } from "./strategy-run.js";
-import type { FaultSpec, Scenario } from "../scenario/scenario.js";
+import type { ActionSpec, FaultSpec, PlatformName, Scenario } from "../scenario/scenario.js";
+import { KindPlatform } from "../platforms/kind/kind-platform.js";
+import { KindSession } from "../platforms/kind/session.js";
+import { PodWatcher } from "../probes/pod-watcher.js";
 import type { Stamped, Verdict } from "../timeline/events.js";
 import { Timeline } from "../timeline/timeline.js";
 
@@ -34,6 +37,10 @@ export interface RunOptions {
   onEvent?: (e: Stamped) => void;
   runsDir?: string;
   clock?: Clock;
+  /** Run on this platform instead of the scenario's own. */
+  platform?: PlatformName;
+  /** The kind cluster of this invocation, shared by its scenarios (created on first use). */
+  kind?: KindSession;
 }
 
 export interface RunOutcome {
@@ -47,6 +54,8 @@ export interface RunOutcome {
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunOutcome> {
   const clock = options.clock ?? systemClock;
   const scale = new TimeScale(options.timeScale ?? scenario.timeScale);
+  const platformName = options.platform ?? scenario.platform;
+  checkPlatform(scenario, platformName);
   const runId = newRunId(scenario.name);
   const runsDir = options.runsDir ?? join(ROOT, "runs");
   const runDir = join(runsDir, runId);
@@ -58,8 +67,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   if (options.onEvent) timeline.onEvent(options.onEvent);
   const emit = timeline.emit;
   const teardown = new TeardownStack();
-  emit({ type: "run.started", runId, scenario: scenario.name, platform: scenario.platform, timeScale: scale.factor, runDir });
+  emit({ type: "run.started", runId, scenario: scenario.name, platform: platformName, timeScale: scale.factor, runDir });
 
+  // A cluster this run makes for itself goes with it; one from the caller is the caller's to close.
+  const kind = options.kind ?? new KindSession({ keep: false });
   const judgements: Judgement[] = [];
   let error: HarnessError | undefined;
   let reaper: { stop(): void } | undefined;
@@ -73,11 +84,19 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       await sweep(runId);
     });
     const ctx: PlatformContext = { runId, logDir, emit, teardown, signal: options.signal, images: new ImageBuilder({ emit }) };
-    const platform: Platform = new DockerPlatform(ctx);
+    const platform: Platform =
+      platformName === "kind"
+        ? new KindPlatform(ctx, {
+            cluster: await kind.get(emit, options.signal),
+            scale: scale.factor,
+            ...(scenario.environment ? { environment: scenario.environment } : {}),
+            clock,
+          })
+        : new DockerPlatform(ctx);
     const evidence = await execute(scenario, platform, { ctx, scale, clock, timeline });
     rollback = evidence.rollback;
     for (const e of scenario.expectations) {
-      const j = judge(e, { events: timeline.events, ...evidence });
+      const j = judge(e, { events: timeline.events, ...evidence, spec: scenario.spec, ...(scenario.environment ? { environment: scenario.environment } : {}) });
       judgements.push(j);
       emit({ type: "expectation.judged", ...j });
     }
@@ -91,6 +110,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   }
 
   const teardownFailures = await teardown.runAll();
+  if (!options.kind) {
+    await kind.close().catch((e: unknown) => teardownFailures.push({ title: "delete the kind cluster", error: errorMessage(e) }));
+  }
   reaper?.stop();
   for (const f of teardownFailures) emit({ type: "note", level: "warn", message: `teardown "${f.title}" failed: ${f.error}` });
 
@@ -108,7 +130,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     runId,
     scenario: scenario.name,
     file: scenario.file,
-    platform: scenario.platform,
+    platform: platformName,
     versions: Object.fromEntries([...scenario.versions.values()].map((v) => [v.role, v.tag])),
     verdict,
     exitCode,
@@ -138,6 +160,8 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
   const { emit, signal, teardown } = ctx;
   const database = scenario.database ? await platform.startDatabase() : undefined;
   const services = new Map<string, Service>();
+  const pods = platform.kubernetes ? new PodWatcher(platform.kubernetes, { intervalMs: 500, emit, clock }) : undefined;
+  if (pods) teardown.add("stop watching the pods", () => pods.stop());
   for (const v of scenario.versions.values()) {
     signal.throwIfAborted();
     const service = await platform.deploy({ role: v.role, version: v.tag, replicas: v.replicas, faults: v.faults, database });
@@ -145,6 +169,7 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
     // Like a rollout, a version counts as deployed once it is ready (unless it is meant never to be).
     if (!v.faults.readinessFail) await waitReady(service, clock, signal);
   }
+  pods?.start();
 
   const strategy = scenario.strategy
     ? await prepareStrategy({
@@ -194,7 +219,7 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
   load?.catch(() => undefined); // judged below; an early rejection must not go unhandled meanwhile
   if (load && strategy) await firstAnswer(flowing.promise, load, clock, signal);
 
-  const steps = runSteps(scenario, { database, services, ctx, scale, clock });
+  const steps = runSteps(scenario, { database, services, ctx, scale, clock, platform, pods });
   let outcome: StrategyOutcome | undefined;
   if (strategy) {
     outcome = await strategy.run(signal);
@@ -208,6 +233,7 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
     await load;
   }
   await monitor.stop();
+  await pods?.poll();
 
   const finalShares = strategy ? await strategy.router.readShares() : undefined;
   if (finalShares) emit({ type: "router.observed", shares: finalShares });
@@ -318,13 +344,21 @@ class FirstBadRequest {
 
 async function runSteps(
   scenario: Scenario,
-  { database, services, ctx, scale, clock }: { database: Database | undefined; services: Map<string, Service>; ctx: PlatformContext; scale: TimeScale; clock: Clock },
+  {
+    database,
+    services,
+    ctx,
+    scale,
+    clock,
+    platform,
+    pods,
+  }: { database: Database | undefined; services: Map<string, Service>; ctx: PlatformContext; scale: TimeScale; clock: Clock; platform: Platform; pods: PodWatcher | undefined },
 ): Promise<void> {
   const { emit, signal, teardown } = ctx;
   const faults = new Map<string, { fault: Fault; undone: boolean }>();
   for (const step of scenario.steps) {
     signal.throwIfAborted();
-    const kind = step.fault ? `fault ${step.fault.type}` : step.undo ? `undo ${step.undo}` : "observe";
+    const kind = step.fault ? `fault ${step.fault.type}` : step.undo ? `undo ${step.undo}` : step.action ? `action ${step.action.type}` : "observe";
     emit({ type: "step.started", step: step.name, kind, specSeconds: step.observeMs / 1000, wallSeconds: scale.toWallMs(step.observeMs) / 1000 });
     const started = clock.now();
     if (step.fault) {
@@ -343,7 +377,13 @@ async function runSteps(
       entry.undone = true;
       emit({ type: "fault.undone", fault: entry.fault.name, target: entry.fault.target });
     }
+    if (step.action) {
+      const detail = await performAction(step.action, platform);
+      emit({ type: "action.performed", action: step.action.type, target: step.action.version, detail });
+      await pods?.poll();
+    }
     await clock.sleep(scale.toWallMs(step.observeMs), signal);
+    await pods?.poll();
     emit({ type: "step.finished", step: step.name, kind, wallSeconds: (clock.now() - started) / 1000 });
   }
 }
@@ -359,6 +399,35 @@ async function waitReady(service: Service, clock: Clock, signal: AbortSignal): P
       hint: `read its log in the run folder's logs/${i.name}.log`,
     });
   }
+}
+
+async function performAction(action: ActionSpec, platform: Platform): Promise<string> {
+  const k8s = platform.kubernetes;
+  if (!k8s) throw new HarnessError("USAGE", `the ${action.type} action needs Kubernetes, and the ${platform.name} platform has none`, { hint: "run the scenario with --platform kind" });
+  switch (action.type) {
+    case "rollout":
+      return k8s.rollout(action.version, action.tag);
+    case "rollout-undo":
+      return k8s.undo(action.version);
+    case "delete-pod":
+      return k8s.deletePod(action.version);
+  }
+}
+
+/** A scenario that uses Kubernetes cannot run on Docker: a USAGE error before anything starts. */
+export function checkPlatform(scenario: Scenario, platform: PlatformName): void {
+  const needs = kubernetesOnly(scenario);
+  if (platform !== "kind" && needs.length > 0) {
+    throw new HarnessError("USAGE", `scenario ${scenario.name} needs Kubernetes (${needs.join(", ")}) and cannot run on ${platform}`, { hint: "run it with --platform kind" });
+  }
+}
+
+/** What in a scenario only a Kubernetes platform can do. */
+function kubernetesOnly(scenario: Scenario): string[] {
+  return [
+    ...scenario.steps.filter((s) => s.action).map((s) => `step ${s.name}: ${s.action!.type}`),
+    ...scenario.expectations.filter((e) => e.kind === "pods" || e.kind === "deployment").map((e) => `expectation ${e.id}: ${e.kind}`),
+  ];
 }
 
 function makeFault(spec: FaultSpec, database: Database | undefined, services: Map<string, Service>): Fault {

@@ -9,9 +9,14 @@ import { readLoadProfile } from "../load/profile.js";
 import { loadDeploymentSpec, type DeploymentSpec } from "../spec/deployment-spec.js";
 import { Reader, type Problem } from "./reader.js";
 import {
+  ACTION_TYPES,
   FAULT_TYPES,
   PLATFORMS,
+  type ActionSpec,
   type Expectation,
+  type PlatformName,
+  type PodCount,
+  type PodsExpectation,
   type FaultSettings,
   type FaultSpec,
   type MonitorSpec,
@@ -120,7 +125,14 @@ function readScenario(r: Reader, file: string): Scenario | undefined {
     if (ids.has(e.id)) r.at("expect").at(index).at("id").problem(`repeats the id "${e.id}": ids must be unique`);
     ids.add(e.id);
   });
+  checkKubernetesOnly(r, platform, indexedSteps, indexedExpectations);
   if (!name || !description || !spec) return undefined;
+  // Replicas left out come from the environment's in the document (1 without an environment).
+  const envReplicas = environment ? spec.environments.get(environment)?.replicas : undefined;
+  for (const [role, v] of versions) if (v.replicas === 0) versions.set(role, { ...v, replicas: envReplicas ?? 1 });
+  if (indexedExpectations.some((e) => e.value.kind === "deployment") && environment === undefined) {
+    r.at("environment").problem("must name an environment of the document: a deployment expectation checks against it");
+  }
   return { file, name, description, environment, spec, strategy, load, platform, timeScale, database, versions, monitor, steps, expectations };
 }
 
@@ -165,7 +177,7 @@ function readVersion(r: Reader, role: string): VersionSpec | undefined {
   r.keys(["image", "tag", "replicas", "faults"]);
   const image = r.at("image").oneOf(["app"]);
   const tag = r.at("tag").string({ pattern: NAME, patternText: 'a version of the reference service like "good-1"' });
-  const replicas = r.at("replicas").number({ optional: true, integer: true, min: 1, max: 10 }) ?? 1;
+  const replicas = r.at("replicas").number({ optional: true, integer: true, min: 1, max: 10 }) ?? 0;
   const faults = r.has("faults") ? readFaultSettings(r.at("faults")) : {};
   if (faults?.failHealthChecks !== undefined) r.at("faults").at("failHealthChecks").problem("can only be set at run time, by a step with fault: { type: set-faults }");
   if (!image || !tag || !faults) return undefined;
@@ -221,14 +233,34 @@ function readMonitor(r: Reader, roles: string[]): MonitorSpec {
 }
 
 function readStep(r: Reader, roles: string[]): Step | undefined {
-  r.keys(["name", "fault", "undo", "observe"]);
+  r.keys(["name", "fault", "undo", "action", "observe"]);
   const name = r.at("name").string({ pattern: NAME, patternText: NAME_TEXT });
   const fault = r.has("fault") ? readFault(r.at("fault"), roles) : undefined;
   const undo = r.at("undo").string({ optional: true });
+  const action = r.has("action") ? readAction(r.at("action"), roles) : undefined;
   const observeMs = r.at("observe").duration({ min: 1 });
-  if (fault && undo) r.problem("has both fault and undo: use one step for each");
+  if ([fault, undo, action].filter((x) => x !== undefined).length > 1) r.problem("has more than one of fault, undo and action: use one step for each");
   if (!name || observeMs === undefined) return undefined;
-  return { name, observeMs, ...(fault ? { fault } : {}), ...(undo ? { undo } : {}) };
+  return { name, observeMs, ...(fault ? { fault } : {}), ...(undo ? { undo } : {}), ...(action ? { action } : {}) };
+}
+
+function readAction(r: Reader, roles: string[]): ActionSpec | undefined {
+  const type = r.at("type").oneOf(ACTION_TYPES);
+  r.keys(type === "rollout" ? ["type", "version", "tag"] : ["type", "version"]);
+  const version = readRole(r.at("version"), roles);
+  if (type === "rollout") {
+    const tag = r.at("tag").string({ pattern: NAME, patternText: 'a version of the reference service like "good-2"' });
+    return version && tag ? { type, version, tag } : undefined;
+  }
+  return type && version ? { type, version } : undefined;
+}
+
+/** Steps and expectations that need Kubernetes make no sense on Docker: say so before anything starts. */
+function checkKubernetesOnly(r: Reader, platform: PlatformName, steps: Array<{ value: Step; index: number }>, expectations: Array<{ value: Expectation; index: number }>): void {
+  if (platform === "kind") return;
+  const why = `needs Kubernetes: set platform: kind (this scenario's platform is ${platform})`;
+  for (const { value, index } of steps) if (value.action) r.at("steps").at(index).at("action").problem(why);
+  for (const { value, index } of expectations) if (value.kind === "pods" || value.kind === "deployment") r.at("expect").at(index).at(value.kind).problem(why);
 }
 
 function readFault(r: Reader, roles: string[]): FaultSpec | undefined {
@@ -265,7 +297,7 @@ interface ExpectationContext {
   load: boolean;
 }
 
-const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "health"] as const;
+const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "health", "pods", "deployment"] as const;
 
 function readExpectation(r: Reader, index: number, roles: string[], steps: string[], c: ExpectationContext): Expectation | undefined {
   r.keys(["id", "description", ...EXPECTATION_KINDS]);
@@ -321,6 +353,13 @@ function readExpectation(r: Reader, index: number, roles: string[], steps: strin
     const status = h.at("status").number({ integer: true, min: 100, max: 599 });
     return version && path && status !== undefined ? { ...base, kind, version, path, status } : undefined;
   }
+  if (kind === "deployment") {
+    const d = r.at("deployment");
+    d.keys(["version"]);
+    const version = readRole(d.at("version"), roles);
+    return version ? { ...base, kind, version } : undefined;
+  }
+  if (kind === "pods") return readPodsExpectation(r.at("pods"), base, roles, steps);
   if (r.has("probe")) {
     const p = r.at("probe");
     p.keys(["version", "path", "status", "during", "within", "failing"]);
@@ -352,4 +391,39 @@ function readExpectation(r: Reader, index: number, roles: string[], steps: strin
   const route = m.at("route").string({ pattern: PATH, patternText: 'a route like "/health"' });
   if (!version || !route) return undefined;
   return { ...base, kind: "metrics", version, route };
+}
+
+function readPodsExpectation(p: Reader, base: { id: string; description?: string }, roles: string[], steps: string[]): PodsExpectation | undefined {
+  p.keys(["version", "during", "within", "ready", "endpoints", "restarted", "tag"]);
+  const version = readRole(p.at("version"), roles);
+  const during = p.at("during").string({ optional: true });
+  if (during !== undefined && steps.length > 0 && !steps.includes(during)) p.at("during").problem(`must name a step (${steps.join(", ")}), got "${during}"`);
+  const withinMs = p.at("within").duration({ optional: true });
+  if (withinMs !== undefined && during === undefined) p.at("within").problem("needs during: the step whose start it counts from");
+  const count = (c: Reader): PodCount | undefined => {
+    if (c.value === "all" || c.value === "none") return c.value;
+    if (c.value === undefined) return undefined;
+    if (typeof c.value === "number") return c.number({ integer: true, min: 0 });
+    c.problem(`must be all, none or a number of pods, got ${JSON.stringify(c.value)}`);
+    return undefined;
+  };
+  const ready = count(p.at("ready"));
+  const endpoints = count(p.at("endpoints"));
+  const restarted = p.at("restarted").boolean({ optional: true });
+  const tag = p.at("tag").string({ optional: true, pattern: NAME, patternText: 'a version of the reference service like "good-1"' });
+  if (ready === undefined && endpoints === undefined && restarted === undefined && tag === undefined) {
+    p.problem("must say what to check: one or more of ready, endpoints, restarted, tag");
+  }
+  if (!version) return undefined;
+  return {
+    ...base,
+    kind: "pods",
+    version,
+    ...(during ? { during } : {}),
+    ...(withinMs !== undefined ? { withinMs } : {}),
+    ...(ready !== undefined ? { ready } : {}),
+    ...(endpoints !== undefined ? { endpoints } : {}),
+    ...(restarted !== undefined ? { restarted } : {}),
+    ...(tag ? { tag } : {}),
+  };
 }

@@ -38,7 +38,7 @@ export interface StrategySpec {
   readonly minRequests: number;
 }
 
-export const PLATFORMS = ["docker"] as const;
+export const PLATFORMS = ["docker", "kind"] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
 
 export interface FaultSettings {
@@ -75,9 +75,18 @@ export type FaultSpec =
   | { readonly type: "database-pause" | "database-stop" }
   | { readonly type: "set-faults"; readonly version: string; readonly settings: FaultSettings };
 
+export const ACTION_TYPES = ["rollout", "rollout-undo", "delete-pod"] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];
+
+/** What an operator does with kubectl during a game day (kind platform only). */
+export type ActionSpec =
+  | { readonly type: "rollout"; readonly version: string; readonly tag: string }
+  | { readonly type: "rollout-undo" | "delete-pod"; readonly version: string };
+
 export interface Step {
   readonly name: string;
   readonly fault?: FaultSpec;
+  readonly action?: ActionSpec;
   /** Name of an earlier step whose fault this step undoes. */
   readonly undo?: string;
   /** Spec milliseconds to observe after the step's action. */
@@ -87,6 +96,8 @@ export interface Step {
 export type Expectation =
   | ProbeExpectation
   | MetricsExpectation
+  | PodsExpectation
+  | DeploymentExpectation
   | RollbackExpectation
   | PromotedExpectation
   | TrafficExpectation
@@ -99,6 +110,32 @@ export interface RollbackExpectation extends ExpectationBase {
   readonly none: boolean;
   readonly trigger?: TriggerName;
   readonly stage?: string;
+}
+
+/** A count of pods or endpoints: every replica, none, or a number. */
+export type PodCount = "all" | "none" | number;
+
+/**
+ * The version's pods and Service endpoints as the API server reports them
+ * (kind platform), in every observation of a step from `within` on.
+ */
+export interface PodsExpectation extends ExpectationBase {
+  readonly kind: "pods";
+  readonly version: string;
+  readonly during?: string;
+  readonly withinMs?: number;
+  readonly ready?: PodCount;
+  readonly endpoints?: PodCount;
+  /** true: every pod restarted during the window; false: none did. */
+  readonly restarted?: boolean;
+  /** Every pod runs this version of the reference service. */
+  readonly tag?: string;
+}
+
+/** The version's live Deployment matches the scenario's environment in the document: replicas, resources, probes. */
+export interface DeploymentExpectation extends ExpectationBase {
+  readonly kind: "deployment";
+  readonly version: string;
 }
 
 /** The candidate ended with all the traffic. */

@@ -10,6 +10,7 @@ import { parseComparison, type Comparison } from "./comparison.js";
 /** The deployment strategy document's configuration, typed and validated. Durations in milliseconds. */
 export interface DeploymentSpec {
   readonly environments: ReadonlyMap<string, EnvironmentSpec>;
+  readonly probes: { readonly liveness: ProbeSpec; readonly readiness: ProbeSpec };
   readonly blueGreen: BlueGreenSpec;
   readonly canary: CanarySpec;
   readonly rollback: RollbackSpec;
@@ -55,6 +56,13 @@ export interface CanaryStage {
 export interface CanarySpec {
   readonly enabled: boolean;
   readonly stages: readonly CanaryStage[];
+}
+
+/** A probe of the document's Deployment. */
+export interface ProbeSpec {
+  readonly path: string;
+  readonly port: number;
+  readonly initialDelayMs: number;
 }
 
 export interface RollbackSpec {
@@ -175,7 +183,7 @@ function seconds(r: Reader): number | undefined {
 }
 
 function readSpec(r: Reader): DeploymentSpec | undefined {
-  r.keys(["environments", "blue_green", "canary", "rollback", "backup", "performance", "approvals", "audit"]);
+  r.keys(["environments", "probes", "blue_green", "canary", "rollback", "backup", "performance", "approvals", "audit"]);
   const environments = new Map(
     r.at("environments").entries((e, name): EnvironmentSpec | undefined => {
       e.keys(["url", "database", "replicas", "resources", "branch", "auto_deploy", "approval_required"]);
@@ -192,6 +200,17 @@ function readSpec(r: Reader): DeploymentSpec | undefined {
       return { name, url, database, replicas, cpu, memory, autoDeploy, approvalRequired };
     }),
   );
+
+  r.at("probes").keys(["liveness", "readiness"]);
+  const probe = (pr: Reader): ProbeSpec | undefined => {
+    pr.keys(["path", "port", "initial_delay"]);
+    const path = pr.at("path").string({ pattern: /^\//, patternText: 'a path like "/health"' });
+    const port = pr.at("port").number({ integer: true, min: 1, max: 65535 });
+    const initialDelayMs = seconds(pr.at("initial_delay"));
+    return path && port !== undefined && initialDelayMs !== undefined ? { path, port, initialDelayMs } : undefined;
+  };
+  const liveness = probe(r.at("probes").at("liveness"));
+  const readiness = probe(r.at("probes").at("readiness"));
 
   const bg = r.at("blue_green");
   bg.keys(["enabled", "health_check_endpoint", "health_check_timeout", "rollback_threshold", "traffic_shift"]);
@@ -306,11 +325,12 @@ function readSpec(r: Reader): DeploymentSpec | undefined {
     }),
   );
 
-  if (!rbErrorRate || !rbResponseTime || healthCheckFailures === undefined || !strategy) return undefined;
+  if (!rbErrorRate || !rbResponseTime || healthCheckFailures === undefined || !strategy || !liveness || !readiness) return undefined;
   if (!backupDb || !backupApp || !backupConf || minReplicas === undefined || maxReplicas === undefined || !limCpu || !limMem) return undefined;
   if (targetCpu === undefined || targetMemory === undefined || maxConcurrentPods === undefined || readinessTimeoutMs === undefined) return undefined;
   return {
     environments,
+    probes: { liveness, readiness },
     blueGreen,
     canary,
     rollback: { errorRate: rbErrorRate, responseTime: rbResponseTime, healthCheckFailures, strategy },

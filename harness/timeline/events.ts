@@ -3,6 +3,9 @@
  * progress output, events.jsonl and the checker read them.
  */
 import type { LoadEvent } from "../load/events.js";
+import type { DeploymentSummary, PodsObservation } from "../platforms/platform.js";
+
+export type ResourceKind = "container" | "network" | "namespace" | "deployment" | "cluster";
 
 export type TimelineEvent =
   | LoadEvent
@@ -12,8 +15,12 @@ export type TimelineEvent =
   | { type: "step.finished"; step: string; kind: string; wallSeconds: number }
   | { type: "image.ready"; image: string; ref: string; source: ImageSource; seconds: number }
   | { type: "image.building"; image: string; reason: string }
-  | { type: "resource.started"; kind: "container" | "network"; role: string; name: string; id: string; seconds?: number }
-  | { type: "resource.removed"; kind: "container" | "network"; role: string; name: string }
+  | { type: "resource.started"; kind: ResourceKind; role: string; name: string; id: string; seconds?: number }
+  | { type: "resource.removed"; kind: ResourceKind; role: string; name: string }
+  | { type: "cluster.ready"; name: string; created: boolean; seconds: number }
+  | { type: "deployment.observed"; role: string; source: string; deployment: DeploymentSummary }
+  | { type: "pods.observed"; role: string; endpoints: number; pods: PodsObservation["pods"] }
+  | { type: "action.performed"; action: string; target: string; detail: string }
   | { type: "probe.observed"; target: string; path: string; status: number | null; ms: number; error?: string; body?: unknown }
   | { type: "fault.injected"; fault: string; target: string; detail: string }
   | { type: "fault.undone"; fault: string; target: string }

@@ -17,6 +17,11 @@ const FORMAT: Formatters = {
   "image.ready": (e) => (e.source === "built" ? `image ${e.image} built in ${formatDuration(e.seconds * 1000)}: ${e.ref}` : undefined),
   "resource.started": (e) => `started ${e.role === e.kind ? "" : `${e.role} `}${e.kind} ${e.name}${e.seconds !== undefined ? ` in ${formatDuration(e.seconds * 1000)}` : ""}`,
   "resource.removed": () => undefined,
+  "cluster.ready": (e) => `kind cluster ${e.name} ${e.created ? "created and" : "reused,"} ready in ${formatDuration(e.seconds * 1000)}`,
+  "deployment.observed": (e) =>
+    `deployment ${e.deployment.name} (${e.source}): ${e.deployment.readyReplicas}/${e.deployment.replicas} ready, limits ${Object.entries(e.deployment.limits).map(([k, v]) => `${k} ${v}`).join(" ") || "none"}`,
+  "pods.observed": (e) => `${e.role}: ${e.pods.filter((p) => p.ready).length}/${e.pods.length} pods ready, ${e.endpoints} endpoint(s), ${e.pods.reduce((n, p) => n + p.restarts, 0)} restart(s)`,
+  "action.performed": (e) => `${e.action} on ${e.target}: ${e.detail}`,
   "probe.observed": () => undefined,
   "fault.injected": (e) => `fault ${e.fault} injected into ${e.target}: ${e.detail}`,
   "fault.undone": (e) => `fault ${e.fault} undone on ${e.target}`,

@@ -1,16 +1,16 @@
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { PostgreSqlContainer } from "@testcontainers/postgresql";
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
 import { HarnessError, errorMessage } from "../../common/errors.js";
 import { runLabels } from "../../common/labels.js";
 import { sweep } from "../../cleanup/sweep.js";
 import { configureTestcontainers, docker } from "../../engine/docker.js";
 import type { FaultSettings } from "../../scenario/scenario.js";
+import { startPostgres } from "../postgres.js";
 import type { Component, ComponentSpec, Database, DeploySpec, Instance, Platform, PlatformContext, Service } from "../platform.js";
 
-const DB = { user: "gameday", password: "gameday", name: "evaluations", alias: "db" } as const;
+const DB_ALIAS = "db";
 const APP_PORT = 8000;
 
 /** Each version is a set of containers on a network of the run's own. */
@@ -40,34 +40,8 @@ export class DockerPlatform implements Platform {
 
   async startDatabase(): Promise<Database> {
     const network = await this.ensureNetwork();
-    const image = await this.ctx.images.ensure("postgres");
     const name = `gameday-${this.ctx.runId}-db`;
-    const container = await this.start("database", name, async () =>
-      new PostgreSqlContainer(image.ref)
-        .withName(name)
-        .withDatabase(DB.name)
-        .withUsername(DB.user)
-        .withPassword(DB.password)
-        .withNetworkMode(network)
-        .withNetworkAliases(DB.alias)
-        .withLabels(runLabels(this.ctx.runId, "database"))
-        .withLogConsumer(this.logTo(name))
-        .start(),
-    );
-    const handle = docker().getContainer(container.getId());
-    return {
-      serviceUrl: `postgres://${DB.user}:${DB.password}@${DB.alias}:5432/${DB.name}`,
-      harnessUrl: async () => {
-        const info = await handle.inspect();
-        const port = info.NetworkSettings.Ports["5432/tcp"]?.[0]?.HostPort;
-        if (!port) throw new HarnessError("CONTAINER_FAILED", `database container ${name} has no published port (is it stopped?)`);
-        return `postgres://${DB.user}:${DB.password}@127.0.0.1:${port}/${DB.name}`;
-      },
-      pause: () => handle.pause(),
-      unpause: () => handle.unpause(),
-      stop: () => handle.stop({ t: 5 }),
-      start: () => handle.start(),
-    };
+    return startPostgres(this.ctx, { name, network, alias: DB_ALIAS, start: (run) => this.start("database", name, run), logTo: this.logTo(name) });
   }
 
   async deploy(spec: DeploySpec): Promise<Service> {

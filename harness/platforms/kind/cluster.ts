@@ -1,0 +1,261 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { systemClock, waitFor, type Clock } from "../../common/clock.js";
+import { HarnessError, errorMessage } from "../../common/errors.js";
+import { exec } from "../../common/exec.js";
+import { docker } from "../../engine/docker.js";
+import { ROOT } from "../../images/catalog.js";
+
+export const NODE_IMAGE = "deploy-gameday/kind-node:v1.34.4";
+/** The cluster `--keep-cluster` creates once and every later run reuses. */
+export const KEPT_CLUSTER = "gameday";
+/** kind's label on the node containers of a cluster. */
+export const KIND_CLUSTER_LABEL = "io.x-k8s.kind.cluster";
+const STATE_DIR = join(ROOT, ".cache/kind/clusters");
+const TOOLS_HINT = "`bash scripts/tools.sh kind kubectl` builds kind and kubectl into .cache/tools/bin; `bash scripts/kind/build-node-image.sh` builds the node image";
+
+/** Where a cluster's kubeconfig and owner record live: never in ~/.kube/config. */
+function statePaths(name: string): { kubeconfig: string; owner: string } {
+  return { kubeconfig: join(STATE_DIR, `${name}.kubeconfig`), owner: join(STATE_DIR, `${name}.json`) };
+}
+
+/** The kind CLI: one on PATH is used as it is; otherwise the one scripts/tools.sh built. */
+export function kindBinary(): string {
+  const built = join(ROOT, ".cache/tools/bin/kind");
+  return existsSync(built) ? built : "kind";
+}
+
+export interface ClusterOwner {
+  pid: number;
+  kept: boolean;
+  createdAt: string;
+}
+
+/** A running kind cluster the harness can reach: its API, its node container and the host ports of its NodePorts. */
+export class KindCluster {
+  private constructor(
+    readonly name: string,
+    readonly kubeConfig: KubeConfig,
+    /** The node container's name. */
+    readonly node: string,
+    /** The Docker network the node is on: services outside the cluster (PostgreSQL) join it. */
+    readonly network: string,
+    private readonly ports: ReadonlyMap<number, number>,
+    /** Whether this process created it (and so deletes it, unless kept). */
+    readonly created: boolean,
+    readonly kept: boolean,
+  ) {}
+
+  /** NodePorts that kind-config.yaml maps to 127.0.0.1, in order. */
+  get nodePorts(): number[] {
+    return [...this.ports.keys()].sort((a, b) => a - b);
+  }
+
+  /** The host port on 127.0.0.1 for a NodePort. */
+  hostPort(nodePort: number): number {
+    const port = this.ports.get(nodePort);
+    if (port === undefined) {
+      throw new HarnessError("CLUSTER_FAILED", `NodePort ${nodePort} is not mapped to the host in cluster ${this.name}`, {
+        hint: `kind-config.yaml maps ${this.nodePorts.join(", ")}; add the port there and recreate the cluster (npm run clean -- --clusters)`,
+      });
+    }
+    return port;
+  }
+
+  /**
+   * Use the named cluster when it is running, or create it. A cluster created
+   * here is recorded with its owner pid, so `npm run clean` and the reaper
+   * know whose it is.
+   */
+  static async acquire(options: {
+    name: string;
+    keep: boolean;
+    log: (line: string) => void;
+    signal?: AbortSignal;
+    clock?: Clock;
+  }): Promise<KindCluster> {
+    const { name, keep, log } = options;
+    mkdirSync(STATE_DIR, { recursive: true });
+    const paths = statePaths(name);
+    const existing = await nodeContainer(name);
+    let created = false;
+    if (existing && existing.State !== "running") {
+      log(`kind cluster ${name} exists but its node is ${existing.State}: deleting it`);
+      await deleteCluster(name);
+    }
+    if (!existing || existing.State !== "running") {
+      await requireNodeImage();
+      writeFileSync(paths.owner, JSON.stringify({ pid: process.pid, kept: keep, createdAt: new Date().toISOString() } satisfies ClusterOwner));
+      log(`creating kind cluster ${name} from ${NODE_IMAGE} (about 20 s)`);
+      const started = Date.now();
+      await exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", join(ROOT, "kind-config.yaml"), "--kubeconfig", paths.kubeconfig, "--wait", "0s"], {
+        timeoutMs: 300_000,
+        ...(options.signal ? { signal: options.signal } : {}),
+        hint: `kind's own output is above; ${TOOLS_HINT}`,
+      }).catch(async (e: unknown) => {
+        await deleteCluster(name).catch(() => undefined);
+        throw new HarnessError("CLUSTER_FAILED", `kind could not create cluster ${name}: ${errorMessage(e)}`, {
+          hint: `npm run doctor checks the engine and the node image; ${TOOLS_HINT}`,
+          cause: e,
+        });
+      });
+      log(`kind create cluster ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      created = true;
+    } else {
+      log(`reusing kind cluster ${name}`);
+      const kubeconfig = await exec(kindBinary(), ["get", "kubeconfig", "--name", name]);
+      writeFileSync(paths.kubeconfig, kubeconfig.stdout);
+    }
+    const kc = new KubeConfig();
+    kc.loadFromFile(paths.kubeconfig);
+    const container = await nodeContainer(name);
+    if (!container) throw new HarnessError("CLUSTER_FAILED", `kind cluster ${name} has no node container`, { hint: "npm run clean -- --clusters, then run again" });
+    const info = await docker().getContainer(container.Id).inspect();
+    const ports = new Map<number, number>();
+    for (const [key, bindings] of Object.entries(info.NetworkSettings.Ports ?? {})) {
+      const nodePort = Number(key.split("/")[0]);
+      const hostPort = Number(bindings?.[0]?.HostPort);
+      if (nodePort >= 30000 && nodePort <= 32767 && hostPort > 0) ports.set(nodePort, hostPort);
+    }
+    const network = Object.keys(info.NetworkSettings.Networks)[0] ?? "kind";
+    const cluster = new KindCluster(name, kc, container.Names[0]!.replace(/^\//, ""), network, ports, created, keep);
+    await cluster.waitReady(options.clock ?? systemClock, options.signal);
+    return cluster;
+  }
+
+  /**
+   * Ready for workloads: the API answers, the node is Ready, CoreDNS runs and
+   * the default service account exists (pods cannot be created before it).
+   */
+  private async waitReady(clock: Clock, signal?: AbortSignal): Promise<void> {
+    const { CoreV1Api } = await import("@kubernetes/client-node");
+    const core = this.kubeConfig.makeApiClient(CoreV1Api);
+    let last = "the API server to answer";
+    await waitFor(
+      async () => {
+        try {
+          const nodes = await core.listNode();
+          if (!nodes.items.every((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) || nodes.items.length === 0) {
+            last = "the node to be Ready";
+            return undefined;
+          }
+          const dns = await core.listNamespacedPod({ namespace: "kube-system", labelSelector: "k8s-app=kube-dns" });
+          if (!dns.items.some((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))) {
+            last = "CoreDNS to be ready";
+            return undefined;
+          }
+          await core.readNamespacedServiceAccount({ name: "default", namespace: "default" });
+          return true;
+        } catch {
+          return undefined;
+        }
+      },
+      {
+        description: `kind cluster ${this.name} to be ready (waiting for ${last})`,
+        timeoutMs: 180_000,
+        intervalMs: 250,
+        clock,
+        ...(signal ? { signal } : {}),
+        hint: `docker logs ${this.node} and \`docker exec ${this.node} journalctl -u kubelet\` show why`,
+      },
+    );
+  }
+
+  /**
+   * Load images into the node with `kind load`, skipping those already there
+   * (kind's own check needs crictl, which the node image leaves out).
+   */
+  async loadImages(refs: readonly string[], log: (line: string) => void, signal?: AbortSignal): Promise<void> {
+    const wanted: string[] = [];
+    for (const ref of new Set(refs)) {
+      const id = (await docker().getImage(ref).inspect()).Id;
+      if ((await this.loadedId(ref)) !== id) wanted.push(ref);
+    }
+    if (wanted.length === 0) return;
+    log(`kind load docker-image ${wanted.join(" ")}`);
+    await exec(kindBinary(), ["load", "docker-image", ...wanted, "--name", this.name], { timeoutMs: 300_000, ...(signal ? { signal } : {}) });
+    for (const ref of wanted) {
+      const id = (await docker().getImage(ref).inspect()).Id;
+      await exec("docker", ["exec", this.node, "sh", "-c", `mkdir -p /var/lib/gameday-images && printf %s "${id}" > "/var/lib/gameday-images/${marker(ref)}"`]);
+    }
+  }
+
+  private async loadedId(ref: string): Promise<string | undefined> {
+    try {
+      return (await exec("docker", ["exec", this.node, "cat", `/var/lib/gameday-images/${marker(ref)}`])).stdout.trim();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Delete the cluster if this process created it and was not asked to keep it. */
+  async release(): Promise<boolean> {
+    if (!this.created || this.kept) return false;
+    await deleteCluster(this.name);
+    return true;
+  }
+}
+
+function marker(ref: string): string {
+  return ref.replace(/[^A-Za-z0-9._-]/g, "_");
+}
+
+async function nodeContainer(name: string) {
+  const list = await docker().listContainers({ all: true, filters: { label: [`${KIND_CLUSTER_LABEL}=${name}`] } });
+  return list[0];
+}
+
+async function requireNodeImage(): Promise<void> {
+  try {
+    await docker().getImage(NODE_IMAGE).inspect();
+  } catch {
+    throw new HarnessError("CLUSTER_FAILED", `the kind node image ${NODE_IMAGE} is not built`, { hint: TOOLS_HINT });
+  }
+}
+
+/**
+ * Delete a cluster by removing its node containers (what `kind delete cluster`
+ * does for the Docker provider) and its state files. Works when the kind CLI
+ * is gone and from the reaper, which has no time to spare.
+ */
+export async function deleteCluster(name: string): Promise<void> {
+  const containers = await docker().listContainers({ all: true, filters: { label: [`${KIND_CLUSTER_LABEL}=${name}`] } });
+  await Promise.all(
+    containers.map((c) =>
+      docker()
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch((e: { statusCode?: number }) => {
+          if (e.statusCode !== 404) throw e;
+        }),
+    ),
+  );
+  const paths = statePaths(name);
+  rmSync(paths.kubeconfig, { force: true });
+  rmSync(paths.owner, { force: true });
+}
+
+/** Every kind cluster the harness made (named gameday or gameday-*), with its owner record when there is one. */
+export async function harnessClusters(): Promise<Array<{ name: string; owner: ClusterOwner | undefined }>> {
+  const containers = await docker().listContainers({ all: true, filters: { label: [KIND_CLUSTER_LABEL] } });
+  const names = new Set(containers.map((c) => c.Labels[KIND_CLUSTER_LABEL]!).filter((n) => n === KEPT_CLUSTER || n.startsWith(`${KEPT_CLUSTER}-`)));
+  return [...names].sort().map((name) => ({ name, owner: readOwner(name) }));
+}
+
+function readOwner(name: string): ClusterOwner | undefined {
+  try {
+    return JSON.parse(readFileSync(statePaths(name).owner, "utf8")) as ClusterOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+/** State files whose cluster is gone. */
+export function pruneClusterState(live: ReadonlySet<string>): void {
+  if (!existsSync(STATE_DIR)) return;
+  for (const f of readdirSync(STATE_DIR)) {
+    const name = f.replace(/\.(kubeconfig|json)$/, "");
+    if (!live.has(name)) rmSync(join(STATE_DIR, f), { force: true });
+  }
+}

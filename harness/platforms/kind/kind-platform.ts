@@ -1,0 +1,379 @@
+import { createWriteStream, existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import {
+  AppsV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+  type V1Deployment,
+  type V1Pod,
+} from "@kubernetes/client-node";
+import type { StartedTestContainer } from "testcontainers";
+import { parseAllDocuments } from "yaml";
+import { systemClock, waitFor, type Clock } from "../../common/clock.js";
+import { HarnessError, errorMessage } from "../../common/errors.js";
+import { exec } from "../../common/exec.js";
+import { ROOT } from "../../images/catalog.js";
+import { startPostgres } from "../postgres.js";
+import type { Component, ComponentSpec, Database, DeploySpec, Instance, KubernetesControl, Platform, PlatformContext, PodsObservation, Service } from "../platform.js";
+import { faultEnv } from "../docker/docker-platform.js";
+import type { KindCluster } from "./cluster.js";
+import { APP_PORT, K8S_LABEL, appObjects, componentObjects, databaseSecret, previousTemplate, summarizeDeployment } from "./manifests.js";
+import { PodProxy } from "./pod-proxy.js";
+
+const FIELD_MANAGER = "deploy-gameday";
+/** Waiting reasons no amount of waiting fixes. */
+const STUCK = new Set(["ErrImageNeverPull", "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CrashLoopBackOff"]);
+const OWNER_PID_LABEL = "deploy-gameday.dev/owner-pid";
+
+export interface KindPlatformOptions {
+  cluster: KindCluster;
+  /** Wall seconds per spec second: probe timings scale with it. */
+  scale: number;
+  /** The document's environment whose kustomize overlay is deployed (k8s/environments/<name>); k8s/base when absent. */
+  environment?: string;
+  clock?: Clock;
+}
+
+/** A version in the cluster: a Deployment and a Service; its instances are its pods, re-read after every rollout. */
+class KindService implements Service {
+  instances: Instance[] = [];
+  constructor(
+    readonly role: string,
+    readonly version: string,
+    readonly deployment: string,
+  ) {}
+}
+
+/**
+ * The reference service, the router and Prometheus in a kind cluster, one
+ * namespace per run; PostgreSQL a testcontainers container on the cluster's
+ * Docker network. Pods are reached through the API server's pod proxy, the
+ * router and Prometheus through NodePorts kind maps to 127.0.0.1.
+ */
+export class KindPlatform implements Platform {
+  readonly name = "kind";
+  readonly namespace: string;
+  readonly kubernetes: KubernetesControl;
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly discovery: DiscoveryV1Api;
+  private readonly objects: KubernetesObjectApi;
+  private readonly clock: Clock;
+  private ready: Promise<PodProxy> | undefined;
+  private rendered: unknown[] | undefined;
+  private secretApplied = false;
+  private readonly services = new Map<string, KindService>();
+  private readonly freeNodePorts: number[];
+
+  constructor(
+    private readonly ctx: PlatformContext,
+    private readonly options: KindPlatformOptions,
+  ) {
+    const kc = options.cluster.kubeConfig;
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.apps = kc.makeApiClient(AppsV1Api);
+    this.discovery = kc.makeApiClient(DiscoveryV1Api);
+    this.objects = KubernetesObjectApi.makeApiClient(kc);
+    this.clock = options.clock ?? systemClock;
+    this.namespace = ctx.runId.slice(0, 63).replace(/-+$/, "");
+    this.freeNodePorts = options.cluster.nodePorts;
+    this.kubernetes = {
+      rollout: (role, version) => this.rollout(role, version),
+      undo: (role) => this.undo(role),
+      deletePod: (role) => this.deletePod(role),
+      observe: () => this.observe(),
+    };
+  }
+
+  /** The run's namespace and the pod proxy, once; the teardown that saves the pods' logs and deletes the namespace is registered first. */
+  private async prepare(): Promise<PodProxy> {
+    this.ready ??= (async () => {
+      const ns = this.namespace;
+      this.ctx.teardown.add(`save pod logs and events, delete namespace ${ns}`, async () => {
+        await this.saveLogs().catch((e: unknown) => this.ctx.emit({ type: "note", level: "warn", message: `could not save the pods' logs: ${errorMessage(e)}` }));
+        await this.core.deleteNamespace({ name: ns, gracePeriodSeconds: 0 }).catch(() => undefined);
+        this.ctx.emit({ type: "resource.removed", kind: "namespace", role: "namespace", name: ns });
+      });
+      await this.core.createNamespace({
+        body: { metadata: { name: ns, labels: { [K8S_LABEL.runId]: this.ctx.runId, [OWNER_PID_LABEL]: String(process.pid) } } },
+      });
+      // Pods need the namespace's default service account, which the controller manager adds a moment later.
+      await waitFor(() => this.core.readNamespacedServiceAccount({ name: "default", namespace: ns }).then(() => true), {
+        description: `the default service account of namespace ${ns}`,
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        clock: this.clock,
+        signal: this.ctx.signal,
+      });
+      this.ctx.emit({ type: "resource.started", kind: "namespace", role: "namespace", name: ns, id: ns });
+      const proxy = await PodProxy.start(this.options.cluster.kubeConfig);
+      this.ctx.teardown.add("stop the pod proxy", () => proxy.stop());
+      return proxy;
+    })();
+    return this.ready;
+  }
+
+  async startDatabase(): Promise<Database> {
+    await this.prepare();
+    const name = `gameday-${this.ctx.runId}-db`;
+    return startPostgres(this.ctx, {
+      name,
+      network: this.options.cluster.network,
+      start: (run) => this.startContainer(name, run),
+      logTo: (stream: Readable) => stream.pipe(createWriteStream(join(this.ctx.logDir, `${name}.log`))),
+    });
+  }
+
+  private async startContainer(name: string, run: () => Promise<StartedTestContainer>): Promise<StartedTestContainer> {
+    const started = Date.now();
+    try {
+      const c = await run();
+      this.ctx.emit({ type: "resource.started", kind: "container", role: "database", name, id: c.getId(), seconds: (Date.now() - started) / 1000 });
+      return c;
+    } catch (e) {
+      throw new HarnessError("CONTAINER_FAILED", `the database container ${name} did not start: ${errorMessage(e)}`, {
+        hint: `its log is in ${join(this.ctx.logDir, `${name}.log`)}`,
+        cause: e,
+      });
+    }
+  }
+
+  async deploy(spec: DeploySpec): Promise<Service> {
+    await this.prepare();
+    const image = await this.ctx.images.ensure(`app:${spec.version}`);
+    await this.load([image.ref]);
+    if (spec.database && !this.secretApplied) {
+      await this.apply(databaseSecret(this.namespace, this.ctx.runId, spec.database.serviceUrl));
+      this.secretApplied = true;
+    }
+    const source = this.options.environment ? `k8s/environments/${this.options.environment}` : "k8s/base";
+    const { deployment, service } = appObjects(await this.renderOverlay(source), source, {
+      namespace: this.namespace,
+      runId: this.ctx.runId,
+      role: spec.role,
+      version: spec.version,
+      imageRef: image.ref,
+      replicas: spec.replicas,
+      env: faultEnv(spec.faults),
+      database: spec.database !== undefined,
+      scale: this.options.scale,
+    });
+    const started = this.clock.now();
+    await this.apply(service);
+    await this.apply(deployment);
+    const name = deployment.metadata!.name!;
+    const kindService = new KindService(spec.role, spec.version, name);
+    this.services.set(spec.role, kindService);
+    const live = await this.waitRollout(kindService, { ready: !spec.faults.readinessFail });
+    this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name, id: `${this.namespace}/${name}`, seconds: (this.clock.now() - started) / 1000 });
+    this.ctx.emit({ type: "deployment.observed", role: spec.role, source, deployment: summarizeDeployment(live) });
+    return kindService;
+  }
+
+  async startComponent(spec: ComponentSpec): Promise<Component> {
+    await this.prepare();
+    const image = await this.ctx.images.ensure(spec.image);
+    await this.load([image.ref]);
+    if (this.freeNodePorts.length < spec.ports.length) {
+      throw new HarnessError("CLUSTER_FAILED", `the ${spec.role} needs ${spec.ports.length} NodePorts and only ${this.freeNodePorts.length} of kind-config.yaml's mapped ports are left`, {
+        hint: "add extraPortMappings to kind-config.yaml and recreate the cluster (npm run clean -- --clusters)",
+      });
+    }
+    const nodePorts = new Map(spec.ports.map((p) => [p, this.freeNodePorts.shift()!]));
+    const objects = componentObjects({ namespace: this.namespace, runId: this.ctx.runId, role: spec.role, imageRef: image.ref, files: spec.files, nodePorts, ready: spec.ready });
+    const started = this.clock.now();
+    await this.apply(objects.configMap);
+    await this.apply(objects.service);
+    await this.apply(objects.deployment);
+    const svc = new KindService(spec.role, spec.image, spec.role);
+    await this.waitRollout(svc, { ready: true });
+    const endpoint = (port: number) => {
+      const nodePort = nodePorts.get(port);
+      if (nodePort === undefined) throw new HarnessError("CLUSTER_FAILED", `the ${spec.role} does not publish port ${port}`);
+      return { host: "127.0.0.1", port: this.options.cluster.hostPort(nodePort) };
+    };
+    // Ready from the harness too: the NodePort path (kube-proxy, kind's port mapping) answers.
+    const e = endpoint(spec.ready.port);
+    await waitFor(async () => ((await fetch(`http://${e.host}:${e.port}${spec.ready.path}`, { signal: AbortSignal.timeout(2000) })).status === 200 ? true : undefined), {
+      description: `the ${spec.role} to answer ${spec.ready.path} through its NodePort`,
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      clock: this.clock,
+      signal: this.ctx.signal,
+    });
+    this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name: spec.role, id: `${this.namespace}/${spec.role}`, seconds: (this.clock.now() - started) / 1000 });
+    return { name: spec.role, endpoint };
+  }
+
+  private async load(refs: string[]): Promise<void> {
+    await this.options.cluster.loadImages(refs, (line) => this.ctx.emit({ type: "note", level: "info", message: line }), this.ctx.signal);
+  }
+
+  private async renderOverlay(dir: string): Promise<unknown[]> {
+    if (this.rendered) return this.rendered;
+    const kubectl = join(ROOT, ".cache/tools/bin/kubectl");
+    if (!existsSync(kubectl)) {
+      throw new HarnessError("TOOL_MISSING", "kubectl (for its kustomize) is not built", { hint: "bash scripts/tools.sh kubectl builds it into .cache/tools/bin" });
+    }
+    const { stdout } = await exec(kubectl, ["kustomize", join(ROOT, dir)]);
+    this.rendered = parseAllDocuments(stdout).map((d) => d.toJS() as unknown);
+    return this.rendered;
+  }
+
+  private async apply(obj: KubernetesObject): Promise<void> {
+    try {
+      await this.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    } catch (e) {
+      throw new HarnessError("CLUSTER_FAILED", `the API server refused ${obj.kind} ${obj.metadata?.name}: ${errorMessage(e).slice(0, 400)}`, { cause: e });
+    }
+  }
+
+  private async pods(role: string): Promise<V1Pod[]> {
+    const list = await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `${K8S_LABEL.role}=${role}` });
+    return list.items.filter((p) => !p.metadata?.deletionTimestamp);
+  }
+
+  /**
+   * Wait until the Deployment's rollout is complete (what `kubectl rollout
+   * status` waits for), failing at once when a pod is stuck in a way waiting
+   * does not fix. Then the service's instances are its current pods.
+   */
+  private async waitRollout(svc: KindService, options: { ready: boolean }): Promise<V1Deployment> {
+    let stuck: string | undefined;
+    const live = await waitFor(
+      async () => {
+        const d = await this.apps.readNamespacedDeployment({ name: svc.deployment, namespace: this.namespace });
+        const want = d.spec?.replicas ?? 1;
+        const s = d.status ?? {};
+        const rolled = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && s.updatedReplicas === want && (s.replicas ?? 0) === want;
+        const pods = await this.pods(svc.role);
+        const running = pods.filter((p) => p.status?.phase === "Running" && p.status.podIP);
+        if (rolled && (options.ready ? (s.availableReplicas ?? 0) === want : running.length === want) && running.length === want) return d;
+        for (const p of pods) {
+          for (const c of p.status?.containerStatuses ?? []) {
+            const reason = c.state?.waiting?.reason;
+            if (reason && STUCK.has(reason)) stuck = `pod ${p.metadata?.name} is ${reason}: ${c.state?.waiting?.message ?? ""}`.trim();
+          }
+        }
+        return stuck ? d : undefined;
+      },
+      {
+        description: `the rollout of deployment ${svc.deployment} in namespace ${this.namespace}`,
+        timeoutMs: 120_000,
+        intervalMs: 250,
+        clock: this.clock,
+        signal: this.ctx.signal,
+        hint: "the pods' logs and the namespace's events are saved in the run folder's logs/",
+      },
+    );
+    if (stuck) throw new HarnessError("ROLLOUT_FAILED", `the rollout of ${svc.deployment} is stuck: ${stuck}`, { hint: "the namespace's events are saved in the run folder's logs/kubernetes-events.log" });
+    await this.refresh(svc);
+    return live;
+  }
+
+  private async refresh(svc: KindService): Promise<void> {
+    const proxy = await this.prepare();
+    const pods = (await this.pods(svc.role)).filter((p) => p.status?.phase === "Running" && p.status.podIP);
+    svc.instances = pods
+      .sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1))
+      .map((p) => ({ name: p.metadata!.name!, address: `${p.status!.podIP}:${APP_PORT}`, baseUrl: proxy.urlFor(this.namespace, p.metadata!.name!, APP_PORT) }));
+  }
+
+  private service(role: string): KindService {
+    const svc = this.services.get(role);
+    if (!svc) throw new HarnessError("SCENARIO_INVALID", `no version "${role}" is deployed`);
+    return svc;
+  }
+
+  /** `kubectl set image`: roll the role's Deployment to another version; the step watches what happens, it does not wait for success. */
+  private async rollout(role: string, version: string): Promise<string> {
+    const svc = this.service(role);
+    const image = await this.ctx.images.ensure(`app:${version}`);
+    await this.load([image.ref]);
+    await this.apps.patchNamespacedDeployment(
+      {
+        name: svc.deployment,
+        namespace: this.namespace,
+        body: { spec: { template: { metadata: { labels: { [K8S_LABEL.version]: version } }, spec: { containers: [{ name: "api", image: image.ref }] } } } },
+      },
+      { headers: { "Content-Type": PatchStrategy.StrategicMergePatch } } as never,
+    );
+    return `deployment ${svc.deployment}: image ${image.ref}`;
+  }
+
+  /** `kubectl rollout undo`: the previous revision's pod template, then wait for that rollout to complete. */
+  private async undo(role: string): Promise<string> {
+    const svc = this.service(role);
+    const d = await this.apps.readNamespacedDeployment({ name: svc.deployment, namespace: this.namespace });
+    const sets = await this.apps.listNamespacedReplicaSet({ namespace: this.namespace, labelSelector: `${K8S_LABEL.role}=${role}` });
+    const { revision, template } = previousTemplate(d, sets.items);
+    await this.apps.replaceNamespacedDeployment({ name: svc.deployment, namespace: this.namespace, body: { ...d, spec: { ...d.spec!, template } } });
+    const live = await this.waitRollout(svc, { ready: true });
+    return `deployment ${svc.deployment} rolled back to revision ${revision} (${summarizeDeployment(live).image})`;
+  }
+
+  /** Delete one pod of the role; its ReplicaSet replaces it. */
+  private async deletePod(role: string): Promise<string> {
+    const svc = this.service(role);
+    const pod = (await this.pods(role))[0];
+    if (!pod) throw new HarnessError("ROLLOUT_FAILED", `no pod of ${svc.deployment} to delete`);
+    await this.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: this.namespace, gracePeriodSeconds: 0 });
+    return `pod ${pod.metadata!.name} deleted`;
+  }
+
+  /** Pods and ready endpoints per role, as the API server has them now. */
+  private async observe(): Promise<PodsObservation[]> {
+    const pods = await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: K8S_LABEL.role });
+    const slices = await this.discovery.listNamespacedEndpointSlice({ namespace: this.namespace });
+    const out: PodsObservation[] = [];
+    for (const [role, svc] of this.services) {
+      const mine = pods.items.filter((p) => p.metadata?.labels?.[K8S_LABEL.role] === role && !p.metadata?.deletionTimestamp);
+      const endpoints = slices.items
+        .filter((s) => s.metadata?.labels?.["kubernetes.io/service-name"] === svc.deployment)
+        .flatMap((s) => s.endpoints ?? [])
+        .filter((e) => e.conditions?.ready === true).length;
+      out.push({
+        role,
+        endpoints,
+        pods: mine
+          .map((p) => ({
+            name: p.metadata!.name!,
+            version: p.metadata?.labels?.[K8S_LABEL.version] ?? "",
+            phase: p.status?.phase ?? "Unknown",
+            ready: p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
+            restarts: (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0),
+          }))
+          .sort((a, b) => (a.name < b.name ? -1 : 1)),
+      });
+    }
+    return out;
+  }
+
+  /** Every pod's log (and its previous container's, after a restart) and the namespace's events, into the run's logs/. */
+  private async saveLogs(): Promise<void> {
+    const pods = await this.core.listNamespacedPod({ namespace: this.namespace });
+    for (const p of pods.items) {
+      const name = p.metadata!.name!;
+      for (const c of p.spec?.containers ?? []) {
+        const file = join(this.ctx.logDir, `${name}${p.spec!.containers.length > 1 ? `-${c.name}` : ""}.log`);
+        const restarted = (p.status?.containerStatuses?.find((s) => s.name === c.name)?.restartCount ?? 0) > 0;
+        const parts: string[] = [];
+        if (restarted) {
+          const previous = await this.core.readNamespacedPodLog({ name, namespace: this.namespace, container: c.name, previous: true }).catch(() => "");
+          parts.push(`--- previous container ---\n${previous}`, "--- current container ---");
+        }
+        parts.push(await this.core.readNamespacedPodLog({ name, namespace: this.namespace, container: c.name }).catch((e: unknown) => `(no log: ${errorMessage(e)})`));
+        writeFileSync(file, parts.join("\n"));
+      }
+    }
+    const events = await this.core.listNamespacedEvent({ namespace: this.namespace });
+    const lines = events.items
+      .sort((a, b) => String(a.lastTimestamp ?? a.eventTime ?? "").localeCompare(String(b.lastTimestamp ?? b.eventTime ?? "")))
+      .map((e) => `${String(e.lastTimestamp ?? e.eventTime ?? "")} ${e.type} ${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}: ${e.message}${(e.count ?? 1) > 1 ? ` (x${e.count})` : ""}`);
+    writeFileSync(join(this.ctx.logDir, "kubernetes-events.log"), lines.join("\n") + "\n");
+  }
+}

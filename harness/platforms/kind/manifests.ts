@@ -1,0 +1,214 @@
+/**
+ * Kubernetes objects for the kind platform, as pure functions: the reference
+ * service from the rendered kustomize overlay, and the supporting components
+ * (router, Prometheus). No API calls here, so all of it is unit-tested.
+ */
+import { basename } from "node:path";
+import type { V1ConfigMap, V1Container, V1Deployment, V1PodTemplateSpec, V1Probe, V1ReplicaSet, V1Secret, V1Service } from "@kubernetes/client-node";
+import { TimeScale } from "../../common/clock.js";
+import { HarnessError } from "../../common/errors.js";
+import type { DeploymentSummary, ProbeSummary } from "../platform.js";
+
+/** Label keys every object of the harness carries in the cluster. */
+export const K8S_LABEL = { runId: "deploy-gameday.dev/run-id", role: "deploy-gameday.dev/role", version: "deploy-gameday.dev/version" } as const;
+export const APP_CONTAINER = "api";
+export const APP_PORT = 8000;
+
+export interface AppOptions {
+  namespace: string;
+  runId: string;
+  role: string;
+  version: string;
+  imageRef: string;
+  replicas: number;
+  /** Extra environment (fault knobs); DATABASE_URL comes from the secret. */
+  env: Record<string, string>;
+  /** false: the scenario runs without a database, so the secret reference is dropped. */
+  database: boolean;
+  /** Wall seconds per spec second: probe timings are spec time too. */
+  scale: number;
+}
+
+/** Kubernetes' defaults for what the document's probes leave unset. */
+const PROBE_DEFAULTS = { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 } as const;
+
+/**
+ * A probe with its timings in wall seconds: the document's (and Kubernetes'
+ * default) timings times the scale, never below one second. At scale 1 the
+ * probe is the document's, unchanged but for explicit defaults.
+ */
+export function scaleProbe(probe: V1Probe, scale: number): V1Probe {
+  const time = new TimeScale(scale);
+  const at = (v: number | undefined, d: number, min: number) => time.toWallSeconds(v ?? d, min);
+  return {
+    ...probe,
+    initialDelaySeconds: at(probe.initialDelaySeconds, PROBE_DEFAULTS.initialDelaySeconds, 0),
+    periodSeconds: at(probe.periodSeconds, PROBE_DEFAULTS.periodSeconds, 1),
+    timeoutSeconds: probe.timeoutSeconds ?? PROBE_DEFAULTS.timeoutSeconds,
+    failureThreshold: probe.failureThreshold ?? PROBE_DEFAULTS.failureThreshold,
+  };
+}
+
+function only<T extends { kind?: string }>(docs: readonly unknown[], kind: string, source: string): T {
+  const found = docs.filter((d): d is T => (d as { kind?: string } | null)?.kind === kind);
+  if (found.length !== 1) throw new HarnessError("SPEC_INVALID", `${source} renders ${found.length} ${kind} objects; the kind platform needs exactly one`);
+  return found[0]!;
+}
+
+/** The app's Deployment and Service for one role, from the rendered overlay (k8s/base or k8s/environments/<env>). */
+export function appObjects(rendered: readonly unknown[], source: string, o: AppOptions): { deployment: V1Deployment; service: V1Service } {
+  const base = structuredClone(only<V1Deployment>(rendered, "Deployment", source));
+  const baseService = structuredClone(only<V1Service>(rendered, "Service", source));
+  const name = `${base.metadata!.name}-${o.role}`;
+  const selector = { ...(base.spec!.selector.matchLabels ?? {}), [K8S_LABEL.role]: o.role };
+  const labels = { ...(base.metadata!.labels ?? {}), [K8S_LABEL.runId]: o.runId, [K8S_LABEL.role]: o.role };
+  const template = base.spec!.template;
+  const containers = template.spec!.containers;
+  const app = containers.find((c) => c.name === APP_CONTAINER) ?? containers[0];
+  if (!app) throw new HarnessError("SPEC_INVALID", `${source}: the Deployment has no container`);
+  setAppContainer(app, o);
+
+  const deployment: V1Deployment = {
+    ...base,
+    metadata: { ...base.metadata, name, namespace: o.namespace, labels },
+    spec: {
+      ...base.spec!,
+      replicas: o.replicas,
+      selector: { matchLabels: selector },
+      template: {
+        ...template,
+        metadata: { ...template.metadata, labels: { ...(template.metadata?.labels ?? {}), ...selector, [K8S_LABEL.runId]: o.runId, [K8S_LABEL.version]: o.version } },
+        // A pod asked to stop can go at once: nothing in the reference service needs draining.
+        spec: { ...template.spec!, terminationGracePeriodSeconds: 1 },
+      },
+    },
+  };
+  const service: V1Service = {
+    ...baseService,
+    metadata: { ...baseService.metadata, name, namespace: o.namespace, labels },
+    spec: { ...baseService.spec!, selector },
+  };
+  return { deployment, service };
+}
+
+/** Point the app container at a version: its image, environment and probe timings. */
+function setAppContainer(app: V1Container, o: Pick<AppOptions, "imageRef" | "env" | "database" | "scale">): void {
+  app.image = o.imageRef;
+  app.imagePullPolicy = "Never";
+  const env = (app.env ?? []).filter((e) => o.database || e.name !== "DATABASE_URL");
+  for (const [k, v] of Object.entries(o.env)) env.push({ name: k, value: v });
+  app.env = env;
+  if (app.livenessProbe) app.livenessProbe = scaleProbe(app.livenessProbe, o.scale);
+  if (app.readinessProbe) app.readinessProbe = scaleProbe(app.readinessProbe, o.scale);
+}
+
+/** The secret the document's Deployment reads DATABASE_URL from. */
+export function databaseSecret(namespace: string, runId: string, url: string): V1Secret {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "database-secret", namespace, labels: { [K8S_LABEL.runId]: runId } },
+    stringData: { url },
+  };
+}
+
+export interface ComponentObjectsOptions {
+  namespace: string;
+  runId: string;
+  role: string;
+  imageRef: string;
+  files: ReadonlyArray<{ readonly path: string; readonly content: string }>;
+  /** Container port to the NodePort it is published on. */
+  nodePorts: ReadonlyMap<number, number>;
+  ready: { readonly port: number; readonly path: string };
+}
+
+/** A supporting component: its files in a ConfigMap, one pod, and a NodePort Service named after its role. */
+export function componentObjects(o: ComponentObjectsOptions): { configMap: V1ConfigMap; deployment: V1Deployment; service: V1Service } {
+  const labels = { [K8S_LABEL.runId]: o.runId, [K8S_LABEL.role]: o.role };
+  const keys = o.files.map((f, i) => `${i}-${basename(f.path)}`);
+  const configMap: V1ConfigMap = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: `${o.role}-files`, namespace: o.namespace, labels },
+    data: Object.fromEntries(o.files.map((f, i) => [keys[i]!, f.content])),
+  };
+  const ports = [...o.nodePorts.keys()];
+  const deployment: V1Deployment = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: o.role, namespace: o.namespace, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: o.role,
+              image: o.imageRef,
+              imagePullPolicy: "Never",
+              ports: ports.map((p) => ({ containerPort: p })),
+              volumeMounts: o.files.map((f, i) => ({ name: "files", mountPath: f.path, subPath: keys[i]! })),
+              readinessProbe: { httpGet: { path: o.ready.path, port: o.ready.port }, periodSeconds: 1 },
+            },
+          ],
+          volumes: [{ name: "files", configMap: { name: configMap.metadata!.name! } }],
+        },
+      },
+    },
+  };
+  const service: V1Service = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: o.role, namespace: o.namespace, labels },
+    spec: {
+      type: "NodePort",
+      selector: labels,
+      ports: [...o.nodePorts].map(([port, nodePort]) => ({ name: `p${port}`, port, targetPort: port, nodePort })),
+    },
+  };
+  return { configMap, deployment, service };
+}
+
+const REVISION = "deployment.kubernetes.io/revision";
+
+/**
+ * What `kubectl rollout undo` restores: the pod template of the newest
+ * ReplicaSet older than the current revision, without its pod-template-hash.
+ */
+export function previousTemplate(deployment: V1Deployment, replicaSets: readonly V1ReplicaSet[]): { revision: number; template: V1PodTemplateSpec } {
+  const current = Number(deployment.metadata?.annotations?.[REVISION] ?? 0);
+  const owned = replicaSets
+    .filter((rs) => rs.metadata?.ownerReferences?.some((r) => r.kind === "Deployment" && r.uid === deployment.metadata?.uid))
+    .map((rs) => ({ rs, revision: Number(rs.metadata?.annotations?.[REVISION] ?? 0) }))
+    .filter((x) => x.revision < current)
+    .sort((a, b) => b.revision - a.revision);
+  const previous = owned[0];
+  if (!previous) {
+    throw new HarnessError("ROLLOUT_FAILED", `deployment ${deployment.metadata?.name} has no revision before ${current} to roll back to`, {
+      hint: "a rollback needs an earlier rollout: put a rollout step before the rollout-undo step",
+    });
+  }
+  const template = structuredClone(previous.rs.spec!.template!);
+  if (template.metadata?.labels) delete template.metadata.labels["pod-template-hash"];
+  return { revision: previous.revision, template };
+}
+
+export function summarizeDeployment(d: V1Deployment): DeploymentSummary {
+  const c = d.spec?.template.spec?.containers.find((x) => x.name === APP_CONTAINER) ?? d.spec?.template.spec?.containers[0];
+  const probe = (p: V1Probe | undefined): ProbeSummary | null =>
+    p?.httpGet ? { path: p.httpGet.path ?? "/", port: p.httpGet.port, initialDelaySeconds: p.initialDelaySeconds ?? 0, periodSeconds: p.periodSeconds ?? 10 } : null;
+  return {
+    name: d.metadata?.name ?? "",
+    replicas: d.spec?.replicas ?? 1,
+    readyReplicas: d.status?.readyReplicas ?? 0,
+    image: c?.image ?? "",
+    limits: Object.fromEntries(Object.entries(c?.resources?.limits ?? {}).map(([k, v]) => [k, String(v)])),
+    requests: Object.fromEntries(Object.entries(c?.resources?.requests ?? {}).map(([k, v]) => [k, String(v)])),
+    liveness: probe(c?.livenessProbe),
+    readiness: probe(c?.readinessProbe),
+  };
+}

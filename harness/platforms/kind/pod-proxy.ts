@@ -1,0 +1,99 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Agent, request, type RequestOptions } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { KubeConfig } from "@kubernetes/client-node";
+
+/**
+ * Pods' own ports from the harness, through the API server's pod proxy:
+ * http://127.0.0.1:<port>/<namespace>/<pod>/<pod port>/<path> goes to
+ * /api/v1/namespaces/<namespace>/pods/<pod>:<pod port>/proxy/<path>, with the
+ * cluster's credentials (what `kubectl proxy` does, inside the harness).
+ * Probes, fault knobs and /metrics reach each pod this way; load goes through
+ * the router's NodePort instead.
+ *
+ * When the API server itself answers (the pod is gone or refuses), the
+ * connection is dropped rather than passed on: a 503 of the API server's is
+ * not the pod's 503, and a probe must see "no answer".
+ */
+export class PodProxy {
+  private server: Server | undefined;
+  private port = 0;
+
+  private constructor(
+    private readonly apiServer: URL,
+    private readonly agent: Agent,
+  ) {}
+
+  static async start(kc: KubeConfig): Promise<PodProxy> {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error("the kubeconfig has no current cluster");
+    const tls: RequestOptions = {};
+    await kc.applyToHTTPSOptions(tls);
+    const agent = new Agent({ keepAlive: true, maxSockets: 64, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized ?? true });
+    const proxy = new PodProxy(new URL(cluster.server), agent);
+    await proxy.listen();
+    return proxy;
+  }
+
+  /** Base URL of a pod's port, e.g. for `${url}/health`. */
+  urlFor(namespace: string, pod: string, port: number): string {
+    return `http://127.0.0.1:${this.port}/${namespace}/${pod}/${port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.agent.destroy();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private listen(): Promise<void> {
+    const server = createServer((req, res) => this.forward(req, res));
+    server.keepAliveTimeout = 5000;
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => {
+        this.port = (server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse): void {
+    const m = /^\/([a-z0-9-]+)\/([a-z0-9.-]+)\/(\d+)(\/.*)?$/.exec(req.url ?? "");
+    if (!m) {
+      res.writeHead(404).end("expected /<namespace>/<pod>/<port>/<path>");
+      return;
+    }
+    const [, namespace, pod, port, rest = "/"] = m;
+    const headers = { ...req.headers };
+    delete headers.host;
+    delete headers.connection;
+    const upstream = request(
+      {
+        protocol: "https:",
+        hostname: this.apiServer.hostname,
+        port: this.apiServer.port || 443,
+        method: req.method,
+        path: `/api/v1/namespaces/${namespace}/pods/${pod}:${port}/proxy${rest}`,
+        headers,
+        agent: this.agent,
+      },
+      (up) => {
+        // The reference service stamps every answer with X-App-Version; an answer without it came from the API server.
+        if ((up.statusCode ?? 500) >= 500 && up.headers["x-app-version"] === undefined) {
+          up.resume();
+          res.destroy();
+          return;
+        }
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  }
+}

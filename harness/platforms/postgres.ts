@@ -1,0 +1,69 @@
+import { PostgreSqlContainer } from "@testcontainers/postgresql";
+import type { Readable } from "node:stream";
+import type { StartedTestContainer } from "testcontainers";
+import { HarnessError } from "../common/errors.js";
+import { runLabels } from "../common/labels.js";
+import { docker } from "../engine/docker.js";
+import type { Database, PlatformContext } from "./platform.js";
+
+export const DB = { user: "gameday", password: "gameday", name: "evaluations", port: 5432 } as const;
+
+/**
+ * PostgreSQL as a testcontainers container on a Docker network, for every platform:
+ * on Docker the run's own network, on kind the cluster's network.
+ * `host` picks the address services use: a network alias, or the container's IP on the network.
+ */
+export async function startPostgres(
+  ctx: PlatformContext,
+  options: {
+    name: string;
+    network: string;
+    alias?: string;
+    start: (run: () => Promise<StartedTestContainer>) => Promise<StartedTestContainer>;
+    logTo: (stream: Readable) => void;
+  },
+): Promise<Database> {
+  const image = await ctx.images.ensure("postgres");
+  const container = await options.start(() => {
+    let c = new PostgreSqlContainer(image.ref)
+      .withName(options.name)
+      .withDatabase(DB.name)
+      .withUsername(DB.user)
+      .withPassword(DB.password)
+      .withNetworkMode(options.network)
+      .withLabels(runLabels(ctx.runId, "database"))
+      .withLogConsumer(options.logTo);
+    if (options.alias) c = c.withNetworkAliases(options.alias);
+    return c.start();
+  });
+  const handle = docker().getContainer(container.getId());
+  let host = options.alias;
+  if (!host) {
+    const info = await handle.inspect();
+    host = info.NetworkSettings.Networks[options.network]?.IPAddress;
+    if (!host) throw new HarnessError("CONTAINER_FAILED", `database container ${options.name} has no address on network ${options.network}`);
+  }
+  return {
+    serviceUrl: `postgres://${DB.user}:${DB.password}@${host}:${DB.port}/${DB.name}`,
+    harnessUrl: async () => {
+      const info = await handle.inspect();
+      const port = info.NetworkSettings.Ports[`${DB.port}/tcp`]?.[0]?.HostPort;
+      if (!port) throw new HarnessError("CONTAINER_FAILED", `database container ${options.name} has no published port (is it stopped?)`);
+      return `postgres://${DB.user}:${DB.password}@127.0.0.1:${port}/${DB.name}`;
+    },
+    pause: () => handle.pause(),
+    unpause: () => handle.unpause(),
+    stop: () => handle.stop({ t: 5 }),
+    start: async () => {
+      await handle.start();
+      // Docker may hand a restarted container another address; the services were told this one.
+      const info = await handle.inspect();
+      const now = info.NetworkSettings.Networks[options.network]?.IPAddress;
+      if (!options.alias && now !== host) {
+        throw new HarnessError("CONTAINER_FAILED", `database container ${options.name} came back on ${now}, not ${host}; the services cannot reach it`, {
+          hint: "another container took its address on the network while it was stopped; run the scenario again",
+        });
+      }
+    },
+  };
+}
