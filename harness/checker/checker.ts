@@ -91,6 +91,11 @@ export function describeExpectation(e: Expectation): string {
   return `${e.version} ${e.path} answers ${e.status}${failing}${when}${within}`;
 }
 
+/** Wall seconds per spec second of the run: `within` is spec time, event times are wall time. */
+function timeScaleOf(evidence: Evidence): number {
+  return evidence.events.find((ev): ev is Stamped<EventOf<"run.started">> => ev.type === "run.started")?.timeScale ?? 1;
+}
+
 function stepWindow(events: readonly Stamped[], step: string): { start: number; end: number } | undefined {
   const start = events.find((ev) => ev.type === "step.started" && ev.step === step)?.t;
   const end = events.find((ev) => ev.type === "step.finished" && ev.step === step)?.t;
@@ -120,7 +125,7 @@ function judgeProbe(e: ProbeExpectation, evidence: Evidence): { held: boolean; e
     (ev): ev is Stamped<EventOf<"probe.observed">> =>
       ev.type === "probe.observed" && ev.path === e.path && ev.target.startsWith(`${e.version}/`) && ev.t >= window.start && ev.t <= window.end,
   );
-  const settleAt = window.start + (e.withinMs ?? 0) / 1000;
+  const settleAt = window.start + ((e.withinMs ?? 0) / 1000) * timeScaleOf(evidence);
   const settled = all.filter((o) => o.t >= settleAt);
   if (settled.length < MIN_OBSERVATIONS) {
     return { held: false, evidence: `only ${settled.length} observation(s) of ${e.path} in the window (need ${MIN_OBSERVATIONS}): the monitor did not watch long enough` };
@@ -133,7 +138,7 @@ function judgeProbe(e: ProbeExpectation, evidence: Evidence): { held: boolean; e
       return {
         held: false,
         evidence: first
-          ? `first ${e.status} came ${(first.t - window.start).toFixed(2)}s after ${e.during} started, later than ${e.withinMs / 1000}s`
+          ? `first ${e.status} came ${(first.t - window.start).toFixed(2)}s after ${e.during} started, later than ${(settleAt - window.start).toFixed(2)}s (${e.withinMs / 1000}s spec)`
           : `no observation answered ${e.status} during ${e.during}; seen: ${summarize(all)}`,
       };
     }
@@ -330,7 +335,7 @@ function judgePods(e: PodsExpectation, evidence: Evidence): Verdict {
   const replicas = replicasOf(evidence, e.version);
   if (replicas === undefined) return { held: false, evidence: `${e.version} was never deployed in a cluster (no deployment.observed event)` };
   const all = evidence.events.filter((ev): ev is PodsState => ev.type === "pods.observed" && ev.role === e.version);
-  const settleAt = window.start + (e.withinMs ?? 0) / 1000;
+  const settleAt = window.start + ((e.withinMs ?? 0) / 1000) * timeScaleOf(evidence);
   const atSettle = all.filter((s) => s.t <= settleAt).pop();
   const states = [...(atSettle ? [atSettle] : []), ...all.filter((s) => s.t > settleAt && s.t <= window.end)];
   if (states.length === 0) return { held: false, evidence: `no observation of ${e.version}'s pods in the window` };
@@ -341,19 +346,21 @@ function judgePods(e: PodsExpectation, evidence: Evidence): Verdict {
     else if (e.endpoints !== undefined && !countHolds(e.endpoints, s.endpoints, replicas)) problems.push(`${s.endpoints} endpoint(s), not ${e.endpoints}`);
     else if (e.tag !== undefined && !s.pods.every((p) => p.version === e.tag)) problems.push(`pods run ${[...new Set(s.pods.map((p) => p.version))].join(", ")}, not only ${e.tag}`);
     else continue;
-    return { held: false, evidence: `${problems[0]} ${showState(s)}${e.withinMs !== undefined ? ` (${(s.t - window.start).toFixed(1)}s into ${e.during}, allowed ${e.withinMs / 1000}s)` : ""}` };
+    return { held: false, evidence: `${problems[0]} ${showState(s)}${e.withinMs !== undefined ? ` (${(s.t - window.start).toFixed(1)}s into ${e.during}, allowed ${(settleAt - window.start).toFixed(1)}s, ${e.withinMs / 1000}s spec)` : ""}` };
   }
   const first = states[0]!;
   const last = states[states.length - 1]!;
   if (e.restarted !== undefined) {
-    // From the state when the window opened, not when it settled: a restart may come before `within`.
+    // Counted from the state when the window opened, not when it settled: a restart may come before `within`.
+    // A pod that appears in the window is counted from when it was first seen.
     const opening = all.filter((s) => s.t <= window.start).pop() ?? first;
-    const before = new Map(opening.pods.map((p) => [p.name, p.restarts]));
-    const after = new Map(last.pods.map((p) => [p.name, p.restarts]));
-    const restarted = [...before].filter(([name, n]) => (after.get(name) ?? n) > n).map(([name]) => name);
-    const replaced = [...before.keys()].filter((name) => !after.has(name));
-    const text = `${restarted.length} of ${before.size} pods restarted${replaced.length ? `, ${replaced.length} replaced` : ""}: ${showState(opening)} -> ${showState(last)}`;
-    if (e.restarted && (restarted.length !== before.size || before.size === 0)) return { held: false, evidence: text };
+    const inWindow = [opening, ...all.filter((s) => s.t > window.start && s.t <= window.end)];
+    const baseline = new Map<string, number>();
+    for (const s of inWindow) for (const p of s.pods) if (!baseline.has(p.name)) baseline.set(p.name, p.restarts);
+    const restarted = last.pods.filter((p) => p.restarts > (baseline.get(p.name) ?? p.restarts)).map((p) => p.name);
+    const replaced = opening.pods.map((p) => p.name).filter((name) => !last.pods.some((p) => p.name === name));
+    const text = `${restarted.length} of ${last.pods.length} pods restarted in the window${replaced.length ? `, ${replaced.length} replaced` : ""}: ${showState(opening)} -> ${showState(last)}`;
+    if (e.restarted && (restarted.length !== last.pods.length || last.pods.length === 0)) return { held: false, evidence: text };
     if (!e.restarted && (restarted.length > 0 || replaced.length > 0)) return { held: false, evidence: text };
   }
   return { held: true, evidence: `${states.length} state(s) observed, all as expected; ${showState(first)}${states.length > 1 ? ` ... ${showState(last)}` : ""}` };
@@ -364,7 +371,7 @@ function judgeDeployment(e: Extract<Expectation, { kind: "deployment" }>, eviden
   const env = evidence.environment ? evidence.spec?.environments.get(evidence.environment) : undefined;
   if (!observed) return { held: false, evidence: `${e.version} was never deployed in a cluster (no deployment.observed event)` };
   if (!env || !evidence.spec) return { held: false, evidence: "the scenario names no environment of the document to compare with" };
-  const scale = Number(evidence.events.find((ev): ev is Stamped<EventOf<"run.started">> => ev.type === "run.started")?.timeScale ?? 1);
+  const scale = timeScaleOf(evidence);
   const d = observed.deployment;
   const checks: Array<[string, boolean]> = [
     [`replicas ${d.replicas} (document: ${env.replicas})`, d.replicas === env.replicas],

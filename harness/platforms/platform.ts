@@ -21,6 +21,8 @@ export interface Platform {
   deploy(spec: DeploySpec): Promise<Service>;
   /** A supporting part (router, Prometheus) from a catalog image with configuration files. */
   startComponent(spec: ComponentSpec): Promise<Component>;
+  /** Make the catalog images the run will use available to the platform up front (kind loads them into its node in one go). */
+  preload?(images: readonly string[]): Promise<void>;
   /** Kubernetes operations, on the platforms that have them (kind). */
   readonly kubernetes?: KubernetesControl;
 }
@@ -59,6 +61,8 @@ export interface Component {
   readonly name: string;
   /** Host and port reachable from the harness for a container port. */
   endpoint(port: number): { host: string; port: number };
+  /** host:port of a container port for the other parts on the platform (Prometheus scraping the router). */
+  address(port: number): string;
 }
 
 export interface DeploySpec {

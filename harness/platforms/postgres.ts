@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import type { StartedTestContainer } from "testcontainers";
 import { HarnessError } from "../common/errors.js";
 import { runLabels } from "../common/labels.js";
-import { docker } from "../engine/docker.js";
+import { configureTestcontainers, docker } from "../engine/docker.js";
 import type { Database, PlatformContext } from "./platform.js";
 
 export const DB = { user: "gameday", password: "gameday", name: "evaluations", port: 5432 } as const;
@@ -23,6 +23,7 @@ export async function startPostgres(
     logTo: (stream: Readable) => void;
   },
 ): Promise<Database> {
+  configureTestcontainers();
   const image = await ctx.images.ensure("postgres");
   const container = await options.start(() => {
     let c = new PostgreSqlContainer(image.ref)

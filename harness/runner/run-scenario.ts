@@ -158,7 +158,10 @@ interface ExecuteContext {
 
 async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock }: ExecuteContext): Promise<ExecuteEvidence> {
   const { emit, signal, teardown } = ctx;
-  const database = scenario.database ? await platform.startDatabase() : undefined;
+  const images = new Set([...scenario.versions.values()].map((v) => `app:${v.tag}`));
+  for (const s of scenario.steps) if (s.action?.type === "rollout") images.add(`app:${s.action.tag}`);
+  if (scenario.strategy) images.add("haproxy").add("prometheus");
+  const [database] = await Promise.all([scenario.database ? platform.startDatabase() : undefined, platform.preload?.([...images])]);
   const services = new Map<string, Service>();
   const pods = platform.kubernetes ? new PodWatcher(platform.kubernetes, { intervalMs: 500, emit, clock }) : undefined;
   if (pods) teardown.add("stop watching the pods", () => pods.stop());

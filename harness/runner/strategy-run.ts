@@ -49,7 +49,7 @@ export async function prepareStrategy(args: {
 }): Promise<StrategyParts> {
   const { platform, strategy, spec, stable, candidate, scale, clock, emit, teardown } = args;
   const router = await startRouter(platform, [stable, candidate], { [stable.role]: 100, [candidate.role]: 0 });
-  const prometheus = await startPrometheus(platform, [stable, candidate], { scrapeIntervalMs: SCRAPE_INTERVAL_MS, router: `router:${HAPROXY_PORTS.metrics}` });
+  const prometheus = await startPrometheus(platform, [stable, candidate], { scrapeIntervalMs: SCRAPE_INTERVAL_MS, router: router.metricsAddress ?? `router:${HAPROXY_PORTS.metrics}` });
   const { intervalMs, windowMs } = analysisTiming(strategy, scale);
 
   // The checker's view of the router: read back on its own schedule, never taken from the controller.

@@ -126,7 +126,7 @@ export interface PodsExpectation extends ExpectationBase {
   readonly withinMs?: number;
   readonly ready?: PodCount;
   readonly endpoints?: PodCount;
-  /** true: every pod restarted during the window; false: none did. */
+  /** true: every pod there at the window's end restarted in it; false: none restarted and none was replaced. */
   readonly restarted?: boolean;
   /** Every pod runs this version of the reference service. */
   readonly tag?: string;

@@ -94,6 +94,8 @@ export class HaproxyRouter implements Router {
     readonly baseUrl: string,
     private readonly runtime: { host: string; port: number },
     private readonly backends: readonly Backend[],
+    /** host:port of its Prometheus exporter on the platform's network. */
+    readonly metricsAddress?: string,
   ) {}
 
   async setShares(shares: Shares): Promise<void> {

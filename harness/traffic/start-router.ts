@@ -13,5 +13,5 @@ export async function startRouter(platform: Platform, services: readonly Service
     ready: { port: HAPROXY_PORTS.metrics, path: "/healthz" },
   });
   const traffic = component.endpoint(HAPROXY_PORTS.traffic);
-  return new HaproxyRouter(`http://${traffic.host}:${traffic.port}`, component.endpoint(HAPROXY_PORTS.runtime), backends);
+  return new HaproxyRouter(`http://${traffic.host}:${traffic.port}`, component.endpoint(HAPROXY_PORTS.runtime), backends, component.address(HAPROXY_PORTS.metrics));
 }

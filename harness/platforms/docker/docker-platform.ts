@@ -89,7 +89,7 @@ export class DockerPlatform implements Platform {
         .withStartupTimeout(30_000)
         .start(),
     );
-    return { name, endpoint: (port) => ({ host: container.getHost(), port: container.getMappedPort(port) }) };
+    return { name, endpoint: (port) => ({ host: container.getHost(), port: container.getMappedPort(port) }), address: (port) => `${spec.role}:${port}` };
   }
 
   /** Start one container (the platform's teardown, registered with the network, removes it); failures name the container and where its log is. */

@@ -7,6 +7,7 @@ import {
   DiscoveryV1Api,
   KubernetesObjectApi,
   PatchStrategy,
+  setHeaderOptions,
   type KubernetesObject,
   type V1Deployment,
   type V1Pod,
@@ -206,7 +207,15 @@ export class KindPlatform implements Platform {
       signal: this.ctx.signal,
     });
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name: spec.role, id: `${this.namespace}/${spec.role}`, seconds: (this.clock.now() - started) / 1000 });
-    return { name: spec.role, endpoint };
+    // By ClusterIP: nothing the harness runs depends on cluster DNS.
+    const clusterIp = (await this.core.readNamespacedService({ name: spec.role, namespace: this.namespace })).spec?.clusterIP;
+    return { name: spec.role, endpoint, address: (port) => `${clusterIp}:${port}` };
+  }
+
+  async preload(images: readonly string[]): Promise<void> {
+    const refs: string[] = [];
+    for (const image of images) refs.push((await this.ctx.images.ensure(image)).ref);
+    await this.load(refs);
   }
 
   private async load(refs: string[]): Promise<void> {
@@ -300,7 +309,7 @@ export class KindPlatform implements Platform {
         namespace: this.namespace,
         body: { spec: { template: { metadata: { labels: { [K8S_LABEL.version]: version } }, spec: { containers: [{ name: "api", image: image.ref }] } } } },
       },
-      { headers: { "Content-Type": PatchStrategy.StrategicMergePatch } } as never,
+      setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch),
     );
     return `deployment ${svc.deployment}: image ${image.ref}`;
   }
