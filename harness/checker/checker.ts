@@ -311,8 +311,9 @@ function replicasOf(evidence: Evidence, role: string): number | undefined {
   return d?.deployment.replicas;
 }
 
+/** "all" is every replica (a rolling update's surge pod may make it more); a number is exact. */
 function countHolds(want: PodCount, have: number, replicas: number): boolean {
-  return want === "all" ? have === replicas : want === "none" ? have === 0 : have === want;
+  return want === "all" ? have >= replicas : want === "none" ? have === 0 : have === want;
 }
 
 function showState(s: PodsState): string {
@@ -336,6 +337,7 @@ function judgePods(e: PodsExpectation, evidence: Evidence): Verdict {
   if (replicas === undefined) return { held: false, evidence: `${e.version} was never deployed in a cluster (no deployment.observed event)` };
   const all = evidence.events.filter((ev): ev is PodsState => ev.type === "pods.observed" && ev.role === e.version);
   const settleAt = window.start + ((e.withinMs ?? 0) / 1000) * timeScaleOf(evidence);
+  if (settleAt > window.end) return { held: false, evidence: `within ${(e.withinMs ?? 0) / 1000}s (spec) is longer than step ${e.during}, so nothing in it is judged` };
   const atSettle = all.filter((s) => s.t <= settleAt).pop();
   const states = [...(atSettle ? [atSettle] : []), ...all.filter((s) => s.t > settleAt && s.t <= window.end)];
   if (states.length === 0) return { held: false, evidence: `no observation of ${e.version}'s pods in the window` };

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { LABEL, PROJECT } from "../common/labels.js";
+import { KIND_CLUSTER_LABEL, LABEL, PROJECT } from "../common/labels.js";
 import { docker } from "../engine/docker.js";
 
 export interface SweepResult {
@@ -9,7 +9,8 @@ export interface SweepResult {
   skippedLiveRuns: string[];
 }
 
-function alive(pid: string | undefined): boolean {
+/** Whether a harness process (by its owner-pid label) is still running. */
+export function alive(pid: string | number | undefined): boolean {
   const n = Number(pid);
   if (!Number.isInteger(n) || n <= 0 || n === process.pid) return false;
   try {
@@ -34,7 +35,8 @@ export async function sweep(runId?: string, client: Docker = docker(), options: 
     skip.add(l?.[LABEL.runId] ?? "?");
     return true;
   };
-  const containers = (await client.listContainers({ all: true, filters: { label: labels } })).filter((c) => !keep(c.Labels));
+  // kind's node containers inherit the project label from the node image: clusters are removed as clusters (npm run clean handles them).
+  const containers = (await client.listContainers({ all: true, filters: { label: labels } })).filter((c) => !c.Labels?.[KIND_CLUSTER_LABEL] && !keep(c.Labels));
   await Promise.all(
     containers.map(async (c) => {
       try {

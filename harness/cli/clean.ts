@@ -1,14 +1,38 @@
 import { parseArgs } from "node:util";
-import { sweep } from "../cleanup/sweep.js";
+import { alive, sweep } from "../cleanup/sweep.js";
 import { ExitCode } from "../common/errors.js";
 import { LABEL, PROJECT } from "../common/labels.js";
 import { docker, ensureEngine } from "../engine/docker.js";
 
-/** `npm run clean`: remove every container and network the harness labelled (and its images with --images). */
+/**
+ * `npm run clean`: remove every container and network the harness labelled,
+ * the kind clusters of invocations that are gone, and the namespaces dead runs
+ * left in the kept cluster; `--clusters` removes the kept cluster too,
+ * `--force` also what live runs own, `--images` the images.
+ */
 export async function cleanCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { images: { type: "boolean" }, force: { type: "boolean" } } });
+  const { values } = parseArgs({ args, options: { images: { type: "boolean" }, force: { type: "boolean" }, clusters: { type: "boolean" } } });
   await ensureEngine();
-  const removed = await sweep(undefined, undefined, { includeLiveRuns: values.force === true });
+  const force = values.force === true;
+  const { KEPT_CLUSTER, deleteCluster, harnessClusters, pruneClusterState, pruneRunNamespaces } = await import("../platforms/kind/cluster.js");
+  const clusters = await harnessClusters();
+  for (const { name, owner } of clusters) {
+    const kept = name === KEPT_CLUSTER;
+    if (kept && !values.clusters) {
+      const namespaces = await pruneRunNamespaces(name, force, alive);
+      if (namespaces.length) console.log(`removed ${namespaces.length} namespace(s) of runs that are gone from kind cluster ${name}: ${namespaces.join(", ")}`);
+      console.log(`left kind cluster ${name} (kept with --keep-cluster; -- --clusters removes it)`);
+      continue;
+    }
+    if (!kept && !force && owner && alive(owner.pid)) {
+      console.log(`left kind cluster ${name}: its harness (pid ${owner.pid}) is still running; stop it, or use -- --force`);
+      continue;
+    }
+    await deleteCluster(name);
+    console.log(`removed kind cluster ${name}`);
+  }
+  pruneClusterState(new Set((await harnessClusters()).map((c) => c.name)));
+  const removed = await sweep(undefined, undefined, { includeLiveRuns: force });
   if (removed.skippedLiveRuns.length > 0) {
     console.log(`left alone: ${removed.skippedLiveRuns.join(", ")} (still running; stop it, or use -- --force)`);
   }

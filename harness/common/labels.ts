@@ -12,6 +12,9 @@ export const LABEL = {
 
 export const PROJECT = "deploy-gameday";
 
+/** kind's label on the node containers of a cluster: its value is the cluster's name. */
+export const KIND_CLUSTER_LABEL = "io.x-k8s.kind.cluster";
+
 export function runLabels(runId: string, role?: string): Record<string, string> {
   return { [LABEL.project]: PROJECT, [LABEL.runId]: runId, [LABEL.ownerPid]: String(process.pid), ...(role ? { [LABEL.role]: role } : {}) };
 }

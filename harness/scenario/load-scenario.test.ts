@@ -253,16 +253,168 @@ describe("loadScenario", () => {
 
   it("requires exactly one of probe and metrics in an expectation", () => {
     const both = MINIMAL.replace("  - probe: { version: stable, path: /health, status: 200 }", "  - probe: { version: stable, path: /health, status: 200 }\n    metrics: { version: stable, route: /health }");
-    expect(loadError(both).lines).toEqual(["expect[0] must have exactly one of probe, metrics, rollback, promoted, traffic, thresholds, health; got probe and metrics"]);
+    expect(loadError(both).lines).toEqual(["expect[0] must have exactly one of probe, metrics, rollback, promoted, traffic, thresholds, health, pods, deployment; got probe and metrics"]);
     const none = MINIMAL.replace("  - probe: { version: stable, path: /health, status: 200 }", "  - id: lonely");
-    expect(loadError(none).lines).toEqual(["expect[0] must have exactly one of probe, metrics, rollback, promoted, traffic, thresholds, health; got none"]);
+    expect(loadError(none).lines).toEqual(["expect[0] must have exactly one of probe, metrics, rollback, promoted, traffic, thresholds, health, pods, deployment; got none"]);
   });
 
   it("requires `during` for `within` and rejects a step with both fault and undo", () => {
     const within = MINIMAL.replace("status: 200 }", "status: 200, within: 2s }");
     expect(loadError(within).lines).toEqual(["expect[0].probe.within needs during: the step whose start it counts from"]);
     const both = FULL.replace("undo: outage", "undo: outage\n    fault: { type: database-stop }");
-    expect(loadError(both).lines).toEqual(["steps[3] has both fault and undo: use one step for each"]);
+    expect(loadError(both).lines).toEqual(["steps[3] has more than one of fault, undo and action: use one step for each"]);
+  });
+});
+
+/** A scenario for the kind platform, with the operator's actions and the cluster's expectations. */
+const KIND = `
+name: kind-actions
+description: a release rolled out, undone, and a pod deleted
+platform: kind
+versions:
+  stable: { image: app, tag: good-1 }
+steps:
+  - name: baseline
+    observe: 30s
+  - name: release
+    action: { type: rollout, version: stable, tag: good-2 }
+    observe: 100s
+  - name: undo
+    action: { type: rollout-undo, version: stable }
+    observe: 10s
+  - name: kill
+    action: { type: delete-pod, version: stable }
+    observe: 50s
+expect:
+  - id: ready-at-baseline
+    pods: { version: stable, during: baseline, ready: all, endpoints: all, restarted: false, tag: good-1 }
+`;
+
+/** KIND with its expectations replaced by `expect` (YAML list entries, indented by two). */
+const kindWith = (expectations: string) => KIND.replace(/expect:\n[\s\S]*$/, `expect:\n${expectations}\n`);
+
+describe("loadScenario: Kubernetes actions and expectations", () => {
+  it("reads rollout, rollout-undo and delete-pod actions", () => {
+    const s = loadScenario(write(KIND));
+    expect(s.platform).toBe("kind");
+    expect(s.steps).toEqual([
+      { name: "baseline", observeMs: 30_000 },
+      { name: "release", action: { type: "rollout", version: "stable", tag: "good-2" }, observeMs: 100_000 },
+      { name: "undo", action: { type: "rollout-undo", version: "stable" }, observeMs: 10_000 },
+      { name: "kill", action: { type: "delete-pod", version: "stable" }, observeMs: 50_000 },
+    ]);
+    expect(s.expectations).toEqual([
+      { id: "ready-at-baseline", kind: "pods", version: "stable", during: "baseline", ready: "all", endpoints: "all", restarted: false, tag: "good-1" },
+    ]);
+  });
+
+  it("rejects an unknown action type, naming its path", () => {
+    const { lines } = loadError(KIND.replace("type: delete-pod", "type: scale-down"));
+    expect(lines).toEqual(['steps[3].action.type must be one of rollout, rollout-undo, delete-pod, got "scale-down"']);
+    const near = loadError(KIND.replace("type: rollout-undo", "type: rollout-udno")).lines;
+    expect(near).toEqual(['steps[2].action.type must be one of rollout, rollout-undo, delete-pod, got "rollout-udno" (did you mean "rollout-undo"?)']);
+  });
+
+  it("rejects a rollout without a tag and a tag on another action", () => {
+    expect(loadError(KIND.replace("{ type: rollout, version: stable, tag: good-2 }", "{ type: rollout, version: stable }")).lines).toEqual([
+      "steps[1].action.tag is missing: expected a string",
+    ]);
+    expect(loadError(KIND.replace("{ type: delete-pod, version: stable }", "{ type: delete-pod, version: stable, tag: good-2 }")).lines).toEqual([
+      expect.stringMatching(/^steps\[3\]\.action\.tag is not a known field/),
+    ]);
+  });
+
+  it("rejects an action on a version that is not declared", () => {
+    const { lines } = loadError(KIND.replace("{ type: rollout-undo, version: stable }", "{ type: rollout-undo, version: canary }"));
+    expect(lines).toEqual(['steps[2].action.version must name a version declared under versions (stable), got "canary"']);
+  });
+
+  it("rejects a step with both an action and a fault", () => {
+    const { lines } = loadError(KIND.replace("action: { type: delete-pod, version: stable }", "action: { type: delete-pod, version: stable }\n    fault: { type: database-stop }"));
+    expect(lines).toEqual(["steps[3] has more than one of fault, undo and action: use one step for each"]);
+  });
+
+  it("reads pods expectations counting all, none or a number of pods", () => {
+    const s = loadScenario(
+      write(
+        kindWith(
+          [
+            "  - pods: { version: stable, during: release, within: 50s, ready: none, endpoints: 0 }",
+            "  - pods: { version: stable, during: kill, ready: 2, restarted: true }",
+            "  - pods: { version: stable, tag: good-1 }",
+          ].join("\n"),
+        ),
+      ),
+    );
+    expect(s.expectations).toEqual([
+      { id: "expectation-1", kind: "pods", version: "stable", during: "release", withinMs: 50_000, ready: "none", endpoints: 0 },
+      { id: "expectation-2", kind: "pods", version: "stable", during: "kill", ready: 2, restarted: true },
+      { id: "expectation-3", kind: "pods", version: "stable", tag: "good-1" },
+    ]);
+  });
+
+  it("rejects a count that is not all, none or a number of pods, naming its path", () => {
+    expect(loadError(kindWith("  - pods: { version: stable, ready: some, tag: good-1 }")).lines).toEqual(['expect[0].pods.ready must be all, none or a number of pods, got "some"']);
+    expect(loadError(kindWith("  - pods: { version: stable, endpoints: -1, tag: good-1 }")).lines).toEqual(["expect[0].pods.endpoints must be an integer >= 0, got number -1"]);
+    expect(loadError(kindWith("  - pods: { version: stable, ready: 1.5, tag: good-1 }")).lines).toEqual(["expect[0].pods.ready must be an integer >= 0, got number 1.5"]);
+    expect(loadError(kindWith("  - pods: { version: stable, ready: \"3\", tag: good-1 }")).lines).toEqual(['expect[0].pods.ready must be all, none or a number of pods, got "3"']);
+    // As the only check, the bad count is still named by its path.
+    expect(loadError(kindWith("  - pods: { version: stable, ready: some }")).lines).toContain('expect[0].pods.ready must be all, none or a number of pods, got "some"');
+  });
+
+  it("rejects a pods expectation with nothing to check", () => {
+    const { lines } = loadError(kindWith("  - pods: { version: stable, during: baseline }"));
+    expect(lines).toEqual(["expect[0].pods must say what to check: one or more of ready, endpoints, restarted, tag"]);
+  });
+
+  it("rejects `within` without `during` and `during` naming no step in a pods expectation", () => {
+    expect(loadError(kindWith("  - pods: { version: stable, within: 20s, ready: all }")).lines).toEqual(["expect[0].pods.within needs during: the step whose start it counts from"]);
+    expect(loadError(kindWith("  - pods: { version: stable, during: relase, ready: all }")).lines).toEqual([
+      'expect[0].pods.during must name a step (baseline, release, undo, kill), got "relase"',
+    ]);
+  });
+
+  it("reads a deployment expectation with the scenario's environment", () => {
+    const s = loadScenario(write(kindWith("  - id: matches-document\n    deployment: { version: stable }").replace("platform: kind", "platform: kind\nenvironment: production")));
+    expect(s.environment).toBe("production");
+    expect(s.expectations).toEqual([{ id: "matches-document", kind: "deployment", version: "stable" }]);
+  });
+
+  it("rejects a deployment expectation without an environment, at environment", () => {
+    const { lines } = loadError(kindWith("  - deployment: { version: stable }"));
+    expect(lines).toEqual(["environment must name an environment of the document: a deployment expectation checks against it"]);
+  });
+
+  it("rejects an environment the document does not have", () => {
+    const { lines } = loadError(KIND.replace("platform: kind", "platform: kind\nenvironment: qa"));
+    expect(lines).toEqual(['environment must be an environment of the deployment document (development, staging, production), got "qa"']);
+  });
+
+  it.each([
+    ["platform: docker", "docker"],
+    ["", "docker"],
+  ])("rejects actions, pods and deployment expectations when the platform is not kind (%j)", (platformLine, platform) => {
+    const text = kindWith(["  - pods: { version: stable, ready: all }", "  - deployment: { version: stable }", "  - probe: { version: stable, path: /health, status: 200 }"].join("\n"))
+      .replace("platform: kind", `${platformLine}\nenvironment: staging`);
+    const { lines } = loadError(text);
+    const why = `needs Kubernetes: set platform: kind (this scenario's platform is ${platform})`;
+    expect(lines).toEqual([`steps[1].action ${why}`, `steps[2].action ${why}`, `steps[3].action ${why}`, `expect[0].pods ${why}`, `expect[1].deployment ${why}`]);
+  });
+
+  it("gives a version without replicas its environment's replicas", () => {
+    const staging = loadScenario(write(KIND.replace("platform: kind", "platform: kind\nenvironment: staging")));
+    expect(staging.versions.get("stable")?.replicas).toBe(2);
+    const production = loadScenario(write(KIND.replace("platform: kind", "platform: kind\nenvironment: production")));
+    expect(production.versions.get("stable")?.replicas).toBe(3);
+    // Without an environment, one.
+    expect(loadScenario(write(KIND)).versions.get("stable")?.replicas).toBe(1);
+  });
+
+  it("lets explicit replicas win over the environment's", () => {
+    const s = loadScenario(write(KIND.replace("platform: kind", "platform: kind\nenvironment: staging").replace("tag: good-1 }", "tag: good-1, replicas: 1 }")));
+    expect(s.versions.get("stable")?.replicas).toBe(1);
+    const more = loadScenario(write(KIND.replace("platform: kind", "platform: kind\nenvironment: development").replace("tag: good-1 }", "tag: good-1, replicas: 4 }")));
+    expect(more.versions.get("stable")?.replicas).toBe(4);
   });
 });
 

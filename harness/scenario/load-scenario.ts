@@ -411,7 +411,7 @@ function readPodsExpectation(p: Reader, base: { id: string; description?: string
   const endpoints = count(p.at("endpoints"));
   const restarted = p.at("restarted").boolean({ optional: true });
   const tag = p.at("tag").string({ optional: true, pattern: NAME, patternText: 'a version of the reference service like "good-1"' });
-  if (ready === undefined && endpoints === undefined && restarted === undefined && tag === undefined) {
+  if (!["ready", "endpoints", "restarted", "tag"].some((k) => p.has(k))) {
     p.problem("must say what to check: one or more of ready, endpoints, restarted, tag");
   }
   if (!version) return undefined;

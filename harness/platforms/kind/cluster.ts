@@ -4,14 +4,14 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { systemClock, waitFor, type Clock } from "../../common/clock.js";
 import { HarnessError, errorMessage } from "../../common/errors.js";
 import { exec } from "../../common/exec.js";
+import { KIND_CLUSTER_LABEL } from "../../common/labels.js";
 import { docker } from "../../engine/docker.js";
 import { ROOT } from "../../images/catalog.js";
+import { K8S_LABEL } from "./manifests.js";
 
 export const NODE_IMAGE = "deploy-gameday/kind-node:v1.34.4";
 /** The cluster `--keep-cluster` creates once and every later run reuses. */
 export const KEPT_CLUSTER = "gameday";
-/** kind's label on the node containers of a cluster. */
-export const KIND_CLUSTER_LABEL = "io.x-k8s.kind.cluster";
 const STATE_DIR = join(ROOT, ".cache/kind/clusters");
 const TOOLS_HINT = "`bash scripts/tools.sh kind kubectl` builds kind and kubectl into .cache/tools/bin; `bash scripts/kind/build-node-image.sh` builds the node image";
 
@@ -250,4 +250,25 @@ export function pruneClusterState(live: ReadonlySet<string>): void {
     const name = f.replace(/\.(kubeconfig|json)$/, "");
     if (!live.has(name)) rmSync(join(STATE_DIR, f), { force: true });
   }
+}
+
+/**
+ * Namespaces of runs whose harness is gone, in a cluster that outlives its runs
+ * (the kept one): a run killed before its teardown leaves its namespace.
+ */
+export async function pruneRunNamespaces(name: string, includeLive: boolean, isAlive: (pid: string | undefined) => boolean): Promise<string[]> {
+  const paths = statePaths(name);
+  const kc = new KubeConfig();
+  try {
+    if (existsSync(paths.kubeconfig)) kc.loadFromFile(paths.kubeconfig);
+    else kc.loadFromString((await exec(kindBinary(), ["get", "kubeconfig", "--name", name])).stdout);
+  } catch {
+    return [];
+  }
+  const { CoreV1Api } = await import("@kubernetes/client-node");
+  const core = kc.makeApiClient(CoreV1Api);
+  const list = await core.listNamespace({ labelSelector: K8S_LABEL.runId });
+  const gone = list.items.filter((ns) => includeLive || !isAlive(ns.metadata?.labels?.[K8S_LABEL.ownerPid]));
+  for (const ns of gone) await core.deleteNamespace({ name: ns.metadata!.name!, gracePeriodSeconds: 0 }).catch(() => undefined);
+  return gone.map((ns) => ns.metadata!.name!);
 }

@@ -28,7 +28,6 @@ import { PodProxy } from "./pod-proxy.js";
 const FIELD_MANAGER = "deploy-gameday";
 /** Waiting reasons no amount of waiting fixes. */
 const STUCK = new Set(["ErrImageNeverPull", "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CrashLoopBackOff"]);
-const OWNER_PID_LABEL = "deploy-gameday.dev/owner-pid";
 
 export interface KindPlatformOptions {
   cluster: KindCluster;
@@ -100,7 +99,7 @@ export class KindPlatform implements Platform {
         this.ctx.emit({ type: "resource.removed", kind: "namespace", role: "namespace", name: ns });
       });
       await this.core.createNamespace({
-        body: { metadata: { name: ns, labels: { [K8S_LABEL.runId]: this.ctx.runId, [OWNER_PID_LABEL]: String(process.pid) } } },
+        body: { metadata: { name: ns, labels: { [K8S_LABEL.runId]: this.ctx.runId, [K8S_LABEL.ownerPid]: String(process.pid) } } },
       });
       // Pods need the namespace's default service account, which the controller manager adds a moment later.
       await waitFor(() => this.core.readNamespacedServiceAccount({ name: "default", namespace: ns }).then(() => true), {

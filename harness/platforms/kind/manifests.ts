@@ -10,7 +10,13 @@ import { HarnessError } from "../../common/errors.js";
 import type { DeploymentSummary, ProbeSummary } from "../platform.js";
 
 /** Label keys every object of the harness carries in the cluster. */
-export const K8S_LABEL = { runId: "deploy-gameday.dev/run-id", role: "deploy-gameday.dev/role", version: "deploy-gameday.dev/version" } as const;
+export const K8S_LABEL = {
+  runId: "deploy-gameday.dev/run-id",
+  /** On a run's namespace: the pid of the harness that owns it (npm run clean leaves a live run's namespace alone). */
+  ownerPid: "deploy-gameday.dev/owner-pid",
+  role: "deploy-gameday.dev/role",
+  version: "deploy-gameday.dev/version",
+} as const;
 export const APP_CONTAINER = "api";
 export const APP_PORT = 8000;
 
