@@ -27,12 +27,20 @@ const timer = setInterval(() => {
   if (parentAlive()) return;
   clearInterval(timer);
   killRunProcesses(runId);
+  console.log(`${new Date().toISOString()} harness ${parent} is gone: cleaning up run ${runId}${kindCluster ? ` and kind cluster ${kindCluster}` : ""}`);
   sweep(runId)
-    .then(async () => {
-      if (kindCluster) await (await import("../platforms/kind/cluster.js")).deleteCluster(kindCluster);
+    .then(async (removed) => {
+      console.log(`removed containers: ${removed.containers.join(", ") || "none"}; networks: ${removed.networks.join(", ") || "none"}`);
+      if (kindCluster) {
+        await (await import("../platforms/kind/cluster.js")).deleteCluster(kindCluster);
+        console.log(`deleted kind cluster ${kindCluster}`);
+      }
     })
     .then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
+      () => process.exit(0),
+      (e: unknown) => {
+        console.error(`cleanup failed: ${e instanceof Error ? e.stack : String(e)}`);
+        process.exit(1);
+      },
+    );
 }, 500);

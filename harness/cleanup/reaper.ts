@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -14,13 +16,18 @@ export interface Reaper {
 
 export function startReaper(runId: string, extra: { kindCluster?: string } = {}): Reaper {
   const script = fileURLToPath(new URL("./reaper-process.ts", import.meta.url));
-  let child: ChildProcess | undefined = spawn(process.execPath, ["--import", "tsx", script, String(process.pid), runId], {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  // What it did, or why it failed, is kept: it has no terminal to say it on.
+  mkdirSync(join(root, ".cache/reapers"), { recursive: true });
+  const log = openSync(join(root, ".cache/reapers", `${runId}.log`), "w");
+  let child: ChildProcess | undefined = spawn(process.execPath, ["--import", "tsx", script, String(process.pid), runId, ...(extra.kindCluster ? [extra.kindCluster] : [])], {
     detached: true,
-    stdio: "ignore",
+    stdio: ["ignore", log, log],
     env: process.env,
     // `--import tsx` resolves from the project, wherever the harness was started from.
-    cwd: fileURLToPath(new URL("../../", import.meta.url)),
+    cwd: root,
   });
+  closeSync(log);
   child.unref();
   return {
     stop() {

@@ -1,4 +1,7 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { ROOT } from "../images/catalog.js";
 import { alive, sweep } from "../cleanup/sweep.js";
 import { ExitCode } from "../common/errors.js";
 import { LABEL, PROJECT } from "../common/labels.js";
@@ -32,6 +35,8 @@ export async function cleanCommand(args: string[]): Promise<number> {
     console.log(`removed kind cluster ${name}`);
   }
   pruneClusterState(new Set((await harnessClusters()).map((c) => c.name)));
+  // The reapers' own logs (what they cleaned after a harness died).
+  rmSync(join(ROOT, ".cache/reapers"), { recursive: true, force: true });
   const removed = await sweep(undefined, undefined, { includeLiveRuns: force });
   if (removed.skippedLiveRuns.length > 0) {
     console.log(`left alone: ${removed.skippedLiveRuns.join(", ")} (still running; stop it, or use -- --force)`);

@@ -18,9 +18,14 @@ export class KindSession {
 
   constructor(private readonly options: { keep: boolean }) {}
 
-  get(emit: Sink, signal: AbortSignal): Promise<KindCluster> {
-    this.cluster ??= this.acquire(emit, signal);
-    return this.cluster;
+  async get(emit: Sink, signal: AbortSignal): Promise<KindCluster> {
+    if (!this.cluster) {
+      this.cluster = this.acquire(emit, signal);
+      return this.cluster;
+    }
+    const cluster = await this.cluster;
+    emit({ type: "cluster.ready", name: cluster.name, created: false, seconds: 0 });
+    return cluster;
   }
 
   private async acquire(emit: Sink, signal: AbortSignal): Promise<KindCluster> {

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { waitFor } from "../../harness/common/clock.js";
+import { KIND_CLUSTER_LABEL, LABEL, PROJECT } from "../../harness/common/labels.js";
+import { docker } from "../../harness/engine/docker.js";
+import { cli } from "./cli.js";
+
+// An interrupted kind run leaves no cluster, container or network behind: Ctrl-C runs the
+// teardown and deletes the cluster; SIGKILL leaves it to the reapers started before the cluster.
+const clusters = async () => (await docker().listContainers({ all: true, filters: { label: [KIND_CLUSTER_LABEL] } })).map((c) => c.Labels[KIND_CLUSTER_LABEL]!);
+const runContainers = async () => (await docker().listContainers({ all: true, filters: { label: [`${LABEL.project}=${PROJECT}`, LABEL.runId] } })).length;
+
+async function interrupt(signal: NodeJS.Signals) {
+  const before = await clusters();
+  let sent = false;
+  const r = await cli(["scenario", "canary-fail", "--platform", "kind"], {
+    onStdout: (text, child) => {
+      // Once the cluster, the database and a Deployment exist.
+      if (!sent && /started stable deployment/.test(text)) {
+        sent = true;
+        child.kill(signal);
+      }
+    },
+  });
+  expect(sent, r.stdout).toBe(true);
+  const created = /kind cluster (gameday-[0-9a-f]+) created/.exec(r.stdout)?.[1];
+  expect(created, r.stdout).toBeDefined();
+  await waitFor(async () => ((await clusters()).includes(created!) || (await runContainers()) > 0 ? undefined : true), {
+    description: `cluster ${created} and the run's containers to be removed`,
+    timeoutMs: 60_000,
+    intervalMs: 250,
+  });
+  expect((await clusters()).filter((c) => !before.includes(c))).toEqual([]);
+  return r;
+}
+
+describe("interrupting a kind run", () => {
+  it("Ctrl-C: exit 130, the teardown removes the namespace's database and deletes the cluster", async () => {
+    const r = await interrupt("SIGINT");
+    expect(r.code).toBe(130);
+    expect(r.stdout).toMatch(/deleting the kind cluster/);
+  }, 240_000);
+
+  it("SIGKILL: the reapers delete the cluster and the database container", async () => {
+    const r = await interrupt("SIGKILL");
+    expect(r.code).toBe(null);
+  }, 240_000);
+});

@@ -1,0 +1,125 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KIND_CLUSTER_LABEL, LABEL, PROJECT } from "../../harness/common/labels.js";
+import { docker } from "../../harness/engine/docker.js";
+import { ROOT } from "../../harness/images/catalog.js";
+import { cli, type CliResult } from "./cli.js";
+
+// Every scenario on a real kind cluster, through the CLI: one invocation runs them all in one
+// cluster (created from the locally built node image, deleted at the end), as nightly CI would.
+const STRATEGIES = [
+  "canary-fail",
+  "canary-fail-gradual",
+  "canary-success",
+  "canary-latency-fail",
+  "bluegreen-success",
+  "bluegreen-fail",
+  "health-check-failure",
+  "health-check-recovers",
+];
+const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback"];
+const ALL = [...STRATEGIES, "health-endpoints", ...KIND_ONLY];
+
+interface Results {
+  scenario: string;
+  verdict: string;
+  platform: string;
+  exitCode: number;
+  expectations: Array<{ id: string; held: boolean; evidence: string }>;
+  rollback: null | { trigger: string; stage: string };
+}
+
+interface Event {
+  type: string;
+  [k: string]: unknown;
+}
+
+const kindNodes = async () => (await docker().listContainers({ all: true, filters: { label: [KIND_CLUSTER_LABEL] } })).map((c) => c.Labels[KIND_CLUSTER_LABEL]!);
+const runContainers = async () => (await docker().listContainers({ all: true, filters: { label: [`${LABEL.project}=${PROJECT}`, LABEL.runId] } })).length;
+
+let run: CliResult;
+const results = new Map<string, { results: Results; events: Event[]; runDir: string }>();
+let clustersBefore: string[] = [];
+
+beforeAll(async () => {
+  clustersBefore = await kindNodes();
+  run = await cli(["scenario", ...ALL, "--platform", "kind"]);
+  for (const m of run.stdout.matchAll(/^evidence: (\S+)/gm)) {
+    const runDir = join(ROOT, m[1]!);
+    const r = JSON.parse(readFileSync(join(runDir, "results.json"), "utf8")) as Results;
+    const events = readFileSync(join(runDir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Event);
+    results.set(r.scenario, { results: r, events, runDir });
+  }
+}, 40 * 60_000);
+
+afterAll(async () => {
+  // Whatever happened, leave no cluster of this test behind.
+  const { deleteCluster } = await import("../../harness/platforms/kind/cluster.js");
+  for (const name of await kindNodes()) if (!clustersBefore.includes(name)) await deleteCluster(name);
+}, 120_000);
+
+function scenario(name: string) {
+  const r = results.get(name);
+  expect(r, `no results for ${name}; exit ${run.code}\nstdout tail:\n${run.stdout.slice(-3000)}\nstderr:\n${run.stderr.slice(-2000)}`).toBeDefined();
+  for (const e of r!.results.expectations) expect(e.held, `${name} ${e.id}: ${e.evidence}`).toBe(true);
+  expect(r!.results).toMatchObject({ verdict: "passed", platform: "kind", exitCode: 0 });
+  return r!;
+}
+
+describe("every scenario with --platform kind, in one cluster", () => {
+  it("runs them all in one invocation that exits 0, creates one cluster, and deletes it at the end", async () => {
+    expect(run.code, run.stdout.slice(-3000)).toBe(0);
+    expect([...results.keys()].sort()).toEqual([...ALL].sort());
+    const created = [...results.values()].flatMap((r) => r.events.filter((e) => e.type === "cluster.ready"));
+    expect(created.map((e) => e.created)).toEqual([true, ...Array(ALL.length - 1).fill(false)]);
+    expect(run.stdout).toMatch(/summary:/);
+    expect((await kindNodes()).filter((n) => !clustersBefore.includes(n))).toEqual([]);
+    expect(await runContainers()).toBe(0);
+  });
+
+  for (const name of STRATEGIES) {
+    it(`${name} passes on kind as on Docker`, () => {
+      const { events } = scenario(name);
+      // The versions ran as Deployments in the run's namespace, the router and Prometheus in the cluster.
+      const deployments = events.filter((e) => e.type === "resource.started" && e.kind === "deployment").map((e) => e.role);
+      expect(deployments).toEqual(["stable", "candidate", "router", "prometheus"]);
+    });
+  }
+
+  it("canary-fail on kind: the error-rate trigger rolls back during canary-10", () => {
+    expect(scenario("canary-fail").results.rollback).toMatchObject({ trigger: "error_rate", stage: "canary-10" });
+  });
+
+  it("health-endpoints: /ready names the frozen database through the API server's pod proxy", () => {
+    const { events } = scenario("health-endpoints");
+    const ready503 = events.filter((e) => e.type === "probe.observed" && e.path === "/ready" && e.status === 503);
+    expect(ready503.length).toBeGreaterThan(3);
+    expect((ready503[0]!.body as { failing: string[] }).failing).toContain("database");
+  });
+
+  for (const [env, replicas, cpu, memory] of [
+    ["development", 1, "500m", "1Gi"],
+    ["staging", 2, "1", "2Gi"],
+    ["production", 3, "2", "4Gi"],
+  ] as const) {
+    it(`env-${env}: the overlay's ${replicas} replica(s) and limits, unready without the database, restarted when liveness fails`, () => {
+      const { events, results: r } = scenario(`env-${env}`);
+      const observed = events.find((e) => e.type === "deployment.observed") as unknown as { deployment: { replicas: number; limits: Record<string, string>; liveness: { path: string } } };
+      expect(observed.deployment).toMatchObject({ replicas, limits: { cpu, memory }, liveness: { path: "/health" } });
+      const ids = r.expectations.map((e) => e.id);
+      expect(ids).toEqual(expect.arrayContaining(["unready-without-database", "not-restarted-without-database", "liveness-restarts"]));
+      // The evidence comes from the API server: pods unready and out of the endpoints, with their restart counts.
+      const down = events.find((e) => e.type === "pods.observed" && e.endpoints === 0) as { pods: Array<{ ready: boolean; restarts: number }> } | undefined;
+      expect(down?.pods).toHaveLength(replicas);
+      expect(down!.pods.every((p) => !p.ready && p.restarts === 0)).toBe(true);
+    });
+  }
+
+  it("manual-rollback: the bad release crashes, rollout undo brings back good-1, /health 200", () => {
+    const { events } = scenario("manual-rollback");
+    const actions = events.filter((e) => e.type === "action.performed").map((e) => `${e.action}: ${e.detail}`);
+    expect(actions[0]).toMatch(/^rollout: .*crashing-1/);
+    expect(actions[1]).toMatch(/^rollout-undo: .*rolled back to revision 1 \(deploy-gameday\/app:good-1\)/);
+  });
+});
