@@ -19,12 +19,13 @@ export interface BenchReport {
   detail?: unknown;
 }
 
-type Bench = (signal: AbortSignal) => Promise<{ figures: BenchFigure[]; detail?: unknown }>;
+type Bench = (signal: AbortSignal, args: readonly string[]) => Promise<{ figures: BenchFigure[]; detail?: unknown }>;
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   images: async () => (await import("./images-bench.js")).imagesBench,
   load: async () => (await import("./load-bench.js")).loadBench,
   strategies: async () => (await import("./strategies-bench.js")).strategiesBench,
+  kind: async () => (await import("./kind-bench.js")).kindBench,
 };
 
 /** `npm run bench -- <name>`: measure, print the figures, write runs/bench/<name>.json. */
@@ -35,7 +36,7 @@ export async function benchCommand(args: string[], signal: AbortSignal): Promise
     throw new HarnessError("USAGE", name ? `no bench named "${name}"` : "name a bench to run", { hint: `benches: ${Object.keys(BENCHES).join(", ")}` });
   }
   const { cpus } = await import("node:os");
-  const result = await (await load())(signal);
+  const result = await (await load())(signal, args.filter((a) => a.startsWith("-")));
   const report: BenchReport = { bench: name, at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, ...result };
   const dir = join(ROOT, "runs", "bench");
   mkdirSync(dir, { recursive: true });

@@ -15,7 +15,8 @@ components=("$@")
 [ ${#components[@]} -gt 0 ] || components=("${all[@]}")
 
 say() { printf '[kubernetes] %s\n' "$*" >&2; }
-out="$root/.cache/kind/kubernetes/$version"
+# KIND_CACHE moves every artefact elsewhere (the kind bench builds cold in an empty one).
+out="${KIND_CACHE:-$root/.cache/kind}/kubernetes/$version"
 mkdir -p "$out/bin" "$out/wrapper"
 
 staging_version="v0.${version#v1.}"

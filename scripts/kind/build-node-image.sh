@@ -19,7 +19,7 @@ say() { printf '[kind-node] %s\n' "$*" >&2; }
 # The engine's legacy builder announces its deprecation on every build: keep real errors only.
 quiet() { grep -v -e DEPRECATED -e buildx -e "Install the buildx" -e "^ *$" >&2 || true; }
 
-inputs=$( (cat "$0" fixtures/images/kind-node/*; echo "$K8S_VERSION $KIND_MODULE") | sha256sum | cut -c1-16)
+inputs=$( (cat "$0" scripts/kind/build-kubernetes.sh fixtures/images/kind-node/*; echo "$K8S_VERSION $KIND_MODULE") | sha256sum | cut -c1-16)
 have=$(docker image inspect -f '{{index .Config.Labels "dev.deploy-gameday.recipe-hash"}}' "$IMAGE" 2>/dev/null || true)
 if [ "$force" = 0 ] && [ "$have" = "$inputs" ]; then say "$IMAGE is up to date"; exit 0; fi
 
@@ -28,14 +28,15 @@ cleanup() { docker rm -f "gameday-kind-node-build-$$" >/dev/null 2>&1 || true; r
 trap cleanup EXIT
 
 bash scripts/kind/build-kubernetes.sh "$K8S_VERSION"
-bin="$root/.cache/kind/kubernetes/$K8S_VERSION/bin"
+cache="${KIND_CACHE:-$root/.cache/kind}"  # KIND_CACHE: where the built artefacts live (the kind bench builds cold in an empty one)
+bin="$cache/kubernetes/$K8S_VERSION/bin"
 mapfile -t images < <("$bin/kubeadm" config images list --kubernetes-version "$K8S_VERSION")
 tag_of() { printf '%s\n' "${images[@]}" | grep "/$1:" | sed 's/.*://'; }
 etcd_tag=$(tag_of etcd); coredns_tag=$(tag_of coredns); pause_tag=$(tag_of pause)
 say "kubeadm $K8S_VERSION wants etcd $etcd_tag, coredns $coredns_tag, pause $pause_tag"
 
 # etcd: a wrapper module, since etcd's own go.mod replaces its sibling modules with ../ paths.
-tools="$root/.cache/kind/tools"; mkdir -p "$tools/bin"
+tools="$cache/tools"; mkdir -p "$tools/bin"
 etcd_version="v${etcd_tag%-*}"
 if [ ! -x "$tools/bin/etcd-$etcd_version" ]; then
   say "building etcd $etcd_version"
