@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { ExitCode, errorMessage } from "../common/errors.js";
-import { ensureEngine } from "../engine/docker.js";
+import { join } from "node:path";
+import { ensureEngine, imageExists } from "../engine/docker.js";
+import { ROOT } from "../images/catalog.js";
 import { ImageBuilder } from "../images/builder.js";
 
 interface Check {
@@ -42,7 +44,12 @@ export async function doctorCommand(): Promise<number> {
     fix: "bash scripts/tools.sh vegeta (go install github.com/tsenart/vegeta/v12@v12.13.0, cached in .cache/tools/bin)",
   });
   const go = toolVersion("go", ["version"]);
-  checks.push({ what: "Go", ok: go !== undefined, detail: go ?? "not installed (needed to build vegeta, and kind later)", fix: "install Go from your distribution or go.dev" });
+  checks.push({ what: "Go", ok: go !== undefined, detail: go ?? "not installed (needed to build vegeta, kind and the kind node image)", fix: "install Go from your distribution or go.dev" });
+  const { kindBinary, NODE_IMAGE } = await import("../platforms/kind/cluster.js");
+  const kind = toolVersion(kindBinary(), ["version"]);
+  checks.push({ what: "kind", ok: kind !== undefined, detail: kind ?? "not built yet (for --platform kind)", fix: "bash scripts/tools.sh kind (go install sigs.k8s.io/kind@v0.30.0, cached in .cache/tools/bin)" });
+  const kubectl = toolVersion(join(ROOT, ".cache/tools/bin/kubectl"), ["version", "--client"]);
+  checks.push({ what: "kubectl", ok: kubectl !== undefined, detail: kubectl ? `${kubectl} (its kustomize renders k8s/)` : "not built yet (its kustomize renders k8s/ for --platform kind)", fix: "bash scripts/tools.sh kubectl (built from the k8s.io/kubernetes module)" });
   if (engineOk) {
     const builder = new ImageBuilder({ pull: false });
     for (const name of builder.names()) {
@@ -58,6 +65,15 @@ export async function doctorCommand(): Promise<number> {
         checks.push({ what: `image ${name}`, ok: false, detail: errorMessage(e) });
       }
     }
+  }
+  if (engineOk) {
+    const node = await imageExists(NODE_IMAGE);
+    checks.push({
+      what: "kind node image",
+      ok: node !== undefined,
+      detail: node ? `${NODE_IMAGE} (built ${node.Created.slice(0, 10)})` : `${NODE_IMAGE} not built yet (for --platform kind)`,
+      fix: "bash scripts/kind/build-node-image.sh (about 15 min from nothing on 2 cores; --platform kind runs it on first use)",
+    });
   }
   const width = Math.max(...checks.map((c) => c.what.length));
   for (const c of checks) {
