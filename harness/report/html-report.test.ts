@@ -43,4 +43,30 @@ describe("report.html", () => {
   it("leaves the timeline out when there is nothing to plot", () => {
     expect(htmlReport(results([held]), [], [])).not.toContain("<svg");
   });
+
+  it("on kind, shows the live Deployment, ready pods over time and every change the API server reported", () => {
+    const pod = (name: string, ready: boolean, restarts = 0) => ({ name: `agi-eval-sandbox-stable-5d9-${name}`, version: "good-1", phase: "Running", ready, restarts });
+    const kind: Stamped[] = [
+      at(0, { type: "deployment.observed", role: "stable", source: "k8s/environments/staging", deployment: { name: "agi-eval-sandbox-stable", replicas: 2, readyReplicas: 2, image: "deploy-gameday/app:good-1", limits: { cpu: "1", memory: "2Gi" }, requests: {}, liveness: { path: "/health", port: 8000, initialDelaySeconds: 3, periodSeconds: 1 }, readiness: { path: "/ready", port: 8000, initialDelaySeconds: 1, periodSeconds: 1 } } }),
+      at(0.2, { type: "pods.observed", role: "stable", endpoints: 2, pods: [pod("a", true), pod("b", true)] }),
+      at(1, { type: "action.performed", action: "delete-pod", target: "stable", detail: "pod agi-eval-sandbox-stable-5d9-a deleted" }),
+      at(1.5, { type: "pods.observed", role: "stable", endpoints: 1, pods: [pod("b", true), pod("c", false)] }),
+      at(3, { type: "pods.observed", role: "stable", endpoints: 2, pods: [pod("b", true), pod("c", true, 1)] }),
+    ];
+    const html = htmlReport(results([held]), kind, []);
+    expect(html).toContain("<h2>Kubernetes</h2>");
+    expect(html).toContain("k8s/environments/staging");
+    expect(html).toContain("liveness /health:8000 after 3s, every 1s");
+    expect(html).toContain("cpu 1, memory 2Gi");
+    expect(html).toContain("Ready pods per role (API server)");
+    expect(html).toContain("Every change of the pods and Service endpoints the API server reported (3)");
+    expect(html).toContain("c unready, 0 restart(s), good-1");
+    expect(html).toContain("c ready, 1 restart(s), good-1");
+    expect(html).toContain(">delete-pod<");
+  });
+
+  it("has no Kubernetes section for a Docker run", () => {
+    expect(htmlReport(results([held]), events, [])).not.toContain("<h2>Kubernetes</h2>");
+  });
 });
+

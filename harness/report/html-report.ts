@@ -66,8 +66,48 @@ function markersOf(events: readonly Stamped<TimelineEvent>[]): Marker[] {
     if (e.type === "fault.injected") out.push({ t: e.t, label: `fault ${e.fault}`, color: "#ea580c" });
     if (e.type === "fault.undone") out.push({ t: e.t, label: "undone", color: "#16a34a" });
     if (e.type === "rollback.decided") out.push({ t: e.t, label: `rollback: ${e.trigger}`, color: "#dc2626" });
+    if (e.type === "action.performed") out.push({ t: e.t, label: e.action, color: "#7c3aed" });
   }
   return out;
+}
+
+type PodsState = Stamped<Extract<TimelineEvent, { type: "pods.observed" }>>;
+
+/** kind runs: the live Deployments as recorded after their rollouts, ready pods over time, and every change the API server reported. */
+function kubernetesSection(events: readonly Stamped<TimelineEvent>[], markers: readonly Marker[], tEnd: number, colorOf: (name: string, i: number) => string): string {
+  const deployments = events.filter((e): e is Stamped<Extract<TimelineEvent, { type: "deployment.observed" }>> => e.type === "deployment.observed");
+  const states = events.filter((e): e is PodsState => e.type === "pods.observed");
+  if (deployments.length === 0 && states.length === 0) return "";
+  const probe = (p: { path: string; port: number | string; initialDelaySeconds: number; periodSeconds: number } | null) =>
+    p ? `${esc(p.path)}:${esc(String(p.port))} after ${p.initialDelaySeconds}s, every ${p.periodSeconds}s` : "none";
+  const deploymentRows = deployments
+    .map(
+      ({ role, source, deployment: d }) =>
+        `<tr><td>${esc(role)}</td><td>${esc(d.name)}<br><small>${esc(source)}</small></td><td>${d.readyReplicas}/${d.replicas}</td><td>${esc(Object.entries(d.limits).map(([k, v]) => `${k} ${v}`).join(", ") || "none")}</td><td>liveness ${probe(d.liveness)}<br>readiness ${probe(d.readiness)}</td></tr>`,
+    )
+    .join("\n");
+  const roles = [...new Set(states.map((s) => s.role))];
+  // Observed on change: each state holds until the next, so the chart steps.
+  const series = roles.map((role) => {
+    const mine = states.filter((s) => s.role === role);
+    const points: Array<[number, number]> = [];
+    mine.forEach((s, i) => {
+      const ready = s.pods.filter((p) => p.ready).length;
+      points.push([s.t, ready]);
+      points.push([mine[i + 1]?.t ?? tEnd, ready]);
+    });
+    return { name: role, points };
+  });
+  const stateRows = states
+    .map(
+      (s) =>
+        `<tr><td>${s.t.toFixed(1)} s</td><td>${esc(s.role)}</td><td>${s.pods.filter((p) => p.ready).length}/${s.pods.length}</td><td>${s.endpoints}</td><td>${s.pods.map((p) => `${esc(p.name.replace(/^.*-/, ""))} ${p.ready ? "ready" : "unready"}, ${p.restarts} restart(s), ${esc(p.version)}`).join("<br>")}</td></tr>`,
+    )
+    .join("\n");
+  return `<h2>Kubernetes</h2>
+${deploymentRows ? `<table><tr><td><b>role</b></td><td><b>Deployment</b></td><td><b>ready</b></td><td><b>limits</b></td><td><b>probes</b></td></tr>${deploymentRows}</table>` : ""}
+${states.length ? lineChart("Ready pods per role (API server)", "pods", series, markers, tEnd, colorOf) : ""}
+${stateRows ? `<details><summary>Every change of the pods and Service endpoints the API server reported (${states.length})</summary><table><tr><td><b>t</b></td><td><b>role</b></td><td><b>ready</b></td><td><b>endpoints</b></td><td><b>pods</b></td></tr>${stateRows}</table></details>` : ""}`;
 }
 
 export function htmlReport(r: RunResults, events: readonly Stamped<TimelineEvent>[], logs: readonly string[]): string {
@@ -109,6 +149,8 @@ export function htmlReport(r: RunResults, events: readonly Stamped<TimelineEvent
     );
   }
 
+  const kubernetes = kubernetesSection(events, markers, tEnd, colorOf);
+
   const rows = r.expectations
     .map((e) => `<tr class="${e.held ? "held" : "failed"}"><td>${e.held ? "✓" : "✗"}</td><td><b>${esc(e.id)}</b><br>${esc(e.description)}</td><td>${esc(e.evidence)}</td></tr>`)
     .join("\n");
@@ -136,6 +178,7 @@ ${error}${rollback}
 <h2>Expectations</h2>
 <table>${rows || "<tr><td>no expectation was judged</td></tr>"}</table>
 ${charts.length ? `<h2>Timeline</h2>${charts.join("\n")}` : ""}
+${kubernetes}
 <h2>Evidence files</h2>
 <ul><li><a href="events.jsonl">events.jsonl</a> (the timeline)</li><li><a href="results.json">results.json</a></li><li><a href="junit.xml">junit.xml</a></li>
 ${logs.map((l) => `<li><a href="logs/${encodeURIComponent(l)}">logs/${esc(l)}</a></li>`).join("")}</ul>
