@@ -38,6 +38,23 @@ describe("npm run scenario", () => {
     expect(await projectContainers()).toBe(before);
   });
 
+  it("refuses a kind-only scenario on Docker, an unknown platform, or a bad file among several, before starting anything", async () => {
+    const before = await projectContainers();
+    const onDocker = await cli(["scenario", "health-endpoints", "env-production", "--platform", "docker"]);
+    expect(onDocker.code).toBe(2);
+    expect(onDocker.stderr).toMatch(/error USAGE: scenario env-production needs Kubernetes \(step|expectation/);
+    expect(onDocker.stderr).toContain("hint: run it with --platform kind");
+    const unknown = await cli(["scenario", "canary-fail", "--platform", "nomad"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown platform "nomad"');
+    const bad = scenarioFile(healthScenario.replace("observe: 3s", "observe: soon"));
+    const several = await cli(["scenario", "health-endpoints", bad]);
+    expect(several.code).toBe(2);
+    expect(several.stderr).toContain("steps[0].observe");
+    expect(several.stdout).not.toContain("run ");
+    expect(await projectContainers()).toBe(before);
+  });
+
   it("names an unknown scenario and lists the known ones", async () => {
     const result = await cli(["scenario", "no-such-scenario"]);
     expect(result.code).toBe(2);
