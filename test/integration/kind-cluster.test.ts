@@ -1,13 +1,14 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../harness/images/catalog.js";
+import { kindBinary, NODE_IMAGE } from "../../harness/platforms/kind/cluster.js";
 
 // A real kind cluster from the node image built without a registry (scripts/kind/build-node-image.sh,
 // run by scripts/test.sh before the suite), with the reference service deployed in it.
-const KIND = join(ROOT, ".cache/tools/bin/kind");
-const IMAGE = "deploy-gameday/kind-node:v1.34.4";
+// The kind scripts/tools.sh built, or one already on PATH (which it then leaves as it is).
+const KIND = kindBinary();
+const IMAGE = NODE_IMAGE;
 const name = `gameday-test-${randomBytes(2).toString("hex")}`;
 const node = `${name}-control-plane`;
 

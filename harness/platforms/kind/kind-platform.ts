@@ -26,8 +26,9 @@ import { APP_PORT, K8S_LABEL, appObjects, componentObjects, databaseSecret, prev
 import { PodProxy } from "./pod-proxy.js";
 
 const FIELD_MANAGER = "deploy-gameday";
-/** Waiting reasons no amount of waiting fixes. */
+/** Waiting reasons that mean a rollout is stuck once they last STUCK_AFTER_MS (a busy kubelet reports some of them briefly). */
 const STUCK = new Set(["ErrImageNeverPull", "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CrashLoopBackOff"]);
+const STUCK_AFTER_MS = 15_000;
 
 export interface KindPlatformOptions {
   cluster: KindCluster;
@@ -95,6 +96,9 @@ export class KindPlatform implements Platform {
       const ns = this.namespace;
       this.ctx.teardown.add(`save pod logs and events, delete namespace ${ns}`, async () => {
         await this.saveLogs().catch((e: unknown) => this.ctx.emit({ type: "note", level: "warn", message: `could not save the pods' logs: ${errorMessage(e)}` }));
+        // Services first: their NodePorts are free again at once, for the next run in this cluster (the namespace takes a while to go).
+        const services = await this.core.listNamespacedService({ namespace: ns }).catch(() => ({ items: [] }));
+        await Promise.all(services.items.map((svc) => this.core.deleteNamespacedService({ name: svc.metadata!.name!, namespace: ns }).catch(() => undefined)));
         await this.core.deleteNamespace({ name: ns, gracePeriodSeconds: 0 }).catch(() => undefined);
         this.ctx.emit({ type: "resource.removed", kind: "namespace", role: "namespace", name: ns });
       });
@@ -187,7 +191,15 @@ export class KindPlatform implements Platform {
     const objects = componentObjects({ namespace: this.namespace, runId: this.ctx.runId, role: spec.role, imageRef: image.ref, files: spec.files, nodePorts, ready: spec.ready });
     const started = this.clock.now();
     await this.apply(objects.configMap);
-    await this.apply(objects.service);
+    // A run before this one in the same cluster may still hold the NodePort for a moment while its namespace goes.
+    await waitFor(() => this.apply(objects.service).then(() => true), {
+      description: `NodePorts ${[...nodePorts.values()].join(", ")} for the ${spec.role}`,
+      timeoutMs: 30_000,
+      intervalMs: 500,
+      clock: this.clock,
+      signal: this.ctx.signal,
+      hint: "another run in this cluster holds them: wait for it to end, or use a cluster of its own (leave out --keep-cluster)",
+    });
     await this.apply(objects.deployment);
     const svc = new KindService(spec.role, spec.image, spec.role);
     await this.waitRollout(svc, { ready: true });
@@ -252,6 +264,7 @@ export class KindPlatform implements Platform {
    */
   private async waitRollout(svc: KindService, options: { ready: boolean }): Promise<V1Deployment> {
     let stuck: string | undefined;
+    const since = new Map<string, number>();
     const live = await waitFor(
       async () => {
         const d = await this.apps.readNamespacedDeployment({ name: svc.deployment, namespace: this.namespace });
@@ -261,12 +274,21 @@ export class KindPlatform implements Platform {
         const pods = await this.pods(svc.role);
         const running = pods.filter((p) => p.status?.phase === "Running" && p.status.podIP);
         if (rolled && (options.ready ? (s.availableReplicas ?? 0) === want : running.length === want) && running.length === want) return d;
-        for (const p of pods) {
+        // Only the pods of the template being rolled out: the old version's may crash on their way out.
+        const version = d.spec?.template.metadata?.labels?.[K8S_LABEL.version];
+        const current = version === undefined ? pods : pods.filter((p) => p.metadata?.labels?.[K8S_LABEL.version] === version);
+        const seen = new Set<string>();
+        for (const p of current) {
           for (const c of p.status?.containerStatuses ?? []) {
             const reason = c.state?.waiting?.reason;
-            if (reason && STUCK.has(reason)) stuck = `pod ${p.metadata?.name} is ${reason}: ${c.state?.waiting?.message ?? ""}`.trim();
+            if (!reason || !STUCK.has(reason)) continue;
+            const key = `${p.metadata?.name} ${reason}`;
+            seen.add(key);
+            if (!since.has(key)) since.set(key, this.clock.now());
+            if (this.clock.now() - since.get(key)! >= STUCK_AFTER_MS) stuck = `pod ${p.metadata?.name} has been ${reason} for ${STUCK_AFTER_MS / 1000} s: ${c.state?.waiting?.message ?? ""}`.trim();
           }
         }
+        for (const key of since.keys()) if (!seen.has(key)) since.delete(key);
         return stuck ? d : undefined;
       },
       {
