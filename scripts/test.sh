@@ -14,7 +14,7 @@ bash scripts/tools.sh vegeta || exit 2
 harness_env
 echo "[test] preparing images (built once, then reused while their recipes are unchanged)" >&2
 node --import tsx harness/cli/main.ts images || exit 2
-echo "[test] preparing kind and its node image (built from source on a new machine: about 15 minutes; cached after)" >&2
+echo "[test] preparing kind and its node image (built from source on a new machine: about 10 minutes on 2 cores; cached after)" >&2
 bash scripts/tools.sh kind kubectl || exit 2
 bash scripts/kind/build-node-image.sh || exit 2
 

@@ -43,7 +43,7 @@ export async function kindBench(signal: AbortSignal, args: readonly string[] = [
   figures.push({ name: "node image up-to-date check (median of 3)", value: median(checks), unit: "s" });
   if (args.includes("--cold")) {
     const dir = mkdtempSync(join(tmpdir(), "gameday-kind-cold-"));
-    say(`cold build: empty Go build cache, module cache and artefact cache in ${dir} (about 15-20 min on 2 cores)`);
+    say(`cold build: empty Go build cache, module cache and artefact cache in ${dir} (about 10 min on 2 cores)`);
     try {
       const cold = await build({ KIND_CACHE: join(dir, "kind"), GOCACHE: join(dir, "gocache"), GOMODCACHE: join(dir, "gomod"), GOFLAGS: "-modcacherw" }, true);
       figures.push({ name: "node image build, cold (no Go or artefact cache)", value: cold.seconds, unit: "s" });

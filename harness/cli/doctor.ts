@@ -72,7 +72,7 @@ export async function doctorCommand(): Promise<number> {
       what: "kind node image",
       ok: node !== undefined,
       detail: node ? `${NODE_IMAGE} (built ${node.Created.slice(0, 10)})` : `${NODE_IMAGE} not built yet (for --platform kind)`,
-      fix: "bash scripts/kind/build-node-image.sh (about 15 min from nothing on 2 cores; --platform kind runs it on first use)",
+      fix: "bash scripts/kind/build-node-image.sh (about 10 min from nothing on 2 cores; --platform kind runs it on first use)",
     });
   }
   const width = Math.max(...checks.map((c) => c.what.length));

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../harness/common/clock.js";
 import { ROOT } from "../../harness/images/catalog.js";
 import { kindBinary, NODE_IMAGE } from "../../harness/platforms/kind/cluster.js";
 
@@ -26,14 +27,21 @@ afterAll(() => {
 }, 120_000);
 
 describe("kind cluster from the locally built node image", () => {
-  it("comes up Ready with every control-plane pod running", () => {
-    kubectl("wait", "--for=condition=Ready", "pods", "--all", "-n", "kube-system", "--timeout=120s");
+  it("comes up Ready with every control-plane pod running", async () => {
+    const components = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "coredns"];
+    const phases = () => kubectl("get", "pods", "-n", "kube-system", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.phase}{'\\n'}{end}");
+    // A DaemonSet may replace its pod while the cluster settles: poll until every component runs, not one snapshot.
+    let pods = "";
+    await waitFor(
+      () => {
+        pods = phases();
+        return components.every((c) => new RegExp(`^${c}-\\S+=Running$`, "m").test(pods)) ? true : undefined;
+      },
+      { description: "every control-plane component to run", timeoutMs: 150_000, intervalMs: 1000 },
+    ).catch(() => undefined);
+    for (const component of components) expect(pods, component).toMatch(new RegExp(`^${component}-\\S+=Running$`, "m"));
     expect(kubectl("get", "node", node, "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}")).toBe("True");
     expect(kubectl("version", "-o", "json")).toContain('"gitVersion": "v1.34.4"');
-    const pods = kubectl("get", "pods", "-n", "kube-system", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.phase}{'\\n'}{end}");
-    for (const component of ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "coredns"]) {
-      expect(pods, component).toMatch(new RegExp(`^${component}-\\S+=Running$`, "m"));
-    }
   }, 180_000);
 
   it("runs the reference service loaded with kind load, with a liveness probe on /health", () => {
