@@ -1,12 +1,9 @@
-import { createWriteStream } from "node:fs";
-import { join } from "node:path";
-import type { Readable } from "node:stream";
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
-import { HarnessError, errorMessage } from "../../common/errors.js";
 import { runLabels } from "../../common/labels.js";
 import { sweep } from "../../cleanup/sweep.js";
 import { configureTestcontainers, docker } from "../../engine/docker.js";
 import type { FaultSettings } from "../../scenario/scenario.js";
+import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
 import type { Component, ComponentSpec, Database, DeploySpec, Instance, Platform, PlatformContext, Service } from "../platform.js";
 
@@ -41,7 +38,7 @@ export class DockerPlatform implements Platform {
   async startDatabase(): Promise<Database> {
     const network = await this.ensureNetwork();
     const name = `gameday-${this.ctx.runId}-db`;
-    return startPostgres(this.ctx, { name, network, alias: DB_ALIAS, start: (run) => this.start("database", name, run), logTo: this.logTo(name) });
+    return startPostgres(this.ctx, { name, network, alias: DB_ALIAS, start: (run) => this.start("database", name, run), logTo: logTo(this.ctx, name) });
   }
 
   async deploy(spec: DeploySpec): Promise<Service> {
@@ -62,7 +59,7 @@ export class DockerPlatform implements Platform {
           .withNetworkMode(network)
           .withNetworkAliases(`${spec.role}-${i}`)
           .withLabels(runLabels(this.ctx.runId, spec.role))
-          .withLogConsumer(this.logTo(name))
+          .withLogConsumer(logTo(this.ctx, name))
           .withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/))
           .withStartupTimeout(30_000)
           .start(),
@@ -84,7 +81,7 @@ export class DockerPlatform implements Platform {
         .withNetworkMode(network)
         .withNetworkAliases(spec.role)
         .withLabels(runLabels(this.ctx.runId, spec.role))
-        .withLogConsumer(this.logTo(name))
+        .withLogConsumer(logTo(this.ctx, name))
         .withWaitStrategy(Wait.forHttp(spec.ready.path, spec.ready.port).forStatusCode(200))
         .withStartupTimeout(30_000)
         .start(),
@@ -92,24 +89,10 @@ export class DockerPlatform implements Platform {
     return { name, endpoint: (port) => ({ host: container.getHost(), port: container.getMappedPort(port) }), address: (port) => `${spec.role}:${port}` };
   }
 
-  /** Start one container (the platform's teardown, registered with the network, removes it); failures name the container and where its log is. */
-  private async start(role: string, name: string, run: () => Promise<StartedTestContainer>): Promise<StartedTestContainer> {
+  /** Start one container; the platform's teardown (registered with the network) removes it, naming its role. */
+  private start(role: string, name: string, run: () => Promise<StartedTestContainer>): Promise<StartedTestContainer> {
     this.roles.set(name, role);
-    const started = Date.now();
-    try {
-      const container = await run();
-      this.ctx.emit({ type: "resource.started", kind: "container", role, name, id: container.getId(), seconds: (Date.now() - started) / 1000 });
-      return container;
-    } catch (e) {
-      throw new HarnessError("CONTAINER_FAILED", `the ${role} container ${name} did not start: ${errorMessage(e)}`, {
-        hint: `its log is in ${join(this.ctx.logDir, `${name}.log`)}`,
-        cause: e,
-      });
-    }
-  }
-
-  private logTo(name: string): (stream: Readable) => void {
-    return (stream) => stream.pipe(createWriteStream(join(this.ctx.logDir, `${name}.log`)));
+    return startContainer(this.ctx, role, name, run);
   }
 }
 

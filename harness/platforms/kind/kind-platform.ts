@@ -1,6 +1,5 @@
-import { createWriteStream, existsSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 import {
   AppsV1Api,
   CoreV1Api,
@@ -12,12 +11,12 @@ import {
   type V1Deployment,
   type V1Pod,
 } from "@kubernetes/client-node";
-import type { StartedTestContainer } from "testcontainers";
 import { parseAllDocuments } from "yaml";
 import { systemClock, waitFor, type Clock } from "../../common/clock.js";
 import { HarnessError, errorMessage } from "../../common/errors.js";
 import { exec } from "../../common/exec.js";
 import { ROOT } from "../../images/catalog.js";
+import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
 import type { Component, ComponentSpec, Database, DeploySpec, Instance, KubernetesControl, Platform, PlatformContext, PodsObservation, Service } from "../platform.js";
 import { faultEnv } from "../docker/docker-platform.js";
@@ -127,23 +126,9 @@ export class KindPlatform implements Platform {
     return startPostgres(this.ctx, {
       name,
       network: this.options.cluster.network,
-      start: (run) => this.startContainer(name, run),
-      logTo: (stream: Readable) => stream.pipe(createWriteStream(join(this.ctx.logDir, `${name}.log`))),
+      start: (run) => startContainer(this.ctx, "database", name, run),
+      logTo: logTo(this.ctx, name),
     });
-  }
-
-  private async startContainer(name: string, run: () => Promise<StartedTestContainer>): Promise<StartedTestContainer> {
-    const started = Date.now();
-    try {
-      const c = await run();
-      this.ctx.emit({ type: "resource.started", kind: "container", role: "database", name, id: c.getId(), seconds: (Date.now() - started) / 1000 });
-      return c;
-    } catch (e) {
-      throw new HarnessError("CONTAINER_FAILED", `the database container ${name} did not start: ${errorMessage(e)}`, {
-        hint: `its log is in ${join(this.ctx.logDir, `${name}.log`)}`,
-        cause: e,
-      });
-    }
   }
 
   async deploy(spec: DeploySpec): Promise<Service> {
