@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LATENCY_STATISTICS, analysisQueries } from "./analysis.js";
+import { LATENCY_STATISTICS } from "../model/strategy.js";
+import { analysisQueries } from "./analysis.js";
 import { prometheusConfig, type ScrapeTarget } from "./prometheus.js";
 
 const SEL = 'version="v2",route=~"/api/.*"';

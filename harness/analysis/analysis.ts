@@ -13,8 +13,7 @@ export interface Measurement {
   queries: { errorRate: string; latency: string; requests: string };
 }
 
-export type LatencyStatistic = "p50" | "p90" | "p95" | "p99" | "avg";
-export const LATENCY_STATISTICS: readonly LatencyStatistic[] = ["p50", "p90", "p95", "p99", "avg"];
+import type { LatencyStatistic } from "../model/strategy.js";
 
 /** Measures a version's error rate and latency over a window. */
 export interface Analysis {

@@ -1,23 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ExitCode, HarnessError } from "../common/errors.js";
-import { ROOT } from "../images/catalog.js";
+import { ROOT } from "../common/paths.js";
 
-export interface BenchFigure {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  met?: boolean;
-}
-
-export interface BenchReport {
-  bench: string;
-  at: string;
-  machine: { cpus: number; node: string };
-  figures: BenchFigure[];
-  detail?: unknown;
-}
+import type { BenchFigure, BenchReport } from "./figures.js";
 
 type Bench = (signal: AbortSignal, args: readonly string[]) => Promise<{ figures: BenchFigure[]; detail?: unknown }>;
 
@@ -53,10 +39,4 @@ export async function benchCommand(args: string[], signal: AbortSignal): Promise
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
-}
-
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }

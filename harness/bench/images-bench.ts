@@ -4,7 +4,7 @@ import { sweep } from "../cleanup/sweep.js";
 import { LABEL, PROJECT, newRunId, runLabels } from "../common/labels.js";
 import { configureTestcontainers, docker, ensureEngine } from "../engine/docker.js";
 import { ImageBuilder } from "../images/builder.js";
-import { median, type BenchFigure } from "./bench.js";
+import { median, type BenchFigure } from "./figures.js";
 
 const RUNS = 10;
 

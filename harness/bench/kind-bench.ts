@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exec } from "../common/exec.js";
 import { ensureEngine } from "../engine/docker.js";
-import { ROOT } from "../images/catalog.js";
+import { ROOT } from "../common/paths.js";
 import { deleteCluster, kindBinary, NODE_IMAGE } from "../platforms/kind/cluster.js";
 import { ensureKindTools, KindSession } from "../platforms/kind/session.js";
 import { runScenario } from "../runner/run-scenario.js";
 import { loadScenario, resolveScenarioPath } from "../scenario/load-scenario.js";
 import type { Stamped } from "../timeline/events.js";
-import { median, type BenchFigure } from "./bench.js";
+import { median, type BenchFigure } from "./figures.js";
 
 const CLUSTERS = 3;
 const CLI_RUNS = 3;

@@ -9,14 +9,14 @@ import { exec } from "../common/exec.js";
 import { newRunId } from "../common/labels.js";
 import { configureTestcontainers, ensureEngine } from "../engine/docker.js";
 import { ImageBuilder } from "../images/builder.js";
-import { ROOT } from "../images/catalog.js";
+import { ROOT } from "../common/paths.js";
 import { histogramQuantile } from "../load/histogram-quantile.js";
 import type { LoadProfile, LoadRequest } from "../load/profile.js";
 import { runLoad } from "../load/run-load.js";
 import { DockerPlatform } from "../platforms/docker/docker-platform.js";
 import { httpGet } from "../probes/http-probe.js";
 import { parsePrometheusText, type Sample } from "../probes/prometheus-text.js";
-import type { BenchFigure } from "./bench.js";
+import type { BenchFigure } from "./figures.js";
 
 const RATES = [200, 1000, 2000];
 const RATE_SECONDS = 30;

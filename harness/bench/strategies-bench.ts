@@ -5,7 +5,7 @@ import { TimeScale, systemClock } from "../common/clock.js";
 import { newRunId } from "../common/labels.js";
 import { ensureEngine } from "../engine/docker.js";
 import { ImageBuilder } from "../images/builder.js";
-import { ROOT } from "../images/catalog.js";
+import { ROOT } from "../common/paths.js";
 import type { LoadProfile } from "../load/profile.js";
 import { runLoad } from "../load/run-load.js";
 import { DockerPlatform } from "../platforms/docker/docker-platform.js";
@@ -13,7 +13,7 @@ import { runScenario } from "../runner/run-scenario.js";
 import { analysisTiming } from "../runner/strategy-run.js";
 import { loadScenario, resolveScenarioPath } from "../scenario/load-scenario.js";
 import { startRouter } from "../traffic/start-router.js";
-import { median, type BenchFigure } from "./bench.js";
+import { median, type BenchFigure } from "./figures.js";
 
 const RUNS = 10;
 const SHIFTS = 10;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { DeploymentSummary } from "../platforms/platform.js";
+import type { DeploymentSummary } from "../model/kubernetes.js";
 import type { DeploymentExpectation, MetricsExpectation, PodsExpectation, ProbeExpectation } from "../scenario/scenario.js";
-import { loadDeploymentSpec } from "../spec/deployment-spec.js";
+import { loadDeploymentSpec } from "../document/deployment-spec.js";
 import type { Stamped, TimelineEvent } from "../timeline/events.js";
 import { describeExpectation, judge, MIN_OBSERVATIONS, type Evidence } from "./checker.js";
 

@@ -1,9 +1,9 @@
 import { TimeScale } from "../common/clock.js";
 import { errorMessage } from "../common/errors.js";
 import { parsePrometheusText, sumSamples } from "../probes/prometheus-text.js";
-import { parseComparison } from "../spec/comparison.js";
-import type { DeploymentSpec } from "../spec/deployment-spec.js";
-import { parseCpu, parseMemory } from "../spec/deployment-spec.js";
+import { parseComparison } from "../document/comparison.js";
+import type { DeploymentSpec } from "../document/deployment-spec.js";
+import { parseCpu, parseMemory } from "../document/deployment-spec.js";
 import type { Expectation, MetricsExpectation, PodCount, PodsExpectation, ProbeExpectation } from "../scenario/scenario.js";
 import type { EventOf, Stamped, TimelineEvent } from "../timeline/events.js";
 

@@ -1,13 +1,17 @@
 /**
- * The reaper's own process: `reaper-process.ts <parent pid> <run id> [<kind cluster>]`.
+ * The reaper's own process: `reaper-process.ts <parent pid> <run id> [<extra as JSON>]`.
  * Waits for the parent to disappear, then kills the run's processes (load
- * generators) and sweeps its containers and networks.
+ * generators), sweeps its containers and networks, and removes the extra
+ * containers and files it was given (a kind cluster).
  * SIGTERM from the parent means the parent cleaned up itself.
  */
 import { killRunProcesses } from "./processes.js";
-import { sweep } from "./sweep.js";
+import { rmSync } from "node:fs";
+import type { ReaperExtra } from "./reaper.js";
+import { removeContainersLabelled, sweep } from "./sweep.js";
 
-const [parentArg, runId, kindCluster] = process.argv.slice(2);
+const [parentArg, runId, extraArg] = process.argv.slice(2);
+const extra = extraArg ? (JSON.parse(extraArg) as ReaperExtra) : undefined;
 const parent = Number(parentArg);
 if (!Number.isInteger(parent) || !runId) process.exit(2);
 
@@ -27,13 +31,14 @@ const timer = setInterval(() => {
   if (parentAlive()) return;
   clearInterval(timer);
   killRunProcesses(runId);
-  console.log(`${new Date().toISOString()} harness ${parent} is gone: cleaning up run ${runId}${kindCluster ? ` and kind cluster ${kindCluster}` : ""}`);
+  console.log(`${new Date().toISOString()} harness ${parent} is gone: cleaning up run ${runId}${extra ? ` and ${extra.what}` : ""}`);
   sweep(runId)
     .then(async (removed) => {
       console.log(`removed containers: ${removed.containers.join(", ") || "none"}; networks: ${removed.networks.join(", ") || "none"}`);
-      if (kindCluster) {
-        await (await import("../platforms/kind/cluster.js")).deleteCluster(kindCluster);
-        console.log(`deleted kind cluster ${kindCluster}`);
+      if (extra) {
+        for (const label of extra.containerLabels ?? []) console.log(`removed ${label}: ${(await removeContainersLabelled(label)).join(", ") || "none"}`);
+        for (const file of extra.files ?? []) rmSync(file, { force: true });
+        console.log(`removed ${extra.what}`);
       }
     })
     .then(

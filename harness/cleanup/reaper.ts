@@ -6,21 +6,28 @@ import { fileURLToPath } from "node:url";
 /**
  * A watchdog process, started before any resource: when this process dies
  * without tidying up (a crash, SIGKILL, a closed terminal), it removes every
- * container and network labelled with the run id (and, when given, the kind
- * cluster the run created). On a clean exit the run
- * stops it. The same idea as testcontainers' Ryuk, without an image to pull.
+ * container and network labelled with the run id, and what the caller adds:
+ * containers with another label (a kind cluster's nodes) and files. On a
+ * clean exit the run stops it. The same idea as testcontainers' Ryuk, without an image to pull.
  */
 export interface Reaper {
   stop(): void;
 }
 
-export function startReaper(runId: string, extra: { kindCluster?: string } = {}): Reaper {
+/** More for the reaper to remove: what it is (for its log), containers by label, files. */
+export interface ReaperExtra {
+  readonly what: string;
+  readonly containerLabels?: readonly string[];
+  readonly files?: readonly string[];
+}
+
+export function startReaper(runId: string, extra?: ReaperExtra): Reaper {
   const script = fileURLToPath(new URL("./reaper-process.ts", import.meta.url));
   const root = fileURLToPath(new URL("../../", import.meta.url));
   // What it did, or why it failed, is kept: it has no terminal to say it on.
   mkdirSync(join(root, ".cache/reapers"), { recursive: true });
   const log = openSync(join(root, ".cache/reapers", `${runId}.log`), "w");
-  let child: ChildProcess | undefined = spawn(process.execPath, ["--import", "tsx", script, String(process.pid), runId, ...(extra.kindCluster ? [extra.kindCluster] : [])], {
+  let child: ChildProcess | undefined = spawn(process.execPath, ["--import", "tsx", script, String(process.pid), runId, ...(extra ? [JSON.stringify(extra)] : [])], {
     detached: true,
     stdio: ["ignore", log, log],
     env: process.env,

@@ -61,3 +61,19 @@ export async function sweep(runId?: string, client: Docker = docker(), options: 
     skippedLiveRuns: [...skip],
   };
 }
+
+/** Remove every container carrying `label` (key=value), whatever else it carries: a kind cluster's nodes. */
+export async function removeContainersLabelled(label: string, client: Docker = docker()): Promise<string[]> {
+  const containers = await client.listContainers({ all: true, filters: { label: [label] } });
+  await Promise.all(
+    containers.map((c) =>
+      client
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch((e: { statusCode?: number }) => {
+          if (e.statusCode !== 404) throw e;
+        }),
+    ),
+  );
+  return containers.map((c) => c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12));
+}

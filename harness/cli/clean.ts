@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT } from "../images/catalog.js";
+import { ROOT } from "../common/paths.js";
 import { alive, sweep } from "../cleanup/sweep.js";
 import { ExitCode } from "../common/errors.js";
 import { LABEL, PROJECT } from "../common/labels.js";

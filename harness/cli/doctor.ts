@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { ExitCode, errorMessage } from "../common/errors.js";
 import { join } from "node:path";
 import { ensureEngine, imageExists } from "../engine/docker.js";
-import { ROOT } from "../images/catalog.js";
+import { ROOT } from "../common/paths.js";
 import { ImageBuilder } from "../images/builder.js";
 
 interface Check {

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { ExitCode, HarnessError, errorMessage } from "../common/errors.js";
+import { ExitCode, HarnessError, asHarnessError, errorMessage } from "../common/errors.js";
 import { formatEvent } from "../timeline/progress.js";
 import type { Stamped } from "../timeline/events.js";
 
@@ -50,7 +50,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
     return ExitCode.held;
   }
   if (positionals.length === 0) throw new HarnessError("USAGE", "name a scenario to run", { hint: USAGE });
-  const { PLATFORMS } = await import("../scenario/scenario.js");
+  const { PLATFORMS } = await import("../model/platform-name.js");
   const platform = values.platform as (typeof PLATFORMS)[number] | undefined;
   if (platform !== undefined && !PLATFORMS.includes(platform)) {
     throw new HarnessError("USAGE", `unknown platform "${values.platform}"`, { hint: `use --platform ${PLATFORMS.join(" or --platform ")}` });
@@ -94,7 +94,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   // The worst outcome decides: interrupted, then an error, then a failed expectation.
   const codes = outcomes.map((o) => o.exitCode);
   if (signal.aborted) return ExitCode.interrupted;
-  for (const worst of [ExitCode.interrupted, ExitCode.badInputOrEnvironment, ExitCode.expectationFailed]) if (codes.includes(worst)) return worst;
+  for (const worst of [ExitCode.interrupted, ExitCode.internal, ExitCode.badInputOrEnvironment, ExitCode.expectationFailed]) if (codes.includes(worst)) return worst;
   return ExitCode.held;
 }
 
@@ -127,9 +127,10 @@ async function main(argv: string[]): Promise<number> {
       console.error(`error USAGE: ${errorMessage(e)}\n${USAGE}`);
       return ExitCode.badInputOrEnvironment;
     }
-    console.error(`unexpected error: ${errorMessage(e)}`);
-    if (e instanceof Error && e.stack) console.error(e.stack);
-    return ExitCode.badInputOrEnvironment;
+    const internal = asHarnessError(e);
+    console.error(`error ${internal.code}: ${internal.message}`);
+    console.error(`hint: ${internal.hint}`);
+    return internal.exitCode;
   }
 }
 

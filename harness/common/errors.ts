@@ -3,6 +3,8 @@ export const ExitCode = {
   held: 0,
   expectationFailed: 1,
   badInputOrEnvironment: 2,
+  /** A bug in the harness itself (EX_SOFTWARE): not the system under test, not the input. */
+  internal: 70,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -21,7 +23,8 @@ export type ErrorCode =
   | "ROLLOUT_FAILED"
   | "TIMEOUT"
   | "INTERRUPTED"
-  | "USAGE";
+  | "USAGE"
+  | "INTERNAL";
 
 /** An error a person can act on: a stable code, what went wrong and how to fix it. */
 export class HarnessError extends Error {
@@ -35,10 +38,23 @@ export class HarnessError extends Error {
     this.hint = options.hint;
   }
 
-  /** Exit code for the CLI: interruption is 130, everything else here is bad input or environment. */
+  /** Exit code for the CLI: interruption is 130, a harness bug 70, everything else here is bad input or environment. */
   get exitCode(): ExitCode {
-    return this.code === "INTERRUPTED" ? ExitCode.interrupted : ExitCode.badInputOrEnvironment;
+    return this.code === "INTERRUPTED" ? ExitCode.interrupted : this.code === "INTERNAL" ? ExitCode.internal : ExitCode.badInputOrEnvironment;
   }
+}
+
+/** Where to report a harness bug; printed with every INTERNAL error. */
+export const REPORT_BUG = "this is a bug in the harness, not in the system under test: please report it with the stack trace above and the run folder";
+
+/**
+ * What to make of an error that reached the top: a HarnessError as it is;
+ * anything else is a bug in the harness (INTERNAL), keeping the stack.
+ */
+export function asHarnessError(e: unknown): HarnessError {
+  if (e instanceof HarnessError) return e;
+  const stack = e instanceof Error && e.stack ? e.stack : String(e);
+  return new HarnessError("INTERNAL", `unexpected error: ${errorMessage(e)}\n${stack}`, { hint: REPORT_BUG, cause: e });
 }
 
 export function isHarnessError(e: unknown): e is HarnessError {

@@ -1,11 +1,12 @@
-import type { Analysis, LatencyStatistic } from "../analysis/analysis.js";
+import type { Analysis } from "../analysis/analysis.js";
+import type { LatencyStatistic, StrategyName } from "../model/strategy.js";
 import { waitFor, type Clock, type TimeScale } from "../common/clock.js";
 import type { Service } from "../platforms/platform.js";
 import { httpGet } from "../probes/http-probe.js";
 import type { Router } from "../traffic/router.js";
 import type { Sink } from "../timeline/events.js";
 import { decide, type Decision, type RollbackTriggers } from "./decide.js";
-import type { Stage, StrategyName } from "./stages.js";
+import type { Stage } from "../document/stages.js";
 
 export interface ControllerOptions {
   strategy: StrategyName;

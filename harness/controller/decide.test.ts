@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Measurement } from "../analysis/analysis.js";
-import { parseComparison, type Comparison } from "../spec/comparison.js";
+import { parseComparison, type Comparison } from "../document/comparison.js";
 import { decide, type RollbackTriggers } from "./decide.js";
-import type { Stage } from "./stages.js";
+import type { Stage } from "../document/stages.js";
 
 function c(text: string): Comparison {
   const parsed = parseComparison(text);
@@ -193,7 +193,7 @@ describe("decide: precedence and thin data", () => {
 
 describe("a criterion that names its own latency statistic", () => {
   it("judges p99<500ms on the p99, not on the default p95", async () => {
-    const { parseComparison } = await import("../spec/comparison.js");
+    const { parseComparison } = await import("../document/comparison.js");
     const p99 = parseComparison("p99<500ms")!;
     expect(p99).toMatchObject({ op: "<", value: 500, unit: "ms", statistic: "p99" });
     const stage = { name: "canary-10", percentage: 10, durationMs: 600_000, criteria: { responseTime: p99 } };

@@ -1,8 +1,8 @@
 import { latencyOf, type Measurement } from "../analysis/analysis.js";
-import { formatObserved, satisfies, type Comparison } from "../spec/comparison.js";
-import type { Stage } from "./stages.js";
+import { formatObserved, satisfies, type Comparison } from "../document/comparison.js";
+import type { Stage } from "../document/stages.js";
 
-export type TriggerName = "error_rate" | "response_time" | "health_check_failures";
+import type { TriggerName } from "../model/strategy.js";
 
 export interface RollbackTriggers {
   readonly errorRate: Comparison;

@@ -1,6 +1,6 @@
 import { HarnessError } from "../common/errors.js";
 import type { Database, Service } from "../platforms/platform.js";
-import type { FaultSettings } from "../scenario/scenario.js";
+import type { FaultSettings } from "../model/fault-knobs.js";
 
 /** A fault the harness can inject and must be able to undo (and does, at the end of every run). */
 export interface Fault {

@@ -8,7 +8,8 @@ import { exec } from "../common/exec.js";
 import { LABEL, PROJECT } from "../common/labels.js";
 import { docker, imageExists } from "../engine/docker.js";
 import type { ImageSource, Sink } from "../timeline/events.js";
-import { catalog, ROOT, type ImageSpec } from "./catalog.js";
+import { ROOT } from "../common/paths.js";
+import { catalog, type ImageSpec } from "./catalog.js";
 
 /** Bump to rebuild every local image after a change to how images are built. */
 const RECIPE_FORMAT = "1";

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 
-export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+import { ROOT } from "../common/paths.js";
+
 export const REPO = "deploy-gameday";
 
 /**

@@ -1,5 +1,8 @@
 import type { RequestResult } from "./load-generator.js";
 import { evaluateThreshold, percentile, type TagFilter, type Threshold } from "./thresholds.js";
+import type { SecondStats } from "../model/load-events.js";
+
+export type { SecondStats };
 
 /** The version name of per-second rows that cover every version. */
 export const ALL_VERSIONS = "*";
@@ -44,16 +47,6 @@ export class Float64Buffer {
 }
 
 /** One wall second of one version (or all of them). Latencies in ms, exact over the second's requests; 0 when there were none. */
-export interface SecondStats {
-  requests: number;
-  failed: number;
-  codes: Record<string, number>;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
 export interface SecondRow {
   /** Whole wall seconds since the first request was sent. */
   second: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { Reader, type Problem } from "../scenario/reader.js";
+import { Reader, type Problem } from "../common/reader.js";
 import { defaultMaxRequests, plannedRequests, readLoadProfile, type LoadProfile } from "./profile.js";
 
 const ROLES = ["stable", "candidate"];

@@ -1,4 +1,4 @@
-import { describe, type Reader } from "../scenario/reader.js";
+import { describe, type Reader } from "../common/reader.js";
 import { parseThreshold, ThresholdError, type Threshold } from "./thresholds.js";
 
 /**
@@ -31,8 +31,9 @@ export interface LoadProfile {
   thresholds: Threshold[];
 }
 
-export const EXECUTORS = ["constant-arrival-rate", "ramping-arrival-rate"] as const;
-export type Executor = (typeof EXECUTORS)[number];
+import { EXECUTORS, type Executor } from "../model/load-events.js";
+
+export { EXECUTORS, type Executor };
 
 export const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"] as const;
 export type HttpMethod = (typeof METHODS)[number];

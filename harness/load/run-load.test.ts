@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TimeScale, type Clock } from "../common/clock.js";
 import { HarnessError } from "../common/errors.js";
-import type { LoadEvent, LoadEventOf } from "./events.js";
+import type { LoadEvent, LoadEventOf } from "../model/load-events.js";
 import type { LoadGenerator, LoadPlan, LoadRunEnd, RequestResult } from "./load-generator.js";
 import type { LoadProfile } from "./profile.js";
 import { runLoad } from "./run-load.js";

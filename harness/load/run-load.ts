@@ -1,7 +1,7 @@
 import { systemClock, type Clock, type TimeScale } from "../common/clock.js";
 import { HarnessError } from "../common/errors.js";
 import { ALL_VERSIONS, LoadAggregator, type AggregateSummary, type SecondStats } from "./aggregator.js";
-import type { LoadEvent, LoadStoppedBy } from "./events.js";
+import type { LoadEvent, LoadStoppedBy } from "../model/load-events.js";
 import { planFor, plannedCount, type LoadGenerator, type LoadRunEnd, type RequestResult } from "./load-generator.js";
 import type { Executor, LoadProfile } from "./profile.js";
 import { VegetaGenerator } from "./vegeta-generator.js";

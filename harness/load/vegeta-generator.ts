@@ -6,7 +6,7 @@ import { delimiter, join } from "node:path";
 import { systemClock, type Clock } from "../common/clock.js";
 import { HarnessError, errorMessage, isHarnessError } from "../common/errors.js";
 import { errorLines, exec } from "../common/exec.js";
-import { ROOT } from "../images/catalog.js";
+import { ROOT } from "../common/paths.js";
 import type { LoadGenerator, LoadPlan, LoadRunEnd, RequestResult } from "./load-generator.js";
 import type { LoadRequest } from "./profile.js";
 

@@ -1,6 +1,7 @@
 import type { TeardownStack } from "../cleanup/teardown.js";
 import type { ImageBuilder } from "../images/builder.js";
-import type { FaultSettings } from "../scenario/scenario.js";
+import type { FaultSettings } from "../model/fault-knobs.js";
+import type { PodsObservation } from "../model/kubernetes.js";
 import type { Sink } from "../timeline/events.js";
 
 /** What a platform needs from the run; platforms know nothing of scenarios. */
@@ -37,13 +38,6 @@ export interface KubernetesControl {
   deletePod(role: string): Promise<string>;
   /** Pods and ready Service endpoints of every deployed role, now. */
   observe(): Promise<PodsObservation[]>;
-}
-
-export interface PodsObservation {
-  role: string;
-  /** Ready endpoints of the role's Service. */
-  endpoints: number;
-  pods: Array<{ name: string; version: string; phase: string; ready: boolean; restarts: number }>;
 }
 
 export interface ComponentSpec {
@@ -98,23 +92,4 @@ export interface Service {
   readonly role: string;
   readonly version: string;
   readonly instances: readonly Instance[];
-}
-
-/** The fields of a live Deployment the document speaks of, for evidence and judgement. */
-export interface DeploymentSummary {
-  name: string;
-  replicas: number;
-  readyReplicas: number;
-  image: string;
-  limits: Record<string, string>;
-  requests: Record<string, string>;
-  liveness: ProbeSummary | null;
-  readiness: ProbeSummary | null;
-}
-
-export interface ProbeSummary {
-  path: string;
-  port: number | string;
-  initialDelaySeconds: number;
-  periodSeconds: number;
 }

@@ -3,7 +3,15 @@ import { join } from "node:path";
 import type { Judgement } from "../checker/checker.js";
 import type { EventOf, Verdict } from "../timeline/events.js";
 
+/**
+ * The version of results.json's layout. Raised when a field changes meaning or
+ * goes away (added fields do not raise it); readers check it before reading.
+ */
+export const RESULTS_SCHEMA_VERSION = 1;
+
 export interface RunResults {
+  /** RESULTS_SCHEMA_VERSION of the harness that wrote the file. */
+  schemaVersion: number;
   runId: string;
   scenario: string;
   file: string;

@@ -1,9 +1,10 @@
 /** Shared by the report tests: a results object and two judgements. */
 import type { Judgement } from "../checker/checker.js";
-import type { RunResults } from "./results.js";
+import { RESULTS_SCHEMA_VERSION, type RunResults } from "./results.js";
 
 export function results(expectations: Judgement[], overrides: Partial<RunResults> = {}): RunResults {
   return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
     runId: "20261126-171500-health-endpoints-3f9a",
     scenario: "health-endpoints",
     file: "scenarios/health-endpoints.yaml",

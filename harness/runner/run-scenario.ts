@@ -6,24 +6,25 @@ import { killRunProcesses } from "../cleanup/processes.js";
 import { sweep } from "../cleanup/sweep.js";
 import { TeardownStack } from "../cleanup/teardown.js";
 import { systemClock, TimeScale, waitFor, type Clock } from "../common/clock.js";
-import { ExitCode, HarnessError, errorMessage } from "../common/errors.js";
+import { ExitCode, HarnessError, asHarnessError, errorMessage } from "../common/errors.js";
 import { newRunId } from "../common/labels.js";
 import { ensureEngine } from "../engine/docker.js";
 import { databasePause, databaseStop, setFaults, type Fault } from "../faults/fault.js";
 import { ImageBuilder } from "../images/builder.js";
-import { ROOT } from "../images/catalog.js";
+import { ROOT } from "../common/paths.js";
 import { DockerPlatform } from "../platforms/docker/docker-platform.js";
 import type { Database, Platform, PlatformContext, Service } from "../platforms/platform.js";
 import { httpGet } from "../probes/http-probe.js";
 import { HealthMonitor } from "../probes/monitor.js";
 import { writeHtmlReport } from "../report/html-report.js";
-import { writeResults, type RollbackResult, type RunResults } from "../report/results.js";
+import { RESULTS_SCHEMA_VERSION, writeResults, type RollbackResult, type RunResults } from "../report/results.js";
 import { runLoad } from "../load/run-load.js";
 import { isFailed } from "../load/aggregator.js";
 import type { RequestResult } from "../load/load-generator.js";
 import type { StrategyOutcome } from "../controller/controller.js";
 import { prepareStrategy } from "./strategy-run.js";
-import type { ActionSpec, FaultSpec, PlatformName, Scenario } from "../scenario/scenario.js";
+import type { ActionSpec, FaultSpec, Scenario } from "../scenario/scenario.js";
+import type { PlatformName } from "../model/platform-name.js";
 import { KindPlatform } from "../platforms/kind/kind-platform.js";
 import { KindSession } from "../platforms/kind/session.js";
 import { PodWatcher } from "../probes/pod-watcher.js";
@@ -103,9 +104,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   } catch (e) {
     error = options.signal.aborted
       ? new HarnessError("INTERRUPTED", "the run was interrupted; everything it started is being removed")
-      : e instanceof HarnessError
-        ? e
-        : new HarnessError("CONTAINER_FAILED", errorMessage(e), { cause: e });
+      : asHarnessError(e);
     emit({ type: "note", level: "warn", message: `${error.code}: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ""}` });
   }
 
@@ -127,6 +126,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const wallSeconds = timeline.elapsedSeconds();
   emit({ type: "run.finished", verdict, exitCode, wallSeconds });
   const results: RunResults = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
     runId,
     scenario: scenario.name,
     file: scenario.file,

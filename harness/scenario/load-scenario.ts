@@ -2,22 +2,21 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { HarnessError } from "../common/errors.js";
-import { ROOT } from "../images/catalog.js";
-import { LATENCY_STATISTICS } from "../analysis/analysis.js";
-import { STRATEGIES, stagesFor } from "../controller/stages.js";
+import { ROOT } from "../common/paths.js";
+import { LATENCY_STATISTICS, STRATEGIES } from "../model/strategy.js";
+import { PLATFORMS, type PlatformName } from "../model/platform-name.js";
+import type { FaultSettings } from "../model/fault-knobs.js";
+import { stagesFor } from "../document/stages.js";
 import { readLoadProfile } from "../load/profile.js";
-import { loadDeploymentSpec, type DeploymentSpec } from "../spec/deployment-spec.js";
-import { Reader, type Problem } from "./reader.js";
+import { loadDeploymentSpec, type DeploymentSpec } from "../document/deployment-spec.js";
+import { Reader, type Problem } from "../common/reader.js";
 import {
   ACTION_TYPES,
   FAULT_TYPES,
-  PLATFORMS,
   type ActionSpec,
   type Expectation,
-  type PlatformName,
   type PodCount,
   type PodsExpectation,
-  type FaultSettings,
   type FaultSpec,
   type MonitorSpec,
   type Scenario,

@@ -21,11 +21,11 @@ export interface Scenario {
   readonly expectations: readonly Expectation[];
 }
 
-import type { LatencyStatistic } from "../analysis/analysis.js";
-import type { StrategyName } from "../controller/stages.js";
-import type { TriggerName } from "../controller/decide.js";
+import type { LatencyStatistic, StrategyName, TriggerName } from "../model/strategy.js";
+import type { PlatformName } from "../model/platform-name.js";
+import type { FaultSettings } from "../model/fault-knobs.js";
 import type { LoadProfile } from "../load/profile.js";
-import type { DeploymentSpec } from "../spec/deployment-spec.js";
+import type { DeploymentSpec } from "../document/deployment-spec.js";
 
 export interface StrategySpec {
   readonly name: StrategyName;
@@ -38,19 +38,6 @@ export interface StrategySpec {
   readonly minRequests: number;
 }
 
-export const PLATFORMS = ["docker", "kind"] as const;
-export type PlatformName = (typeof PLATFORMS)[number];
-
-export interface FaultSettings {
-  errorRate?: number;
-  latencyMs?: number;
-  latencyJitterMs?: number;
-  readinessFail?: boolean;
-  livenessFail?: boolean;
-  crashAfterSeconds?: number;
-  /** The next N /health requests answer 500 (run time only). */
-  failHealthChecks?: number;
-}
 
 export interface VersionSpec {
   readonly role: string;

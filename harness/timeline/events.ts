@@ -2,8 +2,8 @@
  * The timeline is the spine of a run: every part writes typed events to it;
  * progress output, events.jsonl and the checker read them.
  */
-import type { LoadEvent } from "../load/events.js";
-import type { DeploymentSummary, PodsObservation } from "../platforms/platform.js";
+import type { LoadEvent } from "../model/load-events.js";
+import type { DeploymentSummary, PodsObservation } from "../model/kubernetes.js";
 
 export type ResourceKind = "container" | "network" | "namespace" | "deployment" | "cluster";
 

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../../harness/images/catalog.js";
+import { ROOT } from "../../harness/common/paths.js";
 
 export interface CliResult {
   code: number | null;

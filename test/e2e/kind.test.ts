@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KIND_CLUSTER_LABEL, LABEL, PROJECT } from "../../harness/common/labels.js";
 import { docker } from "../../harness/engine/docker.js";
-import { ROOT } from "../../harness/images/catalog.js";
+import { ROOT } from "../../harness/common/paths.js";
 import { cli, type CliResult } from "./cli.js";
 
 // Every scenario on a real kind cluster, through the CLI: one invocation runs them all in one

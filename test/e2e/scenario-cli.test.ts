@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LABEL, PROJECT } from "../../harness/common/labels.js";
 import { docker } from "../../harness/engine/docker.js";
-import { ROOT } from "../../harness/images/catalog.js";
+import { ROOT } from "../../harness/common/paths.js";
 import { cli, readResults } from "./cli.js";
 
 const projectContainers = async () => (await docker().listContainers({ all: true, filters: { label: [`${LABEL.project}=${PROJECT}`] } })).length;

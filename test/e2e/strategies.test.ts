@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { runProcesses } from "../../harness/cleanup/processes.js";
 import { LABEL, PROJECT } from "../../harness/common/labels.js";
 import { docker } from "../../harness/engine/docker.js";
-import { ROOT } from "../../harness/images/catalog.js";
+import { ROOT } from "../../harness/common/paths.js";
 import { cli, readResults } from "./cli.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

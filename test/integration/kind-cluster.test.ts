@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../harness/common/clock.js";
-import { ROOT } from "../../harness/images/catalog.js";
+import { ROOT } from "../../harness/common/paths.js";
 import { kindBinary, NODE_IMAGE } from "../../harness/platforms/kind/cluster.js";
 
 // A real kind cluster from the node image built without a registry (scripts/kind/build-node-image.sh,

@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { ROOT } from "../../harness/images/catalog.js";
-import { loadDeploymentSpec, parseCpu, parseMemory } from "../../harness/spec/deployment-spec.js";
+import { ROOT } from "../../harness/common/paths.js";
+import { loadDeploymentSpec, parseCpu, parseMemory } from "../../harness/document/deployment-spec.js";
 
 // k8s/ rendered with a real kustomize (kubectl's, built by scripts/tools.sh), checked against the document's environments.
 const KUBECTL = join(ROOT, ".cache/tools/bin/kubectl");

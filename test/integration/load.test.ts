@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TimeScale, waitFor } from "../../harness/common/clock.js";
 import { LoadAggregator } from "../../harness/load/aggregator.js";
-import type { LoadEvent, LoadEventOf } from "../../harness/load/events.js";
+import type { LoadEvent, LoadEventOf } from "../../harness/model/load-events.js";
 import type { RequestResult } from "../../harness/load/load-generator.js";
 import { readLoadProfile, type LoadProfile } from "../../harness/load/profile.js";
 import { runLoad, type LoadSummary } from "../../harness/load/run-load.js";
 import { parseThreshold } from "../../harness/load/thresholds.js";
 import { DockerPlatform } from "../../harness/platforms/docker/docker-platform.js";
 import { httpGet } from "../../harness/probes/http-probe.js";
-import { Reader, type Problem } from "../../harness/scenario/reader.js";
+import { Reader, type Problem } from "../../harness/common/reader.js";
 import { testContext } from "../support/context.js";
 
 // Load from vegeta against the reference service in Docker: good-1, erroring-1 (20% errors, seeded) and slow-1 (+600-800 ms).

@@ -4,7 +4,7 @@ import { sweep } from "../../harness/cleanup/sweep.js";
 import { TeardownStack } from "../../harness/cleanup/teardown.js";
 import { newRunId } from "../../harness/common/labels.js";
 import { ImageBuilder } from "../../harness/images/builder.js";
-import { ROOT } from "../../harness/images/catalog.js";
+import { ROOT } from "../../harness/common/paths.js";
 import type { PlatformContext } from "../../harness/platforms/platform.js";
 import type { Stamped, TimelineEvent } from "../../harness/timeline/events.js";
 

@@ -2,7 +2,7 @@ import { GenericContainer, Wait, type StartedTestContainer } from "testcontainer
 import { runLabels } from "../../common/labels.js";
 import { sweep } from "../../cleanup/sweep.js";
 import { configureTestcontainers, docker } from "../../engine/docker.js";
-import type { FaultSettings } from "../../scenario/scenario.js";
+import { faultEnv } from "../../model/fault-knobs.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
 import type { Component, ComponentSpec, Database, DeploySpec, Instance, Platform, PlatformContext, Service } from "../platform.js";
@@ -94,16 +94,4 @@ export class DockerPlatform implements Platform {
     this.roles.set(name, role);
     return startContainer(this.ctx, role, name, run);
   }
-}
-
-/** Fault knobs as the reference service reads them from its environment. */
-export function faultEnv(f: FaultSettings): Record<string, string> {
-  const env: Record<string, string> = {};
-  if (f.errorRate !== undefined) env.FAULT_ERROR_RATE = String(f.errorRate);
-  if (f.latencyMs !== undefined) env.FAULT_LATENCY_MS = String(f.latencyMs);
-  if (f.latencyJitterMs !== undefined) env.FAULT_LATENCY_JITTER_MS = String(f.latencyJitterMs);
-  if (f.readinessFail !== undefined) env.FAULT_READINESS_FAIL = String(f.readinessFail);
-  if (f.livenessFail !== undefined) env.FAULT_LIVENESS_FAIL = String(f.livenessFail);
-  if (f.crashAfterSeconds !== undefined) env.FAULT_CRASH_AFTER_S = String(f.crashAfterSeconds);
-  return env;
 }

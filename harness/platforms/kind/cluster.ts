@@ -6,8 +6,9 @@ import { HarnessError, errorMessage } from "../../common/errors.js";
 import { exec } from "../../common/exec.js";
 import { KIND_CLUSTER_LABEL } from "../../common/labels.js";
 import { docker } from "../../engine/docker.js";
-import { ROOT } from "../../images/catalog.js";
+import { ROOT } from "../../common/paths.js";
 import { K8S_LABEL } from "./manifests.js";
+import { removeContainersLabelled } from "../../cleanup/sweep.js";
 
 export const NODE_IMAGE = "deploy-gameday/kind-node:v1.34.4";
 /** The cluster `--keep-cluster` creates once and every later run reuses. */
@@ -225,20 +226,19 @@ async function requireNodeImage(): Promise<void> {
  * is gone and from the reaper, which has no time to spare.
  */
 export async function deleteCluster(name: string): Promise<void> {
-  const containers = await docker().listContainers({ all: true, filters: { label: [`${KIND_CLUSTER_LABEL}=${name}`] } });
-  await Promise.all(
-    containers.map((c) =>
-      docker()
-        .getContainer(c.Id)
-        .remove({ force: true, v: true })
-        .catch((e: { statusCode?: number }) => {
-          if (e.statusCode !== 404) throw e;
-        }),
-    ),
-  );
+  await removeContainersLabelled(clusterLabel(name));
+  for (const file of clusterFiles(name)) rmSync(file, { force: true });
+}
+
+/** The label every node container of the cluster carries. */
+export function clusterLabel(name: string): string {
+  return `${KIND_CLUSTER_LABEL}=${name}`;
+}
+
+/** The files the harness keeps for a cluster (kubeconfig, owner record). */
+export function clusterFiles(name: string): string[] {
   const paths = statePaths(name);
-  rmSync(paths.kubeconfig, { force: true });
-  rmSync(paths.owner, { force: true });
+  return [paths.kubeconfig, paths.owner];
 }
 
 /** Every kind cluster the harness made (named gameday or gameday-*), with its owner record when there is one. */

@@ -4,7 +4,7 @@ import type { V1Container, V1Deployment, V1Probe, V1ReplicaSet, V1Service } from
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { HarnessError } from "../../common/errors.js";
-import { ROOT } from "../../images/catalog.js";
+import { ROOT } from "../../common/paths.js";
 import { APP_CONTAINER, appObjects, componentObjects, databaseSecret, K8S_LABEL, previousTemplate, scaleProbe, summarizeDeployment, type AppOptions } from "./manifests.js";
 
 /** The document's base overlay as kustomize renders it: its Deployment and its Service. */

@@ -7,7 +7,7 @@ import { basename } from "node:path";
 import type { V1ConfigMap, V1Container, V1Deployment, V1PodTemplateSpec, V1Probe, V1ReplicaSet, V1Secret, V1Service } from "@kubernetes/client-node";
 import { TimeScale } from "../../common/clock.js";
 import { HarnessError } from "../../common/errors.js";
-import type { DeploymentSummary, ProbeSummary } from "../platform.js";
+import type { DeploymentSummary, ProbeSummary } from "../../model/kubernetes.js";
 
 /** Label keys every object of the harness carries in the cluster. */
 export const K8S_LABEL = {

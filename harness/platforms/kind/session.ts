@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { startReaper, type Reaper } from "../../cleanup/reaper.js";
 import { exec } from "../../common/exec.js";
-import { ROOT } from "../../images/catalog.js";
+import { ROOT } from "../../common/paths.js";
 import type { Sink } from "../../timeline/events.js";
-import { KEPT_CLUSTER, KindCluster } from "./cluster.js";
+import { KEPT_CLUSTER, KindCluster, clusterFiles, clusterLabel } from "./cluster.js";
 
 /**
  * The kind cluster of one harness invocation: created on first use, shared by
@@ -32,7 +32,7 @@ export class KindSession {
     const log = (message: string) => emit({ type: "note", level: "info", message });
     const name = this.options.keep ? KEPT_CLUSTER : `${KEPT_CLUSTER}-${randomBytes(3).toString("hex")}`;
     // A cluster of this invocation's own goes with it, even if the harness dies: the watchdog starts before the cluster.
-    if (!this.options.keep) this.reaper = startReaper(`cluster-${name}`, { kindCluster: name });
+    if (!this.options.keep) this.reaper = startReaper(`cluster-${name}`, { what: `kind cluster ${name}`, containerLabels: [clusterLabel(name)], files: clusterFiles(name) });
     await ensureKindTools(log, signal);
     const started = Date.now();
     const cluster = await KindCluster.acquire({ name, keep: this.options.keep, log, signal });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { satisfies } from "../spec/comparison.js";
-import { loadDeploymentSpec } from "../spec/deployment-spec.js";
-import { STRATEGIES, stagesFor } from "./stages.js";
+import { satisfies } from "./comparison.js";
+import { loadDeploymentSpec } from "./deployment-spec.js";
+import { STRATEGIES } from "../model/strategy.js";
+import { stagesFor } from "./stages.js";
 
 const spec = loadDeploymentSpec();
 

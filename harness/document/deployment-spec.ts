@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { HarnessError } from "../common/errors.js";
-import { ROOT } from "../images/catalog.js";
-import { Reader, type Problem } from "../scenario/reader.js";
-import { LATENCY_STATISTICS } from "../analysis/analysis.js";
+import { ROOT } from "../common/paths.js";
+import { Reader, type Problem } from "../common/reader.js";
+import { LATENCY_STATISTICS } from "../model/strategy.js";
 import { parseComparison, type Comparison } from "./comparison.js";
 
 /** The deployment strategy document's configuration, typed and validated. Durations in milliseconds. */

@@ -1,8 +1,7 @@
-import type { Comparison } from "../spec/comparison.js";
-import type { DeploymentSpec } from "../spec/deployment-spec.js";
+import type { Comparison } from "./comparison.js";
+import type { DeploymentSpec } from "./deployment-spec.js";
 
-export type StrategyName = "canary" | "blue-green";
-export const STRATEGIES: readonly StrategyName[] = ["canary", "blue-green"];
+import type { StrategyName } from "../model/strategy.js";
 
 /** One step of traffic to the candidate, with what must hold while it runs. Durations in spec milliseconds. */
 export interface Stage {

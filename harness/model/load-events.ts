@@ -1,5 +1,18 @@
-import type { SecondStats } from "./aggregator.js";
-import type { Executor } from "./profile.js";
+/** The load phase's vocabulary: executors, per-second statistics and the events a load phase puts on the timeline. */
+
+export const EXECUTORS = ["constant-arrival-rate", "ramping-arrival-rate"] as const;
+export type Executor = (typeof EXECUTORS)[number];
+
+export interface SecondStats {
+  requests: number;
+  failed: number;
+  codes: Record<string, number>;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
 
 /** Why a load phase ended: the generator's reasons, and "threshold" when an abortOnFail threshold failed. */
 export type LoadStoppedBy = "completed" | "max-requests" | "aborted" | "deadline" | "threshold";

@@ -1,0 +1,3 @@
+/** The platforms a scenario can run on. */
+export const PLATFORMS = ["docker", "kind"] as const;
+export type PlatformName = (typeof PLATFORMS)[number];

@@ -1,0 +1,13 @@
+/** The words strategies, triggers and analyses share. */
+
+export const STRATEGIES = ["canary", "blue-green"] as const;
+export type StrategyName = (typeof STRATEGIES)[number];
+
+export const TRIGGERS = ["error_rate", "response_time", "health_check_failures"] as const;
+export type TriggerName = (typeof TRIGGERS)[number];
+
+export const LATENCY_STATISTICS = ["p50", "p90", "p95", "p99", "avg"] as const;
+export type LatencyStatistic = (typeof LATENCY_STATISTICS)[number];
+
+/** The roles a strategy moves traffic between. */
+export const ROLES = { stable: "stable", candidate: "candidate" } as const;

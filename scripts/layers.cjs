@@ -1,0 +1,27 @@
+/**
+ * The harness's layers, bottom up: one list of folders (under harness/) per
+ * layer. A folder may import from layers below its own; never from a layer
+ * above, and never from a peer in its own layer (peers are independent of
+ * each other). Every folder of harness/ is in exactly one layer (a test checks
+ * it). README's Layout section draws the same picture.
+ */
+const LAYERS = [
+  ["common"],
+  ["model"],
+  ["timeline", "document"],
+  ["engine"],
+  ["cleanup", "images"],
+  ["platforms"],
+  ["platforms/docker", "platforms/kind"],
+  ["probes", "traffic", "analysis", "load"],
+  ["faults"],
+  ["scenario"],
+  ["controller"],
+  ["checker"],
+  ["report"],
+  ["runner"],
+  ["bench"],
+  ["cli"],
+];
+
+module.exports = { LAYERS };
