@@ -1,11 +1,12 @@
-import type { Analysis } from "../analysis/analysis.js";
+import type { Analysis, Measurement } from "../analysis/analysis.js";
 import type { LatencyStatistic, StrategyName } from "../model/strategy.js";
 import { waitFor, type Clock, type TimeScale } from "../common/clock.js";
+import { errorMessage } from "../common/errors.js";
 import type { Service } from "../platforms/platform.js";
 import { httpGet } from "../probes/http-probe.js";
 import type { Router } from "../traffic/router.js";
 import type { Sink } from "../timeline/events.js";
-import { decide, type Decision, type RollbackTriggers } from "./decide.js";
+import { decide, decideHealth, type Decision, type RollbackTriggers } from "./decide.js";
 import type { Stage } from "../document/stages.js";
 
 export interface ControllerOptions {
@@ -29,7 +30,24 @@ export interface ControllerOptions {
   clock: Clock;
   emit: Sink;
   signal: AbortSignal;
+  /** How the candidate's health endpoint is asked; the real HTTP GET unless a test puts in a fake. */
+  healthProbe?: HealthProbe;
+  /**
+   * Analyses in a row that may fail (a Prometheus query erroring) before the
+   * strategy gives up and rolls back; a successful one resets the count.
+   * Argo Rollouts' consecutiveErrorLimit, with its default of 4.
+   */
+  consecutiveErrorLimit?: number;
 }
+
+/** Asks one health URL; never throws for an unhealthy answer (null status: no answer, with the error). */
+export type HealthProbe = (url: string) => Promise<{ status: number | null; error?: string }>;
+
+/** The health probe of a real run: one HTTP GET with a 2 s timeout. */
+export const httpHealthProbe: HealthProbe = (url) => httpGet(url, { timeoutMs: 2000 });
+
+/** Argo Rollouts' default consecutiveErrorLimit. */
+export const DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
 
 export interface StrategyOutcome {
   result: "promoted" | "rolled-back";
@@ -56,7 +74,9 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
     windowSeconds: o.windowMs / 1000,
     rollbackStrategy: o.rollbackStrategy,
   });
-  const health = new HealthCounter(o.candidate, o.healthPath, emit);
+  const health = new HealthCounter(o.candidate, o.healthPath, emit, o.healthProbe ?? httpHealthProbe);
+  const errorLimit = o.consecutiveErrorLimit ?? DEFAULT_CONSECUTIVE_ERROR_LIMIT;
+  let consecutiveErrors = 0;
 
   if (o.healthCheckTimeoutMs !== undefined) {
     const timeout = scale.toWallMs(o.healthCheckTimeoutMs);
@@ -88,11 +108,29 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
     if (stage.durationMs === 0) continue;
     const stageEnd = clock.now() + scale.toWallMs(stage.durationMs);
     const stageStart = clock.now();
+    let judged = 0;
+    let lastError = "";
     while (clock.now() < stageEnd) {
       await clock.sleep(Math.min(o.intervalMs, Math.max(0, stageEnd - clock.now())), signal);
       // The window never reaches back before this stage's traffic began.
       const window = Math.min(o.windowMs, Math.max(o.intervalMs, clock.now() - stageStart));
-      const [m, failures] = await Promise.all([o.analysis.measure(o.candidate.version, window, namedStatistics(o, stage)), health.check()]);
+      // Health is checked whatever becomes of the metrics query: a failed query must not hide failing health checks.
+      const [measured, failures] = await Promise.all([measure(o, window, stage), health.check()]);
+      signal.throwIfAborted();
+      if (!measured.ok) {
+        consecutiveErrors++;
+        lastError = measured.error;
+        emit({ type: "analysis.failed", stage: stage.name, version: o.candidate.version, error: measured.error, consecutiveErrors, limit: errorLimit });
+        const decision =
+          decideHealth(failures, o.triggers) ??
+          (consecutiveErrors >= errorLimit ? analysisErrors(`${consecutiveErrors} analyses in a row failed, reaching the limit of ${errorLimit}`, consecutiveErrors, errorLimit, measured.error) : undefined);
+        if (decision) return rollBack(o, stage.name, decision, stage.percentage);
+        // Retried at the next interval, as Argo Rollouts does.
+        continue;
+      }
+      consecutiveErrors = 0;
+      judged++;
+      const m = measured.m;
       emit({
         type: "analysis.evaluated",
         stage: stage.name,
@@ -107,9 +145,36 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
       const decision = decide(m, failures, o.triggers, stage, o.minRequests);
       if (decision) return rollBack(o, stage.name, decision, stage.percentage);
     }
+    // A stage whose every analysis failed showed nothing about the candidate: it is not passed on silence.
+    if (judged === 0 && consecutiveErrors > 0) {
+      return rollBack(o, stage.name, analysisErrors(`no analysis of ${stage.name} succeeded (${consecutiveErrors} in a row failed, under the limit of ${errorLimit})`, consecutiveErrors, errorLimit, lastError), stage.percentage);
+    }
   }
   emit({ type: "strategy.finished", result: "promoted" });
   return { result: "promoted" };
+}
+
+/** One analysis; a query that fails is a result too (counted, not the end of the run). */
+async function measure(o: ControllerOptions, windowMs: number, stage: Stage): Promise<{ ok: true; m: Measurement } | { ok: false; error: string }> {
+  try {
+    return { ok: true, m: await o.analysis.measure(o.candidate.version, windowMs, namedStatistics(o, stage)) };
+  } catch (e) {
+    return { ok: false, error: errorMessage(e) };
+  }
+}
+
+/**
+ * Too many failed analyses in a row: the candidate cannot be judged, so it is
+ * rolled back (the safe side), as Argo Rollouts ends an analysis run in Error.
+ */
+function analysisErrors(what: string, count: number, limit: number, lastError: string): Decision {
+  return {
+    trigger: "analysis_errors",
+    source: "analysis-errors",
+    reason: `${what} (last error: ${lastError}); the candidate cannot be judged`,
+    observed: count,
+    threshold: `>=${limit}`,
+  };
 }
 
 /** Latency statistics the trigger and the stage's criterion name for themselves ("p99<500ms"). */
@@ -144,6 +209,7 @@ class HealthCounter {
     private readonly service: Service,
     private readonly path: string,
     private readonly emit: Sink,
+    private readonly probe: HealthProbe,
   ) {}
 
   get consecutive(): number {
@@ -153,7 +219,8 @@ class HealthCounter {
   async check(): Promise<number> {
     await Promise.all(
       this.service.instances.map(async (i) => {
-        const o = await httpGet(`${i.baseUrl}${this.path}`, { timeoutMs: 2000 });
+        // A probe that throws is a failed check, not the end of the run.
+        const o = await this.probe(`${i.baseUrl}${this.path}`).catch((e: unknown) => ({ status: null, error: errorMessage(e) }));
         const ok = o.status === 200;
         this.streak.set(i.name, ok ? 0 : (this.streak.get(i.name) ?? 0) + 1);
         this.emit({ type: "health.checked", target: `${this.service.role}/${i.name}`, path: this.path, status: o.status, consecutiveFailures: this.streak.get(i.name)!, ...(o.error ? { error: o.error } : {}) });

@@ -12,8 +12,8 @@ export interface RollbackTriggers {
 
 export interface Decision {
   trigger: TriggerName;
-  /** A rollback trigger of the document fired, or a stage's success criterion failed. */
-  source: "rollback-trigger" | "success-criteria";
+  /** A rollback trigger of the document fired, a stage's success criterion failed, or too many analyses in a row failed. */
+  source: "rollback-trigger" | "success-criteria" | "analysis-errors";
   /** What was compared, for reports: "error rate 20.00% breaches >5%". */
   reason: string;
   observed: number;
@@ -28,15 +28,8 @@ export interface Decision {
  * `minRequests` requests.
  */
 export function decide(m: Measurement, healthFailures: number, triggers: RollbackTriggers, stage: Stage, minRequests: number): Decision | undefined {
-  if (healthFailures >= triggers.healthCheckFailures) {
-    return {
-      trigger: "health_check_failures",
-      source: "rollback-trigger",
-      reason: `${healthFailures} consecutive health-check failures reach the limit of ${triggers.healthCheckFailures}`,
-      observed: healthFailures,
-      threshold: `>=${triggers.healthCheckFailures}`,
-    };
-  }
+  const health = decideHealth(healthFailures, triggers);
+  if (health) return health;
   // Too few requests in the window say nothing either way (one error in three requests is not a 33% error rate).
   if (m.requests < minRequests) return undefined;
   if (m.errorRate !== undefined && satisfies(triggers.errorRate, m.errorRate)) {
@@ -55,6 +48,18 @@ export function decide(m: Measurement, healthFailures: number, triggers: Rollbac
     return breach("response_time", "success-criteria", `${responseTime.statistic ?? m.latencyStatistic} response time`, criterionLatency, responseTime, true);
   }
   return undefined;
+}
+
+/** The health-check trigger alone: it applies even when no measurement could be taken. */
+export function decideHealth(healthFailures: number, triggers: RollbackTriggers): Decision | undefined {
+  if (healthFailures < triggers.healthCheckFailures) return undefined;
+  return {
+    trigger: "health_check_failures",
+    source: "rollback-trigger",
+    reason: `${healthFailures} consecutive health-check failures reach the limit of ${triggers.healthCheckFailures}`,
+    observed: healthFailures,
+    threshold: `>=${triggers.healthCheckFailures}`,
+  };
 }
 
 function breach(trigger: TriggerName, source: Decision["source"], what: string, observed: number, c: Comparison, criterion = false): Decision {

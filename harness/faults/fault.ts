@@ -1,71 +1,46 @@
-import { HarnessError } from "../common/errors.js";
-import type { Database, Service } from "../platforms/platform.js";
-import type { FaultSettings } from "../model/fault-knobs.js";
+import type { z } from "zod";
+import type { PlatformName } from "../model/platform-name.js";
+import type { Database, Platform, Service } from "../platforms/platform.js";
 
 /** A fault the harness can inject and must be able to undo (and does, at the end of every run). */
 export interface Fault {
   readonly name: string;
   readonly target: string;
-  /** Inject; returns a one-line description for the timeline. */
+  /** Inject; returns a one-line description for the timeline (fault.injected). */
   inject(): Promise<string>;
+  /** Undo; the timeline gets fault.undone. */
   undo(): Promise<void>;
 }
 
-/** Freeze PostgreSQL (cgroup freezer): connections hang instead of failing. */
-export function databasePause(db: Database): Fault {
-  return {
-    name: "database-pause",
-    target: "database",
-    inject: async () => {
-      await db.pause();
-      return "container paused (frozen)";
-    },
-    undo: () => db.unpause(),
-  };
+/** What a fault can reach in the run it is injected into. */
+export interface FaultTarget {
+  readonly platform: Platform;
+  readonly database: Database | undefined;
+  /** Deployed roles (stable, candidate, ...) to their services. */
+  readonly services: ReadonlyMap<string, Service>;
 }
 
-/** Stop PostgreSQL: connections are refused. */
-export function databaseStop(db: Database): Fault {
-  return {
-    name: "database-stop",
-    target: "database",
-    inject: async () => {
-      await db.stop();
-      return "container stopped";
-    },
-    undo: () => db.start(),
-  };
+/**
+ * One kind of fault, as scenario steps name it (`fault: { type: database-pause }`):
+ * its schema (the whole `fault:` mapping, `type` included), the platforms it
+ * works on, what it needs, and how to make one. The scenario reader, the
+ * runner and `--validate` all read the registry (harness/faults/registry.ts),
+ * so a new fault is one file and one line there.
+ */
+export interface FaultType<S extends z.ZodType<{ type: string }> = z.ZodType<{ type: string }>> {
+  readonly type: string;
+  /** One line for people: what the fault does to the system under test. */
+  readonly summary: string;
+  readonly schema: S;
+  readonly platforms: readonly PlatformName[];
+  /** The fault acts on the run's database (a scenario with `database: false` cannot use it). */
+  readonly needsDatabase: boolean;
+  /** The roles the fault names, checked against the scenario's versions. */
+  roles(spec: z.infer<S>): string[];
+  create(spec: z.infer<S>, target: FaultTarget): Fault;
 }
 
-/** Change the reference service's fault knobs at run time through its admin endpoint; undo restores what was there. */
-export function setFaults(service: Service, settings: FaultSettings): Fault {
-  const before = new Map<string, unknown>();
-  return {
-    name: "set-faults",
-    target: service.role,
-    inject: async () => {
-      for (const i of service.instances) {
-        // Remember only the knobs this fault changes, so undo touches nothing else.
-        const current = (await admin(i.baseUrl, "GET")) as Record<string, unknown>;
-        before.set(i.baseUrl, Object.fromEntries(Object.keys(settings).map((k) => [k, current[k]])));
-        await admin(i.baseUrl, "PUT", settings);
-      }
-      return JSON.stringify(settings);
-    },
-    undo: async () => {
-      for (const [url, previous] of before) await admin(url, "PUT", previous);
-    },
-  };
-}
-
-async function admin(baseUrl: string, method: "GET" | "PUT", body?: unknown): Promise<unknown> {
-  const res = await fetch(`${baseUrl}/admin/faults`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(5000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new HarnessError("CONTAINER_FAILED", `${method} ${baseUrl}/admin/faults answered ${res.status}: ${text.slice(0, 200)}`);
-  return JSON.parse(text) as unknown;
+/** Typed identity: lets each fault module declare its entry with its own schema's type. */
+export function defineFault<S extends z.ZodType<{ type: string }>>(type: FaultType<S>): FaultType<S> {
+  return type;
 }

@@ -3,7 +3,8 @@
 export const STRATEGIES = ["canary", "blue-green"] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
-export const TRIGGERS = ["error_rate", "response_time", "health_check_failures"] as const;
+/** The document's rollback triggers, and analysis_errors: too many failed analyses in a row (the controller's own). */
+export const TRIGGERS = ["error_rate", "response_time", "health_check_failures", "analysis_errors"] as const;
 export type TriggerName = (typeof TRIGGERS)[number];
 
 export const LATENCY_STATISTICS = ["p50", "p90", "p95", "p99", "avg"] as const;

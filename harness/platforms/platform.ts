@@ -1,6 +1,7 @@
 import type { TeardownStack } from "../cleanup/teardown.js";
 import type { ImageBuilder } from "../images/builder.js";
 import type { FaultSettings } from "../model/fault-knobs.js";
+import type { PlatformName } from "../model/platform-name.js";
 import type { PodsObservation } from "../model/kubernetes.js";
 import type { Sink } from "../timeline/events.js";
 
@@ -17,25 +18,36 @@ export interface PlatformContext {
 
 /** A place to run the reference service and its database: Docker or kind. */
 export interface Platform {
-  readonly name: string;
+  readonly name: PlatformName;
   startDatabase(): Promise<Database>;
   deploy(spec: DeploySpec): Promise<Service>;
   /** A supporting part (router, Prometheus) from a catalog image with configuration files. */
   startComponent(spec: ComponentSpec): Promise<Component>;
   /** Make the catalog images the run will use available to the platform up front (kind loads them into its node in one go). */
   preload?(images: readonly string[]): Promise<void>;
-  /** Kubernetes operations, on the platforms that have them (kind). */
-  readonly kubernetes?: KubernetesControl;
+  /** What an operator does to a deployed role during a game day, where the platform implements it (harness/actions/ performs them). */
+  readonly operations: Operations;
+  /** The API server's view of the pods, on the platforms that have one (kind). */
+  readonly kubernetes?: KubernetesView;
 }
 
-/** What `kubectl` does in a game day, through the API: each returns a one-line description for the timeline. */
-export interface KubernetesControl {
-  /** `kubectl set image`: roll the role's Deployment to another version of the reference service. */
-  rollout(role: string, version: string): Promise<string>;
-  /** `kubectl rollout undo`, then wait for that rollout to complete. */
-  undo(role: string): Promise<string>;
-  /** Delete one pod of the role; its ReplicaSet replaces it. */
-  deletePod(role: string): Promise<string>;
+/**
+ * Operator operations on a deployed role; each returns a one-line description
+ * for the timeline. A platform leaves out what it cannot do; the action
+ * registry names the platforms of each action, and a test keeps the two in step.
+ */
+export interface Operations {
+  /** `kubectl set image`: roll the role to another version of the reference service. */
+  rollout?(role: string, version: string): Promise<string>;
+  /** `kubectl rollout undo`: back to the previous version, then wait until it is complete. */
+  rolloutUndo?(role: string): Promise<string>;
+  /** Delete one instance (pod) of the role; the platform replaces it. */
+  deleteInstance?(role: string): Promise<string>;
+}
+
+export type OperationName = keyof Operations;
+
+export interface KubernetesView {
   /** Pods and ready Service endpoints of every deployed role, now. */
   observe(): Promise<PodsObservation[]>;
 }

@@ -1,5 +1,5 @@
 import type { Clock } from "../common/clock.js";
-import type { KubernetesControl } from "../platforms/platform.js";
+import type { KubernetesView } from "../platforms/platform.js";
 import type { Sink } from "../timeline/events.js";
 
 /**
@@ -13,7 +13,7 @@ export class PodWatcher {
   private readonly last = new Map<string, string>();
 
   constructor(
-    private readonly kubernetes: KubernetesControl,
+    private readonly kubernetes: KubernetesView,
     private readonly options: { intervalMs: number; emit: Sink; clock: Clock },
   ) {}
 

@@ -9,7 +9,6 @@ import { systemClock, TimeScale, waitFor, type Clock } from "../common/clock.js"
 import { ExitCode, HarnessError, asHarnessError, errorMessage } from "../common/errors.js";
 import { newRunId } from "../common/labels.js";
 import { ensureEngine } from "../engine/docker.js";
-import { databasePause, databaseStop, setFaults, type Fault } from "../faults/fault.js";
 import { ImageBuilder } from "../images/builder.js";
 import { ROOT } from "../common/paths.js";
 import { DockerPlatform } from "../platforms/docker/docker-platform.js";
@@ -23,7 +22,10 @@ import { isFailed } from "../load/aggregator.js";
 import type { RequestResult } from "../load/load-generator.js";
 import type { StrategyOutcome } from "../controller/controller.js";
 import { prepareStrategy } from "./strategy-run.js";
-import type { ActionSpec, FaultSpec, Scenario } from "../scenario/scenario.js";
+import type { Scenario } from "../scenario/scenario.js";
+import { checkPlatform, runSteps, stepImages } from "./steps.js";
+
+export { checkPlatform };
 import type { PlatformName } from "../model/platform-name.js";
 import { KindPlatform } from "../platforms/kind/kind-platform.js";
 import { KindSession } from "../platforms/kind/session.js";
@@ -159,7 +161,7 @@ interface ExecuteContext {
 async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock }: ExecuteContext): Promise<ExecuteEvidence> {
   const { emit, signal, teardown } = ctx;
   const images = new Set([...scenario.versions.values()].map((v) => `app:${v.tag}`));
-  for (const s of scenario.steps) if (s.action?.type === "rollout") images.add(`app:${s.action.tag}`);
+  for (const image of stepImages(scenario.steps)) images.add(image);
   if (scenario.strategy) images.add("haproxy").add("prometheus");
   const [database] = await Promise.all([scenario.database ? platform.startDatabase() : undefined, platform.preload?.([...images])]);
   const services = new Map<string, Service>();
@@ -222,7 +224,7 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
   load?.catch(() => undefined); // judged below; an early rejection must not go unhandled meanwhile
   if (load && strategy) await firstAnswer(flowing.promise, load, clock, signal);
 
-  const steps = runSteps(scenario, { database, services, ctx, scale, clock, platform, pods });
+  const steps = runSteps(scenario.steps, { database, services, ctx, scale, clock, platform, pods });
   let outcome: StrategyOutcome | undefined;
   if (strategy) {
     outcome = await strategy.run(signal);
@@ -345,52 +347,6 @@ class FirstBadRequest {
   }
 }
 
-async function runSteps(
-  scenario: Scenario,
-  {
-    database,
-    services,
-    ctx,
-    scale,
-    clock,
-    platform,
-    pods,
-  }: { database: Database | undefined; services: Map<string, Service>; ctx: PlatformContext; scale: TimeScale; clock: Clock; platform: Platform; pods: PodWatcher | undefined },
-): Promise<void> {
-  const { emit, signal, teardown } = ctx;
-  const faults = new Map<string, { fault: Fault; undone: boolean }>();
-  for (const step of scenario.steps) {
-    signal.throwIfAborted();
-    const kind = step.fault ? `fault ${step.fault.type}` : step.undo ? `undo ${step.undo}` : step.action ? `action ${step.action.type}` : "observe";
-    emit({ type: "step.started", step: step.name, kind, specSeconds: step.observeMs / 1000, wallSeconds: scale.toWallMs(step.observeMs) / 1000 });
-    const started = clock.now();
-    if (step.fault) {
-      const fault = makeFault(step.fault, database, services);
-      const entry = { fault, undone: false };
-      faults.set(step.name, entry);
-      teardown.add(`undo fault ${fault.name}`, async () => {
-        if (!entry.undone) await fault.undo();
-      });
-      const detail = await fault.inject();
-      emit({ type: "fault.injected", fault: fault.name, target: fault.target, detail });
-    }
-    if (step.undo) {
-      const entry = faults.get(step.undo)!;
-      await entry.fault.undo();
-      entry.undone = true;
-      emit({ type: "fault.undone", fault: entry.fault.name, target: entry.fault.target });
-    }
-    if (step.action) {
-      const detail = await performAction(step.action, platform);
-      emit({ type: "action.performed", action: step.action.type, target: step.action.version, detail });
-      await pods?.poll();
-    }
-    await clock.sleep(scale.toWallMs(step.observeMs), signal);
-    await pods?.poll();
-    emit({ type: "step.finished", step: step.name, kind, wallSeconds: (clock.now() - started) / 1000 });
-  }
-}
-
 async function waitReady(service: Service, clock: Clock, signal: AbortSignal): Promise<void> {
   for (const i of service.instances) {
     await waitFor(async () => ((await httpGet(`${i.baseUrl}/ready`, { timeoutMs: 2000 })).status === 200 ? true : undefined), {
@@ -402,45 +358,6 @@ async function waitReady(service: Service, clock: Clock, signal: AbortSignal): P
       hint: `read its log in the run folder's logs/${i.name}.log`,
     });
   }
-}
-
-async function performAction(action: ActionSpec, platform: Platform): Promise<string> {
-  const k8s = platform.kubernetes;
-  if (!k8s) throw new HarnessError("USAGE", `the ${action.type} action needs Kubernetes, and the ${platform.name} platform has none`, { hint: "run the scenario with --platform kind" });
-  switch (action.type) {
-    case "rollout":
-      return k8s.rollout(action.version, action.tag);
-    case "rollout-undo":
-      return k8s.undo(action.version);
-    case "delete-pod":
-      return k8s.deletePod(action.version);
-  }
-}
-
-/** A scenario that uses Kubernetes cannot run on Docker: a USAGE error before anything starts. */
-export function checkPlatform(scenario: Scenario, platform: PlatformName): void {
-  const needs = kubernetesOnly(scenario);
-  if (platform !== "kind" && needs.length > 0) {
-    throw new HarnessError("USAGE", `scenario ${scenario.name} needs Kubernetes (${needs.join(", ")}) and cannot run on ${platform}`, { hint: "run it with --platform kind" });
-  }
-}
-
-/** What in a scenario only a Kubernetes platform can do. */
-function kubernetesOnly(scenario: Scenario): string[] {
-  return [
-    ...scenario.steps.filter((s) => s.action).map((s) => `step ${s.name}: ${s.action!.type}`),
-    ...scenario.expectations.filter((e) => e.kind === "pods" || e.kind === "deployment").map((e) => `expectation ${e.id}: ${e.kind}`),
-  ];
-}
-
-function makeFault(spec: FaultSpec, database: Database | undefined, services: Map<string, Service>): Fault {
-  if (spec.type === "set-faults") return setFaults(services.get(spec.version)!, spec.settings);
-  if (!database) {
-    throw new HarnessError("SCENARIO_INVALID", `fault ${spec.type} needs the database, but the scenario sets database: false`, {
-      hint: "remove database: false from the scenario",
-    });
-  }
-  return spec.type === "database-pause" ? databasePause(database) : databaseStop(database);
 }
 
 function pointLatest(runsDir: string, runId: string): void {

@@ -7,12 +7,12 @@ import { LATENCY_STATISTICS, STRATEGIES } from "../model/strategy.js";
 import { PLATFORMS, type PlatformName } from "../model/platform-name.js";
 import type { FaultSettings } from "../model/fault-knobs.js";
 import { stagesFor } from "../document/stages.js";
+import { ACTION_TYPES } from "../actions/registry.js";
+import { FAULT_TYPES } from "../faults/registry.js";
 import { readLoadProfile } from "../load/profile.js";
 import { loadDeploymentSpec, type DeploymentSpec } from "../document/deployment-spec.js";
 import { Reader, type Problem } from "../common/reader.js";
 import {
-  ACTION_TYPES,
-  FAULT_TYPES,
   type ActionSpec,
   type Expectation,
   type PodCount,
@@ -246,12 +246,12 @@ function readStep(r: Reader, roles: string[]): Step | undefined {
 function readAction(r: Reader, roles: string[]): ActionSpec | undefined {
   const type = r.at("type").oneOf(ACTION_TYPES);
   r.keys(type === "rollout" ? ["type", "version", "tag"] : ["type", "version"]);
-  const version = readRole(r.at("version"), roles);
+  const role = readRole(r.at("version"), roles);
   if (type === "rollout") {
     const tag = r.at("tag").string({ pattern: NAME, patternText: 'a version of the reference service like "good-2"' });
-    return version && tag ? { type, version, tag } : undefined;
+    return role && tag ? { type, role, tag } : undefined;
   }
-  return type && version ? { type, version } : undefined;
+  return type && role ? { type, role } : undefined;
 }
 
 /** Steps and expectations that need Kubernetes make no sense on Docker: say so before anything starts. */
@@ -266,9 +266,9 @@ function readFault(r: Reader, roles: string[]): FaultSpec | undefined {
   r.keys(["type", "version", "settings"]);
   const type = r.at("type").oneOf(FAULT_TYPES);
   if (type === "set-faults") {
-    const version = readRole(r.at("version"), roles);
+    const role = readRole(r.at("version"), roles);
     const settings = readFaultSettings(r.at("settings"));
-    return version && settings ? { type, version, settings } : undefined;
+    return role && settings ? { type, role, settings } : undefined;
   }
   return type ? { type } : undefined;
 }

@@ -24,6 +24,10 @@ export interface Scenario {
 import type { LatencyStatistic, StrategyName, TriggerName } from "../model/strategy.js";
 import type { PlatformName } from "../model/platform-name.js";
 import type { FaultSettings } from "../model/fault-knobs.js";
+import type { FaultSpec } from "../faults/registry.js";
+import type { ActionSpec } from "../actions/registry.js";
+
+export type { ActionSpec, FaultSpec };
 import type { LoadProfile } from "../load/profile.js";
 import type { DeploymentSpec } from "../document/deployment-spec.js";
 
@@ -54,21 +58,6 @@ export interface MonitorSpec {
   readonly intervalMs: number;
   readonly targets: ReadonlyArray<{ readonly version: string; readonly paths: readonly string[] }>;
 }
-
-export const FAULT_TYPES = ["database-pause", "database-stop", "set-faults"] as const;
-export type FaultType = (typeof FAULT_TYPES)[number];
-
-export type FaultSpec =
-  | { readonly type: "database-pause" | "database-stop" }
-  | { readonly type: "set-faults"; readonly version: string; readonly settings: FaultSettings };
-
-export const ACTION_TYPES = ["rollout", "rollout-undo", "delete-pod"] as const;
-export type ActionType = (typeof ACTION_TYPES)[number];
-
-/** What an operator does with kubectl during a game day (kind platform only). */
-export type ActionSpec =
-  | { readonly type: "rollout"; readonly version: string; readonly tag: string }
-  | { readonly type: "rollout-undo" | "delete-pod"; readonly version: string };
 
 export interface Step {
   readonly name: string;

@@ -60,7 +60,8 @@ export type TimelineEvent =
   | { type: "rollback.step"; candidatePercentage: number }
   | { type: "rollback.completed"; stage: string; trigger: string; seconds: number }
   | { type: "strategy.finished"; result: "promoted" | "rolled-back" }
-  | { type: "router.observed"; shares: Record<string, number> };
+  | { type: "router.observed"; shares: Record<string, number> }
+  | { type: "analysis.failed"; stage: string; version: string; error: string; consecutiveErrors: number; limit: number };
 
 export type Verdict = "passed" | "failed" | "error" | "interrupted";
 export type ImageSource = "upstream" | "cached" | "built";

@@ -42,6 +42,7 @@ const FORMAT: Formatters = {
     `${loadName(e.phase)} finished (${e.stoppedBy}): ${e.requests} requests at ${e.achievedRate.toFixed(0)}/s, ${e.failed} failed` +
     e.thresholds.map((t) => `\n      ${t.pass ? "✓" : "✗"} ${t.metric}: ${t.expression} (observed ${Math.round(t.observed * 1000) / 1000})`).join(""),
   note: (e) => (e.level === "warn" ? `warning: ${e.message}` : e.message),
+  "analysis.failed": (e) => `analysis of ${e.version} failed during ${e.stage} (${e.consecutiveErrors} of ${e.limit} in a row): ${e.error}`,
 };
 
 /** "load", or "load steady" for a phase named in the scenario (the default phase is called "load"). */

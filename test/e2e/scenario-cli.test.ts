@@ -42,7 +42,7 @@ describe("npm run scenario", () => {
     const before = await projectContainers();
     const onDocker = await cli(["scenario", "health-endpoints", "env-production", "--platform", "docker"]);
     expect(onDocker.code).toBe(2);
-    expect(onDocker.stderr).toMatch(/error USAGE: scenario env-production needs Kubernetes \(step|expectation/);
+    expect(onDocker.stderr).toMatch(/error USAGE: scenario env-production cannot run on docker: (step|expectation) .* not available there/);
     expect(onDocker.stderr).toContain("hint: run it with --platform kind");
     const unknown = await cli(["scenario", "canary-fail", "--platform", "nomad"]);
     expect(unknown.code).toBe(2);

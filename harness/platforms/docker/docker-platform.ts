@@ -5,14 +5,16 @@ import { configureTestcontainers, docker } from "../../engine/docker.js";
 import { faultEnv } from "../../model/fault-knobs.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
-import type { Component, ComponentSpec, Database, DeploySpec, Instance, Platform, PlatformContext, Service } from "../platform.js";
+import type { Component, ComponentSpec, Database, DeploySpec, Instance, Operations, Platform, PlatformContext, Service } from "../platform.js";
 
 const DB_ALIAS = "db";
 const APP_PORT = 8000;
 
 /** Each version is a set of containers on a network of the run's own. */
 export class DockerPlatform implements Platform {
-  readonly name = "docker";
+  readonly name = "docker" as const;
+  /** Operator actions on Docker: none yet (rollouts and pod deletion are Kubernetes' own). */
+  readonly operations: Operations = {};
   private network: string | undefined;
   private readonly roles = new Map<string, string>();
 

@@ -18,7 +18,7 @@ import { exec } from "../../common/exec.js";
 import { ROOT } from "../../common/paths.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
-import type { Component, ComponentSpec, Database, DeploySpec, Instance, KubernetesControl, Platform, PlatformContext, Service } from "../platform.js";
+import type { Component, ComponentSpec, Database, DeploySpec, Instance, KubernetesView, Operations, Platform, PlatformContext, Service } from "../platform.js";
 import type { PodsObservation } from "../../model/kubernetes.js";
 import { faultEnv } from "../../model/fault-knobs.js";
 import type { KindCluster } from "./cluster.js";
@@ -56,9 +56,10 @@ class KindService implements Service {
  * router and Prometheus through NodePorts kind maps to 127.0.0.1.
  */
 export class KindPlatform implements Platform {
-  readonly name = "kind";
+  readonly name = "kind" as const;
   readonly namespace: string;
-  readonly kubernetes: KubernetesControl;
+  readonly operations: Operations;
+  readonly kubernetes: KubernetesView;
   private readonly core: CoreV1Api;
   private readonly apps: AppsV1Api;
   private readonly discovery: DiscoveryV1Api;
@@ -82,12 +83,12 @@ export class KindPlatform implements Platform {
     this.clock = options.clock ?? systemClock;
     this.namespace = ctx.runId.slice(0, 63).replace(/-+$/, "");
     this.freeNodePorts = options.cluster.nodePorts;
-    this.kubernetes = {
+    this.operations = {
       rollout: (role, version) => this.rollout(role, version),
-      undo: (role) => this.undo(role),
-      deletePod: (role) => this.deletePod(role),
-      observe: () => this.observe(),
+      rolloutUndo: (role) => this.undo(role),
+      deleteInstance: (role) => this.deletePod(role),
     };
+    this.kubernetes = { observe: () => this.observe() };
   }
 
   /** The run's namespace and the pod proxy, once; the teardown that saves the pods' logs and deletes the namespace is registered first. */

@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { defineAction, operationOf } from "./action.js";
+
+/** `kubectl set image`: the role's instances move to another version of the reference service; the step watches what happens. */
+export const rollout = defineAction({
+  type: "rollout",
+  summary: "roll a role to another version of the reference service (kubectl set image); the step watches what happens",
+  schema: z.object({ type: z.literal("rollout"), role: z.string().min(1), tag: z.string().regex(/^[a-z0-9][a-z0-9-]*$/) }).strict(),
+  operation: "rollout",
+  platforms: ["kind"],
+  roles: (spec) => [spec.role],
+  images: (spec) => [`app:${spec.tag}`],
+  perform: (spec, platform) => operationOf(platform, "rollout", "rollout")(spec.role, spec.tag),
+});
+
+/** `kubectl rollout undo`: back to the previous version, and wait until that rollout is complete. */
+export const rolloutUndo = defineAction({
+  type: "rollout-undo",
+  summary: "roll a role back to its previous version (kubectl rollout undo) and wait until it is complete",
+  schema: z.object({ type: z.literal("rollout-undo"), role: z.string().min(1) }).strict(),
+  operation: "rolloutUndo",
+  platforms: ["kind"],
+  roles: (spec) => [spec.role],
+  images: () => [],
+  perform: (spec, platform) => operationOf(platform, "rolloutUndo", "rollout-undo")(spec.role),
+});
+
+/** Delete one instance of the role (a pod); the platform replaces it. */
+export const deletePod = defineAction({
+  type: "delete-pod",
+  summary: "delete one pod of a role; its ReplicaSet replaces it",
+  schema: z.object({ type: z.literal("delete-pod"), role: z.string().min(1) }).strict(),
+  operation: "deleteInstance",
+  platforms: ["kind"],
+  roles: (spec) => [spec.role],
+  images: () => [],
+  perform: (spec, platform) => operationOf(platform, "deleteInstance", "delete-pod")(spec.role),
+});

@@ -1,0 +1,90 @@
+import type { Clock, TimeScale } from "../common/clock.js";
+import { HarnessError } from "../common/errors.js";
+import { actionType } from "../actions/registry.js";
+import type { Fault } from "../faults/fault.js";
+import { faultType } from "../faults/registry.js";
+import { PLATFORMS, type PlatformName } from "../model/platform-name.js";
+import type { Database, Platform, PlatformContext, Service } from "../platforms/platform.js";
+import type { PodWatcher } from "../probes/pod-watcher.js";
+import type { Scenario, Step } from "../scenario/scenario.js";
+
+export interface StepsContext {
+  readonly ctx: PlatformContext;
+  readonly platform: Platform;
+  readonly database: Database | undefined;
+  readonly services: ReadonlyMap<string, Service>;
+  readonly scale: TimeScale;
+  readonly clock: Clock;
+  readonly pods: PodWatcher | undefined;
+}
+
+/**
+ * Runs the scenario's steps in order: each injects a fault, undoes one, or
+ * performs an operator action (from the registries), then observes for its
+ * spec time. Every fault injected has its undo registered on the teardown
+ * first, so it is undone even when the run fails.
+ */
+export async function runSteps(steps: readonly Step[], { ctx, platform, database, services, scale, clock, pods }: StepsContext): Promise<void> {
+  const { emit, signal, teardown } = ctx;
+  const faults = new Map<string, { fault: Fault; undone: boolean }>();
+  for (const step of steps) {
+    signal.throwIfAborted();
+    const kind = stepKind(step);
+    emit({ type: "step.started", step: step.name, kind, specSeconds: step.observeMs / 1000, wallSeconds: scale.toWallMs(step.observeMs) / 1000 });
+    const started = clock.now();
+    if (step.fault) {
+      const fault = faultType(step.fault.type)!.create(step.fault, { platform, database, services });
+      const entry = { fault, undone: false };
+      faults.set(step.name, entry);
+      teardown.add(`undo fault ${fault.name}`, async () => {
+        if (!entry.undone) await fault.undo();
+      });
+      const detail = await fault.inject();
+      emit({ type: "fault.injected", fault: fault.name, target: fault.target, detail });
+    }
+    if (step.undo) {
+      const entry = faults.get(step.undo)!;
+      await entry.fault.undo();
+      entry.undone = true;
+      emit({ type: "fault.undone", fault: entry.fault.name, target: entry.fault.target });
+    }
+    if (step.action) {
+      const detail = await actionType(step.action.type)!.perform(step.action, platform);
+      emit({ type: "action.performed", action: step.action.type, target: step.action.role, detail });
+      await pods?.poll();
+    }
+    await clock.sleep(scale.toWallMs(step.observeMs), signal);
+    await pods?.poll();
+    emit({ type: "step.finished", step: step.name, kind, wallSeconds: (clock.now() - started) / 1000 });
+  }
+}
+
+function stepKind(step: Step): string {
+  return step.fault ? `fault ${step.fault.type}` : step.undo ? `undo ${step.undo}` : step.action ? `action ${step.action.type}` : "observe";
+}
+
+/** Catalog images the steps will need (a rollout's version), to make available before the run starts. */
+export function stepImages(steps: readonly Step[]): string[] {
+  return steps.flatMap((s) => (s.action ? actionType(s.action.type)!.images(s.action) : []));
+}
+
+/** What in a scenario the platform cannot do, from the registries: each entry names the step or expectation. */
+export function unsupported(scenario: Scenario, platform: PlatformName): string[] {
+  const out: string[] = [];
+  for (const s of scenario.steps) {
+    if (s.fault && !faultType(s.fault.type)!.platforms.includes(platform)) out.push(`step ${s.name}: fault ${s.fault.type}`);
+    if (s.action && !actionType(s.action.type)!.platforms.includes(platform)) out.push(`step ${s.name}: action ${s.action.type}`);
+  }
+  for (const e of scenario.expectations) if (platform !== "kind" && (e.kind === "pods" || e.kind === "deployment")) out.push(`expectation ${e.id}: ${e.kind}`);
+  return out;
+}
+
+/** A scenario that asks for what its platform cannot do: a USAGE error before anything starts. */
+export function checkPlatform(scenario: Scenario, platform: PlatformName): void {
+  const missing = unsupported(scenario, platform);
+  if (missing.length === 0) return;
+  const able = PLATFORMS.filter((p) => unsupported(scenario, p).length === 0);
+  throw new HarnessError("USAGE", `scenario ${scenario.name} cannot run on ${platform}: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not available there`, {
+    hint: able.length > 0 ? `run it with ${able.map((p) => `--platform ${p}`).join(" or ")}` : "no platform can run all of it: split the scenario",
+  });
+}
