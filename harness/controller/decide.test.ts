@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Measurement } from "../analysis/analysis.js";
 import { parseComparison, type Comparison } from "../document/comparison.js";
-import { decide, type RollbackTriggers } from "./decide.js";
+import { decide, decideHealth, type RollbackTriggers } from "./decide.js";
 import type { Stage } from "../document/stages.js";
 
 function c(text: string): Comparison {
@@ -56,6 +56,15 @@ describe("decide: health checks", () => {
   it("puts health failures before every metric", () => {
     const bad = measurement({ errorRate: 0.5, latencyMs: 9000 });
     expect(decide(bad, 3, TRIGGERS, CANARY_10, MIN_REQUESTS)?.trigger).toBe("health_check_failures");
+  });
+});
+
+describe("decideHealth: the health trigger without a measurement", () => {
+  it("fires at the limit and not below, with the same decision as decide", () => {
+    expect(decideHealth(2, TRIGGERS)).toBeUndefined();
+    expect(decideHealth(0, TRIGGERS)).toBeUndefined();
+    expect(decideHealth(3, TRIGGERS)).toEqual(decide(measurement(), 3, TRIGGERS, CANARY_10, MIN_REQUESTS));
+    expect(decideHealth(5, { ...TRIGGERS, healthCheckFailures: 5 })).toMatchObject({ trigger: "health_check_failures", observed: 5, threshold: ">=5" });
   });
 });
 

@@ -33,7 +33,8 @@ export class FakeHealthProbe {
   readonly probe = async (url: string): Promise<HealthAnswer> => {
     const call: HealthCall = { url, n: this.calls.filter((c) => c.url === url).length, at: this.clock?.now() };
     this.calls.push(call);
-    const answer = typeof this.script === "function" ? this.script(call) : (this.script[Math.min(call.n, this.script.length - 1)] ?? 200);
+    // A null entry is a scripted "no answer", so no `??` default here.
+    const answer = typeof this.script === "function" ? this.script(call) : this.script.length === 0 ? 200 : (this.script[Math.min(call.n, this.script.length - 1)] as number | null | HealthAnswer);
     if (answer === null) return { status: null, error: "ECONNREFUSED" };
     return typeof answer === "number" ? { status: answer } : answer;
   };
