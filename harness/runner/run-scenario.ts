@@ -1,37 +1,35 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { judge, type Judgement } from "../checker/checker.js";
-import { startReaper } from "../cleanup/reaper.js";
+import { collectEvidence, judge, type EvidenceSources, type Judgement } from "../checker/checker.js";
 import { killRunProcesses } from "../cleanup/processes.js";
+import { startReaper } from "../cleanup/reaper.js";
 import { sweep } from "../cleanup/sweep.js";
 import { TeardownStack } from "../cleanup/teardown.js";
-import { systemClock, TimeScale, waitFor, type Clock } from "../common/clock.js";
+import { systemClock, TimeScale, type Clock } from "../common/clock.js";
 import { ExitCode, HarnessError, asHarnessError, errorMessage } from "../common/errors.js";
 import { newRunId } from "../common/labels.js";
+import { ROOT } from "../common/paths.js";
+import type { StrategyOutcome } from "../controller/controller.js";
 import { ensureEngine } from "../engine/docker.js";
 import { ImageBuilder } from "../images/builder.js";
-import { ROOT } from "../common/paths.js";
-import { DockerPlatform } from "../platforms/docker/docker-platform.js";
-import type { Database, Platform, PlatformContext, Service } from "../platforms/platform.js";
+import type { PlatformName } from "../model/platform-name.js";
+import { KindSession } from "../platforms/kind/session.js";
+import type { Platform, PlatformContext, Service } from "../platforms/platform.js";
 import { httpGet } from "../probes/http-probe.js";
 import { HealthMonitor } from "../probes/monitor.js";
-import { writeHtmlReport } from "../report/html-report.js";
-import { RESULTS_SCHEMA_VERSION, writeResults, type RollbackResult, type RunResults } from "../report/results.js";
-import { runLoad } from "../load/run-load.js";
-import { isFailed } from "../load/aggregator.js";
-import type { RequestResult } from "../load/load-generator.js";
-import type { StrategyOutcome } from "../controller/controller.js";
-import { prepareStrategy } from "./strategy-run.js";
+import { PodWatcher } from "../probes/pod-watcher.js";
+import { RESULTS_SCHEMA_VERSION, type RollbackResult, type RunResults } from "../report/results.js";
 import type { Scenario } from "../scenario/scenario.js";
-import { checkPlatform, runSteps, stepImages } from "./steps.js";
+import type { Sink, Stamped, Verdict } from "../timeline/events.js";
+import { Timeline } from "../timeline/timeline.js";
+import type { Router } from "../traffic/router.js";
+import { FirstBadRequest, rollbackResult } from "./detection.js";
+import { startLoad } from "./load-phase.js";
+import { createPlatform, provision } from "./provision.js";
+import { openRunFolder, writeRunFolder } from "./run-folder.js";
+import { checkPlatform, runSteps } from "./steps.js";
+import { prepareStrategy } from "./strategy-run.js";
 
 export { checkPlatform };
-import type { PlatformName } from "../model/platform-name.js";
-import { KindPlatform } from "../platforms/kind/kind-platform.js";
-import { KindSession } from "../platforms/kind/session.js";
-import { PodWatcher } from "../probes/pod-watcher.js";
-import type { Stamped, Verdict } from "../timeline/events.js";
-import { Timeline } from "../timeline/timeline.js";
 
 export interface RunOptions {
   timeScale?: number;
@@ -53,24 +51,24 @@ export interface RunOutcome {
   results: RunResults;
 }
 
-/** Runs one scenario: provision, steps, observation, judgement, evidence, teardown. */
+/**
+ * Runs one scenario: the story of a run. Open its folder and timeline; make
+ * sure an engine answers and a reaper watches; provision the platform; run
+ * the load, the strategy and the steps; collect the evidence and judge every
+ * expectation; tear everything down; write the results.
+ */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunOutcome> {
   const clock = options.clock ?? systemClock;
   const scale = new TimeScale(options.timeScale ?? scenario.timeScale);
   const platformName = options.platform ?? scenario.platform;
   checkPlatform(scenario, platformName);
   const runId = newRunId(scenario.name);
-  const runsDir = options.runsDir ?? join(ROOT, "runs");
-  const runDir = join(runsDir, runId);
-  const logDir = join(runDir, "logs");
-  mkdirSync(logDir, { recursive: true });
-  pointLatest(runsDir, runId);
-
-  const timeline = new Timeline({ clock, scale, file: join(runDir, "events.jsonl") });
+  const folder = openRunFolder(options.runsDir ?? join(ROOT, "runs"), runId);
+  const timeline = new Timeline({ clock, scale, file: folder.eventsFile });
   if (options.onEvent) timeline.onEvent(options.onEvent);
   const emit = timeline.emit;
   const teardown = new TeardownStack();
-  emit({ type: "run.started", runId, scenario: scenario.name, platform: platformName, timeScale: scale.factor, runDir });
+  emit({ type: "run.started", runId, scenario: scenario.name, platform: platformName, timeScale: scale.factor, runDir: folder.dir });
 
   // A cluster this run makes for itself goes with it; one from the caller is the caller's to close.
   const kind = options.kind ?? new KindSession({ keep: false });
@@ -86,27 +84,18 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       killRunProcesses(runId);
       await sweep(runId);
     });
-    const ctx: PlatformContext = { runId, logDir, emit, teardown, signal: options.signal, images: new ImageBuilder({ emit }) };
-    const platform: Platform =
-      platformName === "kind"
-        ? new KindPlatform(ctx, {
-            cluster: await kind.get(emit, options.signal),
-            scale: scale.factor,
-            ...(scenario.environment ? { environment: scenario.environment } : {}),
-            clock,
-          })
-        : new DockerPlatform(ctx);
-    const evidence = await execute(scenario, platform, { ctx, scale, clock, timeline });
-    rollback = evidence.rollback;
+    const ctx: PlatformContext = { runId, logDir: folder.logDir, emit, teardown, signal: options.signal, images: new ImageBuilder({ emit }) };
+    const platform = await createPlatform(platformName, ctx, { kind, scale: scale.factor, environment: scenario.environment, clock });
+    const run = await execute(scenario, platform, { ctx, scale, clock });
+    rollback = run.rollback;
+    const evidence = { events: timeline.events, ...run.evidence, spec: scenario.spec, ...(scenario.environment ? { environment: scenario.environment } : {}) };
     for (const e of scenario.expectations) {
-      const j = judge(e, { events: timeline.events, ...evidence, spec: scenario.spec, ...(scenario.environment ? { environment: scenario.environment } : {}) });
+      const j = judge(e, evidence);
       judgements.push(j);
       emit({ type: "expectation.judged", ...j });
     }
   } catch (e) {
-    error = options.signal.aborted
-      ? new HarnessError("INTERRUPTED", "the run was interrupted; everything it started is being removed")
-      : asHarnessError(e);
+    error = options.signal.aborted ? new HarnessError("INTERRUPTED", "the run was interrupted; everything it started is being removed") : asHarnessError(e);
     emit({ type: "note", level: "warn", message: `${error.code}: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ""}` });
   }
 
@@ -117,13 +106,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   reaper?.stop();
   for (const f of teardownFailures) emit({ type: "note", level: "warn", message: `teardown "${f.title}" failed: ${f.error}` });
 
-  const verdict: Verdict = error
-    ? error.code === "INTERRUPTED"
-      ? "interrupted"
-      : "error"
-    : judgements.every((j) => j.held)
-      ? "passed"
-      : "failed";
+  const verdict: Verdict = error ? (error.code === "INTERRUPTED" ? "interrupted" : "error") : judgements.every((j) => j.held) ? "passed" : "failed";
   const exitCode = error ? error.exitCode : verdict === "passed" ? ExitCode.held : ExitCode.expectationFailed;
   const wallSeconds = timeline.elapsedSeconds();
   emit({ type: "run.finished", verdict, exitCode, wallSeconds });
@@ -146,48 +129,26 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     error: error ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } : null,
     teardownFailures,
   };
-  writeResults(runDir, results);
-  writeHtmlReport(runDir, results, timeline.events, existsSync(logDir) ? readdirSync(logDir).sort() : []);
-  return { verdict, exitCode, runDir, results };
+  writeRunFolder(folder, results, timeline.events);
+  return { verdict, exitCode, runDir: folder.dir, results };
 }
 
 interface ExecuteContext {
   ctx: PlatformContext;
   scale: TimeScale;
   clock: Clock;
-  timeline: Timeline;
 }
 
-async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock }: ExecuteContext): Promise<ExecuteEvidence> {
+/** Provision, then the load, the strategy and the steps side by side; then what the expectations need at the end. */
+async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock }: ExecuteContext) {
   const { emit, signal, teardown } = ctx;
-  const images = new Set([...scenario.versions.values()].map((v) => `app:${v.tag}`));
-  for (const image of stepImages(scenario.steps)) images.add(image);
-  if (scenario.strategy) images.add("haproxy").add("prometheus");
-  const [database] = await Promise.all([scenario.database ? platform.startDatabase() : undefined, platform.preload?.([...images])]);
-  const services = new Map<string, Service>();
+  const { database, services } = await provision(scenario, platform, { clock, signal });
   const pods = platform.kubernetes ? new PodWatcher(platform.kubernetes, { intervalMs: 500, emit, clock }) : undefined;
   if (pods) teardown.add("stop watching the pods", () => pods.stop());
-  for (const v of scenario.versions.values()) {
-    signal.throwIfAborted();
-    const service = await platform.deploy({ role: v.role, version: v.tag, replicas: v.replicas, faults: v.faults, database });
-    services.set(v.role, service);
-    // Like a rollout, a version counts as deployed once it is ready (unless it is meant never to be).
-    if (!v.faults.readinessFail) await waitReady(service, clock, signal);
-  }
   pods?.start();
 
   const strategy = scenario.strategy
-    ? await prepareStrategy({
-        platform,
-        strategy: scenario.strategy,
-        spec: scenario.spec,
-        stable: services.get("stable")!,
-        candidate: services.get("candidate")!,
-        scale,
-        clock,
-        emit,
-        teardown,
-      })
+    ? await prepareStrategy({ platform, strategy: scenario.strategy, spec: scenario.spec, stable: services.get("stable")!, candidate: services.get("candidate")!, scale, clock, emit, teardown })
     : undefined;
 
   const monitor = new HealthMonitor(
@@ -197,34 +158,22 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
   teardown.add("stop the health monitor", () => monitor.stop());
   monitor.start();
 
-  // Load runs beside the steps and the strategy; a strategy run stops it a little after the strategy ends.
-  const loadStop = new AbortController();
-  let load: Promise<unknown> | undefined;
-  teardown.add("stop the load", async () => {
-    loadStop.abort();
-    await load?.catch(() => undefined);
-  });
-  const flowing = deferred();
   const firstBad = new FirstBadRequest(services.get("candidate")?.version, scenario.spec);
-  load = scenario.load
-    ? runLoad(scenario.load, {
+  const load = scenario.load
+    ? startLoad(scenario.load, {
         baseUrl: scenario.load.target === "router" ? strategy!.router.baseUrl : services.get(scenario.load.target)!.instances[0]!.baseUrl,
         scale,
+        clock,
         emit,
         signal,
-        stop: loadStop.signal,
-        clock,
+        teardown,
         runId: ctx.runId,
-        onResult: (r) => {
-          firstBad.see(r);
-          flowing.resolve();
-        },
+        onResult: (r) => firstBad.see(r),
       })
     : undefined;
-  load?.catch(() => undefined); // judged below; an early rejection must not go unhandled meanwhile
-  if (load && strategy) await firstAnswer(flowing.promise, load, clock, signal);
+  if (load && strategy) await load.firstAnswer();
 
-  const steps = runSteps(scenario.steps, { database, services, ctx, scale, clock, platform, pods });
+  const steps = runSteps(scenario.steps, { ctx, platform, database, services, scale, clock, pods });
   let outcome: StrategyOutcome | undefined;
   if (strategy) {
     outcome = await strategy.run(signal);
@@ -232,140 +181,29 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
     await clock.sleep(2 * strategy.intervalMs, signal);
   }
   await steps;
-  if (load) {
-    if (!strategy) await load;
-    loadStop.abort();
-    await load;
-  }
+  // Without a strategy the load runs its course; with one it has shown what it had to.
+  await load?.finish({ untilDone: !strategy });
   await monitor.stop();
   await pods?.poll();
 
-  const finalShares = strategy ? await strategy.router.readShares() : undefined;
-  if (finalShares) emit({ type: "router.observed", shares: finalShares });
-  const finalHealth = new Map<string, Array<number | null>>();
-  for (const e of scenario.expectations) {
-    if (e.kind !== "health") continue;
-    const statuses: Array<number | null> = [];
-    for (const i of services.get(e.version)!.instances) statuses.push((await httpGet(`${i.baseUrl}${e.path}`)).status);
-    finalHealth.set(`${e.version} ${e.path}`, statuses);
-  }
-
-  // The services' own account of what they served, read after the monitor stopped so no probe is in flight.
-  const metrics = new Map<string, string[]>();
-  for (const [role, service] of services) {
-    const texts: string[] = [];
-    for (const i of service.instances) {
-      const obs = await httpGet(`${i.baseUrl}/metrics`, { keepText: true });
-      if (obs.status === 200 && obs.text) texts.push(obs.text);
-    }
-    metrics.set(role, texts);
-  }
+  const collected = await collectEvidence(scenario.expectations, evidenceSources(services, strategy?.router, emit));
   const versions = new Map([...services].map(([role, s]) => [role, s.version]));
-  const rollback = outcome?.rollback
-    ? {
-        trigger: outcome.rollback.trigger,
-        source: outcome.rollback.source,
-        stage: outcome.rollback.stage,
-        reason: outcome.rollback.reason,
-        strategy: scenario.spec.rollback.strategy,
-        detectedAfterSeconds: firstBad.at(outcome.rollback.trigger) === undefined ? null : round3((outcome.rollback.decidedAt - firstBad.at(outcome.rollback.trigger)!) / 1000),
-        completedAfterSeconds: round3((outcome.rollback.completedAt - outcome.rollback.decidedAt) / 1000),
-      }
-    : null;
-  return { versions, metrics, finalHealth, ...(finalShares ? { finalShares } : {}), rollback };
+  return {
+    evidence: { versions, metrics: collected.metrics, finalHealth: collected.finalHealth, ...(collected.finalShares ? { finalShares: collected.finalShares } : {}) },
+    rollback: rollbackResult(outcome, firstBad, scenario.spec),
+  };
 }
 
-interface ExecuteEvidence {
-  versions: Map<string, string>;
-  metrics: Map<string, string[]>;
-  finalHealth: Map<string, Array<number | null>>;
-  finalShares?: Record<string, number>;
-  rollback: RollbackResult | null;
-}
-
-/** A canary judged before any traffic reaches it would judge nothing: the strategy starts once the load's first answer is in. */
-async function firstAnswer(flowing: Promise<void>, load: Promise<unknown>, clock: Clock, signal: AbortSignal): Promise<void> {
-  const deadline = new AbortController();
-  const onAbort = () => deadline.abort();
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    const outcome = await Promise.race([
-      flowing.then(() => "flowing" as const),
-      load.then(
-        () => "ended" as const,
-        () => "ended" as const,
-      ),
-      clock.sleep(120_000, deadline.signal).then(
-        () => "timeout" as const,
-        () => "aborted" as const,
-      ),
-    ]);
-    signal.throwIfAborted();
-    if (outcome === "flowing") return;
-    throw new HarnessError(outcome === "timeout" ? "TIMEOUT" : "COMMAND_FAILED", `the load ${outcome === "timeout" ? "sent nothing within 120 s" : "ended before any request was answered"}, so the strategy cannot be judged`, {
-      hint: "run `bash scripts/tools.sh vegeta` to check the load generator; the run's events.jsonl shows the load phase",
-    });
-  } finally {
-    deadline.abort();
-    signal.removeEventListener("abort", onAbort);
-  }
-}
-
-function deferred(): { promise: Promise<void>; resolve(): void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-function round3(n: number): number {
-  return Math.round(n * 1000) / 1000;
-}
-
-/** The first request the candidate answered badly, per trigger: the start of the clock for detection latency. */
-class FirstBadRequest {
-  private failedAt: number | undefined;
-  private slowAt: number | undefined;
-  private readonly slowMs: number;
-
-  constructor(
-    private readonly candidate: string | undefined,
-    spec: Scenario["spec"],
-  ) {
-    // The lowest latency bound in play: the strictest stage criterion, or the trigger.
-    const bounds = [spec.rollback.responseTime.value, ...spec.canary.stages.map((s) => s.successCriteria.responseTime?.value ?? Infinity)];
-    this.slowMs = Math.min(...bounds);
-  }
-
-  see(r: RequestResult): void {
-    if (r.version !== this.candidate) return;
-    if (this.failedAt === undefined && isFailed(r.code)) this.failedAt = r.at;
-    if (this.slowAt === undefined && r.latencyMs > this.slowMs) this.slowAt = r.at;
-  }
-
-  at(trigger: string): number | undefined {
-    return trigger === "error_rate" ? this.failedAt : trigger === "response_time" ? this.slowAt : undefined;
-  }
-}
-
-async function waitReady(service: Service, clock: Clock, signal: AbortSignal): Promise<void> {
-  for (const i of service.instances) {
-    await waitFor(async () => ((await httpGet(`${i.baseUrl}/ready`, { timeoutMs: 2000 })).status === 200 ? true : undefined), {
-      description: `${i.name} to answer 200 on /ready`,
-      timeoutMs: 60_000,
-      intervalMs: 100,
-      clock,
-      signal,
-      hint: `read its log in the run folder's logs/${i.name}.log`,
-    });
-  }
-}
-
-function pointLatest(runsDir: string, runId: string): void {
-  const latest = join(runsDir, "latest");
-  rmSync(latest, { force: true });
-  try {
-    symlinkSync(runId, latest);
-  } catch {
-    /* a file system without symlinks only loses the shortcut */
-  }
+/** What the checker's collectors read at the end of the run: the router read back (and put on the timeline), instances, plain GETs. */
+function evidenceSources(services: ReadonlyMap<string, Service>, router: Router | undefined, emit: Sink): EvidenceSources {
+  return {
+    async readShares() {
+      if (!router) return undefined;
+      const shares = await router.readShares();
+      emit({ type: "router.observed", shares });
+      return shares;
+    },
+    instances: (role) => services.get(role)?.instances,
+    get: (url, options) => httpGet(url, options),
+  };
 }

@@ -1,0 +1,40 @@
+import { TimeScale } from "../common/clock.js";
+import { parseCpu, parseMemory } from "../document/deployment-spec.js";
+import type { Expectation } from "../scenario/scenario.js";
+import type { EventOf, Stamped } from "../timeline/events.js";
+import { timeScaleOf, type Evidence, type ExpectationKind, type Verdict } from "./evidence.js";
+
+function judgeDeployment(e: Extract<Expectation, { kind: "deployment" }>, evidence: Evidence): Verdict {
+  const observed = evidence.events.find((ev): ev is Stamped<EventOf<"deployment.observed">> => ev.type === "deployment.observed" && ev.role === e.version);
+  const env = evidence.environment ? evidence.spec?.environments.get(evidence.environment) : undefined;
+  if (!observed) return { held: false, evidence: `${e.version} was never deployed in a cluster (no deployment.observed event)` };
+  if (!env || !evidence.spec) return { held: false, evidence: "the scenario names no environment of the document to compare with" };
+  const scale = timeScaleOf(evidence);
+  const d = observed.deployment;
+  const checks: Array<[string, boolean]> = [
+    [`replicas ${d.replicas} (document: ${env.replicas})`, d.replicas === env.replicas],
+    [`ready ${d.readyReplicas}/${d.replicas}`, d.readyReplicas === d.replicas],
+    [`cpu limit ${d.limits.cpu ?? "none"} (document: ${env.cpu.text})`, d.limits.cpu !== undefined && parseCpu(d.limits.cpu) === env.cpu.value],
+    [`memory limit ${d.limits.memory ?? "none"} (document: ${env.memory.text})`, d.limits.memory !== undefined && parseMemory(d.limits.memory) === env.memory.value],
+  ];
+  for (const [name, live, doc] of [
+    ["liveness", d.liveness, evidence.spec.probes.liveness],
+    ["readiness", d.readiness, evidence.spec.probes.readiness],
+  ] as const) {
+    const delay = new TimeScale(scale).toWallSeconds(doc.initialDelayMs / 1000, 0);
+    checks.push([
+      `${name} ${live ? `${live.path}:${live.port} after ${live.initialDelaySeconds}s` : "missing"} (document: ${doc.path}:${doc.port} after ${doc.initialDelayMs / 1000}s${scale !== 1 ? `, ${delay}s at time scale ${scale}` : ""})`,
+      live !== null && live.path === doc.path && Number(live.port) === doc.port && live.initialDelaySeconds === delay,
+    ]);
+  }
+  const failed = checks.filter(([, ok]) => !ok);
+  return {
+    held: failed.length === 0,
+    evidence: `${d.name} in ${observed.source}: ${checks.map(([text, ok]) => `${ok ? "" : "MISMATCH "}${text}`).join("; ")}`,
+  };
+}
+
+export const deployment = {
+  describe: (e) => `${e.version}'s live Deployment has the replicas, resources and probes the document gives its environment`,
+  judge: judgeDeployment,
+} satisfies ExpectationKind<"deployment">;

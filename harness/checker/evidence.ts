@@ -1,0 +1,106 @@
+import type { Instance } from "../platforms/platform.js";
+import type { DeploymentSpec } from "../document/deployment-spec.js";
+import type { Expectation } from "../scenario/scenario.js";
+import type { EventOf, Stamped, TimelineEvent } from "../timeline/events.js";
+
+/** What the checker judges from: the timeline and what was read from the services themselves. */
+export interface Evidence {
+  readonly events: readonly Stamped<TimelineEvent>[];
+  /** Role to the version it ran. */
+  readonly versions: ReadonlyMap<string, string>;
+  /** Role to the /metrics text of each of its instances, read at the end of the run. */
+  readonly metrics: ReadonlyMap<string, readonly string[]>;
+  /** The router's shares read back from it at the end of the run. */
+  readonly finalShares?: Readonly<Record<string, number>>;
+  /** "role path" to the status each instance answered at the end of the run (null: no answer). */
+  readonly finalHealth?: ReadonlyMap<string, ReadonlyArray<number | null>>;
+  /** The document's configuration the run used, and its environment: what deployment expectations compare with. */
+  readonly spec?: DeploymentSpec;
+  readonly environment?: string;
+}
+
+export interface Judgement {
+  id: string;
+  description: string;
+  held: boolean;
+  evidence: string;
+}
+
+export type Verdict = { held: boolean; evidence: string };
+
+/** What collectors can read at the end of a run, beyond the timeline. */
+export interface EvidenceSources {
+  /** The router's weights read back now; undefined when the run has no router. */
+  readShares(): Promise<Record<string, number> | undefined>;
+  /** The instances of a deployed role (undefined for a role that was not deployed). */
+  instances(role: string): readonly Instance[] | undefined;
+  /** GET a URL from the harness: the status (null: no answer) and, when asked, the body. */
+  get(url: string, options?: { keepText?: boolean }): Promise<{ status: number | null; text?: string }>;
+}
+
+/** What the collectors read at the end of a run, kept once for every expectation that needs it. */
+export interface Collected {
+  metrics: Map<string, string[]>;
+  finalHealth: Map<string, Array<number | null>>;
+  finalShares?: Record<string, number>;
+  sharesRead?: boolean;
+}
+
+/**
+ * One kind of expectation: how it reads in a report, what it collects at the
+ * end of a run (beyond the timeline) and how it is judged. A judge reads only
+ * evidence, never what the controller says it did.
+ */
+export interface ExpectationKind<K extends Expectation["kind"]> {
+  describe(e: Extract<Expectation, { kind: K }>): string;
+  collect?(e: Extract<Expectation, { kind: K }>, sources: EvidenceSources, into: Collected): Promise<void>;
+  judge(e: Extract<Expectation, { kind: K }>, evidence: Evidence): Verdict;
+}
+
+/** The router's shares, read once for every expectation that needs them. */
+export async function collectShares(sources: EvidenceSources, into: Collected): Promise<void> {
+  if (into.sharesRead) return;
+  into.sharesRead = true;
+  const shares = await sources.readShares();
+  if (shares) into.finalShares = shares;
+}
+
+/** Wall seconds per spec second of the run: `within` is spec time, event times are wall time. */
+export function timeScaleOf(evidence: Evidence): number {
+  return evidence.events.find((ev): ev is Stamped<EventOf<"run.started">> => ev.type === "run.started")?.timeScale ?? 1;
+}
+
+export function stepWindow(events: readonly Stamped[], step: string): { start: number; end: number } | undefined {
+  const start = events.find((ev) => ev.type === "step.started" && ev.step === step)?.t;
+  const end = events.find((ev) => ev.type === "step.finished" && ev.step === step)?.t;
+  return start === undefined || end === undefined ? undefined : { start, end };
+}
+
+export type Ev<T extends TimelineEvent["type"]> = Stamped<EventOf<T>>;
+
+export const of = <T extends TimelineEvent["type"]>(events: readonly Stamped[], type: T): Array<Ev<T>> => events.filter((e): e is Ev<T> => e.type === type);
+
+export function sharesText(shares: Readonly<Record<string, number>> | undefined): string {
+  return shares ? Object.entries(shares).map(([k, v]) => `${k} ${v}%`).join(", ") : "never read";
+}
+
+/** The candidate's requests in the load stream between two times: requests, failures, worst per-second p95. */
+export function candidateLoad(evidence: Evidence, from: number, to: number): { requests: number; failed: number; worstP95: number } {
+  const version = evidence.versions.get("candidate");
+  const started = of(evidence.events, "load.started")[0]?.t ?? 0;
+  const rows = of(evidence.events, "load.second").filter((r) => r.version === version && started + r.second >= from - 1 && started + r.second <= to);
+  return {
+    requests: rows.reduce((a, r) => a + r.requests, 0),
+    failed: rows.reduce((a, r) => a + r.failed, 0),
+    worstP95: rows.reduce((a, r) => Math.max(a, r.requests > 0 ? r.p95 : 0), 0),
+  };
+}
+
+export function lastLoadVersions(evidence: Evidence, seconds: number): Record<string, number> | undefined {
+  const rows = of(evidence.events, "load.second").filter((r) => r.version !== "*");
+  if (rows.length === 0) return undefined;
+  const last = Math.max(...rows.map((r) => r.second));
+  const counts: Record<string, number> = {};
+  for (const r of rows) if (r.second > last - seconds && r.second < last && r.requests > 0) counts[r.version] = (counts[r.version] ?? 0) + r.requests;
+  return counts;
+}

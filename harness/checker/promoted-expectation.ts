@@ -1,0 +1,22 @@
+import type { Expectation } from "../scenario/scenario.js";
+import { collectShares, lastLoadVersions, of, sharesText, type Evidence, type ExpectationKind, type Verdict } from "./evidence.js";
+
+function judgePromoted(_e: Extract<Expectation, { kind: "promoted" }>, evidence: Evidence): Verdict {
+  const decided = of(evidence.events, "rollback.decided")[0];
+  if (decided) return { held: false, evidence: `rolled back during ${decided.stage}: ${decided.reason}` };
+  const final = evidence.finalShares;
+  const candidateVersion = evidence.versions.get("candidate");
+  const versions = lastLoadVersions(evidence, 2);
+  const onlyCandidate = !versions || Object.keys(versions).every((v) => v === candidateVersion);
+  const held = (final?.candidate ?? 0) === 100 && onlyCandidate;
+  return {
+    held,
+    evidence: `router read back: ${sharesText(final)}${versions ? `; the load's last full second went to ${Object.entries(versions).map(([v, n]) => `${v} ×${n}`).join(", ")}` : ""}`,
+  };
+}
+
+export const promoted = {
+  describe: () => "the candidate was promoted: the router sends it all traffic and no rollback happened",
+  collect: (_e, sources, into) => collectShares(sources, into),
+  judge: judgePromoted,
+} satisfies ExpectationKind<"promoted">;

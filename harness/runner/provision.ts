@@ -1,0 +1,63 @@
+import { waitFor, type Clock } from "../common/clock.js";
+import type { PlatformName } from "../model/platform-name.js";
+import { DockerPlatform } from "../platforms/docker/docker-platform.js";
+import { KindPlatform } from "../platforms/kind/kind-platform.js";
+import type { KindSession } from "../platforms/kind/session.js";
+import type { Database, Platform, PlatformContext, Service } from "../platforms/platform.js";
+import { httpGet } from "../probes/http-probe.js";
+import type { Scenario } from "../scenario/scenario.js";
+import { stepImages } from "./steps.js";
+
+/** The platform a run asked for; kind's cluster comes from the invocation's session (created on first use). */
+export async function createPlatform(
+  name: PlatformName,
+  ctx: PlatformContext,
+  options: { kind: KindSession; scale: number; environment: string | undefined; clock: Clock },
+): Promise<Platform> {
+  if (name === "docker") return new DockerPlatform(ctx);
+  return new KindPlatform(ctx, {
+    cluster: await options.kind.get(ctx.emit, ctx.signal),
+    scale: options.scale,
+    ...(options.environment ? { environment: options.environment } : {}),
+    clock: options.clock,
+  });
+}
+
+export interface Provisioned {
+  readonly database: Database | undefined;
+  /** Role (stable, candidate, ...) to its deployed service. */
+  readonly services: ReadonlyMap<string, Service>;
+}
+
+/**
+ * What the scenario runs on: its images made available in one go, the
+ * database, and each version deployed and ready (a version meant never to be
+ * ready is not waited for), like a rollout that counts once it is ready.
+ */
+export async function provision(scenario: Scenario, platform: Platform, { clock, signal }: { clock: Clock; signal: AbortSignal }): Promise<Provisioned> {
+  const images = new Set([...scenario.versions.values()].map((v) => `app:${v.tag}`));
+  for (const image of stepImages(scenario.steps)) images.add(image);
+  if (scenario.strategy) images.add("haproxy").add("prometheus");
+  const [database] = await Promise.all([scenario.database ? platform.startDatabase() : undefined, platform.preload?.([...images])]);
+  const services = new Map<string, Service>();
+  for (const v of scenario.versions.values()) {
+    signal.throwIfAborted();
+    const service = await platform.deploy({ role: v.role, version: v.tag, replicas: v.replicas, faults: v.faults, database });
+    services.set(v.role, service);
+    if (!v.faults.readinessFail) await waitReady(service, clock, signal);
+  }
+  return { database, services };
+}
+
+async function waitReady(service: Service, clock: Clock, signal: AbortSignal): Promise<void> {
+  for (const i of service.instances) {
+    await waitFor(async () => ((await httpGet(`${i.baseUrl}/ready`, { timeoutMs: 2000 })).status === 200 ? true : undefined), {
+      description: `${i.name} to answer 200 on /ready`,
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      clock,
+      signal,
+      hint: `read its log in the run folder's logs/${i.name}.log`,
+    });
+  }
+}
