@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { defineAction, operationOf } from "./action.js";
 
-/** `kubectl set image`: the role's instances move to another version of the reference service; the step watches what happens. */
+/** `kubectl set image`: the role's instances move to another version of the reference service (on Docker: recreated); the step watches what happens. */
 export const rollout = defineAction({
   type: "rollout",
   summary: "roll a role to another version of the reference service (kubectl set image); the step watches what happens",
   schema: z.object({ type: z.literal("rollout"), role: z.string().min(1), tag: z.string().regex(/^[a-z0-9][a-z0-9-]*$/) }).strict(),
   operation: "rollout",
-  platforms: ["kind"],
+  platforms: ["kind", "docker"],
   roles: (spec) => [spec.role],
   images: (spec) => [`app:${spec.tag}`],
   perform: (spec, platform) => operationOf(platform, "rollout", "rollout")(spec.role, spec.tag),
@@ -19,7 +19,7 @@ export const rolloutUndo = defineAction({
   summary: "roll a role back to its previous version (kubectl rollout undo) and wait until it is complete",
   schema: z.object({ type: z.literal("rollout-undo"), role: z.string().min(1) }).strict(),
   operation: "rolloutUndo",
-  platforms: ["kind"],
+  platforms: ["kind", "docker"],
   roles: (spec) => [spec.role],
   images: () => [],
   perform: (spec, platform) => operationOf(platform, "rolloutUndo", "rollout-undo")(spec.role),
@@ -28,10 +28,10 @@ export const rolloutUndo = defineAction({
 /** Delete one instance of the role (a pod); the platform replaces it. */
 export const deletePod = defineAction({
   type: "delete-pod",
-  summary: "delete one pod of a role; its ReplicaSet replaces it",
+  summary: "delete one instance (pod) of a role; the platform replaces it (a ReplicaSet on kind, a new container on Docker)",
   schema: z.object({ type: z.literal("delete-pod"), role: z.string().min(1) }).strict(),
   operation: "deleteInstance",
-  platforms: ["kind"],
+  platforms: ["kind", "docker"],
   roles: (spec) => [spec.role],
   images: () => [],
   perform: (spec, platform) => operationOf(platform, "deleteInstance", "delete-pod")(spec.role),

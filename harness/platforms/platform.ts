@@ -27,6 +27,12 @@ export interface Platform {
   preload?(images: readonly string[]): Promise<void>;
   /** What an operator does to a deployed role during a game day, where the platform implements it (harness/actions/ performs them). */
   readonly operations: Operations;
+  /**
+   * host:port of a DNS server that resolves the platform's instance addresses,
+   * where they can change under the same name (Docker's embedded DNS): the
+   * router re-resolves through it after an operation replaced an instance.
+   */
+  readonly dnsResolver?: string;
   /** The API server's view of the pods, on the platforms that have one (kind). */
   readonly kubernetes?: KubernetesView;
 }

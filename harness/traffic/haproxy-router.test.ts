@@ -21,6 +21,22 @@ const SHOW_SERVERS_STATE = [
   "",
 ].join("\n");
 
+describe("haproxyConfig with a platform resolver", () => {
+  it("declares the resolver and resolves every server through it, so a replaced instance is found again", () => {
+    const lines = haproxyConfig(BACKENDS, { stable: 100, candidate: 0 }, { resolver: "127.0.0.11:53" }).split("\n");
+    expect(lines).toContain("resolvers platform");
+    expect(lines).toContain("  nameserver dns 127.0.0.11:53");
+    const servers = lines.filter((l) => l.trimStart().startsWith("server "));
+    expect(servers).toHaveLength(3);
+    for (const s of servers) expect(s).toMatch(/ resolvers platform resolve-prefer ipv4$/);
+  });
+
+  it("leaves both out without one (kind: pod addresses do not change under a name)", () => {
+    const config = haproxyConfig(BACKENDS, { stable: 100, candidate: 0 });
+    expect(config).not.toContain("resolvers");
+  });
+});
+
 describe("haproxyConfig", () => {
   const config = haproxyConfig(BACKENDS, { stable: 90, candidate: 10 });
   const lines = config.split("\n");

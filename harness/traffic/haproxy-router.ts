@@ -12,8 +12,13 @@ export interface Backend extends ServerRef {
 }
 
 /** haproxy.cfg for a router in front of the given servers, all traffic on `initial` shares. */
-export function haproxyConfig(backends: readonly Backend[], initial: Shares): string {
+export function haproxyConfig(backends: readonly Backend[], initial: Shares, options: { resolver?: string } = {}): string {
   const weights = serverWeights(initial, backends);
+  // With a resolver, server names are looked up again every second: an instance replaced under the same name is found again.
+  const resolve = options.resolver ? " resolvers platform resolve-prefer ipv4" : "";
+  const resolvers = options.resolver
+    ? ["resolvers platform", `  nameserver dns ${options.resolver}`, "  hold valid 1s", "  hold obsolete 1s", "  timeout resolve 250ms", "  timeout retry 250ms", ""]
+    : [];
   return [
     "global",
     `  stats socket ipv4@0.0.0.0:${HAPROXY_PORTS.runtime} level admin`,
@@ -29,6 +34,7 @@ export function haproxyConfig(backends: readonly Backend[], initial: Shares): st
     "  timeout server 60s",
     "  timeout http-keep-alive 10s",
     "",
+    ...resolvers,
     "frontend traffic",
     `  bind :${HAPROXY_PORTS.traffic}`,
     `  default_backend ${BACKEND}`,
@@ -41,7 +47,7 @@ export function haproxyConfig(backends: readonly Backend[], initial: Shares): st
     `backend ${BACKEND}`,
     "  balance roundrobin",
     "  option http-keep-alive",
-    ...backends.map((b) => `  server ${b.server} ${b.address} weight ${weights[b.server]} init-addr last,libc,none`),
+    ...backends.map((b) => `  server ${b.server} ${b.address} weight ${weights[b.server]} init-addr last,libc,none${resolve}`),
     "",
   ].join("\n");
 }

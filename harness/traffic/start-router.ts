@@ -8,7 +8,7 @@ export async function startRouter(platform: Platform, services: readonly Service
   const component = await platform.startComponent({
     role: "router",
     image: "haproxy",
-    files: [{ path: "/usr/local/etc/haproxy/haproxy.cfg", content: haproxyConfig(backends, initial) }],
+    files: [{ path: "/usr/local/etc/haproxy/haproxy.cfg", content: haproxyConfig(backends, initial, platform.dnsResolver ? { resolver: platform.dnsResolver } : {}) }],
     ports: [HAPROXY_PORTS.traffic, HAPROXY_PORTS.runtime, HAPROXY_PORTS.metrics],
     ready: { port: HAPROXY_PORTS.metrics, path: "/healthz" },
   });

@@ -1,4 +1,5 @@
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import { HarnessError } from "../../common/errors.js";
 import { runLabels } from "../../common/labels.js";
 import { sweep } from "../../cleanup/sweep.js";
 import { configureTestcontainers, docker } from "../../engine/docker.js";
@@ -8,15 +9,34 @@ import { startPostgres } from "../postgres.js";
 import type { Component, ComponentSpec, Database, DeploySpec, Instance, Operations, Platform, PlatformContext, Service } from "../platform.js";
 
 const DB_ALIAS = "db";
+
+/** A deployed role as the platform keeps it: its service (whose version an operation changes), containers and what they replaced. */
+interface DeployedRole {
+  readonly spec: DeploySpec;
+  readonly service: { role: string; version: string; instances: Instance[] };
+  /** Versions before each rollout, for undo. */
+  readonly history: string[];
+  readonly containers: StartedTestContainer[];
+  readonly hostPorts: number[];
+  /** How many times instances were replaced: names each replacement's log. */
+  generation: number;
+}
 const APP_PORT = 8000;
 
 /** Each version is a set of containers on a network of the run's own. */
 export class DockerPlatform implements Platform {
   readonly name = "docker" as const;
-  /** Operator actions on Docker: none yet (rollouts and pod deletion are Kubernetes' own). */
-  readonly operations: Operations = {};
+  /** Operator actions on Docker: each replaces containers the way Kubernetes' Recreate strategy would. */
+  readonly operations: Operations = {
+    rollout: (role, version) => this.rollout(role, version),
+    rolloutUndo: (role) => this.rolloutUndo(role),
+    deleteInstance: (role) => this.deleteInstance(role),
+  };
+  /** Docker's embedded DNS: the router re-resolves instances an operation replaced. */
+  readonly dnsResolver = "127.0.0.11:53";
   private network: string | undefined;
   private readonly roles = new Map<string, string>();
+  private readonly deployed = new Map<string, DeployedRole>();
 
   constructor(private readonly ctx: PlatformContext) {
     configureTestcontainers();
@@ -44,31 +64,93 @@ export class DockerPlatform implements Platform {
   }
 
   async deploy(spec: DeploySpec): Promise<Service> {
-    const network = await this.ensureNetwork();
-    const image = await this.ctx.images.ensure(`app:${spec.version}`);
-    const instances: Instance[] = [];
+    const service = { role: spec.role, version: spec.version, instances: [] as Instance[] };
+    const role: DeployedRole = { spec, service, history: [], containers: [], hostPorts: [], generation: 0 };
+    this.deployed.set(spec.role, role);
     for (let i = 0; i < spec.replicas; i++) {
-      const name = `gameday-${this.ctx.runId}-${spec.role}-${i}`;
-      const container = await this.start(spec.role, name, async () =>
-        new GenericContainer(image.ref)
-          .withName(name)
-          .withEnvironment({
-            ...(spec.database ? { DATABASE_URL: spec.database.serviceUrl } : {}),
-            SEED: String(1000 + i),
-            ...faultEnv(spec.faults),
-          })
-          .withExposedPorts(APP_PORT)
-          .withNetworkMode(network)
-          .withNetworkAliases(`${spec.role}-${i}`)
-          .withLabels(runLabels(this.ctx.runId, spec.role))
-          .withLogConsumer(logTo(this.ctx, name))
-          .withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/))
-          .withStartupTimeout(30_000)
-          .start(),
-      );
-      instances.push({ name, address: `${spec.role}-${i}:${APP_PORT}`, baseUrl: `http://${container.getHost()}:${container.getMappedPort(APP_PORT)}` });
+      const container = await this.startInstance(role, spec.version, i);
+      role.containers.push(container);
+      role.hostPorts.push(container.getMappedPort(APP_PORT));
+      service.instances.push({ name: container.getName().replace(/^\//, ""), address: `${spec.role}-${i}:${APP_PORT}`, baseUrl: `http://${container.getHost()}:${container.getMappedPort(APP_PORT)}` });
     }
-    return { role: spec.role, version: spec.version, instances };
+    return service;
+  }
+
+  /**
+   * One instance of a role: a container named and aliased after its role and
+   * index. A replacement (rollout, deleted instance) keeps the name, the alias
+   * and the host port of the one it replaces, so every part of the run that
+   * holds its address still reaches it; its log goes to a file of its own.
+   */
+  private async startInstance(role: DeployedRole, version: string, i: number, hostPort?: number): Promise<StartedTestContainer> {
+    const network = await this.ensureNetwork();
+    const image = await this.ctx.images.ensure(`app:${version}`);
+    const { spec } = role;
+    const name = `gameday-${this.ctx.runId}-${spec.role}-${i}`;
+    const log = role.generation === 0 ? name : `${name}.${role.generation}`;
+    return this.start(spec.role, name, async () =>
+      new GenericContainer(image.ref)
+        .withName(name)
+        .withEnvironment({
+          ...(spec.database ? { DATABASE_URL: spec.database.serviceUrl } : {}),
+          SEED: String(1000 + i),
+          ...faultEnv(spec.faults),
+        })
+        .withExposedPorts(hostPort === undefined ? APP_PORT : { container: APP_PORT, host: hostPort })
+        .withNetworkMode(network)
+        .withNetworkAliases(`${spec.role}-${i}`)
+        .withLabels(runLabels(this.ctx.runId, spec.role))
+        .withLogConsumer(logTo(this.ctx, log))
+        .withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/))
+        .withStartupTimeout(30_000)
+        .start(),
+    );
+  }
+
+  /** Replace instances of a role with new containers of `version` (Kubernetes' Recreate strategy: each goes, then its successor starts). */
+  private async replace(role: DeployedRole, version: string, indexes: readonly number[]): Promise<void> {
+    role.generation++;
+    for (const i of indexes) {
+      const old = role.containers[i]!;
+      const name = old.getName().replace(/^\//, "");
+      await old.stop({ remove: true, removeVolumes: true, timeout: 0 });
+      this.ctx.emit({ type: "resource.removed", kind: "container", role: role.spec.role, name });
+      role.containers[i] = await this.startInstance(role, version, i, role.hostPorts[i]);
+    }
+  }
+
+  private role(name: string): DeployedRole {
+    const role = this.deployed.get(name);
+    if (!role) throw new HarnessError("SCENARIO_INVALID", `no version "${name}" is deployed`);
+    return role;
+  }
+
+  /** `kubectl set image` on Docker: every instance of the role is recreated at the new version. */
+  private async rollout(roleName: string, version: string): Promise<string> {
+    const role = this.role(roleName);
+    role.history.push(role.service.version);
+    await this.replace(role, version, role.containers.map((_, i) => i));
+    role.service.version = version;
+    return `${roleName}: ${role.containers.length} container(s) recreated at ${version}`;
+  }
+
+  /** `kubectl rollout undo` on Docker: back to the version before the last rollout. */
+  private async rolloutUndo(roleName: string): Promise<string> {
+    const role = this.role(roleName);
+    const previous = role.history.pop();
+    if (previous === undefined) throw new HarnessError("ROLLOUT_FAILED", `${roleName} has no previous version to go back to: nothing was rolled out`);
+    const from = role.service.version;
+    await this.replace(role, previous, role.containers.map((_, i) => i));
+    role.service.version = previous;
+    return `${roleName}: rolled back from ${from} to ${previous}`;
+  }
+
+  /** Delete one instance: like a ReplicaSet, the platform starts a replacement at the same version. */
+  private async deleteInstance(roleName: string): Promise<string> {
+    const role = this.role(roleName);
+    if (role.containers.length === 0) throw new HarnessError("ROLLOUT_FAILED", `no instance of ${roleName} to delete`);
+    await this.replace(role, role.service.version, [0]);
+    return `${roleName}: instance 0 deleted and replaced`;
   }
 
   async startComponent(spec: ComponentSpec): Promise<Component> {
