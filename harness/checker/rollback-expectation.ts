@@ -1,4 +1,4 @@
-import { parseComparison } from "../document/comparison.js";
+import { parseComparison, satisfies } from "../document/comparison.js";
 import type { Expectation } from "../scenario/scenario.js";
 import { candidateLoad, collectShares, of, sharesText, type Evidence, type ExpectationKind, type Verdict } from "./evidence.js";
 
@@ -27,7 +27,8 @@ function judgeRollback(e: Extract<Expectation, { kind: "rollback" }>, evidence: 
   if (!backOnStable) problems.push(`the router was never read back with the candidate at 0% after the decision (final: ${sharesText(evidence.finalShares)})`);
   // Independent evidence 2: the load generator's own view of the candidate before the decision.
   let seen = "";
-  if (of(evidence.events, "load.started").length > 0 && d.trigger !== "health_check_failures") {
+  // Only the metric triggers leave a trace in the load; health checks and failed analyses are judged on the router alone.
+  if (of(evidence.events, "load.started").length > 0 && (d.trigger === "error_rate" || d.trigger === "response_time")) {
     const stageStart = of(evidence.events, "stage.started").find((s) => s.stage === d.stage)?.t ?? 0;
     const load = candidateLoad(evidence, stageStart, d.t);
     if (load.requests === 0) problems.push("the load generator saw no candidate request before the decision");
@@ -37,8 +38,10 @@ function judgeRollback(e: Extract<Expectation, { kind: "rollback" }>, evidence: 
       if (load.failed === 0) problems.push(`the load generator saw no candidate failure before the decision (${load.requests} requests)`);
     } else {
       seen = `; load generator saw candidate p95 up to ${Math.round(load.worstP95)}ms`;
-      const ms = parseComparison(d.threshold)?.value ?? 0;
-      if (load.worstP95 <= ms) problems.push(`the load generator's candidate p95 (${Math.round(load.worstP95)}ms) never passed ${d.threshold}`);
+      // A trigger (">2s") fires when it holds; a success criterion ("<500ms") fails when it does not.
+      const c = parseComparison(d.threshold);
+      const breached = c !== undefined && (d.source === "success-criteria" ? !satisfies(c, load.worstP95) : satisfies(c, load.worstP95));
+      if (!breached) problems.push(`the load generator's candidate p95 (${Math.round(load.worstP95)}ms) never breached ${d.threshold}`);
     }
   }
   const text = `rolled back during ${d.stage} by ${d.trigger} (${d.source}): ${d.reason}; router read back ${backOnStable ? sharesText(backOnStable.shares) : "n/a"} at ${backOnStable ? (backOnStable.t - d.t).toFixed(2) : "?"}s after the decision${seen}`;

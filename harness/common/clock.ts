@@ -91,6 +91,12 @@ export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undef
         cause: lastError,
       });
     }
-    await clock.sleep(Math.min(interval, Math.max(0, deadline - clock.now())), options.signal);
+    try {
+      await clock.sleep(Math.min(interval, Math.max(0, deadline - clock.now())), options.signal);
+    } catch (e) {
+      // An abort without a HarnessError of its own (a bare abort()) is an interruption like any other.
+      if (options.signal?.aborted && !(e instanceof HarnessError)) throw new HarnessError("INTERRUPTED", `interrupted while waiting for ${options.description}`, { cause: e });
+      throw e;
+    }
   }
 }
