@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock, type Clock } from "../../harness/common/clock.js";
 import { HarnessError } from "../../harness/common/errors.js";
 import type { LoadPlan, RequestResult } from "../../harness/load/load-generator.js";
-import { boundSegments, checkBaseUrl, ensureVegeta, interleave, VegetaGenerator, vegetaRate, vegetaTargets } from "../../harness/load/vegeta-generator.js";
+import { ensureVegeta, VegetaGenerator } from "../../harness/load/vegeta-generator.js";
 
 // A local HTTP server stands in for the reference service: /e answers 500, /hang never answers, the rest 200.
 let server: http.Server;

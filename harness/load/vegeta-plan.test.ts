@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HarnessError } from "../common/errors.js";
-import { boundSegments, checkBaseUrl, interleave, vegetaRate, vegetaTargets } from "./vegeta-generator.js";
+import { boundSegments, checkBaseUrl, interleave, vegetaRate, vegetaTargets } from "./vegeta-plan.js";
 
 describe("vegeta helpers", () => {
   it("accepts only loopback http base URLs", () => {
