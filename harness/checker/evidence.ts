@@ -104,3 +104,8 @@ export function lastLoadVersions(evidence: Evidence, seconds: number): Record<st
   for (const r of rows) if (r.second > last - seconds && r.second < last && r.requests > 0) counts[r.version] = (counts[r.version] ?? 0) + r.requests;
   return counts;
 }
+
+/** The wall-time window an expectation is judged in: its step's, or the whole run; undefined when the step never ran to its end. */
+export function judgedWindow(evidence: Evidence, during: string | undefined): { start: number; end: number } | undefined {
+  return during ? stepWindow(evidence.events, during) : { start: 0, end: Infinity };
+}

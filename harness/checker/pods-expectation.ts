@@ -1,6 +1,6 @@
 import type { PodCount, PodsExpectation } from "../scenario/scenario.js";
 import type { EventOf, Stamped } from "../timeline/events.js";
-import { stepWindow, timeScaleOf, type Evidence, type ExpectationKind, type Verdict } from "./evidence.js";
+import { judgedWindow, timeScaleOf, type Evidence, type ExpectationKind, type Verdict } from "./evidence.js";
 
 type PodsState = Stamped<EventOf<"pods.observed">>;
 
@@ -26,12 +26,8 @@ function showState(s: PodsState): string {
  * its end must show the counts; restarts compare the first state with the last.
  */
 function judgePods(e: PodsExpectation, evidence: Evidence): Verdict {
-  let window = { start: 0, end: Infinity };
-  if (e.during) {
-    const w = stepWindow(evidence.events, e.during);
-    if (!w) return { held: false, evidence: `step ${e.during} never ran to its end, so there is nothing to judge` };
-    window = w;
-  }
+  const window = judgedWindow(evidence, e.during);
+  if (!window) return { held: false, evidence: `step ${e.during} never ran to its end, so there is nothing to judge` };
   const replicas = replicasOf(evidence, e.version);
   if (replicas === undefined) return { held: false, evidence: `${e.version} was never deployed in a cluster (no deployment.observed event)` };
   const all = evidence.events.filter((ev): ev is PodsState => ev.type === "pods.observed" && ev.role === e.version);

@@ -1,6 +1,6 @@
 import type { ProbeExpectation } from "../scenario/scenario.js";
 import type { EventOf, Stamped } from "../timeline/events.js";
-import { stepWindow, timeScaleOf, type Evidence, type ExpectationKind, type Verdict } from "./evidence.js";
+import { judgedWindow, timeScaleOf, type Evidence, type ExpectationKind, type Verdict } from "./evidence.js";
 
 /** Fewer observations than this in a window cannot show that a status held. */
 export const MIN_OBSERVATIONS = 3;
@@ -18,12 +18,8 @@ function show(o: Stamped<EventOf<"probe.observed">>): string {
 }
 
 function judgeProbe(e: ProbeExpectation, evidence: Evidence): Verdict {
-  let window = { start: 0, end: Infinity };
-  if (e.during) {
-    const w = stepWindow(evidence.events, e.during);
-    if (!w) return { held: false, evidence: `step ${e.during} never ran to its end, so there is nothing to judge` };
-    window = w;
-  }
+  const window = judgedWindow(evidence, e.during);
+  if (!window) return { held: false, evidence: `step ${e.during} never ran to its end, so there is nothing to judge` };
   const all = evidence.events.filter(
     (ev): ev is Stamped<EventOf<"probe.observed">> =>
       ev.type === "probe.observed" && ev.path === e.path && ev.target.startsWith(`${e.version}/`) && ev.t >= window.start && ev.t <= window.end,

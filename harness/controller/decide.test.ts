@@ -3,6 +3,7 @@ import type { Measurement } from "../analysis/analysis.js";
 import { parseComparison, type Comparison } from "../document/comparison.js";
 import { decide, decideHealth, type RollbackTriggers } from "./decide.js";
 import type { Stage } from "../document/stages.js";
+import { measurement } from "../../test/support/fake-analysis.js";
 
 function c(text: string): Comparison {
   const parsed = parseComparison(text);
@@ -19,16 +20,6 @@ const NO_CRITERIA: Stage = { name: "full-deployment", percentage: 100, durationM
 
 const MIN_REQUESTS = 20;
 
-function measurement(over: Partial<Measurement> = {}): Measurement {
-  return {
-    requests: 1000,
-    errorRate: 0,
-    latencyMs: 100,
-    latencyStatistic: "p95",
-    queries: { errorRate: "error-rate-query", latency: "latency-query", requests: "requests-query" },
-    ...over,
-  };
-}
 
 describe("decide: health checks", () => {
   it("rolls back at the limit of consecutive failures", () => {
