@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { Measurement } from "../analysis/analysis.js";
 import { parseComparison, type Comparison } from "../document/comparison.js";
 import { decide, decideHealth, type RollbackTriggers } from "./decide.js";
 import type { Stage } from "../document/stages.js";
