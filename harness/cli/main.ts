@@ -36,7 +36,13 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
       verbose: { type: "boolean" },
     },
   });
-  const { listScenarios, loadScenario, resolveScenarioPath, displayPath } = await import("../scenario/load-scenario.js");
+  const { listScenarios, loadScenarioWithWarnings, resolveScenarioPath, displayPath } = await import("../scenario/load-scenario.js");
+  // A file that reads with warnings (a deprecated field, say) says so on stderr.
+  const loadScenario = (file: string) => {
+    const { scenario, warnings } = loadScenarioWithWarnings(file);
+    for (const w of warnings) console.error(`warning: ${w}`);
+    return scenario;
+  };
   if (values.list) {
     const all = listScenarios();
     const width = Math.max(...all.map((s) => s.name.length), 4);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatObserved, parseComparison, satisfies, type Comparison } from "./comparison.js";
+import { complement, formatObserved, parseComparison, satisfies, type Comparison } from "./comparison.js";
 
 function parsed(text: string): Comparison {
   const c = parseComparison(text);
@@ -115,5 +115,34 @@ describe("a named latency statistic", () => {
     expect(parseComparison("<500ms")!.statistic).toBeUndefined();
     expect(parseComparison("p99<5%")).toBeUndefined();
     expect(parseComparison("p999<5ms")).toBeUndefined();
+  });
+});
+
+describe("complement", () => {
+  it.each([
+    [">5%", "<=5%"],
+    [">=5%", "<5%"],
+    ["<500ms", ">=500ms"],
+    ["<=2s", ">2s"],
+    ["p99<500ms", "p99>=500ms"],
+    ["> 0.7 %", "<=0.7%"],
+  ])("turns %j into %j with the same value, unit and statistic", (text, expected) => {
+    const c = parsed(text);
+    const not = complement(c);
+    expect(not.text).toBe(expected);
+    expect(not).toEqual({ ...parsed(expected), text: expected });
+    expect(not.value).toBe(c.value);
+  });
+
+  it("holds exactly where the comparison does not, at the bound too", () => {
+    for (const text of [">5%", ">=5%", "<5%", "<=5%"]) {
+      const c = parsed(text);
+      for (const observed of [0.049, 0.05, 0.051]) expect(satisfies(complement(c), observed)).toBe(!satisfies(c, observed));
+    }
+  });
+
+  it("is its own inverse", () => {
+    const c = parsed("avg>=300ms");
+    expect(complement(complement(c))).toEqual(c);
   });
 });

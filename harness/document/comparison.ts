@@ -53,3 +53,17 @@ export function formatObserved(c: Pick<Comparison, "unit">, observed: number): s
   if (c.unit === "ms") return `${Math.round(observed)}ms`;
   return String(observed);
 }
+
+const COMPLEMENT: Record<Operator, Operator> = { ">": "<=", ">=": "<", "<": ">=", "<=": ">" };
+
+/**
+ * The comparison that holds exactly when `c` does not: ">5%" -> "<=5%",
+ * "p99<500ms" -> "p99>=500ms". Same value, unit and statistic; the text keeps
+ * the number and suffix as written.
+ */
+export function complement(c: Comparison): Comparison {
+  const op = COMPLEMENT[c.op];
+  const m = GRAMMAR.exec(c.text);
+  const text = m ? `${m[1] ?? ""}${op}${m[3]}${m[4] ?? ""}` : `${op}${c.value}`;
+  return { ...c, op, text };
+}

@@ -1,7 +1,10 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { HarnessError } from "../common/errors.js";
 import { satisfies } from "./comparison.js";
-import { deepMerge, loadDeploymentSpec, parseCpu, parseMemory, type DeploymentSpec } from "./deployment-spec.js";
+import { deepMerge, loadDeploymentSpec, parseCpu, parseMemory, readDeploymentSpec, SPEC_FILE, type DeploymentSpec } from "./deployment-spec.js";
 
 const GI = 1024 ** 3;
 const SCENARIO = "scenarios/example.yaml";
@@ -293,5 +296,44 @@ describe("response-time thresholds naming their statistic", () => {
     expect(() => loadDeploymentSpec({ value: { rollback: { triggers: { response_time: "p75>2s" } } }, file: "s.yaml", path: "spec" })).toThrow(
       /s\.yaml: spec\.rollback\.triggers\.response_time names the latency statistic "p75", which is not measured/,
     );
+  });
+});
+
+describe("error-rate thresholds", () => {
+  it("refuses a percentage above 100%, which no error rate can reach", () => {
+    const e = rejection({ rollback: { triggers: { error_rate: ">150%" } } });
+    expect(e.message).toBe(`${SCENARIO}: spec.rollback.triggers.error_rate must be a percentage between 0% and 100% (an error rate), got ">150%"`);
+    const stages = canaryStages();
+    stages[0]!.success_criteria = { error_rate: "<101%", response_time: "<500ms" };
+    expect(rejection({ canary: { stages } }).message).toContain("spec.canary.stages[0].success_criteria.error_rate must be a percentage between 0% and 100%");
+    expect(withOverride({ rollback: { triggers: { error_rate: ">100%" } } }).rollback.errorRate.value).toBe(1);
+  });
+});
+
+describe("readDeploymentSpec", () => {
+  it("gives an override's problems as data, under the path it is given", () => {
+    const { spec, problems } = readDeploymentSpec({ value: { rollback: { strategy: "slow" } }, path: ["spec"] });
+    expect(spec).toBeUndefined();
+    expect(problems).toEqual([{ path: ["spec", "rollback", "strategy"], message: 'must be one of immediate, gradual, got "slow"' }]);
+  });
+});
+
+describe("the document's own problems", () => {
+  it("name the document's line and column (SPEC_INVALID)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gameday-spec-"));
+    const file = join(dir, "doc.yaml");
+    const text = readFileSync(SPEC_FILE, "utf8").replace("strategy: immediate", "strategy: sudden");
+    writeFileSync(file, text);
+    try {
+      readDeploymentSpec(undefined, file);
+      throw new Error("expected SPEC_INVALID");
+    } catch (e) {
+      expect(e).toBeInstanceOf(HarnessError);
+      const line = text.split("\n").findIndex((l) => l.includes("strategy: sudden")) + 1;
+      expect((e as HarnessError).code).toBe("SPEC_INVALID");
+      expect((e as HarnessError).message).toBe(`${file}:${line}:13: rollback.strategy must be one of immediate, gradual, got "sudden"`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

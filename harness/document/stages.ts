@@ -1,4 +1,4 @@
-import type { Comparison } from "./comparison.js";
+import { complement, type Comparison } from "./comparison.js";
 import type { DeploymentSpec } from "./deployment-spec.js";
 
 import type { StrategyName } from "../model/strategy.js";
@@ -16,11 +16,7 @@ export function stagesFor(strategy: StrategyName, spec: DeploymentSpec): Stage[]
   if (strategy === "canary") {
     return spec.canary.stages.map((s) => ({ name: s.name, percentage: s.percentage, durationMs: s.durationMs, criteria: s.successCriteria }));
   }
-  // Blue-green: the document's rollback_threshold is the error-rate criterion of every shift.
-  return spec.blueGreen.trafficShift.map((s) => ({
-    name: s.name,
-    percentage: s.percentage,
-    durationMs: s.durationMs,
-    criteria: { errorRate: { ...spec.blueGreen.rollbackThreshold, op: "<=" as const, text: spec.blueGreen.rollbackThreshold.text.replace(/^>/, "<=") } },
-  }));
+  // Blue-green: every shift must stay clear of the document's rollback_threshold (">5%" rolls back, so "<=5%" passes).
+  const errorRate = complement(spec.blueGreen.rollbackThreshold);
+  return spec.blueGreen.trafficShift.map((s) => ({ name: s.name, percentage: s.percentage, durationMs: s.durationMs, criteria: { errorRate } }));
 }

@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { Reader, type Problem } from "../common/reader.js";
+import { formatPath } from "../common/problems.js";
 import { defaultMaxRequests, plannedRequests, readLoadProfile, type LoadProfile } from "./profile.js";
 
 const ROLES = ["stable", "candidate"];
 
 function read(yaml: string, roles = ROLES): { profile: LoadProfile | undefined; problems: string[] } {
-  const problems: Problem[] = [];
-  const profile = readLoadProfile(Reader.root(parse(yaml), problems).at("load"), roles);
-  return { profile, problems: problems.map((p) => `${p.path} ${p.message}`) };
+  const { profile, problems } = readLoadProfile((parse(yaml) as { load?: unknown } | null)?.load, roles);
+  return { profile, problems: problems.map((p) => `${formatPath(p.path)} ${p.message}`) };
 }
 
 function problemsOf(yaml: string): string[] {
@@ -217,8 +216,8 @@ load:
       'load.thresholds.http_reqs[0] must be a threshold like "p(95)<500" or { threshold: "p(95)<500", abortOnFail: true }, got number 5',
     ]);
     expect(problemsOf(minimal('  thresholds: { http_reqs: [{ threshold: "count>1", abortOnFail: yes, delay: 1 }] }'))).toEqual([
-      'load.thresholds.http_reqs[0].delay is not a known field; known fields: threshold, abortOnFail',
       'load.thresholds.http_reqs[0].abortOnFail must be true or false, got "yes"',
+      'load.thresholds.http_reqs[0].delay is not a known field; known fields: threshold, abortOnFail',
     ]);
     expect(problemsOf(minimal("  thresholds: { http_reqs: [] }"))).toEqual(["load.thresholds.http_reqs must not be empty"]);
     expect(problemsOf(minimal("  thresholds: [rate<0.01]"))).toEqual(["load.thresholds must be a mapping (key: value), got a list"]);
@@ -235,11 +234,12 @@ load:
   requests: [{ path: nope }]
   thresholds: { http_req_duration: ["p95<500"] }
 `);
+    // In the order of the section's fields.
     expect(problems).toEqual([
-      'load.timeout must be a duration like "600s", "5m" or "250ms", got "never"',
-      "load.maxRequests must be an integer >= 1, got number 0",
       "load.rate must be a number > 0, got number 0",
       'load.duration is missing: expected a duration like "600s"',
+      'load.timeout must be a duration like "600s", "5m" or "250ms", got "never"',
+      "load.maxRequests must be an integer >= 1, got number 0",
       'load.requests[0].path must be a path starting with "/" like "/api/evaluations", got "nope"',
       'load.thresholds.http_req_duration[0] must be a k6 threshold like "p(95)<500", got "p95<500"',
     ]);

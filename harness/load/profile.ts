@@ -1,5 +1,8 @@
-import { describe, type Reader } from "../common/reader.js";
-import { parseThreshold, ThresholdError, type Threshold } from "./thresholds.js";
+import { z } from "zod";
+import { ALWAYS, asRecord, declaredRole, duration, list, obj, str } from "../common/fields.js";
+import { addProblems, validate, type Problem } from "../common/problems.js";
+import { describe } from "../common/suggest.js";
+import { parseMetricKey, parseThreshold, ThresholdError, type Threshold } from "./thresholds.js";
 
 /**
  * A load phase in k6's vocabulary: an open-model executor (requests arrive
@@ -53,6 +56,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_WEIGHT = 1000;
 const MAX_REQUEST_KINDS = 50;
 const PATH = /^\/[^\s#]*$/;
+const NAME = /^[a-z0-9][a-z0-9-]*$/;
 
 /** Requests the profile asks for at time scale 1 (the ramp's integral for ramping-arrival-rate). */
 export function plannedRequests(profile: LoadProfile): number {
@@ -73,166 +77,123 @@ export function defaultMaxRequests(profile: LoadProfile): number {
 }
 
 /**
- * Read the `load:` section of a scenario. `r` points at it; problems go to
- * the reader's list with their dotted path (`load.rate must be a number > 0`).
- * Undefined when the section is absent or has mistakes.
+ * The `load:` section's schema. Which of rate, duration, startRate and stages
+ * belong depends on the executor, so the schema is made for the section as
+ * written (`raw`): fields of the other executor are problems, and with an
+ * unknown executor only the executor is.
  */
-export function readLoadProfile(r: Reader, roles: string[]): LoadProfile | undefined {
-  if (r.value === undefined) return undefined;
-  let ok = knownKeys(r, ["name", "target", "executor", "rate", "timeUnit", "duration", "startRate", "stages", "timeout", "maxRequests", "requests", "thresholds"]);
-  if (!r.isObject()) return undefined;
-  const name = r.at("name").string({ optional: true, pattern: /^[a-z0-9][a-z0-9-]*$/, patternText: 'a lower-case name like "steady"' });
-  ok &&= name !== undefined || !r.has("name");
-  const target = readRole(r.at("target"), roles);
-  const executor = r.at("executor").oneOf(EXECUTORS);
-  const timeUnitMs = r.at("timeUnit").duration({ optional: true, min: 1 });
-  const timeoutMs = r.at("timeout").duration({ optional: true, min: 1 });
-  const maxRequests = r.at("maxRequests").number({ optional: true, integer: true, min: 1 });
-  ok &&= (timeUnitMs !== undefined || !r.has("timeUnit")) && (timeoutMs !== undefined || !r.has("timeout")) && (maxRequests !== undefined || !r.has("maxRequests"));
-
-  let rate: number | undefined;
-  let durationMs: number | undefined;
-  let startRate: number | undefined;
-  let stages: Array<{ target: number; durationMs: number }> | undefined;
-  let shapeOk = true;
-  const only = (key: string, which: Executor) => {
-    if (r.has(key)) {
-      r.at(key).problem(`is only for executor ${which}`);
-      shapeOk = false;
+export function loadProfileSchema(roles: readonly string[], raw: unknown) {
+  const executor = asRecord(raw)?.executor;
+  const constant = executor === "constant-arrival-rate";
+  const ramping = executor === "ramping-arrival-rate";
+  const onlyFor = (which: Executor) =>
+    z.unknown().superRefine((v, ctx) => {
+      if (v !== undefined) ctx.addIssue({ code: "custom", message: `is only for executor ${which}` });
+    }).optional();
+  const either = <A extends z.ZodType, B extends z.ZodType>(ifConstant: A, ifRamping: B) =>
+    constant ? ifConstant : ramping ? ifRamping : z.unknown().optional();
+  const startRate = asRecord(raw)?.startRate ?? 0;
+  const stages = list(obj({ target: z.number().min(0), duration: duration({ min: 1 }) }), { nonEmpty: true }).superRefine((items, ctx) => {
+    if (startRate === 0 && Array.isArray(items) && items.length > 0 && items.every((s) => asRecord(s)?.target === 0)) {
+      ctx.addIssue({ code: "custom", message: "never sends a request: every stage's target is 0" });
     }
-  };
-  if (executor === "constant-arrival-rate") {
-    rate = r.at("rate").number({ min: 0, exclusiveMin: true });
-    durationMs = r.at("duration").duration({ min: 1 });
-    only("startRate", "ramping-arrival-rate");
-    only("stages", "ramping-arrival-rate");
-    shapeOk &&= rate !== undefined && durationMs !== undefined;
-  } else if (executor === "ramping-arrival-rate") {
-    startRate = r.at("startRate").number({ optional: true, min: 0 });
-    if (startRate === undefined && r.has("startRate")) shapeOk = false;
-    startRate ??= 0;
-    stages = r.at("stages").list((s) => readStage(s), { nonEmpty: true });
-    only("rate", "constant-arrival-rate");
-    only("duration", "constant-arrival-rate");
-    const raw = r.at("stages").value;
-    shapeOk &&= Array.isArray(raw) && raw.length > 0 && stages.length === raw.length;
-    if (shapeOk && startRate === 0 && stages.every((s) => s.target === 0)) {
-      r.at("stages").problem("never sends a request: every stage's target is 0");
-      shapeOk = false;
+  }, ALWAYS);
+  return obj({
+    name: str({ re: NAME, text: 'a lower-case name like "steady"' }).optional(),
+    target: declaredRole(roles),
+    executor: z.enum(EXECUTORS),
+    rate: either(z.number().gt(0), onlyFor("constant-arrival-rate")),
+    timeUnit: duration({ min: 1 }).optional(),
+    duration: either(duration({ min: 1 }), onlyFor("constant-arrival-rate")),
+    startRate: either(onlyFor("ramping-arrival-rate"), z.number().min(0).optional()),
+    stages: either(onlyFor("ramping-arrival-rate"), stages),
+    timeout: duration({ min: 1 }).optional(),
+    maxRequests: z.number().int().min(1).optional(),
+    requests: list(request, { nonEmpty: true }).max(MAX_REQUEST_KINDS, { error: `must list at most ${MAX_REQUEST_KINDS} requests` }),
+    thresholds: thresholds.optional(),
+  }).transform((p): LoadProfile => {
+    const profile: LoadProfile = {
+      name: p.name ?? "load",
+      target: p.target,
+      executor: p.executor,
+      timeUnitMs: p.timeUnit ?? DEFAULT_TIME_UNIT_MS,
+      requests: p.requests,
+      timeoutMs: p.timeout ?? DEFAULT_TIMEOUT_MS,
+      thresholds: p.thresholds ?? [],
+    };
+    if (p.executor === "constant-arrival-rate") {
+      profile.rate = p.rate as number;
+      profile.durationMs = p.duration as number;
+    } else {
+      profile.startRate = (p.startRate as number | undefined) ?? 0;
+      profile.stages = (p.stages as Array<{ target: number; duration: number }>).map((s) => ({ target: s.target, durationMs: s.duration }));
     }
-  }
-
-  const requests = r.at("requests").list((q) => readRequest(q), { nonEmpty: true });
-  const rawRequests = r.at("requests").value;
-  if (Array.isArray(rawRequests) && rawRequests.length > MAX_REQUEST_KINDS) r.at("requests").problem(`must list at most ${MAX_REQUEST_KINDS} requests`);
-  const thresholds = readThresholds(r.at("thresholds"));
-
-  const requestsOk = Array.isArray(rawRequests) && rawRequests.length > 0 && requests.length === rawRequests.length;
-  if (!ok || !target || !executor || !shapeOk || !requestsOk || !thresholds) return undefined;
-  const profile: LoadProfile = {
-    name: name ?? "load",
-    target,
-    executor,
-    timeUnitMs: timeUnitMs ?? DEFAULT_TIME_UNIT_MS,
-    requests,
-    timeoutMs: timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    thresholds,
-  };
-  if (rate !== undefined) profile.rate = rate;
-  if (durationMs !== undefined) profile.durationMs = durationMs;
-  if (startRate !== undefined) profile.startRate = startRate;
-  if (stages !== undefined) profile.stages = stages;
-  if (maxRequests !== undefined) profile.maxRequests = maxRequests;
-  return profile;
+    if (p.maxRequests !== undefined) profile.maxRequests = p.maxRequests;
+    return profile;
+  });
 }
 
-/** Reader.keys, and whether every key was a known one (an unknown key is a problem, so the section does not read). */
-function knownKeys(r: Reader, allowed: readonly string[]): boolean {
-  return r.keys(allowed).every((k) => allowed.includes(k));
-}
+const request = obj({
+  method: z.enum(METHODS).optional(),
+  path: str({ re: PATH, text: 'a path starting with "/" like "/api/evaluations"' }),
+  body: z.unknown().optional(),
+  weight: z.number().int().min(1).max(MAX_WEIGHT).optional(),
+})
+  .superRefine((q, ctx) => {
+    const method = asRecord(q)?.method ?? "GET";
+    if (asRecord(q)?.body !== undefined && (method === "GET" || method === "HEAD")) {
+      ctx.addIssue({ code: "custom", path: ["body"], message: `is not sent with ${method}; use POST, PUT or PATCH for a request with a body` });
+    }
+  }, ALWAYS)
+  .transform((q): LoadRequest => ({ method: q.method ?? "GET", path: q.path, ...(q.body !== undefined ? { body: q.body } : {}), weight: q.weight ?? 1 }));
 
-function readRole(r: Reader, roles: string[]): string | undefined {
-  if (typeof r.value === "string" && roles.length > 0 && !roles.includes(r.value)) {
-    r.problem(`must name a version declared under versions (${roles.join(", ")}), got "${r.value}"`);
-    return undefined;
-  }
-  return r.string();
-}
+const thresholdOptions = obj({ threshold: str(), abortOnFail: z.boolean().optional() });
 
-function readStage(r: Reader): { target: number; durationMs: number } | undefined {
-  const ok = knownKeys(r, ["target", "duration"]);
-  const target = r.at("target").number({ min: 0 });
-  const durationMs = r.at("duration").duration({ min: 1 });
-  return !ok || target === undefined || durationMs === undefined ? undefined : { target, durationMs };
-}
+/** `"p(95)<500"` or `{ threshold: "p(95)<500", abortOnFail: true }`; the expression is parsed with its metric, by `thresholds`. */
+const thresholdItem = z.unknown().transform((v, ctx) => {
+  if (typeof v === "string") return { expression: v, abortOnFail: false, inMapping: false };
+  if (asRecord(v)) {
+    const r = validate(thresholdOptions, v);
+    if (r.ok) return { expression: r.data.threshold, abortOnFail: r.data.abortOnFail ?? false, inMapping: true };
+    addProblems(ctx, r.problems);
+  } else ctx.addIssue({ code: "custom", message: `must be a threshold like "p(95)<500" or { threshold: "p(95)<500", abortOnFail: true }, got ${describe(v)}` });
+  return z.NEVER;
+});
 
-function readRequest(r: Reader): LoadRequest | undefined {
-  const ok = knownKeys(r, ["method", "path", "body", "weight"]);
-  if (!r.isObject()) return undefined;
-  const method = r.at("method").oneOf(METHODS, { optional: true }) ?? (r.has("method") ? undefined : "GET");
-  const path = r.at("path").string({ pattern: PATH, patternText: 'a path starting with "/" like "/api/evaluations"' });
-  const weight = r.at("weight").number({ optional: true, integer: true, min: 1, max: MAX_WEIGHT }) ?? (r.has("weight") ? undefined : 1);
-  const body = r.isObject() ? (r.value as Record<string, unknown>).body : undefined;
-  if (body !== undefined && (method === "GET" || method === "HEAD")) {
-    r.at("body").problem(`is not sent with ${method}; use POST, PUT or PATCH for a request with a body`);
-    return undefined;
-  }
-  if (!ok || !method || !path || weight === undefined) return undefined;
-  return body === undefined ? { method, path, weight } : { method, path, body, weight };
-}
-
-/** `thresholds: { metric{tag:value}: ["expr", { threshold: "expr", abortOnFail: true }] }`; undefined when any is wrong. */
-function readThresholds(r: Reader): Threshold[] | undefined {
-  let ok = true;
-  const out: Threshold[] = [];
-  r.entries(
-    (list, key) => {
+/** `thresholds: { metric{tag:value}: [expression, ...] }` -> Threshold[]; a wrong metric is one problem, not one per expression. */
+const thresholds = z
+  .record(z.string(), list(thresholdItem, { nonEmpty: true }))
+  .superRefine((value, ctx) => {
+    for (const [key, items] of Object.entries(asRecord(value) ?? {})) {
       try {
-        // Check the key once, so a wrong metric is one problem rather than one per expression.
-        parseThreshold(key, "count>=0");
+        parseMetricKey(key);
       } catch (e) {
-        if (e instanceof ThresholdError && e.part === "metric") {
-          list.problem(e.message);
-          ok = false;
-          return undefined;
-        }
+        if (!(e instanceof ThresholdError)) throw e;
+        ctx.addIssue({ code: "custom", path: [key], message: e.message, params: { at: "key" } });
+        continue;
       }
-      const items = list.list((item) => readThreshold(item, key), { nonEmpty: true });
-      const raw = list.value;
-      if (!Array.isArray(raw) || raw.length === 0 || items.length !== raw.length) ok = false;
-      out.push(...items);
-      return items;
-    },
-    { optional: true },
-  );
-  if (r.value !== undefined && !r.isObject()) ok = false;
-  return ok ? out : undefined;
-}
-
-function readThreshold(r: Reader, key: string): Threshold | undefined {
-  let expression: Reader;
-  let abortOnFail = false;
-  if (typeof r.value === "string") expression = r;
-  else if (r.isObject()) {
-    const ok = knownKeys(r, ["threshold", "abortOnFail"]);
-    expression = r.at("threshold");
-    const flag = r.at("abortOnFail").boolean({ optional: true });
-    if (!ok || (flag === undefined && r.has("abortOnFail"))) {
-      expression.string();
-      return undefined;
+      if (!Array.isArray(items)) continue;
+      items.forEach((item: unknown, i) => {
+        const t = asRecord(item);
+        if (typeof t?.expression !== "string") return;
+        try {
+          parseThreshold(key, t.expression);
+        } catch (e) {
+          if (!(e instanceof ThresholdError)) throw e;
+          ctx.addIssue({ code: "custom", path: t.inMapping ? [key, i, "threshold"] : [key, i], message: e.message });
+        }
+      });
     }
-    abortOnFail = flag ?? false;
-  } else {
-    r.problem(`must be a threshold like "p(95)<500" or { threshold: "p(95)<500", abortOnFail: true }, got ${describe(r.value)}`);
-    return undefined;
-  }
-  const text = expression.string();
-  if (text === undefined) return undefined;
-  try {
-    return parseThreshold(key, text, abortOnFail);
-  } catch (e) {
-    if (!(e instanceof ThresholdError)) throw e;
-    expression.problem(e.message);
-    return undefined;
-  }
+  }, ALWAYS)
+  .transform((value): Threshold[] => Object.entries(value).flatMap(([key, items]) => items.map((t) => parseThreshold(key, t.expression, t.abortOnFail))));
+
+/**
+ * Read a scenario's `load:` section (undefined when there is none): the
+ * profile, or every problem with its path from the top of the file (`path`,
+ * `["load"]` by default).
+ */
+export function readLoadProfile(value: unknown, roles: readonly string[], path: ReadonlyArray<string | number> = ["load"]): { profile?: LoadProfile; problems: Problem[] } {
+  if (value === undefined) return { problems: [] };
+  const r = validate(loadProfileSchema(roles, value), value, path);
+  return r.ok ? { profile: r.data, problems: [] } : { problems: r.problems };
 }

@@ -1,4 +1,4 @@
-import { closest } from "../common/reader.js";
+import { closest } from "../common/suggest.js";
 
 /**
  * Thresholds in k6's vocabulary ("p(95)<500" on http_req_duration): what a

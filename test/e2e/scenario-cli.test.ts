@@ -32,7 +32,7 @@ describe("npm run scenario", () => {
     const result = await cli(["scenario", file]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("SCENARIO_INVALID");
-    expect(result.stderr).toContain(`${file}: steps[0].observe must be a duration like "600s"`);
+    expect(result.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+: steps\\[0\\]\\.observe must be a duration like "600s"`));
     expect(result.stderr).toMatch(/expect\[2\]\.probe\.status must be an integer >= 100 and <= 599/);
     expect(result.runDir).toBeUndefined();
     expect(await projectContainers()).toBe(before);
@@ -95,7 +95,7 @@ describe("npm run scenario", () => {
   it("fails with exit 1 and says which expectation and why when an expectation is wrong", async () => {
     const wrong = healthScenario
       .replace("observe: 3s", "observe: 1s")
-      .replace("probe: { version: stable, path: /health, status: 200, during: db-outage }", "probe: { version: stable, path: /ready, status: 200, during: db-outage }");
+      .replace("probe: { role: stable, path: /health, status: 200, during: db-outage }", "probe: { role: stable, path: /ready, status: 200, during: db-outage }");
     const result = await cli(["scenario", scenarioFile(wrong)]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/✗ liveness-during-outage: .*\n\s+\d+ of \d+ observations differed, first: 503 failing=\[database\]/);

@@ -8,7 +8,6 @@ import { runLoad, type LoadSummary } from "../../harness/load/run-load.js";
 import { parseThreshold } from "../../harness/load/thresholds.js";
 import { DockerPlatform } from "../../harness/platforms/docker/docker-platform.js";
 import { httpGet } from "../../harness/probes/http-probe.js";
-import { Reader, type Problem } from "../../harness/common/reader.js";
 import { testContext } from "../support/context.js";
 
 // Load from vegeta against the reference service in Docker: good-1, erroring-1 (20% errors, seeded) and slow-1 (+600-800 ms).
@@ -31,8 +30,7 @@ afterAll(() => ctx.dispose());
 
 /** A profile as a scenario file would have it, read through the scenario reader. */
 function profile(load: Record<string, unknown>): LoadProfile {
-  const problems: Problem[] = [];
-  const p = readLoadProfile(Reader.root({ load: { target: "stable", executor: "constant-arrival-rate", ...load } }, problems).at("load"), ["stable"]);
+  const { profile: p, problems } = readLoadProfile({ target: "stable", executor: "constant-arrival-rate", ...load }, ["stable"]);
   expect(problems).toEqual([]);
   return p!;
 }

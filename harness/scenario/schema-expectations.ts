@@ -1,0 +1,178 @@
+import { z } from "zod";
+import { ALWAYS, asRecord, declaredRole, duration, entries, obj, str, list } from "../common/fields.js";
+import { addProblems, validate } from "../common/problems.js";
+import type { PlatformName } from "../model/platform-name.js";
+import { NAME, NAME_TEXT, PATH, TAG } from "./schema-versions.js";
+import { platformMessage } from "./schema-steps.js";
+import type { Expectation, PodCount } from "./scenario.js";
+
+/** What expectations are checked against: the scenario around them. */
+export interface ExpectationContext {
+  readonly roles: readonly string[];
+  /** Step names as written. */
+  readonly steps: readonly string[];
+  readonly platform: PlatformName;
+  readonly strategy: boolean;
+  /** The strategy's stages (with pre-shift), when there is a strategy. */
+  readonly stages: readonly string[];
+  readonly load: boolean;
+}
+
+export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "health", "pods", "deployment"] as const;
+
+const status = z.number().int().min(100).max(599);
+
+function stepName(steps: readonly string[]) {
+  return str().superRefine((s, ctx) => {
+    if (steps.length > 0 && !steps.includes(s)) ctx.addIssue({ code: "custom", message: `must name a step (${steps.join(", ")}), got "${s}"` });
+  });
+}
+
+/** `within` counts from the start of the `during` step. */
+function withinNeedsDuring(v: unknown, ctx: z.RefinementCtx): void {
+  const m = asRecord(v);
+  if (m?.within !== undefined && m.during === undefined) ctx.addIssue({ code: "custom", path: ["within"], message: "needs during: the step whose start it counts from" });
+}
+
+/** An expectation kind this scenario cannot have: the reason, instead of the kind's own checks. */
+function refused(message: string) {
+  return z.unknown().superRefine((_, ctx) => ctx.addIssue({ code: "custom", message })).optional();
+}
+
+const podCount = z.unknown().transform((v, ctx): PodCount => {
+  if (v === "all" || v === "none") return v;
+  if (typeof v === "number") {
+    const r = validate(z.number().int().min(0), v);
+    if (r.ok) return r.data;
+    addProblems(ctx, r.problems);
+  } else ctx.addIssue({ code: "custom", message: `must be all, none or a number of pods, got ${JSON.stringify(v)}` });
+  return z.NEVER;
+});
+
+function kinds(c: ExpectationContext) {
+  const role = declaredRole(c.roles);
+  const during = stepName(c.steps).optional();
+  const within = duration().optional();
+  const kubernetes = (v: unknown, ctx: z.RefinementCtx) => {
+    if (c.platform !== "kind") ctx.addIssue({ code: "custom", message: platformMessage(["kind"], c.platform) });
+  };
+  const needsStrategy = "needs a strategy: set strategy: canary or strategy: blue-green";
+  const rollback = obj({
+    trigger: z.enum(["error_rate", "response_time", "health_check_failures"]).optional(),
+    stage: str()
+      .superRefine((s, ctx) => {
+        if (c.stages.length > 0 && !c.stages.includes(s)) ctx.addIssue({ code: "custom", message: `must be a stage of the strategy (${c.stages.join(", ")}), got "${s}"` });
+      })
+      .optional(),
+  });
+  return {
+    probe: obj({ role, path: str({ re: PATH, text: 'an absolute path like "/ready"' }), status, during, within, failing: str().optional() }).superRefine(withinNeedsDuring, ALWAYS),
+    metrics: obj({ role, route: str({ re: PATH, text: 'a route like "/health"' }) }),
+    rollback: c.strategy
+      ? z.unknown().transform((v, ctx) => {
+          if (v === "none") return "none" as const;
+          const r = validate(rollback, v);
+          if (r.ok) return r.data;
+          addProblems(ctx, r.problems);
+          return z.NEVER;
+        })
+      : refused(needsStrategy),
+    promoted: c.strategy
+      ? z.unknown().superRefine((v, ctx) => {
+          if (v !== true) ctx.addIssue({ code: "custom", message: "must be true (use rollback: ... to expect a rollback)" });
+        })
+      : refused(needsStrategy),
+    traffic: c.strategy
+      ? entries(z.number().min(0).max(100)).superRefine((shares, ctx) => {
+          const values = Object.values(asRecord(shares) ?? {}).filter((n): n is number => typeof n === "number");
+          const total = values.reduce((a, b) => a + b, 0);
+          if (values.length > 0 && Math.abs(total - 100) > 1e-9) ctx.addIssue({ code: "custom", message: `shares must add up to 100, got ${total}` });
+          for (const r of Object.keys(asRecord(shares) ?? {})) {
+            if (!c.roles.includes(r)) ctx.addIssue({ code: "custom", path: [r], message: `must name a declared version (${c.roles.join(", ")})` });
+          }
+        }, ALWAYS)
+      : refused(needsStrategy),
+    thresholds: c.load ? z.enum(["passed", "failed"]) : refused("needs a load: section whose thresholds it judges"),
+    health: obj({ role, path: str({ re: PATH, text: 'an absolute path like "/health"' }), status }),
+    pods: obj({ role, during, within, ready: podCount.optional(), endpoints: podCount.optional(), restarted: z.boolean().optional(), tag: str(TAG).optional() })
+      .superRefine(withinNeedsDuring, ALWAYS)
+      .superRefine((p, ctx) => {
+        if (!["ready", "endpoints", "restarted", "tag"].some((k) => asRecord(p)?.[k] !== undefined)) {
+          ctx.addIssue({ code: "custom", message: "must say what to check: one or more of ready, endpoints, restarted, tag" });
+        }
+      }, ALWAYS)
+      .superRefine(kubernetes, ALWAYS),
+    deployment: obj({ role }).superRefine(kubernetes, ALWAYS),
+  };
+}
+
+/** One entry of `expect:`: an id, a description, and exactly one kind. */
+function expectationSchema(c: ExpectationContext) {
+  const k = kinds(c);
+  return obj({
+    id: str({ re: NAME, text: NAME_TEXT }).optional(),
+    description: str().optional(),
+    probe: k.probe.optional(),
+    metrics: k.metrics.optional(),
+    rollback: k.rollback.optional(),
+    promoted: k.promoted.optional(),
+    traffic: k.traffic.optional(),
+    thresholds: k.thresholds.optional(),
+    health: k.health.optional(),
+    pods: k.pods.optional(),
+    deployment: k.deployment.optional(),
+  })
+    .superRefine((e, ctx) => {
+      const given = EXPECTATION_KINDS.filter((kind) => asRecord(e)?.[kind] !== undefined);
+      if (given.length !== 1) ctx.addIssue({ code: "custom", message: `must have exactly one of ${EXPECTATION_KINDS.join(", ")}; got ${given.length === 0 ? "none" : given.join(" and ")}` });
+    }, ALWAYS)
+    .transform((e): Expectation => {
+      // An entry without an id gets expectation-<n> from the list.
+      const base = { id: e.id ?? "", ...(e.description !== undefined ? { description: e.description } : {}) };
+      const opt = <K extends string, V>(key: K, v: V | undefined) => (v === undefined ? {} : ({ [key]: v } as Record<K, V>));
+      if (e.probe) {
+        const p = e.probe;
+        return { ...base, kind: "probe", version: p.role, path: p.path, status: p.status, ...opt("during", p.during), ...opt("withinMs", p.within), ...opt("failing", p.failing) };
+      }
+      if (e.metrics) return { ...base, kind: "metrics", version: e.metrics.role, route: e.metrics.route };
+      if (e.rollback !== undefined) {
+        const r = e.rollback as "none" | { trigger?: "error_rate" | "response_time" | "health_check_failures"; stage?: string };
+        return r === "none" ? { ...base, kind: "rollback", none: true } : { ...base, kind: "rollback", none: false, ...opt("trigger", r.trigger), ...opt("stage", r.stage) };
+      }
+      if (e.promoted !== undefined) return { ...base, kind: "promoted" };
+      if (e.traffic !== undefined) return { ...base, kind: "traffic", shares: e.traffic as Record<string, number> };
+      if (e.thresholds !== undefined) return { ...base, kind: "thresholds", passed: e.thresholds === "passed" };
+      if (e.health) return { ...base, kind: "health", version: e.health.role, path: e.health.path, status: e.health.status };
+      if (e.pods) {
+        const p = e.pods;
+        return {
+          ...base,
+          kind: "pods",
+          version: p.role,
+          ...opt("during", p.during),
+          ...opt("withinMs", p.within),
+          ...opt("ready", p.ready),
+          ...opt("endpoints", p.endpoints),
+          ...opt("restarted", p.restarted),
+          ...opt("tag", p.tag),
+        };
+      }
+      return { ...base, kind: "deployment", version: e.deployment!.role };
+    });
+}
+
+/** `expect:`: at least one expectation, ids unique (an entry without one is expectation-<n>). */
+export function expectationsSchema(c: ExpectationContext) {
+  return list(expectationSchema(c), { nonEmpty: true })
+    .superRefine((items, ctx) => {
+      if (!Array.isArray(items)) return;
+      const ids = new Set<string>();
+      items.forEach((e: unknown, i) => {
+        const id = asRecord(e)?.id;
+        if (typeof id !== "string" || id === "") return;
+        if (ids.has(id)) ctx.addIssue({ code: "custom", path: [i, "id"], message: `repeats the id "${id}": ids must be unique` });
+        ids.add(id);
+      });
+    }, ALWAYS)
+    .transform((items): Expectation[] => items.map((e, i) => (e.id === "" ? { ...e, id: `expectation-${i + 1}` } : e)));
+}

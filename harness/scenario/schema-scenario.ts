@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { ALWAYS, asRecord, obj, str } from "../common/fields.js";
+import type { DeploymentSpec } from "../document/deployment-spec.js";
+import { stagesFor } from "../document/stages.js";
+import { loadProfileSchema } from "../load/profile.js";
+import { PLATFORMS, type PlatformName } from "../model/platform-name.js";
+import { STRATEGIES, type StrategyName } from "../model/strategy.js";
+import { expectationsSchema } from "./schema-expectations.js";
+import { stepsSchema } from "./schema-steps.js";
+import { DEFAULT_MONITOR, monitorSchema, NAME, NAME_TEXT, strategySchema, versionsSchema } from "./schema-versions.js";
+import type { Scenario } from "./scenario.js";
+
+/**
+ * The schema of a scenario file. Some checks depend on other parts of the
+ * same file (roles named must be declared under versions, `during` must name
+ * a step, a kind-only action needs platform: kind), so the schema is made
+ * for the file: `scenarioSchema(raw, spec)` reads what those checks need from
+ * the file as written, leniently, and the schema then checks everything at
+ * once. `spec` is the deployment document with the file's `spec:` overrides
+ * (or without them when they have problems, reported apart).
+ */
+export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
+  const r = asRecord(raw) ?? {};
+  const roles = Object.keys(asRecord(r.versions) ?? {});
+  const platform: PlatformName = (PLATFORMS as readonly unknown[]).includes(r.platform) ? (r.platform as PlatformName) : "docker";
+  const database = r.database !== false;
+  const strategyName = (typeof r.strategy === "string" ? r.strategy : asRecord(r.strategy)?.name) as StrategyName | undefined;
+  const strategy = r.strategy !== undefined;
+  const stages = strategyName && STRATEGIES.includes(strategyName) ? ["pre-shift", ...stagesFor(strategyName, spec).map((s) => s.name)] : [];
+  const steps = Array.isArray(r.steps) ? r.steps.map((s: unknown) => asRecord(s)?.name).filter((n): n is string => typeof n === "string") : [];
+  const environments = [...spec.environments.keys()];
+
+  return obj({
+    name: str({ re: NAME, text: NAME_TEXT }),
+    description: str(),
+    environment: str()
+      .superRefine((e, ctx) => {
+        if (!environments.includes(e)) ctx.addIssue({ code: "custom", message: `must be an environment of the deployment document (${environments.join(", ")}), got "${e}"` });
+      })
+      .optional(),
+    platform: z.enum(PLATFORMS).optional(),
+    timeScale: z.number().gt(0).optional(),
+    database: z.boolean().optional(),
+    /** Checked against the deployment document's schema by the reader (readDeploymentSpec). */
+    spec: z.unknown().optional(),
+    strategy: strategySchema.optional(),
+    versions: versionsSchema,
+    monitor: monitorSchema(roles).optional(),
+    load: loadProfileSchema(strategy ? [...roles, "router"] : roles, r.load).optional(),
+    steps: stepsSchema({ roles, platform, database, optional: strategy }).optional(),
+    expect: expectationsSchema({ roles, steps, platform, strategy, stages, load: r.load !== undefined }),
+  })
+    .superRefine((_, ctx) => {
+      const versions = asRecord(r.versions);
+      if (strategyName && STRATEGIES.includes(strategyName) && versions) {
+        for (const role of ["stable", "candidate"]) {
+          if (!(role in versions)) ctx.addIssue({ code: "custom", path: ["versions"], message: `must declare a "${role}" version: the ${strategyName} strategy moves traffic from stable to candidate` });
+        }
+      }
+      if (!strategy && r.steps === undefined) ctx.addIssue({ code: "custom", path: ["steps"], message: "is missing: expected a list" });
+      const deployment = Array.isArray(r.expect) && r.expect.some((e: unknown) => asRecord(e)?.deployment !== undefined);
+      if (deployment && r.environment === undefined) {
+        ctx.addIssue({ code: "custom", path: ["environment"], message: "must name an environment of the document: a deployment expectation checks against it" });
+      }
+    }, ALWAYS)
+    .transform((s): Omit<Scenario, "file"> => {
+      // Replicas left out come from the environment's in the document (1 without an environment).
+      const replicas = (s.environment ? spec.environments.get(s.environment)?.replicas : undefined) ?? 1;
+      const versions = new Map([...s.versions].map(([role, v]) => [role, v.replicas === 0 ? { ...v, replicas } : v]));
+      return {
+        name: s.name,
+        description: s.description,
+        environment: s.environment,
+        spec,
+        strategy: s.strategy,
+        load: s.load,
+        platform: s.platform ?? "docker",
+        timeScale: s.timeScale ?? 1,
+        database: s.database ?? true,
+        versions,
+        monitor: s.monitor ?? DEFAULT_MONITOR,
+        steps: s.steps ?? [],
+        expectations: s.expect,
+      };
+    });
+}
