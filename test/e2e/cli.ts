@@ -30,6 +30,7 @@ export function cli(args: string[], options: { onStdout?: (text: string, child: 
 }
 
 export function readResults(runDir: string): {
+  runId: string;
   verdict: string;
   exitCode: number;
   expectations: Array<{ id: string; held: boolean; evidence: string; description: string }>;

@@ -1,4 +1,5 @@
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import { waitFor } from "../../common/clock.js";
 import { HarnessError } from "../../common/errors.js";
 import { runLabels } from "../../common/labels.js";
 import { sweep } from "../../cleanup/sweep.js";
@@ -9,6 +10,17 @@ import { startPostgres } from "../postgres.js";
 import type { Component, ComponentSpec, Database, DeploySpec, Instance, Operations, Platform, PlatformContext, Service } from "../platform.js";
 
 const DB_ALIAS = "db";
+
+/** An instance answers 200 on /ready (its database and dependencies are there), within a minute. */
+function waitReady(instance: Instance): Promise<true> {
+  return waitFor(
+    async () => {
+      const res = await fetch(`${instance.baseUrl}/ready`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+      return res?.status === 200 ? true : undefined;
+    },
+    { description: `${instance.name} to answer 200 on /ready`, timeoutMs: 60_000, intervalMs: 100, hint: `read its log in the run folder's logs/` },
+  );
+}
 
 /** A deployed role as the platform keeps it: its service (whose version an operation changes), containers and what they replaced. */
 interface DeployedRole {
@@ -142,7 +154,9 @@ export class DockerPlatform implements Platform {
     const from = role.service.version;
     await this.replace(role, previous, role.containers.map((_, i) => i));
     role.service.version = previous;
-    return `${roleName}: rolled back from ${from} to ${previous}`;
+    // Like `kubectl rollout undo` followed by `rollout status`: done when every instance is ready.
+    await Promise.all(role.service.instances.map((i) => waitReady(i)));
+    return `${roleName}: rolled back from ${from} to ${previous}, every instance ready`;
   }
 
   /** Delete one instance: like a ReplicaSet, the platform starts a replacement at the same version. */
