@@ -7,6 +7,7 @@ import { DockerPlatform } from "../platforms/docker/docker-platform.js";
 import type { KindCluster } from "../platforms/kind/cluster.js";
 import { KindPlatform } from "../platforms/kind/kind-platform.js";
 import type { Platform, PlatformContext } from "../platforms/platform.js";
+import { performAction } from "./action.js";
 import { ACTIONS, ACTION_TYPES, actionType } from "./registry.js";
 
 /** Each platform as constructed for a run, without starting anything (no Docker, no cluster). */
@@ -46,6 +47,8 @@ describe("the action registry", () => {
 
   it("refuses an action on a platform without its operation, naming both", async () => {
     const bare: Platform = { ...platforms().docker, name: "docker", operations: {} } as Platform;
-    await expect((async () => actionType("rollout")!.perform({ type: "rollout", role: "stable", tag: "good-2" } as never, bare))()).rejects.toThrow(/rollout action is not implemented on the docker platform/);
+    const refused = performAction(actionType("rollout")!, { type: "rollout", role: "stable", tag: "good-2" } as never, bare);
+    await expect(refused).rejects.toThrow(/rollout action is not implemented on the docker platform/);
+    await expect(refused).rejects.toMatchObject({ code: "USAGE", hint: "run the scenario with --platform kind or --platform docker" });
   });
 });

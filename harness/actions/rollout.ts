@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineAction, operationOf } from "./action.js";
+import { defineAction } from "./action.js";
 
 /** `kubectl set image`: the role's instances move to another version of the reference service (on Docker: recreated); the step watches what happens. */
 export const rollout = defineAction({
@@ -10,7 +10,7 @@ export const rollout = defineAction({
   platforms: ["kind", "docker"],
   roles: (spec) => [spec.role],
   images: (spec) => [`app:${spec.tag}`],
-  perform: (spec, platform) => operationOf(platform, "rollout", "rollout")(spec.role, spec.tag),
+  call: (spec, rollout) => rollout(spec.role, spec.tag),
 });
 
 /** `kubectl rollout undo`: back to the previous version, and wait until that rollout is complete. */
@@ -22,7 +22,7 @@ export const rolloutUndo = defineAction({
   platforms: ["kind", "docker"],
   roles: (spec) => [spec.role],
   images: () => [],
-  perform: (spec, platform) => operationOf(platform, "rolloutUndo", "rollout-undo")(spec.role),
+  call: (spec, undo) => undo(spec.role),
 });
 
 /** Delete one instance of the role (a pod); the platform replaces it. */
@@ -34,5 +34,5 @@ export const deletePod = defineAction({
   platforms: ["kind", "docker"],
   roles: (spec) => [spec.role],
   images: () => [],
-  perform: (spec, platform) => operationOf(platform, "deleteInstance", "delete-pod")(spec.role),
+  call: (spec, deleteInstance) => deleteInstance(spec.role),
 });

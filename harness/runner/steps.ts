@@ -1,5 +1,6 @@
 import type { Clock, TimeScale } from "../common/clock.js";
 import { HarnessError } from "../common/errors.js";
+import { performAction } from "../actions/action.js";
 import { actionType } from "../actions/registry.js";
 import type { Fault } from "../faults/fault.js";
 import { faultType } from "../faults/registry.js";
@@ -49,7 +50,7 @@ export async function runSteps(steps: readonly Step[], { ctx, platform, database
       emit({ type: "fault.undone", fault: entry.fault.name, target: entry.fault.target });
     }
     if (step.action) {
-      const detail = await actionType(step.action.type)!.perform(step.action, platform);
+      const detail = await performAction(actionType(step.action.type)!, step.action, platform);
       emit({ type: "action.performed", action: step.action.type, target: step.action.role, detail });
       await pods?.poll();
     }
