@@ -14,7 +14,7 @@ const LAYERS = [
   ["platforms"],
   ["platforms/docker", "platforms/kind"],
   ["probes", "traffic", "analysis", "load"],
-  ["faults", "actions"],
+  ["faults", "actions", "recovery"],
   ["scenario"],
   ["controller"],
   ["checker"],

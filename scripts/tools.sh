@@ -46,6 +46,7 @@ for tool in "$@"; do
         ln -sf "$root/.cache/kind/kubernetes/v1.34.4/bin/kubectl" "$bin/kubectl"
       } ;;
     wrk) apt_tool wrk wrk ;;
-    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk" ;;
+    age) apt_tool age age ;;
+    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age" ;;
   esac
 done

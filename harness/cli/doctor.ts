@@ -35,6 +35,8 @@ export async function doctorCommand(): Promise<number> {
   }
   const mm = toolVersion("mmdebstrap", ["--version"]);
   checks.push({ what: "mmdebstrap", ok: mm !== undefined, detail: mm ?? "not installed (needed only to build the base image)", fix: "bash scripts/tools.sh mmdebstrap" });
+  const age = toolVersion("age", ["--version"]);
+  checks.push({ what: "age", ok: age !== undefined, detail: age !== undefined ? `${age} (encrypts backups at rest)` : "not installed (encrypts disaster recovery backups; installed on first use as root)", fix: "bash scripts/tools.sh age" });
   // scripts/harness.sh puts .cache/tools/bin on PATH, where scripts/tools.sh builds it.
   const vegeta = toolVersion("vegeta", ["-version"]);
   checks.push({

@@ -22,6 +22,7 @@ export type ErrorCode =
   | "CLUSTER_FAILED"
   | "ROLLOUT_FAILED"
   | "TIMEOUT"
+  | "BACKUP_INVALID"
   | "INTERRUPTED"
   | "USAGE"
   | "INTERNAL";

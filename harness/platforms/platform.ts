@@ -1,4 +1,6 @@
+import type { Readable } from "node:stream";
 import type { TeardownStack } from "../cleanup/teardown.js";
+import type { CommandStream } from "../common/command-stream.js";
 import type { ImageBuilder } from "../images/builder.js";
 import type { FaultSettings } from "../model/fault-knobs.js";
 import type { PlatformName } from "../model/platform-name.js";
@@ -96,6 +98,18 @@ export interface Database {
   unpause(): Promise<void>;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /**
+   * Run a command in the database's container as its postgres user: pg_dump
+   * and pg_restore, the server's own tools at its version. Its stdout streams
+   * back as it is written; `stdin` streams in.
+   */
+  exec(command: readonly string[], io?: { stdin?: Readable }): CommandStream;
+  /**
+   * Remove the container and its volumes: its data is gone (a disaster
+   * recovery game day's disaster). The platform's startDatabase() starts a
+   * fresh one.
+   */
+  destroy(): Promise<void>;
 }
 
 export interface Instance {

@@ -4,6 +4,7 @@ import type { StartedTestContainer } from "testcontainers";
 import { HarnessError } from "../common/errors.js";
 import { runLabels } from "../common/labels.js";
 import { configureTestcontainers, docker } from "../engine/docker.js";
+import { streamExec } from "./stream-exec.js";
 import type { Database, PlatformContext } from "./platform.js";
 
 export const DB = { user: "gameday", password: "gameday", name: "evaluations", port: 5432 } as const;
@@ -65,6 +66,14 @@ export async function startPostgres(
           hint: "another container took its address on the network while it was stopped; run the scenario again",
         });
       }
+    },
+    // Over the local socket, where the image trusts local connections: no password on a command line.
+    exec: (command, io) => streamExec(handle, command, { user: "postgres", stdin: io?.stdin, describe: `\`${command.join(" ")}\` in database container ${options.name}` }),
+    destroy: async () => {
+      await handle.remove({ force: true, v: true }).catch((e: { statusCode?: number }) => {
+        if (e.statusCode !== 404) throw e;
+      });
+      ctx.emit({ type: "resource.removed", kind: "container", role: "database", name: options.name });
     },
   };
 }

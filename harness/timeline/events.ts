@@ -2,6 +2,7 @@
  * The timeline is the spine of a run: every part writes typed events to it;
  * progress output, events.jsonl and the checker read them.
  */
+import type { BackupKind } from "../model/backup-kind.js";
 import type { LoadEvent } from "../model/load-events.js";
 import type { DeploymentSummary, PodsObservation } from "../model/kubernetes.js";
 
@@ -61,7 +62,12 @@ export type TimelineEvent =
   | { type: "rollback.completed"; stage: string; trigger: string; seconds: number }
   | { type: "strategy.finished"; result: "promoted" | "rolled-back" }
   | { type: "router.observed"; shares: Record<string, number> }
-  | { type: "analysis.failed"; stage: string; version: string; error: string; consecutiveErrors: number; limit: number };
+  | { type: "analysis.failed"; stage: string; version: string; error: string; consecutiveErrors: number; limit: number }
+  | { type: "backup.taken"; id: string; kind: BackupKind; bytes: number; sha256: string; seconds: number }
+  | { type: "backup.failed"; kind: BackupKind; error: string }
+  | { type: "backup.pruned"; id: string; kind: BackupKind; ageSpecSeconds: number; retentionSpecSeconds: number }
+  | { type: "backup.skipped"; id: string; kind: BackupKind; reason: string }
+  | { type: "backup.restored"; id: string; kind: BackupKind; bytes: number; seconds: number; takenAtSpecSeconds: number };
 
 export type Verdict = "passed" | "failed" | "error" | "interrupted";
 export type ImageSource = "upstream" | "cached" | "built";

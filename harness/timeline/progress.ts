@@ -43,7 +43,27 @@ const FORMAT: Formatters = {
     e.thresholds.map((t) => `\n      ${t.pass ? "✓" : "✗"} ${t.metric}: ${t.expression} (observed ${Math.round(t.observed * 1000) / 1000})`).join(""),
   note: (e) => (e.level === "warn" ? `warning: ${e.message}` : e.message),
   "analysis.failed": (e) => `analysis of ${e.version} failed during ${e.stage} (${e.consecutiveErrors} of ${e.limit} in a row): ${e.error}`,
+  "backup.taken": (e) => `backup ${e.id} (${e.kind}) taken in ${formatDuration(e.seconds * 1000)}: ${formatBytes(e.bytes)} encrypted`,
+  "backup.failed": (e) => `warning: ${e.kind} backup failed: ${e.error}`,
+  "backup.pruned": (e) => `backup ${e.id} (${e.kind}) pruned: ${formatSpan(e.ageSpecSeconds)} old (spec time), retention ${formatSpan(e.retentionSpecSeconds)}`,
+  "backup.skipped": (e) => `backup ${e.id} (${e.kind}) skipped: ${e.reason}`,
+  "backup.restored": (e) => `backup ${e.id} (${e.kind}, taken at ${formatSpan(e.takenAtSpecSeconds)} spec time) restored in ${formatDuration(e.seconds * 1000)}`,
 };
+
+/** Spec spans run to days: "30d", "2d3h", "1h30m", else as formatDuration. */
+function formatSpan(seconds: number): string {
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3_600);
+  const m = Math.round((seconds % 3_600) / 60);
+  if (d > 0) return h > 0 ? `${d}d${h}h` : `${d}d`;
+  if (h > 0) return m > 0 ? `${h}h${m}m` : `${h}h`;
+  return formatDuration(seconds * 1000);
+}
+
+/** 1.2 MB, 340 kB, 512 B. */
+function formatBytes(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(0)} kB` : `${n} B`;
+}
 
 /** "load", or "load steady" for a phase named in the scenario (the default phase is called "load"). */
 function loadName(phase: string): string {

@@ -49,6 +49,8 @@ export class DockerPlatform implements Platform {
   private network: string | undefined;
   private readonly roles = new Map<string, string>();
   private readonly deployed = new Map<string, DeployedRole>();
+  /** Databases started so far: names the log of each one after the first. */
+  private databases = 0;
 
   constructor(private readonly ctx: PlatformContext) {
     configureTestcontainers();
@@ -69,10 +71,17 @@ export class DockerPlatform implements Platform {
     return name;
   }
 
+  /**
+   * PostgreSQL under the alias `db`. Started again after the first one was
+   * destroyed (disaster recovery), a fresh one takes the same name and alias,
+   * so the services find it where the old one was; its log goes to a file of its own.
+   */
   async startDatabase(): Promise<Database> {
     const network = await this.ensureNetwork();
     const name = `gameday-${this.ctx.runId}-db`;
-    return startPostgres(this.ctx, { name, network, alias: DB_ALIAS, start: (run) => this.start("database", name, run), logTo: logTo(this.ctx, name) });
+    const log = this.databases === 0 ? name : `${name}.${this.databases}`;
+    this.databases++;
+    return startPostgres(this.ctx, { name, network, alias: DB_ALIAS, start: (run) => this.start("database", name, run), logTo: logTo(this.ctx, log) });
   }
 
   async deploy(spec: DeploySpec): Promise<Service> {

@@ -1,0 +1,92 @@
+import type Docker from "dockerode";
+import { PassThrough, type Readable } from "node:stream";
+import { waitFor } from "../common/clock.js";
+import type { CommandStream } from "../common/command-stream.js";
+import { HarnessError, errorMessage } from "../common/errors.js";
+import { errorLines } from "../common/exec.js";
+import { docker } from "../engine/docker.js";
+
+const STDERR_KEEP = 8_000;
+
+/**
+ * `docker exec` as streams, through the engine's API: a command in a running container
+ * whose stdout streams back as it is written (stderr is kept for the error
+ * message) and whose stdin, when given, streams in over the hijacked
+ * connection, closed for writing at its end so the command sees EOF. `done`
+ * settles with the command's exit code, read from the exec once its output
+ * ended.
+ */
+export function streamExec(
+  container: Docker.Container,
+  cmd: readonly string[],
+  options: { stdin?: Readable; user?: string; env?: readonly string[]; describe?: string } = {},
+): CommandStream {
+  const stdout = new PassThrough();
+  const what = options.describe ?? `\`${cmd.join(" ")}\` in container ${container.id.slice(0, 12)}`;
+  let stderr = "";
+  const stderrSink = new PassThrough();
+  stderrSink.on("data", (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-STDERR_KEEP);
+  });
+  const done = (async () => {
+    let exec: Docker.Exec;
+    let stream: NodeJS.ReadWriteStream;
+    try {
+      exec = await container.exec({
+        Cmd: [...cmd],
+        AttachStdout: true,
+        AttachStderr: true,
+        AttachStdin: options.stdin !== undefined,
+        ...(options.user ? { User: options.user } : {}),
+        ...(options.env ? { Env: [...options.env] } : {}),
+      });
+      stream = (await exec.start({ hijack: true, stdin: options.stdin !== undefined })) as NodeJS.ReadWriteStream;
+    } catch (e) {
+      stdout.end();
+      throw new HarnessError("CONTAINER_FAILED", `could not run ${what}: ${errorMessage(e)}`, { hint: "is the container running? `npm run doctor` checks the engine", cause: e });
+    }
+    // A command that exits before reading all of its input breaks the connection under the input still being written:
+    // that error is not the command's failure, its exit code (read below) is.
+    let streamError: unknown;
+    const ended = new Promise<void>((resolve) => {
+      stream.on("end", resolve);
+      stream.on("close", resolve);
+      stream.on("error", (e) => {
+        streamError = e;
+        resolve();
+      });
+    });
+    docker().modem.demuxStream(stream, stdout, stderrSink);
+    if (options.stdin) {
+      const input = options.stdin;
+      // The command may exit before reading all of its input (a bad archive): the broken pipe is not the error, its exit code is.
+      input.on("error", () => (stream as unknown as { end(): void }).end());
+      input.pipe(stream as NodeJS.WritableStream, { end: true });
+    }
+    try {
+      await ended;
+    } finally {
+      options.stdin?.unpipe(stream as NodeJS.WritableStream);
+      stdout.end();
+    }
+    // The stream ends as the process does; its exit code may take a moment to show.
+    const exitCode = await waitFor(
+      async () => {
+        const info = await exec.inspect();
+        return info.Running ? undefined : (info.ExitCode ?? -1);
+      },
+      { description: `the exit code of ${what}`, timeoutMs: 10_000, intervalMs: 20 },
+    ).catch((e: unknown) => {
+      throw streamError ? new HarnessError("CONTAINER_FAILED", `${what}: the connection broke (${errorMessage(streamError)})`, { cause: streamError }) : e;
+    });
+    if (exitCode !== 0) {
+      const detail = errorLines(stderr).map((l) => `  ${l}`).join("\n");
+      throw new HarnessError("COMMAND_FAILED", `${what} exited with ${exitCode}${detail ? `:\n${detail}` : ""}`, {
+        hint: "the error lines above come from the command in the container; its container log is in the run folder's logs/",
+      });
+    }
+  })();
+  // The caller awaits `done` beside the consumer of stdout; keep an early rejection from being reported as unhandled.
+  done.catch(() => undefined);
+  return { stdout, done };
+}

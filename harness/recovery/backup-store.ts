@@ -1,0 +1,241 @@
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { copyFile, mkdir, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { Transform, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { systemClock, type Clock } from "../common/clock.js";
+import type { CommandStream } from "../common/command-stream.js";
+import { HarnessError, errorMessage } from "../common/errors.js";
+import { STATE_DIR } from "../common/state-dir.js";
+import type { BackupKind } from "../model/backup-kind.js";
+import type { Sink } from "../timeline/events.js";
+import { type AgeKey, decrypt, encrypt, ensureKey } from "./age.js";
+import { type BackupEntry, type BackupIndex, type Retention, expiredEntries, nextId, readIndex, writeIndex } from "./backup-index.js";
+
+export type { BackupEntry, Retention } from "./backup-index.js";
+
+export interface BackupStoreOptions {
+  readonly runId: string;
+  readonly retention: Retention;
+  readonly emit: Sink;
+  /** The state folder (default `<ROOT>/.state`); tests pass a folder of their own. */
+  readonly stateDir?: string;
+  readonly clock?: Clock;
+  readonly signal?: AbortSignal;
+}
+
+/** When a backup was taken: wall milliseconds since the epoch, and spec milliseconds since the run started. */
+export interface TakenAt {
+  readonly wallMs: number;
+  readonly specMs: number;
+}
+
+/**
+ * Reads the plaintext of a backup to judge it (for a database: `pg_restore
+ * --list`); rejects when it is not what it should be. It may stop reading early.
+ */
+export type Inspect = (plaintext: Readable, entry: BackupEntry) => Promise<void>;
+
+/**
+ * A run's backups: `<state>/backups/<run-id>/`, one age-encrypted file per
+ * backup and `index.json`; the run's key is `<state>/keys/<run-id>.txt`
+ * (mode 0600), apart from the backups so that a copy of the backup folder
+ * carries no key. Both outlive the run: `npm run clean` and a new run leave
+ * them alone.
+ */
+export class BackupStore {
+  private index: BackupIndex;
+  /** Writes to the index one at a time, in order. */
+  private writing: Promise<void> = Promise.resolve();
+  private taken = 0;
+
+  private constructor(
+    readonly dir: string,
+    readonly key: AgeKey,
+    index: BackupIndex,
+    private readonly options: BackupStoreOptions,
+  ) {
+    this.index = index;
+  }
+
+  static async open(options: BackupStoreOptions): Promise<BackupStore> {
+    const state = options.stateDir ?? STATE_DIR;
+    const dir = join(state, "backups", options.runId);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const key = await ensureKey(join(state, "keys", `${options.runId}.txt`), options.signal);
+    return new BackupStore(dir, key, await readIndex(dir, options.runId), options);
+  }
+
+  private get clock(): Clock {
+    return this.options.clock ?? systemClock;
+  }
+
+  /** Every backup in the store, oldest first; of one kind when `kind` is given. */
+  entries(kind?: BackupKind): readonly BackupEntry[] {
+    return this.index.entries.filter((e) => kind === undefined || e.kind === kind);
+  }
+
+  pathOf(entry: BackupEntry): string {
+    return join(this.dir, entry.file);
+  }
+
+  /**
+   * Encrypt `source` (a command's output, e.g. `pg_dump -Fc`) into a new
+   * backup. The plaintext only passes through memory: it streams into age,
+   * whose output is hashed and written to a partial file that is renamed into
+   * place once the source command exited 0 and age finished. A failure leaves
+   * no file and no index entry.
+   */
+  async put(kind: BackupKind, source: CommandStream, at: TakenAt): Promise<BackupEntry> {
+    const started = this.clock.now();
+    const id = nextId(this.index.entries, kind, this.taken);
+    this.taken = Number.parseInt(id, 10);
+    const file = `${id}.age`;
+    const partial = join(this.dir, `.${file}.partial`);
+    const sealed = encrypt(source.stdout, this.key.recipient, this.options.signal);
+    const hash = createHash("sha256");
+    let bytes = 0;
+    const measure = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      await Promise.all([pipeline(sealed.stdout, measure, createWriteStream(partial, { mode: 0o600 })), sealed.done, source.done]);
+      await rename(partial, join(this.dir, file));
+    } catch (e) {
+      await rm(partial, { force: true });
+      throw e;
+    }
+    const entry: BackupEntry = {
+      id,
+      kind,
+      file,
+      sha256: hash.digest("hex"),
+      bytes,
+      takenAt: new Date(at.wallMs).toISOString(),
+      takenAtSpecMs: at.specMs,
+      encrypted: true,
+      recipient: this.key.recipient,
+    };
+    await this.update((entries) => [...entries, entry]);
+    this.options.emit({ type: "backup.taken", id, kind, bytes, sha256: entry.sha256, seconds: (this.clock.now() - started) / 1000 });
+    return entry;
+  }
+
+  /**
+   * A backup file made elsewhere (another run's store, an off-site copy)
+   * joins this store as it is; like every backup, it is verified before a
+   * restore uses it. Its recipient is not recorded: age does not reveal it.
+   */
+  async importFile(kind: BackupKind, path: string, at: TakenAt): Promise<BackupEntry> {
+    const id = nextId(this.index.entries, kind, this.taken);
+    this.taken = Number.parseInt(id, 10);
+    const file = `${id}.age`;
+    await copyFile(path, join(this.dir, file));
+    const { sha256, bytes } = await fileDigest(join(this.dir, file));
+    const entry: BackupEntry = { id, kind, file, sha256, bytes, takenAt: new Date(at.wallMs).toISOString(), takenAtSpecMs: at.specMs, encrypted: true };
+    await this.update((entries) => [...entries, entry]);
+    return entry;
+  }
+
+  /** The plaintext of a backup, decrypted as a stream with this run's key. */
+  decrypt(entry: BackupEntry): CommandStream {
+    const input = createReadStream(this.pathOf(entry));
+    return decrypt(input, this.key, this.pathOf(entry), this.options.signal);
+  }
+
+  /**
+   * Check a backup end to end: its file is there with the size and sha256 the
+   * index recorded, it decrypts with this run's key to the last chunk, and
+   * `inspect` accepts the plaintext. Fails with BACKUP_INVALID saying why.
+   */
+  async verify(entry: BackupEntry, inspect?: Inspect): Promise<void> {
+    const path = this.pathOf(entry);
+    const digest = await fileDigest(path).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === "ENOENT") throw invalid(`backup ${path} is missing`);
+      throw e;
+    });
+    if (digest.bytes !== entry.bytes || digest.sha256 !== entry.sha256) {
+      throw invalid(`backup ${path} is not the file that was written: ${digest.bytes} bytes with sha256 ${digest.sha256.slice(0, 12)}…, the index recorded ${entry.bytes} bytes with ${entry.sha256.slice(0, 12)}… (truncated or altered)`);
+    }
+    const plain = this.decrypt(entry);
+    const judged = inspect ? inspect(plain.stdout, entry).finally(() => plain.stdout.resume()) : drain(plain.stdout);
+    const [decrypted, inspected] = await Promise.allSettled([plain.done, judged]);
+    // age's verdict comes first: a damaged file may make the inspection fail too, for a less clear reason.
+    if (decrypted.status === "rejected") throw decrypted.reason;
+    if (inspected.status === "rejected") throw invalid(`backup ${path} decrypts but is not a valid ${entry.kind} backup: ${errorMessage(inspected.reason)}`, inspected.reason);
+  }
+
+  /**
+   * Remove every backup past its kind's retention at spec time `nowSpecMs`
+   * (kept for exactly the retention, pruned once strictly older: see
+   * expiredEntries) and return what was removed, oldest first.
+   */
+  async prune(nowSpecMs: number): Promise<BackupEntry[]> {
+    const expired = expiredEntries(this.index.entries, nowSpecMs, this.options.retention);
+    if (expired.length === 0) return [];
+    const gone = new Set(expired.map((e) => e.id));
+    // The index first: a crash in between leaves a stray file, never an entry without its file.
+    await this.update((entries) => entries.filter((e) => !gone.has(e.id)));
+    for (const e of expired) {
+      await rm(this.pathOf(e), { force: true });
+      this.options.emit({ type: "backup.pruned", id: e.id, kind: e.kind, ageSpecSeconds: (nowSpecMs - e.takenAtSpecMs) / 1000, retentionSpecSeconds: this.options.retention[e.kind] / 1000 });
+    }
+    return expired;
+  }
+
+  /**
+   * The newest backup of `kind` that verifies (see verify), walking from the
+   * newest to the oldest; each one passed over is a `backup.skipped` event
+   * with the reason. Fails with BACKUP_INVALID when none verifies.
+   */
+  async newestValid(kind: BackupKind, inspect?: Inspect): Promise<BackupEntry> {
+    const candidates = this.entries(kind).slice().reverse();
+    const reasons: string[] = [];
+    for (const entry of candidates) {
+      try {
+        await this.verify(entry, inspect);
+        return entry;
+      } catch (e) {
+        if (!(e instanceof HarnessError) || e.code !== "BACKUP_INVALID") throw e;
+        reasons.push(`${entry.id}: ${e.message}`);
+        this.options.emit({ type: "backup.skipped", id: entry.id, kind, reason: e.message });
+      }
+    }
+    throw invalid(
+      candidates.length === 0 ? `no ${kind} backup in ${this.dir}` : `none of the ${candidates.length} ${kind} backup(s) in ${this.dir} verifies:\n${reasons.map((r) => `  ${r}`).join("\n")}`,
+    );
+  }
+
+  /** Change the entries and write the index atomically, one change at a time. */
+  private update(change: (entries: BackupEntry[]) => BackupEntry[]): Promise<void> {
+    const next = this.writing.then(async () => {
+      const index = { ...this.index, entries: change(this.index.entries) };
+      await writeIndex(this.dir, index);
+      this.index = index;
+    });
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function invalid(message: string, cause?: unknown): HarnessError {
+  return new HarnessError("BACKUP_INVALID", message, {
+    hint: "a backup that does not verify is never restored; newestValid() takes the newest one that does (each one skipped is a backup.skipped event)",
+    cause,
+  });
+}
+
+async function fileDigest(path: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash("sha256");
+  await pipeline(createReadStream(path), hash);
+  return { sha256: hash.digest("hex"), bytes: (await stat(path)).size };
+}
+
+async function drain(stream: Readable): Promise<void> {
+  for await (const _ of stream);
+}
