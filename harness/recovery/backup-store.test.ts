@@ -3,16 +3,19 @@ import { mkdtemp, readFile, readdir, rm, stat, truncate } from "node:fs/promises
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CommandStream } from "../common/command-stream.js";
 import type { TimelineEvent } from "../timeline/events.js";
 import type { Retention } from "./backup-index.js";
+import { ensureAge } from "./age.js";
 import { BackupStore } from "./backup-store.js";
 
 // The store with the real age (Debian's package; installed on first use like every tool), no Docker.
 const DAY = 86_400_000;
 const retention: Retention = { database: 30 * DAY, "application-data": 90 * DAY, configuration: 365 * DAY };
 const dirs: string[] = [];
+// On a fresh machine the first use installs age from Debian's packages: longer than a unit test's timeout.
+beforeAll(() => ensureAge(), 180_000);
 afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
