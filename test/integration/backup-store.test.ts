@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { CommandStream } from "../common/command-stream.js";
-import type { TimelineEvent } from "../timeline/events.js";
-import type { Retention } from "./backup-index.js";
-import { ensureAge } from "./age.js";
-import { BackupStore } from "./backup-store.js";
+import type { CommandStream } from "../../harness/common/command-stream.js";
+import type { TimelineEvent } from "../../harness/timeline/events.js";
+import type { Retention } from "../../harness/recovery/backup-index.js";
+import { ensureAge } from "../../harness/recovery/age.js";
+import { BackupStore } from "../../harness/recovery/backup-store.js";
 
-// The store with the real age (Debian's package; installed on first use like every tool), no Docker.
+// The store with the real age (Debian's package, installed by scripts/test.sh before this project runs), no Docker.
 const DAY = 86_400_000;
 const retention: Retention = { database: 30 * DAY, "application-data": 90 * DAY, configuration: 365 * DAY };
 const dirs: string[] = [];
