@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { PlatformName } from "../model/platform-name.js";
-import type { Database, Platform, Service } from "../platforms/platform.js";
+import type { Database, OperationName, Platform, Service } from "../platforms/platform.js";
 
 /** A fault the harness can inject and must be able to undo (and does, at the end of every run). */
 export interface Fault {
@@ -33,6 +33,8 @@ export interface FaultType<S extends z.ZodType<{ type: string }> = z.ZodType<{ t
   readonly summary: string;
   readonly schema: S;
   readonly platforms: readonly PlatformName[];
+  /** The platform operation the fault works through, if any: a test keeps `platforms` in step with the platforms that implement it. */
+  readonly operation?: OperationName;
   /** The fault acts on the run's database (a scenario with `database: false` cannot use it). */
   readonly needsDatabase: boolean;
   /** The roles the fault names, checked against the scenario's versions. */

@@ -51,6 +51,20 @@ export interface Operations {
   rolloutUndo?(role: string): Promise<string>;
   /** Delete one instance (pod) of the role; the platform replaces it. */
   deleteInstance?(role: string): Promise<string>;
+  /**
+   * SIGKILL to the main process of one instance (0-based, in the order of the
+   * role's instances). What follows is the platform's restart policy, so the
+   * platform also says how to undo it (the kill fault in harness/faults/ uses this).
+   */
+  killInstance?(role: string, index: number): Promise<KilledInstance>;
+}
+
+/** An instance a platform killed: what happened, for the timeline, and how to bring it back. */
+export interface KilledInstance {
+  /** One line: what was killed and what restarts it, if anything. */
+  readonly detail: string;
+  /** Bring the instance back where nothing restarts it (Docker); nothing where something does (kind's kubelet). */
+  restore(): Promise<void>;
 }
 
 export type OperationName = keyof Operations;

@@ -256,7 +256,7 @@ describe("loadScenario", () => {
         'versions.candidate.tag must be a version of the reference service like "good-1", got "Good 2"',
         "versions.candidate.faults.errorRate must be a number >= 0 and <= 1, got number 2",
         'monitor.interval must be at least 10 ms, got "1ms"',
-        'steps[1].fault.type must be one of database-pause, database-stop, set-faults, got "database-paws" (did you mean "database-pause"?)',
+        'steps[1].fault.type must be one of database-pause, database-stop, set-faults, kill, got "database-paws" (did you mean "database-pause"?)',
         'steps[1].observe must be a duration like "600s", "5m" or "250ms", got "5x"',
         'expect[0].probe.path must be an absolute path like "/ready", got "ready"',
       ]),
@@ -525,7 +525,7 @@ describe("loadScenario: where each problem is", () => {
 
   it("names an unknown fault type with the known ones and a did-you-mean, at the type", () => {
     const { lines, positions } = loadError(FULL.replace("type: database-pause", "type: database-paws"));
-    expect(lines).toEqual(['steps[1].fault.type must be one of database-pause, database-stop, set-faults, got "database-paws" (did you mean "database-pause"?)']);
+    expect(lines).toEqual(['steps[1].fault.type must be one of database-pause, database-stop, set-faults, kill, got "database-paws" (did you mean "database-pause"?)']);
     const text = FULL.split("\n");
     const line = text.findIndex((l) => l.includes("database-pause")) + 1;
     expect(positions).toEqual([`${line}:${text[line - 1]!.indexOf("database-pause") + 1}`]);

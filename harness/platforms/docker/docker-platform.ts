@@ -7,7 +7,7 @@ import { configureTestcontainers, docker } from "../../engine/docker.js";
 import { faultEnv } from "../../model/fault-knobs.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
-import type { Component, ComponentSpec, Database, DeploySpec, Instance, Operations, Platform, PlatformContext, Service } from "../platform.js";
+import type { Component, ComponentSpec, Database, DeploySpec, Instance, KilledInstance, Operations, Platform, PlatformContext, Service } from "../platform.js";
 
 const DB_ALIAS = "db";
 
@@ -43,6 +43,7 @@ export class DockerPlatform implements Platform {
     rollout: (role, version) => this.rollout(role, version),
     rolloutUndo: (role) => this.rolloutUndo(role),
     deleteInstance: (role) => this.deleteInstance(role),
+    killInstance: (role, index) => this.killInstance(role, index),
   };
   /** Docker's embedded DNS: the router re-resolves instances an operation replaced. */
   readonly dnsResolver = "127.0.0.11:53";
@@ -174,6 +175,44 @@ export class DockerPlatform implements Platform {
     if (role.containers.length === 0) throw new HarnessError("ROLLOUT_FAILED", `no instance of ${roleName} to delete`);
     await this.replace(role, role.service.version, [0]);
     return `${roleName}: instance 0 deleted and replaced`;
+  }
+
+  /**
+   * SIGKILL to one instance's container. The run's containers have no restart
+   * policy, so it stays down until the fault is undone; undoing starts it
+   * again as a successor with the same name, network alias and host port (a
+   * plain `docker start` publishes the port anew, on another host port, and
+   * the log stream the harness follows ended with the old process).
+   */
+  private async killInstance(roleName: string, index: number): Promise<KilledInstance> {
+    const role = this.role(roleName);
+    const container = role.containers[index];
+    if (!container) {
+      const n = role.containers.length;
+      throw new HarnessError("SCENARIO_INVALID", `${roleName} has no instance ${index}: it has ${n}${n > 0 ? ` (0 to ${n - 1})` : ""}`, {
+        hint: "set the fault's instance: to one of them, or raise the role's replicas",
+      });
+    }
+    const name = container.getName().replace(/^\//, "");
+    const handle = docker().getContainer(container.getId());
+    await handle.kill({ signal: "SIGKILL" });
+    // The engine answers once the signal is sent: wait until it reports the container gone, so the fault is in place when the step observes.
+    await waitFor(async () => ((await handle.inspect()).State.Running ? undefined : true), {
+      description: `${name} to exit after SIGKILL`,
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      signal: this.ctx.signal,
+    });
+    return {
+      detail: `container ${name} killed (SIGKILL); Docker does not restart it: undone by starting it again`,
+      restore: async () => {
+        // Replaced since (a rollout, a deleted instance): its successor is already running.
+        if (role.containers[index] !== container) return;
+        await this.replace(role, role.service.version, [index]);
+        // Listening already (the start waits for it); ready too where it can be: with a database and readiness not failed on purpose.
+        if (role.spec.database && !role.spec.faults.readinessFail) await waitReady(role.service.instances[index]!);
+      },
+    };
   }
 
   async startComponent(spec: ComponentSpec): Promise<Component> {
