@@ -1,13 +1,14 @@
 import type { Clock, TimeScale } from "../common/clock.js";
+import { formatDuration } from "../common/duration.js";
 import { HarnessError } from "../common/errors.js";
 import { performAction } from "../actions/action.js";
 import { actionType } from "../actions/registry.js";
-import type { Fault } from "../faults/fault.js";
 import { faultType } from "../faults/registry.js";
 import { PLATFORMS, type PlatformName } from "../model/platform-name.js";
 import type { Database, Platform, PlatformContext, Service } from "../platforms/platform.js";
 import type { PodWatcher } from "../probes/pod-watcher.js";
 import type { Scenario, Step } from "../scenario/scenario.js";
+import { FaultSchedule } from "./fault-schedule.js";
 
 export interface StepsContext {
   readonly ctx: PlatformContext;
@@ -22,46 +23,54 @@ export interface StepsContext {
 /**
  * Runs the scenario's steps in order: each injects a fault, undoes one, or
  * performs an operator action (from the registries), then observes for its
- * spec time. Every fault injected has its undo registered on the teardown
- * first, so it is undone even when the run fails.
+ * spec time. A fault with `at` is injected that long into its step, while the
+ * step observes; one with `for` is undone by itself that long after
+ * injection, while the steps go on (harness/runner/fault-schedule.ts keeps
+ * that time). Every fault has its undo registered on the teardown before it
+ * is injected, so it is undone even when the run fails; the steps end when
+ * the last one has observed and every fault with `for` has ended.
  */
 export async function runSteps(steps: readonly Step[], { ctx, platform, database, services, scale, clock, pods }: StepsContext): Promise<void> {
   const { emit, signal, teardown } = ctx;
-  const faults = new Map<string, { fault: Fault; undone: boolean }>();
-  for (const step of steps) {
-    signal.throwIfAborted();
-    const kind = stepKind(step);
-    emit({ type: "step.started", step: step.name, kind, specSeconds: step.observeMs / 1000, wallSeconds: scale.toWallMs(step.observeMs) / 1000 });
-    const started = clock.now();
-    if (step.fault) {
-      const fault = faultType(step.fault.type)!.create(step.fault, { platform, database, services });
-      const entry = { fault, undone: false };
-      faults.set(step.name, entry);
-      teardown.add(`undo fault ${fault.name}`, async () => {
-        if (!entry.undone) await fault.undo();
-      });
-      const detail = await fault.inject();
-      emit({ type: "fault.injected", fault: fault.name, target: fault.target, detail });
-    }
-    if (step.undo) {
-      const entry = faults.get(step.undo)!;
-      await entry.fault.undo();
-      entry.undone = true;
-      emit({ type: "fault.undone", fault: entry.fault.name, target: entry.fault.target });
-    }
-    if (step.action) {
-      const detail = await performAction(actionType(step.action.type)!, step.action, platform);
-      emit({ type: "action.performed", action: step.action.type, target: step.action.role, detail });
+  const schedule = new FaultSchedule({ clock, scale, emit, teardown, signal });
+  try {
+    for (const step of steps) {
+      signal.throwIfAborted();
+      schedule.throwIfFailed();
+      const kind = stepKind(step);
+      emit({ type: "step.started", step: step.name, kind, specSeconds: step.observeMs / 1000, wallSeconds: scale.toWallMs(step.observeMs) / 1000 });
+      const started = clock.now();
+      let injected: Promise<void> | undefined;
+      if (step.fault) {
+        const fault = faultType(step.fault.type)!.create(step.fault, { platform, database, services });
+        injected = schedule.start(step.name, fault, { atMs: step.faultAtMs ?? 0, forMs: step.faultForMs });
+        // Without `at`, the fault is in place before the step observes.
+        if (!step.faultAtMs) await injected;
+      }
+      if (step.undo) await schedule.undo(step.undo);
+      if (step.action) {
+        const detail = await performAction(actionType(step.action.type)!, step.action, platform);
+        emit({ type: "action.performed", action: step.action.type, target: step.action.role, detail });
+        await pods?.poll();
+      }
+      // The step observes for its time, its fault with `at` injected meanwhile; a fault failing in the background ends it at once.
+      await schedule.during(Promise.all([clock.sleep(scale.toWallMs(step.observeMs), schedule.signal), injected]));
       await pods?.poll();
+      emit({ type: "step.finished", step: step.name, kind, wallSeconds: (clock.now() - started) / 1000 });
     }
-    await clock.sleep(scale.toWallMs(step.observeMs), signal);
-    await pods?.poll();
-    emit({ type: "step.finished", step: step.name, kind, wallSeconds: (clock.now() - started) / 1000 });
+    await schedule.settle();
+  } finally {
+    schedule.close();
   }
 }
 
 function stepKind(step: Step): string {
-  return step.fault ? `fault ${step.fault.type}` : step.undo ? `undo ${step.undo}` : step.action ? `action ${step.action.type}` : "observe";
+  if (step.fault) {
+    const at = step.faultAtMs ? ` at ${formatDuration(step.faultAtMs)}` : "";
+    const lasting = step.faultForMs !== undefined ? ` for ${formatDuration(step.faultForMs)}` : "";
+    return `fault ${step.fault.type}${at}${lasting}`;
+  }
+  return step.undo ? `undo ${step.undo}` : step.action ? `action ${step.action.type}` : "observe";
 }
 
 /** Catalog images the steps will need (a rollout's version), to make available before the run starts. */

@@ -63,6 +63,10 @@ export interface Step {
   readonly name: string;
   readonly fault?: FaultSpec;
   readonly action?: ActionSpec;
+  /** Spec milliseconds after the step starts when its fault is injected (`at`); absent: at once. Less than observeMs. */
+  readonly faultAtMs?: number;
+  /** Spec milliseconds after injection when its fault is undone by itself (`for`); absent: by an undo step or at the end of the run. */
+  readonly faultForMs?: number;
   /** Name of an earlier step whose fault this step undoes. */
   readonly undo?: string;
   /** Spec milliseconds to observe after the step's action. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ALWAYS, asRecord, duration, list, obj, str } from "../common/fields.js";
+import { formatDuration } from "../common/duration.js";
 import { addProblems, validate } from "../common/problems.js";
 import { describe } from "../common/suggest.js";
 import { ACTIONS, type ActionSpec } from "../actions/registry.js";
@@ -59,10 +60,43 @@ export function platformMessage(platforms: readonly PlatformName[], platform: Pl
   return `${needs}: ${set} (this scenario's platform is ${platform})`;
 }
 
+/** A step's fault as read: the registry's mapping, and when it starts and ends (spec milliseconds). */
+interface TimedFault {
+  readonly spec: FaultSpec;
+  readonly atMs: number | undefined;
+  readonly forMs: number | undefined;
+}
+
+const TIMING = { at: duration({ min: 0 }), for: duration({ min: 1 }) } as const;
+
+/**
+ * A step's `fault:`: the registry's mapping, plus `at` (spec time after the
+ * step starts; injected at once without it) and `for` (spec time after
+ * injection, then undone by itself), which every fault takes. The two are
+ * read here and the rest goes to the registry's schema, so a mistake in
+ * either is reported with the others, at its own path.
+ */
+function timedFaultSpec(c: StepContext) {
+  const registry = registrySpec<FaultSpec>(FAULTS, c);
+  return z.unknown().transform((v, ctx): TimedFault => {
+    const m = asRecord(v);
+    const r = validate(registry, m ? Object.fromEntries(Object.entries(m).filter(([k]) => k !== "at" && k !== "for")) : v);
+    if (!r.ok) addProblems(ctx, r.problems);
+    const timing: { at?: number; for?: number } = {};
+    for (const key of ["at", "for"] as const) {
+      if (m?.[key] === undefined) continue;
+      const t = validate(TIMING[key], m[key], [key]);
+      if (t.ok) timing[key] = t.data;
+      else addProblems(ctx, t.problems);
+    }
+    return r.ok ? { spec: r.data, atMs: timing.at, forMs: timing.for } : z.NEVER;
+  });
+}
+
 export function stepsSchema(c: StepContext & { readonly optional: boolean }) {
   const step = obj({
     name: str({ re: NAME, text: NAME_TEXT }),
-    fault: registrySpec<FaultSpec>(FAULTS, c).optional(),
+    fault: timedFaultSpec(c).optional(),
     undo: str().optional(),
     action: registrySpec<ActionSpec>(ACTIONS, c).optional(),
     observe: duration({ min: 1 }),
@@ -74,10 +108,22 @@ export function stepsSchema(c: StepContext & { readonly optional: boolean }) {
     .transform((s): Step => ({
       name: s.name,
       observeMs: s.observe,
-      ...(s.fault ? { fault: s.fault } : {}),
+      ...(s.fault ? { fault: s.fault.spec } : {}),
+      ...(s.fault?.atMs !== undefined ? { faultAtMs: s.fault.atMs } : {}),
+      ...(s.fault?.forMs !== undefined ? { faultForMs: s.fault.forMs } : {}),
       ...(s.undo !== undefined ? { undo: s.undo } : {}),
       ...(s.action ? { action: s.action } : {}),
-    }));
+    }))
+    .superRefine((s, ctx) => {
+      // The step observes while its fault starts: one that would start after the step is over is a mistake, not a fault for the next step.
+      if (s.faultAtMs !== undefined && s.faultAtMs >= s.observeMs) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["fault", "at"],
+          message: `must be within the step's observe time (${formatDuration(s.observeMs)}), got ${formatDuration(s.faultAtMs)}: the step would end before the fault starts`,
+        });
+      }
+    });
   return list(step, { nonEmpty: !c.optional }).superRefine(checkStepNames, ALWAYS);
 }
 

@@ -1,0 +1,48 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { LABEL, PROJECT } from "../../harness/common/labels.js";
+import { docker } from "../../harness/engine/docker.js";
+import { cli, readResults } from "./cli.js";
+
+// Faults on the run's clock, through the real CLI: a kill that starts in the middle of a step (at) and ends by itself (for).
+const runContainers = async (runId: string) => (await docker().listContainers({ all: true, filters: { label: [`${LABEL.project}=${PROJECT}`, `${LABEL.runId}=${runId}`] } })).length;
+
+interface Event {
+  type: string;
+  t: number;
+  specT: number;
+  [k: string]: unknown;
+}
+
+describe("faults on Docker", () => {
+  it("kill-recovers: instance 0 is killed 10 s into the step, down until its fault ends 30 s later, then answers /health 200 again", async () => {
+    const r = await cli(["scenario", "kill-recovers"]);
+    expect(r.runDir, `stderr: ${r.stderr}\nstdout: ${r.stdout}`).toBeDefined();
+    const results = readResults(r.runDir!);
+    for (const e of results.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
+    expect(r.code).toBe(0);
+
+    const events = readFileSync(join(r.runDir!, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Event);
+    const crash = events.find((e) => e.type === "step.started" && e.step === "crash")!;
+    const injected = events.find((e) => e.type === "fault.injected")!;
+    const undone = events.find((e) => e.type === "fault.undone")!;
+    expect(injected).toMatchObject({ fault: "kill", target: "stable-0", detail: expect.stringMatching(/killed \(SIGKILL\); Docker does not restart it/) });
+    // Spec time: injected `at` 10 s into the step (the kill itself takes a moment), undone `for` 30 s after (and the successor's start).
+    expect(injected.specT - crash.specT).toBeGreaterThanOrEqual(10);
+    expect(injected.specT - crash.specT).toBeLessThan(14);
+    expect(undone.specT - injected.specT).toBeGreaterThanOrEqual(30);
+    expect(undone.specT - injected.specT).toBeLessThan(38);
+    // The monitor's own view: instance 0 did not answer while killed, and answered before and after.
+    const zero = events.filter((e) => e.type === "probe.observed" && String(e.target).endsWith("-stable-0"));
+    const unanswered = zero.filter((e) => e.status === null);
+    expect(unanswered.length).toBeGreaterThan(10);
+    for (const e of unanswered) {
+      expect(e.t).toBeGreaterThanOrEqual(injected.t - 1);
+      expect(e.t).toBeLessThanOrEqual(undone.t);
+    }
+    expect(zero.some((e) => e.status === 200 && e.t < injected.t - 1)).toBe(true);
+    expect(zero.some((e) => e.status === 200 && e.t > undone.t)).toBe(true);
+    expect(await runContainers(results.runId)).toBe(0);
+  }, 180_000);
+});
