@@ -44,15 +44,16 @@ export async function provision(scenario: Scenario, platform: Platform, { clock,
     signal.throwIfAborted();
     const service = await platform.deploy({ role: v.role, version: v.tag, replicas: v.replicas, faults: v.faults, database });
     services.set(v.role, service);
-    if (!v.faults.readinessFail) await waitReady(service, clock, signal);
+    // Without a database the service is rightly never ready (/ready checks it): it counts once it is alive.
+    if (!v.faults.readinessFail) await waitAnswering(service, database ? "/ready" : "/health", clock, signal);
   }
   return { database, services };
 }
 
-async function waitReady(service: Service, clock: Clock, signal: AbortSignal): Promise<void> {
+async function waitAnswering(service: Service, path: string, clock: Clock, signal: AbortSignal): Promise<void> {
   for (const i of service.instances) {
-    await waitFor(async () => ((await httpGet(`${i.baseUrl}/ready`, { timeoutMs: 2000 })).status === 200 ? true : undefined), {
-      description: `${i.name} to answer 200 on /ready`,
+    await waitFor(async () => ((await httpGet(`${i.baseUrl}${path}`, { timeoutMs: 2000 })).status === 200 ? true : undefined), {
+      description: `${i.name} to answer 200 on ${path}`,
       timeoutMs: 60_000,
       intervalMs: 100,
       clock,

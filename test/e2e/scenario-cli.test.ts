@@ -135,4 +135,31 @@ describe("npm run scenario", () => {
     }
     expect(left).toBe(0);
   }, 120_000);
+
+  it("runs a scenario without a database: the service counts once alive, and /ready rightly names the database", async () => {
+    const file = scenarioFile(`name: no-database
+description: without a database the service is alive and not ready
+database: false
+versions:
+  stable: { image: app, tag: good-1 }
+monitor:
+  interval: 200ms
+  targets:
+    - { role: stable, paths: [/health, /ready] }
+steps:
+  - name: watch
+    observe: 2s
+expect:
+  - id: alive
+    probe: { role: stable, path: /health, status: 200 }
+  - id: not-ready
+    probe: { role: stable, path: /ready, status: 503, failing: database }
+`);
+    const r = await cli(["scenario", file]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(readResults(r.runDir!).expectations.map((e) => [e.id, e.held])).toEqual([
+      ["alive", true],
+      ["not-ready", true],
+    ]);
+  }, 60_000);
 });

@@ -165,8 +165,9 @@ export class DockerPlatform implements Platform {
     await this.replace(role, previous, role.containers.map((_, i) => i));
     role.service.version = previous;
     // Like `kubectl rollout undo` followed by `rollout status`: done when every instance is ready.
-    await Promise.all(role.service.instances.map((i) => waitReady(i)));
-    return `${roleName}: rolled back from ${from} to ${previous}, every instance ready`;
+    const gated = role.spec.database !== undefined && !role.spec.faults.readinessFail;
+    if (gated) await Promise.all(role.service.instances.map((i) => waitReady(i)));
+    return `${roleName}: rolled back from ${from} to ${previous}${gated ? ", every instance ready" : ""}`;
   }
 
   /** Delete one instance: like a ReplicaSet, the platform starts a replacement at the same version. */
