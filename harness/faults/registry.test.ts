@@ -1,27 +1,9 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { TeardownStack } from "../cleanup/teardown.js";
-import { ImageBuilder } from "../images/builder.js";
+import { constructedPlatforms } from "../../test/support/platforms.js";
 import { PLATFORMS, type PlatformName } from "../model/platform-name.js";
-import { DockerPlatform } from "../platforms/docker/docker-platform.js";
-import type { KindCluster } from "../platforms/kind/cluster.js";
-import { KindPlatform } from "../platforms/kind/kind-platform.js";
 import type { KilledInstance, Platform, PlatformContext, Service } from "../platforms/platform.js";
 import { FAULTS, FAULT_TYPES, faultType } from "./registry.js";
 
-/** Each platform as constructed for a run, without starting anything (no Docker, no cluster). */
-function platforms(): Record<PlatformName, Platform> {
-  const ctx: PlatformContext = { runId: "test-faults", logDir: "/nonexistent", emit: () => undefined, teardown: new TeardownStack(), images: new ImageBuilder({ pull: false }), signal: new AbortController().signal };
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: "c", server: "https://127.0.0.1:1", skipTLSVerify: true }],
-    users: [{ name: "u" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
-  const cluster = { kubeConfig, nodePorts: [] } as unknown as KindCluster;
-  return { docker: new DockerPlatform(ctx), kind: new KindPlatform(ctx, { cluster, scale: 1 }) };
-}
 
 const stable: Service = { role: "stable", version: "good-1", instances: [] };
 
@@ -33,7 +15,7 @@ describe("the fault registry", () => {
   });
 
   it("lists for each fault that uses a platform operation exactly the platforms that implement it", () => {
-    const all = platforms();
+    const all = constructedPlatforms("test-faults");
     const withOperation = FAULTS.filter((f) => f.operation !== undefined);
     expect(withOperation.map((f) => f.type)).toContain("kill");
     for (const f of withOperation) {
