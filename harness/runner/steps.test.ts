@@ -5,7 +5,8 @@ import { TeardownStack } from "../cleanup/teardown.js";
 import type { KilledInstance, Platform, PlatformContext, Service } from "../platforms/platform.js";
 import type { Step } from "../scenario/scenario.js";
 import type { TimelineEvent } from "../timeline/events.js";
-import { runSteps } from "./steps.js";
+import { loadScenario, resolveScenarioPath } from "../scenario/load-scenario.js";
+import { checkPlatform, runSteps, unsupported } from "./steps.js";
 
 const START = 1_000_000;
 
@@ -129,5 +130,25 @@ describe("runSteps with faults on the clock", () => {
       ["kill stable-0", 0],
       ["restore", 105_000],
     ]);
+  });
+});
+
+describe("what a platform cannot do for a scenario", () => {
+  const scenario = (name: string) => loadScenario(resolveScenarioPath(name));
+
+  it("refuses on kind a load or monitor aimed at the pods an action replaces, and says which", () => {
+    expect(unsupported(scenario("rollout-undo"), "kind")).toEqual([
+      "the load aimed at stable's pods while an action replaces them",
+      "the monitor of stable's pods while an action replaces them",
+    ]);
+    expect(unsupported(scenario("rollout-undo"), "docker")).toEqual([]);
+    expect(() => checkPlatform(scenario("rollout-undo"), "kind")).toThrow(/cannot run on kind/);
+  });
+
+  it("keeps kind-only expectations off Docker, and lets a kill fault and its monitor run on both", () => {
+    expect(unsupported(scenario("manual-rollback"), "kind")).toEqual([]);
+    expect(unsupported(scenario("manual-rollback"), "docker").length).toBeGreaterThan(0);
+    expect(unsupported(scenario("kill-recovers"), "kind")).toEqual([]);
+    expect(unsupported(scenario("kill-recovers"), "docker")).toEqual([]);
   });
 });

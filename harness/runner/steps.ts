@@ -86,6 +86,13 @@ export function unsupported(scenario: Scenario, platform: PlatformName): string[
     if (s.action && !actionType(s.action.type)!.platforms.includes(platform)) out.push(`step ${s.name}: action ${s.action.type}`);
   }
   for (const e of scenario.expectations) if (platform !== "kind" && (e.kind === "pods" || e.kind === "deployment")) out.push(`expectation ${e.id}: ${e.kind}`);
+  // On kind the load and the monitor reach a role through its pods, one by one; an action replaces them,
+  // and nothing would follow to the new ones (the router, or pods expectations, do).
+  if (platform === "kind") {
+    const replaced = new Set(scenario.steps.flatMap((s) => (s.action ? [s.action.role] : [])));
+    if (scenario.load && replaced.has(scenario.load.target)) out.push(`the load aimed at ${scenario.load.target}'s pods while an action replaces them`);
+    for (const t of scenario.monitor.targets) if (replaced.has(t.version)) out.push(`the monitor of ${t.version}'s pods while an action replaces them`);
+  }
   return out;
 }
 
