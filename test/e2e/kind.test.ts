@@ -17,6 +17,7 @@ const STRATEGIES = [
   "bluegreen-fail",
   "health-check-failure",
   "health-check-recovers",
+  "kill-recovers",
 ];
 const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback"];
 const ALL = [...STRATEGIES, "health-endpoints", ...KIND_ONLY];
