@@ -17,10 +17,9 @@ const STRATEGIES = [
   "bluegreen-fail",
   "health-check-failure",
   "health-check-recovers",
-  "kill-recovers",
 ];
 const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback"];
-const ALL = [...STRATEGIES, "health-endpoints", ...KIND_ONLY];
+const ALL = [...STRATEGIES, "health-endpoints", "kill-recovers", ...KIND_ONLY];
 
 interface Results {
   scenario: string;
@@ -87,6 +86,14 @@ describe("every scenario with --platform kind, in one cluster", () => {
       expect(deployments).toEqual(["stable", "candidate", "router", "prometheus"]);
     });
   }
+
+  it("kill-recovers on kind: the killed pod's container is restarted by the kubelet, and the scenario's recovery holds", () => {
+    const { events } = scenario("kill-recovers");
+    const injected = events.find((e) => e.type === "fault.injected" && e.fault === "kill");
+    expect(injected, "no kill was injected").toBeDefined();
+    const restarted = events.filter((e) => e.type === "pods.observed" && e.role === "stable" && (e.pods as Array<{ restarts: number }>).some((p) => p.restarts > 0));
+    expect(restarted.length, "the API server never showed a restart of a stable pod").toBeGreaterThan(0);
+  });
 
   it("canary-fail on kind: the error-rate trigger rolls back during canary-10", () => {
     expect(scenario("canary-fail").results.rollback).toMatchObject({ trigger: "error_rate", stage: "canary-10" });
