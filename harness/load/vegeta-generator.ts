@@ -97,7 +97,10 @@ type StopReason = Exclude<LoadRunEnd["stoppedBy"], "completed">;
  * The load generator: vegeta (an open-model HTTP load tool), one attack per
  * segment of constant rate, started on schedule (the next attack starts when
  * the previous one's duration is over, while its last answers drain). Its
- * results are read from `vegeta encode --to json` and reported in send order.
+ * results are read from `vegeta encode --to json` and reported attack by
+ * attack, each in send order (an attack whose process started late can still
+ * be sending when the next one starts: the aggregator counts such a late
+ * result in the totals).
  */
 export class VegetaGenerator implements LoadGenerator {
   readonly name = "vegeta";
