@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   AppsV1Api,
@@ -25,6 +25,7 @@ import { faultEnv } from "../../model/fault-knobs.js";
 import type { KindCluster } from "./cluster.js";
 import { APP_CONTAINER, APP_PORT, K8S_LABEL, appObjects, componentObjects, databaseSecret, previousTemplate, summarizeDeployment } from "./manifests.js";
 import { PodProxy } from "./pod-proxy.js";
+import { observePods, saveNamespaceLogs } from "./namespace-evidence.js";
 
 const FIELD_MANAGER = "deploy-gameday";
 /** Waiting reasons that mean a rollout is stuck once they last STUCK_AFTER_MS (a busy kubelet reports some of them briefly). */
@@ -387,54 +388,12 @@ export class KindPlatform implements Platform {
   }
 
   /** Pods and ready endpoints per role, as the API server has them now. */
-  private async observe(): Promise<PodsObservation[]> {
-    const pods = await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: K8S_LABEL.role });
-    const slices = await this.discovery.listNamespacedEndpointSlice({ namespace: this.namespace });
-    const out: PodsObservation[] = [];
-    for (const [role, svc] of this.services) {
-      const mine = pods.items.filter((p) => p.metadata?.labels?.[K8S_LABEL.role] === role && !p.metadata?.deletionTimestamp);
-      const endpoints = slices.items
-        .filter((s) => s.metadata?.labels?.["kubernetes.io/service-name"] === svc.deployment)
-        .flatMap((s) => s.endpoints ?? [])
-        .filter((e) => e.conditions?.ready === true).length;
-      out.push({
-        role,
-        endpoints,
-        pods: mine
-          .map((p) => ({
-            name: p.metadata!.name!,
-            version: p.metadata?.labels?.[K8S_LABEL.version] ?? "",
-            phase: p.status?.phase ?? "Unknown",
-            ready: p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
-            restarts: (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0),
-          }))
-          .sort((a, b) => (a.name < b.name ? -1 : 1)),
-      });
-    }
-    return out;
+  private observe(): Promise<PodsObservation[]> {
+    return observePods(this.core, this.discovery, this.namespace, new Map([...this.services].map(([role, svc]) => [role, svc.deployment])));
   }
 
   /** Every pod's log (and its previous container's, after a restart) and the namespace's events, into the run's logs/. */
-  private async saveLogs(): Promise<void> {
-    const pods = await this.core.listNamespacedPod({ namespace: this.namespace });
-    for (const p of pods.items) {
-      const name = p.metadata!.name!;
-      for (const c of p.spec?.containers ?? []) {
-        const file = join(this.ctx.logDir, `${name}${p.spec!.containers.length > 1 ? `-${c.name}` : ""}.log`);
-        const restarted = (p.status?.containerStatuses?.find((s) => s.name === c.name)?.restartCount ?? 0) > 0;
-        const parts: string[] = [];
-        if (restarted) {
-          const previous = await this.core.readNamespacedPodLog({ name, namespace: this.namespace, container: c.name, previous: true }).catch(() => "");
-          parts.push(`--- previous container ---\n${previous}`, "--- current container ---");
-        }
-        parts.push(await this.core.readNamespacedPodLog({ name, namespace: this.namespace, container: c.name }).catch((e: unknown) => `(no log: ${errorMessage(e)})`));
-        writeFileSync(file, parts.join("\n"));
-      }
-    }
-    const events = await this.core.listNamespacedEvent({ namespace: this.namespace });
-    const lines = events.items
-      .sort((a, b) => String(a.lastTimestamp ?? a.eventTime ?? "").localeCompare(String(b.lastTimestamp ?? b.eventTime ?? "")))
-      .map((e) => `${String(e.lastTimestamp ?? e.eventTime ?? "")} ${e.type} ${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}: ${e.message}${(e.count ?? 1) > 1 ? ` (x${e.count})` : ""}`);
-    writeFileSync(join(this.ctx.logDir, "kubernetes-events.log"), lines.join("\n") + "\n");
+  private saveLogs(): Promise<void> {
+    return saveNamespaceLogs(this.core, this.namespace, this.ctx.logDir);
   }
 }

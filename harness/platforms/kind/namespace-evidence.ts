@@ -1,0 +1,60 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CoreV1Api, DiscoveryV1Api } from "@kubernetes/client-node";
+import { errorMessage } from "../../common/errors.js";
+import type { PodsObservation } from "../../model/kubernetes.js";
+import { K8S_LABEL } from "./manifests.js";
+
+/** What the API server says about a run's namespace: its pods and endpoints (evidence), its logs and events (for people). */
+
+/** Pods and ready Service endpoints per role (role to its Deployment and Service name), as the API server has them now. */
+export async function observePods(core: CoreV1Api, discovery: DiscoveryV1Api, namespace: string, deployments: ReadonlyMap<string, string>): Promise<PodsObservation[]> {
+  const pods = await core.listNamespacedPod({ namespace: namespace, labelSelector: K8S_LABEL.role });
+  const slices = await discovery.listNamespacedEndpointSlice({ namespace: namespace });
+  const out: PodsObservation[] = [];
+  for (const [role, deployment] of deployments) {
+    const mine = pods.items.filter((p) => p.metadata?.labels?.[K8S_LABEL.role] === role && !p.metadata?.deletionTimestamp);
+    const endpoints = slices.items
+      .filter((s) => s.metadata?.labels?.["kubernetes.io/service-name"] === deployment)
+      .flatMap((s) => s.endpoints ?? [])
+      .filter((e) => e.conditions?.ready === true).length;
+    out.push({
+      role,
+      endpoints,
+      pods: mine
+        .map((p) => ({
+          name: p.metadata!.name!,
+          version: p.metadata?.labels?.[K8S_LABEL.version] ?? "",
+          phase: p.status?.phase ?? "Unknown",
+          ready: p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
+          restarts: (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0),
+        }))
+        .sort((a, b) => (a.name < b.name ? -1 : 1)),
+    });
+  }
+  return out;
+}
+
+/** Every pod's log (and its previous container's, after a restart) and the namespace's events, into the run's logs/. */
+export async function saveNamespaceLogs(core: CoreV1Api, namespace: string, logDir: string): Promise<void> {
+  const pods = await core.listNamespacedPod({ namespace: namespace });
+  for (const p of pods.items) {
+    const name = p.metadata!.name!;
+    for (const c of p.spec?.containers ?? []) {
+      const file = join(logDir, `${name}${p.spec!.containers.length > 1 ? `-${c.name}` : ""}.log`);
+      const restarted = (p.status?.containerStatuses?.find((s) => s.name === c.name)?.restartCount ?? 0) > 0;
+      const parts: string[] = [];
+      if (restarted) {
+        const previous = await core.readNamespacedPodLog({ name, namespace: namespace, container: c.name, previous: true }).catch(() => "");
+        parts.push(`--- previous container ---\n${previous}`, "--- current container ---");
+      }
+      parts.push(await core.readNamespacedPodLog({ name, namespace: namespace, container: c.name }).catch((e: unknown) => `(no log: ${errorMessage(e)})`));
+      writeFileSync(file, parts.join("\n"));
+    }
+  }
+  const events = await core.listNamespacedEvent({ namespace: namespace });
+  const lines = events.items
+    .sort((a, b) => String(a.lastTimestamp ?? a.eventTime ?? "").localeCompare(String(b.lastTimestamp ?? b.eventTime ?? "")))
+    .map((e) => `${String(e.lastTimestamp ?? e.eventTime ?? "")} ${e.type} ${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}: ${e.message}${(e.count ?? 1) > 1 ? ` (x${e.count})` : ""}`);
+  writeFileSync(join(logDir, "kubernetes-events.log"), lines.join("\n") + "\n");
+}
