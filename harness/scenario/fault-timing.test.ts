@@ -114,4 +114,9 @@ describe("a step's fault with at and for", () => {
       expect.stringMatching(/^steps\[1\]\.fault\.att is not a known field/),
     ]);
   });
+
+  it("names at and for among a fault's known fields when a key is misspelt", () => {
+    const [p] = problems(scenario("{ type: kill, role: candidate, att: 5s }"));
+    expect(p!.line).toMatch(/^steps\[1\]\.fault\.att is not a known field \(did you mean "at"\?\); known fields: .*\bat\b.*\bfor\b/);
+  });
 });

@@ -31,8 +31,10 @@ interface Entry {
  * a did-you-mean), then the entry's roles against the declared versions, its
  * platforms against the scenario's and, for faults, the database.
  */
-function registrySpec<T extends { type: string }>(entries: readonly Entry[], c: StepContext) {
-  const union = z.discriminatedUnion("type", entries.map((e) => e.schema) as unknown as [z.ZodObject, ...z.ZodObject[]]);
+function registrySpec<T extends { type: string }>(entries: readonly Entry[], c: StepContext, extra?: z.ZodRawShape) {
+  // `extra`: fields the reader adds to every entry's mapping (a fault's at and for), so they count as known fields.
+  const schemas = entries.map((e) => (extra ? (e.schema as unknown as z.ZodObject).extend(extra) : e.schema));
+  const union = z.discriminatedUnion("type", schemas as unknown as [z.ZodObject, ...z.ZodObject[]]);
   return z.unknown().transform((v, ctx): T => {
     const r = validate(union, v);
     if (!r.ok) {
@@ -77,10 +79,10 @@ const TIMING = { at: duration({ min: 0 }), for: duration({ min: 1 }) } as const;
  * either is reported with the others, at its own path.
  */
 function timedFaultSpec(c: StepContext) {
-  const registry = registrySpec<FaultSpec>(FAULTS, c);
+  const registry = registrySpec<FaultSpec & { at?: unknown; for?: unknown }>(FAULTS, c, { at: z.unknown().optional(), for: z.unknown().optional() });
   return z.unknown().transform((v, ctx): TimedFault => {
     const m = asRecord(v);
-    const r = validate(registry, m ? Object.fromEntries(Object.entries(m).filter(([k]) => k !== "at" && k !== "for")) : v);
+    const r = validate(registry, v);
     if (!r.ok) addProblems(ctx, r.problems);
     const timing: { at?: number; for?: number } = {};
     for (const key of ["at", "for"] as const) {
@@ -89,7 +91,9 @@ function timedFaultSpec(c: StepContext) {
       if (t.ok) timing[key] = t.data;
       else addProblems(ctx, t.problems);
     }
-    return r.ok ? { spec: r.data, atMs: timing.at, forMs: timing.for } : z.NEVER;
+    if (!r.ok) return z.NEVER;
+    const { at: _at, for: _for, ...spec } = r.data;
+    return { spec: spec as FaultSpec, atMs: timing.at, forMs: timing.for };
   });
 }
 
