@@ -4,11 +4,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { systemClock, type Clock } from "../common/clock.js";
-import { HarnessError, errorMessage, isHarnessError } from "../common/errors.js";
-import { errorLines, exec } from "../common/exec.js";
+import { HarnessError } from "../common/errors.js";
+import { errorLines } from "../common/exec.js";
 import { ROOT } from "../common/paths.js";
 import type { LoadGenerator, LoadPlan, LoadRunEnd, RequestResult } from "./load-generator.js";
 import { boundSegments, checkBaseUrl, vegetaRate, vegetaTargets } from "./vegeta-plan.js";
+import { ensureTool } from "../common/tools.js";
 
 const TOOLS_BIN = join(ROOT, ".cache", "tools", "bin");
 /** Past the plan's duration plus the request timeout, the processes are killed. */
@@ -18,19 +19,9 @@ const DEFAULT_GRACE_MS = 2_000;
 const STDERR_KEEP = 8_000;
 const HINT = "`bash scripts/tools.sh vegeta` builds vegeta into .cache/tools/bin (Go and the module proxy are needed once); `npm run doctor` says what is missing";
 
-let ensured: Promise<void> | undefined;
-
 /** Make sure vegeta is there (built with go install on first use), once per process. */
 export function ensureVegeta(signal?: AbortSignal): Promise<void> {
-  ensured ??= exec("bash", [`${ROOT}scripts/tools.sh`, "vegeta"], { signal, hint: HINT }).then(
-    () => undefined,
-    (e: unknown) => {
-      ensured = undefined;
-      if (isHarnessError(e) && e.code === "INTERRUPTED") throw e;
-      throw new HarnessError("TOOL_MISSING", `vegeta is not installed and could not be built: ${errorMessage(e)}`, { hint: HINT, cause: e });
-    },
-  );
-  return ensured;
+  return ensureTool("vegeta", { hint: HINT, ...(signal ? { signal } : {}) });
 }
 
 /** One line of `vegeta encode --to json`. */

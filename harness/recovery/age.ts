@@ -2,9 +2,9 @@ import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Readable } from "node:stream";
 import { type CommandStream, filterThrough } from "../common/command-stream.js";
-import { HarnessError, errorMessage, isHarnessError } from "../common/errors.js";
+import { HarnessError } from "../common/errors.js";
 import { exec } from "../common/exec.js";
-import { ROOT } from "../common/paths.js";
+import { ensureTool } from "../common/tools.js";
 
 /**
  * Backups are encrypted at rest with age (https://age-encryption.org), the
@@ -14,19 +14,9 @@ import { ROOT } from "../common/paths.js";
 
 const HINT = "`bash scripts/tools.sh age` installs it (Debian: apt-get install age); `npm run doctor` says what is missing";
 
-let ensured: Promise<void> | undefined;
-
 /** Make sure age and age-keygen are there (installed from Debian's packages on first use), once per process. */
 export function ensureAge(signal?: AbortSignal): Promise<void> {
-  ensured ??= exec("bash", [`${ROOT}scripts/tools.sh`, "age"], { signal, hint: HINT }).then(
-    () => undefined,
-    (e: unknown) => {
-      ensured = undefined;
-      if (isHarnessError(e) && e.code === "INTERRUPTED") throw e;
-      throw new HarnessError("TOOL_MISSING", `age is not installed and could not be installed: ${errorMessage(e)}`, { hint: HINT, cause: e });
-    },
-  );
-  return ensured;
+  return ensureTool("age", { hint: HINT, ...(signal ? { signal } : {}) });
 }
 
 /** An age key: the identity file (secret, mode 0600) and its public recipient ("age1..."). */
