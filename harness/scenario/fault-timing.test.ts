@@ -2,43 +2,21 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ScenarioFiles } from "../../test/support/scenario-files.js";
 import { HarnessError } from "../common/errors.js";
 import { displayPath, loadScenario } from "./load-scenario.js";
 
 // A step's fault with `at` and `for` (spec time), and the kill fault, as the scenario reader takes them.
 
-let dir: string;
-let counter = 0;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "gameday-fault-timing-"));
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function write(text: string): string {
-  const file = join(dir, `scenario-${++counter}.yaml`);
-  writeFileSync(file, text);
-  return file;
-}
+const files = new ScenarioFiles();
+beforeAll(() => files.open("gameday-fault-timing-"));
+afterAll(() => files.close());
+const write = (text: string) => files.write(text);
 
 /** Each problem as `path message` (without the file) with its `line:column`. */
 function problems(text: string): Array<{ line: string; at: string }> {
-  const file = write(text);
-  let caught: unknown;
-  try {
-    loadScenario(file);
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(HarnessError);
-  expect((caught as HarnessError).code).toBe("SCENARIO_INVALID");
-  const prefix = `${displayPath(file)}:`;
-  return (caught as HarnessError).message.split("\n").map((l) => {
-    const rest = l.slice(prefix.length);
-    const m = /^(\d+:\d+): (.*)$/.exec(rest)!;
-    return { at: m[1]!, line: m[2]! };
-  });
+  const r = files.loadError(text);
+  return r.lines.map((line, i) => ({ line, at: r.positions[i]! }));
 }
 
 function scenario(fault: string, observe = "2m"): string {

@@ -2,58 +2,16 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ScenarioFiles } from "../../test/support/scenario-files.js";
 import { HarnessError } from "../common/errors.js";
 import { displayPath, listScenarios, loadScenario, loadScenarioWithWarnings, resolveScenarioPath, SCENARIO_DIR } from "./load-scenario.js";
 import { platformMessage } from "./schema-steps.js";
 
-let dir: string;
-let counter = 0;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "gameday-scenario-"));
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function write(text: string, name = `scenario-${++counter}.yaml`): string {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-}
-
-interface Rejection {
-  error: HarnessError;
-  file: string;
-  /** Each problem without the file and its position: `steps[0].observe must be …`. */
-  lines: string[];
-  /** Each problem's `line:column`, in the same order. */
-  positions: string[];
-}
-
-function loadError(text: string): Rejection {
-  const file = write(text);
-  let caught: unknown;
-  try {
-    loadScenario(file);
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(HarnessError);
-  const error = caught as HarnessError;
-  expect(error.code).toBe("SCENARIO_INVALID");
-  const lines = error.message.split("\n");
-  // Every problem is on its own line and starts with the file as shown to people, with the line and column of what it is about.
-  const prefix = new RegExp(`^${displayPath(file).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?::(\\d+:\\d+))?: `);
-  for (const line of lines) expect(line).toMatch(prefix);
-  return {
-    error,
-    file,
-    lines: lines.map((l) => l.replace(prefix, "")),
-    positions: lines.map((l) => prefix.exec(l)?.[1] ?? ""),
-  };
-}
+const files = new ScenarioFiles();
+beforeAll(() => files.open());
+afterAll(() => files.close());
+const write = (text: string, name?: string) => files.write(text, name);
+const loadError = (text: string) => files.loadError(text);
 
 const MINIMAL = `
 name: minimal
@@ -157,7 +115,7 @@ describe("loadScenario", () => {
 
   it("shows a file inside the working directory by its relative path, others as they are", () => {
     expect(displayPath(join(process.cwd(), "scenarios", "x.yaml"))).toBe(join("scenarios", "x.yaml"));
-    const outside = join(dir, "x.yaml");
+    const outside = join(files.folder, "x.yaml");
     expect(displayPath(outside)).toBe(relative(process.cwd(), outside).startsWith("..") ? outside : relative(process.cwd(), outside));
     expect(displayPath(outside).startsWith("..")).toBe(false);
   });
@@ -449,7 +407,7 @@ describe("resolveScenarioPath", () => {
 
   it("uses a path as it is, relative to the given directory", () => {
     const file = write(MINIMAL, "by-path.yaml");
-    expect(resolveScenarioPath("by-path.yaml", dir)).toBe(file);
+    expect(resolveScenarioPath("by-path.yaml", files.folder)).toBe(file);
     expect(resolveScenarioPath(file)).toBe(file);
   });
 
@@ -473,7 +431,7 @@ describe("resolveScenarioPath", () => {
   });
 
   it("rejects a missing file path with SCENARIO_NOT_FOUND", () => {
-    expect(() => resolveScenarioPath("missing.yaml", dir)).toThrow(expect.objectContaining({ code: "SCENARIO_NOT_FOUND", message: "no scenario file missing.yaml" }));
+    expect(() => resolveScenarioPath("missing.yaml", files.folder)).toThrow(expect.objectContaining({ code: "SCENARIO_NOT_FOUND", message: "no scenario file missing.yaml" }));
   });
 });
 
