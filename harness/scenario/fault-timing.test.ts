@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScenarioFiles } from "../../test/support/scenario-files.js";
-import { HarnessError } from "../common/errors.js";
-import { displayPath, loadScenario } from "./load-scenario.js";
+import { loadScenario } from "./load-scenario.js";
 
 // A step's fault with `at` and `for` (spec time), and the kill fault, as the scenario reader takes them.
 
