@@ -141,6 +141,16 @@ export class DockerPlatform implements Platform {
     }
   }
 
+  /**
+   * Replaced instances listen already (their start waits for it); wait until they are ready too, where readiness
+   * can come: with a database and readiness not failed on purpose. Says whether it waited.
+   */
+  private async waitReplacedReady(role: DeployedRole, indexes: readonly number[]): Promise<boolean> {
+    if (!role.spec.database || role.spec.faults.readinessFail) return false;
+    await Promise.all(indexes.map((i) => waitReady(role.service.instances[i]!)));
+    return true;
+  }
+
   private role(name: string): DeployedRole {
     const role = this.deployed.get(name);
     if (!role) throw new HarnessError("SCENARIO_INVALID", `no version "${name}" is deployed`);
@@ -165,8 +175,7 @@ export class DockerPlatform implements Platform {
     await this.replace(role, previous, role.containers.map((_, i) => i));
     role.service.version = previous;
     // Like `kubectl rollout undo` followed by `rollout status`: done when every instance is ready.
-    const gated = role.spec.database !== undefined && !role.spec.faults.readinessFail;
-    if (gated) await Promise.all(role.service.instances.map((i) => waitReady(i)));
+    const gated = await this.waitReplacedReady(role, role.containers.map((_, i) => i));
     return `${roleName}: rolled back from ${from} to ${previous}${gated ? ", every instance ready" : ""}`;
   }
 
@@ -210,8 +219,7 @@ export class DockerPlatform implements Platform {
         // Replaced since (a rollout, a deleted instance): its successor is already running.
         if (role.containers[index] !== container) return;
         await this.replace(role, role.service.version, [index]);
-        // Listening already (the start waits for it); ready too where it can be: with a database and readiness not failed on purpose.
-        if (role.spec.database && !role.spec.faults.readinessFail) await waitReady(role.service.instances[index]!);
+        await this.waitReplacedReady(role, [index]);
       },
     };
   }

@@ -15,7 +15,8 @@ import { parseAllDocuments } from "yaml";
 import { systemClock, waitFor, type Clock } from "../../common/clock.js";
 import { HarnessError, errorMessage } from "../../common/errors.js";
 import { exec } from "../../common/exec.js";
-import { execInContainer } from "../../engine/container-exec.js";
+import { docker } from "../../engine/docker.js";
+import { streamExec } from "../stream-exec.js";
 import { ROOT } from "../../common/paths.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
@@ -367,7 +368,11 @@ export class KindPlatform implements Platform {
     const before = pod.status?.containerStatuses?.find((c) => c.name === APP_CONTAINER);
     const id = before?.containerID?.replace(/^containerd:\/\//, "");
     if (!before?.state?.running || !id) throw new HarnessError("CONTAINER_FAILED", `the ${APP_CONTAINER} container of pod ${name} is not running: nothing to kill`);
-    await execInContainer(this.options.cluster.node, ["ctr", "--namespace", "k8s.io", "task", "kill", "--signal", "SIGKILL", id]);
+    const kill = streamExec(docker().getContainer(this.options.cluster.node), ["ctr", "--namespace", "k8s.io", "task", "kill", "--signal", "SIGKILL", id], {
+      describe: `ctr task kill of pod ${name}'s ${APP_CONTAINER} container in node ${this.options.cluster.node}`,
+    });
+    kill.stdout.resume();
+    await kill.done;
     await waitFor(
       async () => {
         const now = (await this.core.readNamespacedPod({ name, namespace: this.namespace })).status?.containerStatuses?.find((c) => c.name === APP_CONTAINER);
