@@ -1,18 +1,7 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { LABEL, PROJECT } from "../../harness/common/labels.js";
-import { docker } from "../../harness/engine/docker.js";
-import { cli, readResults } from "./cli.js";
+import { cli, readEvents, readResults, runContainers, type RunEvent } from "./cli.js";
 
 // Operator actions on Docker, through the real CLI: the action registry runs them on every platform that implements them.
-const runContainers = async (runId: string) => (await docker().listContainers({ all: true, filters: { label: [`${LABEL.project}=${PROJECT}`, `${LABEL.runId}=${runId}`] } })).length;
-
-interface Event {
-  type: string;
-  t: number;
-  [k: string]: unknown;
-}
 
 describe("operator actions on Docker", () => {
   it("rollout-undo: the bad release is recreated over good-1, serves errors, and the undo brings good-1 back, ready", async () => {
@@ -23,7 +12,7 @@ describe("operator actions on Docker", () => {
     expect(r.code).toBe(0);
     expect(results.verdict).toBe("passed");
 
-    const events = readFileSync(join(r.runDir!, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Event);
+    const events = readEvents(r.runDir!);
     const actions = events.filter((e) => e.type === "action.performed");
     expect(actions.map((a) => [a.action, a.target])).toEqual([
       ["rollout", "stable"],
@@ -36,7 +25,7 @@ describe("operator actions on Docker", () => {
     // The load's own view: erroring-1 answered between the rollout and the undo, good-1 before and after.
     const loadStart = events.find((e) => e.type === "load.started")!.t;
     const seconds = events.filter((e) => e.type === "load.second" && (e.requests as number) > 0);
-    const at = (e: Event) => loadStart + (e.second as number);
+    const at = (e: RunEvent) => loadStart + (e.second as number);
     const rolloutAt = actions[0]!.t;
     const undoAt = actions[1]!.t;
     expect(seconds.some((e) => e.version === "good-1" && at(e) < rolloutAt - 1)).toBe(true);

@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { LABEL, PROJECT } from "../../harness/common/labels.js";
 import { ROOT } from "../../harness/common/paths.js";
+import { docker } from "../../harness/engine/docker.js";
 
 export interface CliResult {
   code: number | null;
@@ -37,4 +39,22 @@ export function readResults(runDir: string): {
   error: { code: string } | null;
 } {
   return JSON.parse(readFileSync(join(runDir, "results.json"), "utf8"));
+}
+
+/** An event of a run's events.jsonl, as the e2e tests read it. */
+export interface RunEvent {
+  type: string;
+  t: number;
+  specT: number;
+  [k: string]: unknown;
+}
+
+/** The run's timeline, from its events.jsonl. */
+export function readEvents(runDir: string): RunEvent[] {
+  return readFileSync(join(runDir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as RunEvent);
+}
+
+/** How many containers with the run's id are left. */
+export async function runContainers(runId: string): Promise<number> {
+  return (await docker().listContainers({ all: true, filters: { label: [`${LABEL.project}=${PROJECT}`, `${LABEL.runId}=${runId}`] } })).length;
 }

@@ -1,19 +1,7 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { LABEL, PROJECT } from "../../harness/common/labels.js";
-import { docker } from "../../harness/engine/docker.js";
-import { cli, readResults } from "./cli.js";
+import { cli, readEvents, readResults, runContainers } from "./cli.js";
 
 // Faults on the run's clock, through the real CLI: a kill that starts in the middle of a step (at) and ends by itself (for).
-const runContainers = async (runId: string) => (await docker().listContainers({ all: true, filters: { label: [`${LABEL.project}=${PROJECT}`, `${LABEL.runId}=${runId}`] } })).length;
-
-interface Event {
-  type: string;
-  t: number;
-  specT: number;
-  [k: string]: unknown;
-}
 
 describe("faults on Docker", () => {
   it("kill-recovers: instance 0 is killed 10 s into the step, down until its fault ends 30 s later, then answers /health 200 again", async () => {
@@ -23,7 +11,7 @@ describe("faults on Docker", () => {
     for (const e of results.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
     expect(r.code).toBe(0);
 
-    const events = readFileSync(join(r.runDir!, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Event);
+    const events = readEvents(r.runDir!);
     const crash = events.find((e) => e.type === "step.started" && e.step === "crash")!;
     const injected = events.find((e) => e.type === "fault.injected")!;
     const undone = events.find((e) => e.type === "fault.undone")!;
