@@ -21,3 +21,13 @@ export function median(values: readonly number[]): number {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
+
+/**
+ * The median of the ratios `a[i] / b[i]` of runs taken in pairs (interleaved,
+ * so each pair saw the same moment of a noisy machine): steadier than a ratio
+ * of two medians when the machine's speed drifts during the bench.
+ */
+export function medianRatio(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length || a.length === 0) throw new RangeError(`medianRatio needs two runs of the same non-zero length, got ${a.length} and ${b.length}`);
+  return median(a.map((x, i) => x / b[i]!));
+}
