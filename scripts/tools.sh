@@ -34,6 +34,22 @@ go_tool() { # go_tool COMMAND MODULE@VERSION
     die "go install $module failed" "the Go module proxy must be reachable; read the lines above"
 }
 
+toxiproxy_server() { # Our own static toxiproxy-server at the pinned version, whatever else is on PATH: it is copied into the toxiproxy image.
+  local version=v2.5.0 module=github.com/Shopify/toxiproxy/v2
+  if [ -x "$bin/toxiproxy-server" ] && "$bin/toxiproxy-server" -version 2>/dev/null | grep -qx "toxiproxy-server version ${version#v}"; then return 0; fi
+  command -v go >/dev/null 2>&1 || die "toxiproxy-server is not built and Go is not there to build it" \
+    "install Go (Debian: apt-get install golang-go)"
+  say "building toxiproxy-server $version with go install $module/cmd/server (first use on this machine; cached in .cache/tools/bin)"
+  local tmp; tmp=$(mktemp -d)
+  # The module names its server command cmd/server: built into a folder of its own, then named as its upstream image names it.
+  GOBIN="$tmp" CGO_ENABLED=0 GOFLAGS=-trimpath go install -ldflags "-s -w -X $module.Version=${version#v}" "$module/cmd/server@$version" >&2 || {
+    rm -rf "$tmp"
+    die "go install $module/cmd/server@$version failed" "the Go module proxy must be reachable; read the lines above"
+  }
+  mv "$tmp/server" "$bin/toxiproxy-server"
+  rm -rf "$tmp"
+}
+
 for tool in "$@"; do
   case "$tool" in
     mmdebstrap) apt_tool mmdebstrap mmdebstrap ;;
@@ -47,6 +63,7 @@ for tool in "$@"; do
       } ;;
     wrk) apt_tool wrk wrk ;;
     age) apt_tool age age ;;
-    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age" ;;
+    toxiproxy-server) toxiproxy_server ;;
+    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, toxiproxy-server" ;;
   esac
 done

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { build as esbuild } from "esbuild";
 import { HarnessError, errorMessage } from "../common/errors.js";
 import { exec } from "../common/exec.js";
+import { ensureTool } from "../common/tools.js";
 import { LABEL, PROJECT } from "../common/labels.js";
 import { docker, imageExists } from "../engine/docker.js";
 import type { ImageSource, Sink } from "../timeline/events.js";
@@ -67,7 +68,7 @@ export class ImageBuilder {
     const spec = this.spec(name);
     if (spec.kind === "dockerfile" && spec.upstream && (await imageExists(spec.upstream))) return { ref: spec.upstream, state: "upstream" };
     const parentHash = spec.kind === "rootfs" ? undefined : await this.expectedHash(spec.base);
-    const hash = await this.hash(spec, parentHash);
+    const hash = await this.hash(spec, parentHash, { build: false });
     const existing = await imageExists(spec.ref);
     const state = !existing ? "missing" : existing.Config?.Labels?.[LABEL.recipeHash] === hash ? "current" : "stale";
     return { ref: spec.ref, state };
@@ -77,7 +78,7 @@ export class ImageBuilder {
     const spec = this.spec(name);
     if (spec.kind === "dockerfile" && spec.upstream && (await imageExists(spec.upstream))) return { ref: spec.upstream, hash: "" };
     const parent = spec.kind === "rootfs" ? undefined : await this.expectedHash(spec.base);
-    return { ref: spec.ref, hash: await this.hash(spec, parent) };
+    return { ref: spec.ref, hash: await this.hash(spec, parent, { build: false }) };
   }
 
   private spec(name: string): ImageSpec {
@@ -96,7 +97,7 @@ export class ImageBuilder {
       if (upstream) return this.done(spec, upstream, "upstream", "", started);
     }
     const parent = spec.kind === "rootfs" ? undefined : await this.ensure(spec.base);
-    const hash = await this.hash(spec, parent);
+    const hash = await this.hash(spec, parent, { build: true });
     const existing = this.options.force ? undefined : await imageExists(spec.ref);
     if (existing?.Config?.Labels?.[LABEL.recipeHash] === hash) return this.done(spec, spec.ref, "cached", hash, started);
     this.options.emit?.({ type: "image.building", image: name, reason: existing ? "recipe changed" : "not built yet" });
@@ -139,14 +140,15 @@ export class ImageBuilder {
     }
   }
 
-  private async hash(spec: ImageSpec, parent: { ref: string; hash: string } | undefined): Promise<string> {
+  /** The recipe's content hash; `build: false` (doctor's status) builds no tool a generated file comes from. */
+  private async hash(spec: ImageSpec, parent: { ref: string; hash: string } | undefined, { build }: { build: boolean }): Promise<string> {
     const h = createHash("sha256").update(`${RECIPE_FORMAT}\n${spec.kind}\n${parent?.ref ?? ""}@${parent?.hash ?? ""}\n`);
     if (spec.kind === "rootfs") h.update(`${spec.suite}\n${spec.variant}\n`);
     if (spec.kind === "variant") h.update(JSON.stringify(spec.env));
     if (spec.kind === "dockerfile") {
       const dir = join(ROOT, "fixtures", "images", spec.recipeDir);
       for (const f of readdirSync(dir).sort()) h.update(`${f}\n`).update(readFileSync(join(dir, f)));
-      if (spec.generated === "app-bundle") h.update(await bundleApp());
+      if (spec.generated) h.update((await generatedFile(spec.generated, { build }))?.content ?? "not built yet");
     }
     return h.digest("hex").slice(0, 16);
   }
@@ -182,7 +184,10 @@ export class ImageBuilder {
     const work = mkdtempSync(join(tmpdir(), "gameday-image-"));
     try {
       cpSync(join(ROOT, "fixtures", "images", spec.recipeDir), work, { recursive: true });
-      if (spec.generated === "app-bundle") writeFileSync(join(work, "app.js"), await bundleApp());
+      if (spec.generated) {
+        const file = (await generatedFile(spec.generated, { build: true }))!;
+        writeFileSync(join(work, file.name), file.content, { mode: file.mode });
+      }
       await this.dockerBuild(spec.name, spec.ref, work, { BASE: parent.ref }, hash);
     } finally {
       rmSync(work, { recursive: true, force: true });
@@ -213,6 +218,20 @@ export class ImageBuilder {
     mkdirSync(CACHE_DIR, { recursive: true });
     return join(CACHE_DIR, `${safe(name)}.log`);
   }
+}
+
+const TOXIPROXY_HINT = "`bash scripts/tools.sh toxiproxy-server` builds it into .cache/tools/bin (Go and the module proxy are needed once)";
+
+/** A file an image's recipe copies in that is made, not kept: the bundled app, or a tool's binary (built on first use). */
+async function generatedFile(
+  kind: NonNullable<Extract<ImageSpec, { kind: "dockerfile" }>["generated"]>,
+  { build }: { build: boolean },
+): Promise<{ name: string; content: string | Buffer; mode: number } | undefined> {
+  if (kind === "app-bundle") return { name: "app.js", content: await bundleApp(), mode: 0o644 };
+  // The pinned static build of scripts/tools.sh, never another toxiproxy on PATH: its bytes are part of the recipe.
+  if (build) await ensureTool("toxiproxy-server", { hint: TOXIPROXY_HINT });
+  const binary = join(ROOT, ".cache", "tools", "bin", "toxiproxy-server");
+  return existsSync(binary) ? { name: "toxiproxy-server", content: readFileSync(binary), mode: 0o755 } : undefined;
 }
 
 /** The reference service bundled into one file for the app image. */

@@ -20,8 +20,8 @@ export type ImageSpec =
       base: string;
       /** Folder under fixtures/images with the Dockerfile and its files. */
       recipeDir: string;
-      /** Files made at build time from sources (e.g. the bundled app). */
-      generated?: "app-bundle";
+      /** A file made at build time: the bundled app from its sources, or a tool scripts/tools.sh builds (toxiproxy-server). */
+      generated?: "app-bundle" | "toxiproxy-server";
     }
   | { kind: "variant"; name: string; ref: string; base: string; env: Record<string, string>; description: string };
 
@@ -51,6 +51,15 @@ export function catalog(): Map<string, ImageSpec> {
     },
     { kind: "dockerfile", name: "haproxy", ref: `${REPO}/haproxy:2.6`, upstream: "haproxy:2.6", base: "base", recipeDir: "haproxy" },
     { kind: "dockerfile", name: "prometheus", ref: `${REPO}/prometheus:2.42`, upstream: "prom/prometheus:v2.42.0", base: "base", recipeDir: "prometheus" },
+    {
+      kind: "dockerfile",
+      name: "toxiproxy",
+      ref: `${REPO}/toxiproxy:2.5.0`,
+      upstream: "ghcr.io/shopify/toxiproxy:2.5.0",
+      base: "base",
+      recipeDir: "toxiproxy",
+      generated: "toxiproxy-server",
+    },
     { kind: "dockerfile", name: "app", ref: `${REPO}/app:build`, base: "base", recipeDir: "app", generated: "app-bundle" },
     ...appVersions().map(
       (v): ImageSpec => ({
