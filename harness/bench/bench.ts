@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   load: async () => (await import("./load-bench.js")).loadBench,
   strategies: async () => (await import("./strategies-bench.js")).strategiesBench,
   kind: async () => (await import("./kind-bench.js")).kindBench,
+  dr: async () => (await import("./dr-bench.js")).drBench,
 };
 
 /** `npm run bench -- <name>`: measure, print the figures, write runs/bench/<name>.json. */
@@ -31,7 +32,8 @@ export async function benchCommand(args: string[], signal: AbortSignal): Promise
   console.log(`\nbench ${name}:`);
   for (const f of result.figures) {
     const target = f.target ? `  target ${f.target} ${f.met ? "met" : "NOT met"}` : "";
-    console.log(`  ${f.name.padEnd(width)}  ${String(round(f.value)).padStart(9)} ${f.unit}${target}`);
+    const value = f.note ?? `${String(round(f.value)).padStart(9)} ${f.unit}`;
+    console.log(`  ${f.name.padEnd(width)}  ${value}${target}`);
   }
   console.log(`written to runs/bench/${name}.json`);
   return ExitCode.held;

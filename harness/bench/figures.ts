@@ -6,6 +6,8 @@ export interface BenchFigure {
   unit: string;
   target?: string;
   met?: boolean;
+  /** Why there is no value (it is NaN, written as null): "not measured: ...". */
+  note?: string;
 }
 
 export interface BenchReport {
