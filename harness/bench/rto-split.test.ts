@@ -69,6 +69,42 @@ describe("splitRto", () => {
   });
 });
 
+describe("splitRto on the recovery drill's timeline", () => {
+  const since = (name: string, t: number, sinceDisasterSeconds: number): TimedEvent => ({ type: "recovery.phase", phase: name, t, sinceDisasterSeconds });
+  // As harness/recovery/drill.ts writes it: the disaster marked before the container goes, the fault's event after;
+  // the first failed request found (and emitted) only when the restore starts.
+  const DRILL: TimedEvent[] = [
+    { type: "recovery.phase", phase: "disaster", t: 10, sinceDisasterSeconds: 0 },
+    disaster(10.4),
+    since("detected", 14, 0.6),
+    since("database-started", 15, 5),
+    since("restored", 16.5, 6.5),
+    since("service-pointed", 16.7, 6.7),
+    since("service-ready", 18, 8),
+    since("first-write", 18.2, 8.1),
+  ];
+
+  it("counts from the drill's disaster mark and takes each phase's own time since the disaster", () => {
+    const split = splitRto(DRILL)!;
+    expect(split.disasterT).toBe(10);
+    expect(split.parts.map((p) => [p.phase, Math.round(p.seconds * 1000) / 1000])).toEqual([
+      ["detected", 0.6],
+      ["database-started", 4.4],
+      ["restored", 1.5],
+      ["service-pointed", 0.2],
+      ["service-ready", 1.3],
+      ["first-write", 0.1],
+    ]);
+    expect(split.totalSeconds).toBe(8.1);
+  });
+
+  it("counts from the fault's own event when the drill marked no disaster", () => {
+    const split = splitRto([disaster(10), phase("restored", 12)])!;
+    expect(split.disasterT).toBe(10);
+    expect(split.parts).toEqual([{ phase: "restored", seconds: 2 }]);
+  });
+});
+
 describe("medianSplit", () => {
   it("takes each part's median over the runs that recorded it, and the median total", () => {
     // Detection takes `by` seconds longer; every later phase moves with it.

@@ -2,8 +2,8 @@ import { median } from "./figures.js";
 
 /**
  * The RTO of a disaster recovery run split into its parts, from the run's
- * timeline (events.jsonl): the disaster is the `fault.injected` event of the
- * `database-loss` fault; each part ends at a `recovery.phase` event. The
+ * timeline (events.jsonl): the disaster is the `database-loss` fault (see
+ * harness/recovery/drill.ts); each part ends at a `recovery.phase` event. The
  * phases come in this order (detect, start PostgreSQL, restore, point the
  * service at it, service ready, first write); a phase the run did not record
  * folds into the part that follows it.
@@ -33,6 +33,8 @@ export interface TimedEvent {
   readonly t: number;
   readonly fault?: unknown;
   readonly phase?: unknown;
+  /** A `recovery.phase`'s own time from the disaster: the recovery drill stamps some phases with when they happened, before it emits them. */
+  readonly sinceDisasterSeconds?: unknown;
 }
 
 export interface RtoPart {
@@ -43,7 +45,7 @@ export interface RtoPart {
 }
 
 export interface RtoSplit {
-  /** Wall seconds since the run started at which the disaster was injected. */
+  /** Wall seconds since the run started at which the disaster happened. */
   readonly disasterT: number;
   /** One part per phase recorded after the disaster, in time order. */
   readonly parts: readonly RtoPart[];
@@ -53,35 +55,50 @@ export interface RtoSplit {
   readonly missing: readonly string[];
 }
 
+/** The recovery drill's own mark of the disaster, a `recovery.phase` of its own. */
+const DISASTER_PHASE = "disaster";
+
 /**
- * Split one run's timeline. The first `fault.injected` of `fault` is the
- * disaster; the first `recovery.phase` of each phase after it ends a part
- * (phases recorded before the disaster belong to no recovery and are left
- * out). Phases are taken in time order, known or not, so a renamed phase
- * still shows up as a part of its own. Undefined when there was no disaster.
+ * Split one run's timeline. The first `fault.injected` of `fault` says there
+ * was the disaster; the time counts from the drill's `disaster` phase right
+ * before it (marked as the fault begins, while `fault.injected` comes once
+ * the container is gone), or from the fault's event when there is none. The
+ * first `recovery.phase` of each phase after it ends a part, at its
+ * `sinceDisasterSeconds` where it carries one (a phase stamped with when it
+ * happened, emitted later: the first failed request is found only when the
+ * restore starts), else at its own `t`. Phases are taken in time order, known
+ * or not, so a renamed phase still shows up as a part of its own. Undefined
+ * when there was no disaster.
  */
 export function splitRto(events: readonly TimedEvent[], fault = "database-loss"): RtoSplit | undefined {
-  const disaster = events.find((e) => e.type === "fault.injected" && e.fault === fault);
-  if (!disaster) return undefined;
+  const injected = events.findIndex((e) => e.type === "fault.injected" && e.fault === fault);
+  if (injected === -1) return undefined;
+  let origin = events[injected]!;
+  for (let i = injected - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === "recovery.phase" && e.phase === DISASTER_PHASE) {
+      origin = e;
+      break;
+    }
+  }
   const firsts = new Map<string, number>();
   for (const e of events) {
-    if (e.type !== "recovery.phase" || typeof e.phase !== "string" || e.t < disaster.t) continue;
-    if (!firsts.has(e.phase)) firsts.set(e.phase, e.t);
+    if (e.type !== "recovery.phase" || typeof e.phase !== "string" || e.phase === DISASTER_PHASE || e.t < origin.t) continue;
+    if (!firsts.has(e.phase)) firsts.set(e.phase, typeof e.sinceDisasterSeconds === "number" ? e.sinceDisasterSeconds : e.t - origin.t);
   }
   const known = new Map<string, number>(RTO_PHASES.map((p, i) => [p, i]));
   // Time order; a tie keeps the known phases' order.
   const ordered = [...firsts.entries()].sort((a, b) => a[1] - b[1] || (known.get(a[0]) ?? 99) - (known.get(b[0]) ?? 99));
-  let previous = disaster.t;
-  const parts = ordered.map(([phase, t]) => {
-    const part = { phase, seconds: t - previous };
-    previous = t;
+  let previous = 0;
+  const parts = ordered.map(([phase, since]) => {
+    const part = { phase, seconds: since - previous };
+    previous = since;
     return part;
   });
-  const end = firsts.get(RTO_END);
   return {
-    disasterT: disaster.t,
+    disasterT: origin.t,
     parts,
-    totalSeconds: end === undefined ? undefined : end - disaster.t,
+    totalSeconds: firsts.get(RTO_END),
     missing: RTO_PHASES.filter((p) => !firsts.has(p)),
   };
 }

@@ -37,6 +37,8 @@ export interface FaultType<S extends z.ZodType<{ type: string }> = z.ZodType<{ t
   readonly operation?: OperationName;
   /** The fault acts on the run's database (a scenario with `database: false` cannot use it). */
   readonly needsDatabase: boolean;
+  /** The fault acts on the connections between the services and the database: provisioning puts a fault proxy between them (Database.proxy). */
+  readonly needsDatabaseProxy?: boolean;
   /** The roles the fault names, checked against the scenario's versions. */
   roles(spec: z.infer<S>): string[];
   create(spec: z.infer<S>, target: FaultTarget): Fault;

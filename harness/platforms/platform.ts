@@ -22,6 +22,13 @@ export interface PlatformContext {
 export interface Platform {
   readonly name: PlatformName;
   startDatabase(): Promise<Database>;
+  /**
+   * A TCP fault proxy (Toxiproxy) on the platform's network in front of the
+   * database: the Database handed back is `database` with its serviceUrl on
+   * the proxy (services deployed with it connect through it) and the proxy
+   * itself, for the network faults (harness/faults/database-network.ts).
+   */
+  startDatabaseProxy(database: Database): Promise<Database>;
   deploy(spec: DeploySpec): Promise<Service>;
   /** A supporting part (router, Prometheus) from a catalog image with configuration files. */
   startComponent(spec: ComponentSpec): Promise<Component>;
@@ -106,6 +113,8 @@ export interface DeploySpec {
 export interface Database {
   /** Connection URL for services on the platform's network. */
   readonly serviceUrl: string;
+  /** The fault proxy the services reach the database through, when the run started one. */
+  readonly proxy?: DatabaseProxy;
   /** Connection URL from the harness (loopback). */
   harnessUrl(): Promise<string>;
   pause(): Promise<void>;
@@ -138,4 +147,32 @@ export interface Service {
   readonly role: string;
   readonly version: string;
   readonly instances: readonly Instance[];
+}
+
+/**
+ * One impairment of the connections through the database proxy, in
+ * Toxiproxy's API terms: `upstream` is what the services send to PostgreSQL,
+ * `downstream` what comes back; `toxicity` the share of connections it applies to.
+ */
+export interface Toxic {
+  readonly name: string;
+  readonly type: "latency" | "bandwidth" | "reset_peer" | "timeout";
+  readonly stream: "upstream" | "downstream";
+  readonly toxicity: number;
+  readonly attributes: Readonly<Record<string, number>>;
+}
+
+/** The TCP fault proxy between the services and their database. */
+export interface DatabaseProxy {
+  /** Its container's name. */
+  readonly name: string;
+  /** Impair every connection through the proxy, those open now and those to come. */
+  addToxic(toxic: Toxic): Promise<void>;
+  /** Remove a toxic by name; one already gone is fine. */
+  removeToxic(name: string): Promise<void>;
+  /** A full cut: the proxy closes every connection and refuses new ones, until every cut is restored. */
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+  /** The toxics in place now. */
+  toxics(): Promise<Toxic[]>;
 }

@@ -6,6 +6,7 @@ import type { KindSession } from "../platforms/kind/session.js";
 import type { Database, Platform, PlatformContext, Service } from "../platforms/platform.js";
 import { httpGet } from "../probes/http-probe.js";
 import type { Scenario } from "../scenario/scenario.js";
+import { faultType } from "../faults/registry.js";
 import { stepImages } from "./steps.js";
 
 /** The platform a run asked for; kind's cluster comes from the invocation's session (created on first use). */
@@ -38,7 +39,10 @@ export async function provision(scenario: Scenario, platform: Platform, { clock,
   const images = new Set([...scenario.versions.values()].map((v) => `app:${v.tag}`));
   for (const image of stepImages(scenario.steps)) images.add(image);
   if (scenario.strategy) images.add("haproxy").add("prometheus");
-  const [database] = await Promise.all([scenario.database ? platform.startDatabase() : undefined, platform.preload?.([...images])]);
+  // With a network fault in any step, the services reach the database through a fault proxy from the start.
+  const proxied = scenario.steps.some((s) => s.fault && faultType(s.fault.type)?.needsDatabaseProxy);
+  const startDatabase = async () => (proxied ? platform.startDatabaseProxy(await platform.startDatabase()) : platform.startDatabase());
+  const [database] = await Promise.all([scenario.database ? startDatabase() : undefined, platform.preload?.([...images])]);
   const services = new Map<string, Service>();
   for (const v of scenario.versions.values()) {
     signal.throwIfAborted();

@@ -7,6 +7,7 @@ import { configureTestcontainers, docker } from "../../engine/docker.js";
 import { faultEnv } from "../../model/fault-knobs.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
+import { startDatabaseProxy } from "../database-proxy.js";
 import type { Component, ComponentSpec, Database, DeploySpec, Instance, KilledInstance, Operations, Platform, PlatformContext, Service } from "../platform.js";
 
 const DB_ALIAS = "db";
@@ -83,6 +84,13 @@ export class DockerPlatform implements Platform {
     const log = this.databases === 0 ? name : `${name}.${this.databases}`;
     this.databases++;
     return startPostgres(this.ctx, { name, network, alias: DB_ALIAS, start: (run) => this.start("database", name, run), logTo: logTo(this.ctx, log) });
+  }
+
+  /** Toxiproxy under the alias `db-proxy`, forwarding to `db` (resolved at every connection, so a fresh database under the alias is reached too). */
+  async startDatabaseProxy(database: Database): Promise<Database> {
+    const network = await this.ensureNetwork();
+    const name = `gameday-${this.ctx.runId}-db-proxy`;
+    return startDatabaseProxy(this.ctx, database, { name, network, alias: "db-proxy", start: (run) => this.start("database-proxy", name, run), logTo: logTo(this.ctx, name) });
   }
 
   async deploy(spec: DeploySpec): Promise<Service> {

@@ -20,6 +20,7 @@ import { streamExec } from "../stream-exec.js";
 import { ROOT } from "../../common/paths.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
+import { startDatabaseProxy } from "../database-proxy.js";
 import type { Component, ComponentSpec, Database, DeploySpec, Instance, KilledInstance, KubernetesView, Operations, Platform, PlatformContext, Service } from "../platform.js";
 import type { PodsObservation } from "../../model/kubernetes.js";
 import { faultEnv } from "../../model/fault-knobs.js";
@@ -133,6 +134,18 @@ export class KindPlatform implements Platform {
       name,
       network: this.options.cluster.network,
       start: (run) => startContainer(this.ctx, "database", name, run),
+      logTo: logTo(this.ctx, name),
+    });
+  }
+
+  /** Toxiproxy as a container on the cluster's Docker network, like PostgreSQL: the database-secret then holds the proxy's address. */
+  async startDatabaseProxy(database: Database): Promise<Database> {
+    await this.prepare();
+    const name = `gameday-${this.ctx.runId}-db-proxy`;
+    return startDatabaseProxy(this.ctx, database, {
+      name,
+      network: this.options.cluster.network,
+      start: (run) => startContainer(this.ctx, "database-proxy", name, run),
       logTo: logTo(this.ctx, name),
     });
   }
