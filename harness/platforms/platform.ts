@@ -64,7 +64,40 @@ export interface Operations {
    * platform also says how to undo it (the kill fault in harness/faults/ uses this).
    */
   killInstance?(role: string, index: number): Promise<KilledInstance>;
+  /**
+   * Cut one instance off from a peer: every packet between the instance and
+   * the peer's addresses (taken when this is called) is dropped, both ways,
+   * by rules in the instance's own network namespace. The peer is "database"
+   * or the role of another part of the run (a deployed role, "router",
+   * "prometheus"). The partition fault in harness/faults/ uses this.
+   */
+  partitionInstance?(role: string, index: number, peer: string): Promise<InstanceFault>;
+  /**
+   * stress-ng in one instance's container, so in its cgroup: CPU workers, or
+   * memory held up to a share of the container's memory limit (see Stress).
+   * The resource-pressure faults in harness/faults/ use this.
+   */
+  stressInstance?(role: string, index: number, stress: Stress): Promise<InstanceFault>;
 }
+
+/** A fault a platform put on one instance: what it did, for the timeline, and how to take it away (safe to call more than once). */
+export interface InstanceFault {
+  readonly detail: string;
+  undo(): Promise<void>;
+}
+
+/** What stress-ng does in an instance's container. */
+export type Stress =
+  /** `workers` CPU hogs, each busy `load` percent of the time. */
+  | { readonly kind: "cpu"; readonly workers: number; readonly load: number }
+  /**
+   * Memory held and kept touched: `fill` percent of the container's memory
+   * limit (100 and over: the limit together with the service's own memory is
+   * passed and the kernel's OOM killer kills the service, which is made its
+   * first choice). `limitBytes` is the limit to set where the container has
+   * none (the run's Docker containers); where it has one (a pod's), it is kept.
+   */
+  | { readonly kind: "memory"; readonly fill: number; readonly limitBytes: number };
 
 /** An instance a platform killed: what happened, for the timeline, and how to bring it back. */
 export interface KilledInstance {

@@ -18,14 +18,14 @@ const STDERR_KEEP = 8_000;
 export function streamExec(
   container: Docker.Container,
   cmd: readonly string[],
-  options: { stdin?: Readable; user?: string; env?: readonly string[]; describe?: string } = {},
+  options: { stdin?: Readable; user?: string; env?: readonly string[]; describe?: string; privileged?: boolean } = {},
 ): CommandStream {
   const what = options.describe ?? `\`${cmd.join(" ")}\` in container ${container.id.slice(0, 12)}`;
   // Input goes through the docker CLI (`docker exec -i`): over the engine API's hijacked connection, Docker 20.10
   // sometimes starts the command after the input has gone by, and it reads nothing (measured: pg_restore
   // "read 0" in 2 of 3 runs of test/integration/recovery.test.ts).
   if (options.stdin) {
-    const args = ["exec", "-i", ...(options.user ? ["--user", options.user] : []), ...(options.env ?? []).flatMap((e) => ["--env", e]), container.id, ...cmd];
+    const args = ["exec", "-i", ...(options.privileged ? ["--privileged"] : []), ...(options.user ? ["--user", options.user] : []), ...(options.env ?? []).flatMap((e) => ["--env", e]), container.id, ...cmd];
     return filterThrough("docker", args, options.stdin, {
       describe: (stderr, code) => {
         const detail = errorLines(stderr).map((l) => `  ${l}`).join("\n");
@@ -51,6 +51,7 @@ export function streamExec(
         AttachStderr: true,
         ...(options.user ? { User: options.user } : {}),
         ...(options.env ? { Env: [...options.env] } : {}),
+        ...(options.privileged ? { Privileged: true } : {}),
       });
       stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadWriteStream;
     } catch (e) {

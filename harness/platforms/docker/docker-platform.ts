@@ -8,7 +8,8 @@ import { faultEnv } from "../../model/fault-knobs.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
 import { startDatabaseProxy } from "../database-proxy.js";
-import type { Component, ComponentSpec, Database, DeploySpec, Instance, KilledInstance, Operations, Platform, PlatformContext, Service } from "../platform.js";
+import type { Component, ComponentSpec, Database, DeploySpec, Instance, InstanceFault, KilledInstance, Operations, Platform, PlatformContext, Service, Stress } from "../platform.js";
+import { partitionContainer, stressContainer, type DockerInstance } from "./instance-faults.js";
 
 const DB_ALIAS = "db";
 
@@ -45,6 +46,8 @@ export class DockerPlatform implements Platform {
     rolloutUndo: (role) => this.rolloutUndo(role),
     deleteInstance: (role) => this.deleteInstance(role),
     killInstance: (role, index) => this.killInstance(role, index),
+    partitionInstance: (role, index, peer) => this.partitionInstance(role, index, peer),
+    stressInstance: (role, index, stress) => this.stressInstance(role, index, stress),
   };
   /** Docker's embedded DNS: the router re-resolves instances an operation replaced. */
   readonly dnsResolver = "127.0.0.11:53";
@@ -204,13 +207,7 @@ export class DockerPlatform implements Platform {
    */
   private async killInstance(roleName: string, index: number): Promise<KilledInstance> {
     const role = this.role(roleName);
-    const container = role.containers[index];
-    if (!container) {
-      const n = role.containers.length;
-      throw new HarnessError("SCENARIO_INVALID", `${roleName} has no instance ${index}: it has ${n}${n > 0 ? ` (0 to ${n - 1})` : ""}`, {
-        hint: "set the fault's instance: to one of them, or raise the role's replicas",
-      });
-    }
+    const container = this.instanceContainer(role, index);
     const name = container.getName().replace(/^\//, "");
     const handle = docker().getContainer(container.getId());
     await handle.kill({ signal: "SIGKILL" });
@@ -230,6 +227,42 @@ export class DockerPlatform implements Platform {
         await this.waitReplacedReady(role, [index]);
       },
     };
+  }
+
+  private instanceContainer(role: DeployedRole, index: number): StartedTestContainer {
+    const container = role.containers[index];
+    if (!container) {
+      const n = role.containers.length;
+      throw new HarnessError("SCENARIO_INVALID", `${role.spec.role} has no instance ${index}: it has ${n}${n > 0 ? ` (0 to ${n - 1})` : ""}`, {
+        hint: "set the fault's instance: to one of them, or raise the role's replicas",
+      });
+    }
+    return container;
+  }
+
+  /** One instance's current container, for the faults in instance-faults.ts. */
+  private dockerInstance(roleName: string, index: number): { role: DeployedRole; instance: DockerInstance } {
+    const role = this.role(roleName);
+    const container = this.instanceContainer(role, index);
+    return { role, instance: { id: container.getId(), name: container.getName().replace(/^\//, ""), current: () => role.containers[index] === container } };
+  }
+
+  private async partitionInstance(roleName: string, index: number, peer: string): Promise<InstanceFault> {
+    const { instance } = this.dockerInstance(roleName, index);
+    return partitionContainer({ runId: this.ctx.runId, network: await this.ensureNetwork(), instance, peer });
+  }
+
+  /** stress-ng in one instance's container; an instance the OOM killer took is brought back by undo, as after a kill. */
+  private stressInstance(roleName: string, index: number, stress: Stress): Promise<InstanceFault> {
+    const { role, instance } = this.dockerInstance(roleName, index);
+    return stressContainer({
+      instance,
+      stress,
+      restore: async () => {
+        await this.replace(role, role.service.version, [index]);
+        await this.waitReplacedReady(role, [index]);
+      },
+    });
   }
 
   async startComponent(spec: ComponentSpec): Promise<Component> {

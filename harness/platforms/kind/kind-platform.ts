@@ -28,6 +28,7 @@ import type { KindCluster } from "./cluster.js";
 import { APP_CONTAINER, APP_PORT, K8S_LABEL, appObjects, componentObjects, databaseSecret, previousTemplate, summarizeDeployment } from "./manifests.js";
 import { PodProxy } from "./pod-proxy.js";
 import { observePods, saveNamespaceLogs } from "./namespace-evidence.js";
+import { KindInstanceFaults } from "./instance-faults.js";
 
 const FIELD_MANAGER = "deploy-gameday";
 /** Waiting reasons that mean a rollout is stuck once they last STUCK_AFTER_MS (a busy kubelet reports some of them briefly). */
@@ -87,11 +88,14 @@ export class KindPlatform implements Platform {
     this.clock = options.clock ?? systemClock;
     this.namespace = ctx.runId.slice(0, 63).replace(/-+$/, "");
     this.freeNodePorts = options.cluster.nodePorts;
+    const faults = new KindInstanceFaults({ core: this.core, namespace: this.namespace, runId: ctx.runId, node: options.cluster.node, network: options.cluster.network });
     this.operations = {
       rollout: (role, version) => this.rollout(role, version),
       rolloutUndo: (role) => this.undo(role),
       deleteInstance: (role) => this.deletePod(role),
       killInstance: (role, index) => this.killPod(role, index),
+      partitionInstance: (role, index, peer) => faults.partition(role, index, peer),
+      stressInstance: (role, index, stress) => faults.stress(role, index, stress),
     };
     this.kubernetes = { observe: () => this.observe() };
   }

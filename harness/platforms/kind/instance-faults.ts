@@ -1,0 +1,161 @@
+import { randomBytes } from "node:crypto";
+import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
+import { HarnessError } from "../../common/errors.js";
+import { LABEL } from "../../common/labels.js";
+import { docker } from "../../engine/docker.js";
+import { partitionCommand } from "../partition-rules.js";
+import type { InstanceFault, Stress } from "../platform.js";
+import { startStress, stopCommand } from "../stress-process.js";
+import { streamExec } from "../stream-exec.js";
+import { APP_CONTAINER, K8S_LABEL } from "./manifests.js";
+
+export interface KindInstanceFaultsOptions {
+  readonly core: CoreV1Api;
+  readonly namespace: string;
+  readonly runId: string;
+  /** The node container: faults go through its containerd (ctr) and its nsenter and iptables. */
+  readonly node: string;
+  /** The cluster's Docker network, where PostgreSQL runs beside the node. */
+  readonly network: string;
+}
+
+/** A pod's app container as the faults need it. */
+interface PodContainer {
+  readonly pod: string;
+  readonly uid: string;
+  /** containerd's id of the app container. */
+  readonly id: string;
+}
+
+/**
+ * Faults on one pod of a kind run, through the node as an operator with a
+ * shell on it would do them: a partition is iptables rules in the pod's
+ * network namespace (the sandbox's, entered with nsenter; it outlives
+ * container restarts); stress-ng is exec'd in the app container through
+ * containerd (`ctr task exec`, what `kubectl exec` ends up as), so it runs in
+ * the container's cgroup under its CPU and memory limits.
+ */
+export class KindInstanceFaults {
+  constructor(private readonly o: KindInstanceFaultsOptions) {}
+
+  /** Drop everything between the pod and the peer (its pods and Service, or PostgreSQL), both ways, until undone. */
+  async partition(role: string, index: number, peer: string): Promise<InstanceFault> {
+    const target = await this.podContainer(role, index);
+    const netns = await this.netnsOf(target);
+    const addresses = await this.peerAddresses(peer, target.pod);
+    if (addresses.length === 0) {
+      throw new HarnessError("SCENARIO_INVALID", `nothing of the run has the role "${peer}" to partition pod ${target.pod} from`, {
+        hint: 'name "database", a deployed role, or a part of the run such as "router"',
+      });
+    }
+    const rules = (action: "add" | "remove") =>
+      this.onNode(["nsenter", `--net=${netns}`, ...partitionCommand(action, peer, addresses)], `iptables (${action} partition from ${peer}) in pod ${target.pod}'s network namespace`);
+    await rules("add");
+    return {
+      detail: `pod ${target.pod} cut off from ${peer} (${addresses.join(", ")}): packets both ways dropped by iptables in its network namespace`,
+      undo: async () => {
+        // A pod deleted since took its namespace, and the rules, with it.
+        if (!(await this.samePod(target))) return;
+        await rules("remove");
+      },
+    };
+  }
+
+  /** stress-ng in the pod's app container; a container restarted since (the OOM killer's work) took it with it. */
+  async stress(role: string, index: number, stress: Stress): Promise<InstanceFault> {
+    const target = await this.podContainer(role, index);
+    const exec = (command: string[], describe: string) =>
+      streamExec(docker().getContainer(this.o.node), ["ctr", "--namespace", "k8s.io", "task", "exec", "--exec-id", `gameday-${randomBytes(4).toString("hex")}`, target.id, ...command], {
+        describe,
+      });
+    const started = await startStress((cmd) => exec(cmd, `stress-ng in pod ${target.pod}`), stress, `pod ${target.pod}'s ${APP_CONTAINER} container`);
+    const { report } = started;
+    const what =
+      stress.kind === "cpu"
+        ? `${stress.workers} CPU worker(s) at ${stress.load}%`
+        : `${mib(Math.floor(report.limitBytes! / 100) * stress.fill)} held (${stress.fill}% of the container's ${mib(report.limitBytes!)} memory limit); the service is the OOM killer's first choice`;
+    let undone = false;
+    return {
+      detail: `stress-ng in the ${APP_CONTAINER} container of pod ${target.pod} (pid ${report.pid}): ${what}`,
+      undo: async () => {
+        if (undone) return;
+        const now = await this.currentContainer(target);
+        if (now === target.id) {
+          const stop = exec(stopCommand(report), `stopping stress-ng in pod ${target.pod}`);
+          stop.stdout.resume();
+          await stop.done;
+          const ended = await Promise.race([started.ended, new Promise<undefined>((r) => setTimeout(() => r(undefined), 15_000).unref())]);
+          if (!ended) throw new HarnessError("CONTAINER_FAILED", `stress-ng (pid ${report.pid}) in pod ${target.pod} did not stop within 15 s of SIGTERM`);
+        }
+        undone = true;
+      },
+    };
+  }
+
+  private async onNode(command: string[], describe: string): Promise<string> {
+    const stream = streamExec(docker().getContainer(this.o.node), command, { describe });
+    let out = "";
+    stream.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    await stream.done;
+    return out;
+  }
+
+  /** The running pods of the role in name order (as its instances are), and the app container of the one at `index`. */
+  private async podContainer(role: string, index: number): Promise<PodContainer> {
+    const list = await this.o.core.listNamespacedPod({ namespace: this.o.namespace, labelSelector: `${K8S_LABEL.role}=${role}` });
+    const pods = list.items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase === "Running").sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1));
+    const pod = pods[index];
+    if (!pod) {
+      throw new HarnessError("SCENARIO_INVALID", `${role} has no running pod ${index}: it has ${pods.length}${pods.length > 0 ? ` (0 to ${pods.length - 1})` : ""}`, {
+        hint: "set the fault's instance: to one of them, or raise the role's replicas",
+      });
+    }
+    const id = appContainerId(pod);
+    if (!id) throw new HarnessError("CONTAINER_FAILED", `the ${APP_CONTAINER} container of pod ${pod.metadata!.name} is not running`);
+    return { pod: pod.metadata!.name!, uid: pod.metadata!.uid!, id };
+  }
+
+  /** The app container's id now: undefined when the pod is gone. */
+  private async currentContainer(target: PodContainer): Promise<string | undefined> {
+    const pod = await this.o.core.readNamespacedPod({ name: target.pod, namespace: this.o.namespace }).catch(() => undefined);
+    return pod?.metadata?.uid === target.uid ? appContainerId(pod) : undefined;
+  }
+
+  private async samePod(target: PodContainer): Promise<boolean> {
+    const pod = await this.o.core.readNamespacedPod({ name: target.pod, namespace: this.o.namespace }).catch(() => undefined);
+    return pod?.metadata?.uid === target.uid && !pod.metadata?.deletionTimestamp;
+  }
+
+  /** The pod's network namespace, as containerd has it in the app container's spec: the sandbox's (/proc/<pid>/ns/net). */
+  private async netnsOf(target: PodContainer): Promise<string> {
+    const info = JSON.parse(await this.onNode(["ctr", "--namespace", "k8s.io", "containers", "info", target.id], `ctr containers info of pod ${target.pod}`)) as {
+      Spec?: { linux?: { namespaces?: Array<{ type: string; path?: string }> } };
+    };
+    const path = info.Spec?.linux?.namespaces?.find((n) => n.type === "network")?.path;
+    if (!path || !/^\/[\w/.-]+$/.test(path)) throw new HarnessError("CLUSTER_FAILED", `containerd does not say which network namespace pod ${target.pod} has`);
+    return path;
+  }
+
+  /** "database": PostgreSQL's container on the cluster's network; else the pods (but this one) and Service addresses of the role. */
+  private async peerAddresses(peer: string, self: string): Promise<string[]> {
+    if (peer === "database") {
+      const list = await docker().listContainers({ filters: { label: [`${LABEL.runId}=${this.o.runId}`, `${LABEL.role}=database`], status: ["running"] } });
+      return list.map((c) => c.NetworkSettings?.Networks?.[this.o.network]?.IPAddress).filter((ip): ip is string => !!ip);
+    }
+    const selector = `${K8S_LABEL.role}=${peer}`;
+    const pods = await this.o.core.listNamespacedPod({ namespace: this.o.namespace, labelSelector: selector });
+    const services = await this.o.core.listNamespacedService({ namespace: this.o.namespace, labelSelector: selector });
+    const podIps = pods.items.filter((p) => p.metadata?.name !== self && !p.metadata?.deletionTimestamp).map((p) => p.status?.podIP);
+    const clusterIps = services.items.map((s) => s.spec?.clusterIP).filter((ip) => ip !== "None");
+    return [...new Set([...podIps, ...clusterIps].filter((ip): ip is string => !!ip))];
+  }
+}
+
+function appContainerId(pod: V1Pod): string | undefined {
+  const status = pod.status?.containerStatuses?.find((c) => c.name === APP_CONTAINER);
+  return status?.state?.running ? status.containerID?.replace(/^containerd:\/\//, "") : undefined;
+}
+
+function mib(bytes: number): string {
+  return `${Math.round(bytes / 2 ** 20)}Mi`;
+}
