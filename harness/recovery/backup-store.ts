@@ -155,17 +155,22 @@ export class BackupStore {
    */
   async verify(entry: BackupEntry, inspect?: Inspect): Promise<void> {
     const path = this.pathOf(entry);
-    const digest = await fileDigest(path).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === "ENOENT") throw invalid(`backup ${path} is missing`);
-      throw e;
-    });
+    // The digest and the decryption read the file side by side (it is read twice, from the page cache): a
+    // restore waits for its verification, and one after the other took a tenth more than a plain pg_restore
+    // of a 200 MB database (npm run bench -- dr). Nothing is written anywhere until all of it has passed.
+    const digesting = fileDigest(path);
+    const plain = this.decrypt(entry);
+    const judged = inspect ? inspect(plain.stdout, entry).finally(() => plain.stdout.resume()) : drain(plain.stdout);
+    const [digested, decrypted, inspected] = await Promise.allSettled([digesting, plain.done, judged]);
+    // The index's verdict first, then age's: a damaged file makes decryption and inspection fail too, for less clear reasons.
+    if (digested.status === "rejected") {
+      if ((digested.reason as NodeJS.ErrnoException).code === "ENOENT") throw invalid(`backup ${path} is missing`);
+      throw digested.reason;
+    }
+    const digest = digested.value;
     if (digest.bytes !== entry.bytes || digest.sha256 !== entry.sha256) {
       throw invalid(`backup ${path} is not the file that was written: ${digest.bytes} bytes with sha256 ${digest.sha256.slice(0, 12)}…, the index recorded ${entry.bytes} bytes with ${entry.sha256.slice(0, 12)}… (truncated or altered)`);
     }
-    const plain = this.decrypt(entry);
-    const judged = inspect ? inspect(plain.stdout, entry).finally(() => plain.stdout.resume()) : drain(plain.stdout);
-    const [decrypted, inspected] = await Promise.allSettled([plain.done, judged]);
-    // age's verdict comes first: a damaged file may make the inspection fail too, for a less clear reason.
     if (decrypted.status === "rejected") throw decrypted.reason;
     if (inspected.status === "rejected") throw invalid(`backup ${path} decrypts but is not a valid ${entry.kind} backup: ${errorMessage(inspected.reason)}`, inspected.reason);
   }
