@@ -4,7 +4,15 @@ export interface PodsObservation {
   role: string;
   /** Ready endpoints of the role's Service. */
   endpoints: number;
-  pods: Array<{ name: string; version: string; phase: string; ready: boolean; restarts: number }>;
+  pods: Array<{
+    name: string;
+    version: string;
+    phase: string;
+    ready: boolean;
+    restarts: number;
+    /** Why a container of the pod last ended, where one has ("OOMKilled", "Error"): the kubelet's lastState.terminated.reason. */
+    lastTerminated?: string;
+  }>;
 }
 
 /** The fields of a live Deployment the document speaks of, for evidence and judgement. */

@@ -22,13 +22,17 @@ export async function observePods(core: CoreV1Api, discovery: DiscoveryV1Api, na
       role,
       endpoints,
       pods: mine
-        .map((p) => ({
-          name: p.metadata!.name!,
-          version: p.metadata?.labels?.[K8S_LABEL.version] ?? "",
-          phase: p.status?.phase ?? "Unknown",
-          ready: p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
-          restarts: (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0),
-        }))
+        .map((p) => {
+          const lastTerminated = (p.status?.containerStatuses ?? []).map((c) => c.lastState?.terminated?.reason).find((r) => r !== undefined);
+          return {
+            name: p.metadata!.name!,
+            version: p.metadata?.labels?.[K8S_LABEL.version] ?? "",
+            phase: p.status?.phase ?? "Unknown",
+            ready: p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
+            restarts: (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0),
+            ...(lastTerminated ? { lastTerminated } : {}),
+          };
+        })
         .sort((a, b) => (a.name < b.name ? -1 : 1)),
     });
   }
