@@ -39,22 +39,26 @@ const RESTORE_FLAGS = ["--no-owner", "--clean", "--if-exists", "--single-transac
 const BATCH = 500_000;
 
 interface Options {
+  /** Interleaved pairs of backups and of restores. */
   runs: number;
+  /** Runs of the dr-pg-restore scenario. */
+  rtoRuns: number;
   sizeMb: number;
   data: boolean;
   rto: boolean;
 }
 
 function parseOptions(args: readonly string[]): Options {
-  const options: Options = { runs: 3, sizeMb: 200, data: true, rto: true };
+  const options: Options = { runs: 5, rtoRuns: 3, sizeMb: 200, data: true, rto: true };
   for (const a of args) {
     const [key, value] = a.split("=", 2) as [string, string | undefined];
     const n = Number(value);
     if (key === "--runs" && Number.isInteger(n) && n >= 1) options.runs = n;
+    else if (key === "--rto-runs" && Number.isInteger(n) && n >= 1) options.rtoRuns = n;
     else if (key === "--size-mb" && Number.isFinite(n) && n > 0) options.sizeMb = n;
     else if (a === "--only=data") options.rto = false;
     else if (a === "--only=rto") options.data = false;
-    else throw new HarnessError("USAGE", `bench dr does not know ${a}`, { hint: "npm run bench -- dr [--runs=3] [--size-mb=200] [--only=data|--only=rto]" });
+    else throw new HarnessError("USAGE", `bench dr does not know ${a}`, { hint: "npm run bench -- dr [--runs=5] [--rto-runs=3] [--size-mb=200] [--only=data|--only=rto]" });
   }
   return options;
 }
@@ -74,7 +78,7 @@ export async function drBench(signal: AbortSignal, args: readonly string[]): Pro
   const options = parseOptions(args);
   await ensureEngine();
   const figures: BenchFigure[] = [];
-  const detail: Record<string, unknown> = { runs: options.runs };
+  const detail: Record<string, unknown> = { options };
   if (options.data) {
     const work = await mkdtemp(join(tmpdir(), "gameday-dr-bench-"));
     try {
@@ -86,7 +90,7 @@ export async function drBench(signal: AbortSignal, args: readonly string[]): Pro
     }
   }
   if (options.rto) {
-    const rto = await rtoRuns(signal, options.runs);
+    const rto = await rtoRuns(signal, options.rtoRuns);
     figures.push(...rto.figures);
     detail.rto = rto.detail;
   }
@@ -193,7 +197,9 @@ async function backupAndRestore(signal: AbortSignal, options: Options, work: str
 
   const runs = `median of ${options.runs}`;
   const backupRatio = medianRatio(backup.harness, backup.plain);
-  const restoreRatio = medianRatio(restore.harness, restore.plain);
+  // The restore proper (age -d | pg_restore) beside pg_restore by hand; the verification before it is its own figure, and the whole beside by hand too.
+  const restoreRatio = medianRatio(restore.harnessRestore, restore.plain);
+  const totalRatio = medianRatio(restore.harness, restore.plain);
   const figures: BenchFigure[] = [
     { name: "database size (pg_database_size)", value: mb(database.bytes), unit: "MB", target: ">= 200 MB", met: database.bytes >= 200e6 },
     { name: "rows in evaluations", value: database.rows, unit: "rows" },
@@ -205,11 +211,11 @@ async function backupAndRestore(signal: AbortSignal, options: Options, work: str
     { name: "backup ratio harness / by hand (median of pairs)", value: backupRatio, unit: "x", target: `<= ${RATIO_TARGET}`, met: backupRatio <= RATIO_TARGET },
     { name: "backup ratio harness / pg_dump in the container", value: medianRatio(backup.harness, backup.inContainer), unit: "x" },
     { name: `restore, harness: verify + age -d | pg_restore (${runs})`, value: median(restore.harness), unit: "s" },
-    { name: `restore, harness: verification alone (${runs})`, value: median(restore.harnessVerify), unit: "s" },
-    { name: `restore, harness: age -d | pg_restore alone (${runs})`, value: median(restore.harnessRestore), unit: "s" },
+    { name: `restore, harness: verification (sha256, age, pg_restore --list) (${runs})`, value: median(restore.harnessVerify), unit: "s" },
+    { name: `restore, harness: age -d | pg_restore (${runs})`, value: median(restore.harnessRestore), unit: "s" },
     { name: `restore, by hand: docker exec -i pg_restore < file (${runs})`, value: median(restore.plain), unit: "s" },
-    { name: "restore ratio harness / by hand (median of pairs)", value: restoreRatio, unit: "x", target: `<= ${RATIO_TARGET}`, met: restoreRatio <= RATIO_TARGET },
-    { name: "restore ratio without verification", value: medianRatio(restore.harnessRestore, restore.plain), unit: "x" },
+    { name: "restore ratio harness / by hand, verification apart (median of pairs)", value: restoreRatio, unit: "x", target: `<= ${RATIO_TARGET}`, met: restoreRatio <= RATIO_TARGET },
+    { name: "restore ratio harness / by hand, verification included", value: totalRatio, unit: "x", target: `<= ${RATIO_TARGET}`, met: totalRatio <= RATIO_TARGET },
   ];
   return { figures, detail: { database, backup, restore } };
 }

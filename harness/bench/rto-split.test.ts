@@ -74,9 +74,11 @@ describe("splitRto on the recovery drill's timeline", () => {
   // As harness/recovery/drill.ts writes it: the disaster marked before the container goes, the fault's event after;
   // the first failed request found (and emitted) only when the restore starts.
   const DRILL: TimedEvent[] = [
+    { type: "step.started", kind: "fault database-loss", t: 9.9 },
     { type: "recovery.phase", phase: "disaster", t: 10, sinceDisasterSeconds: 0 },
     disaster(10.4),
-    since("detected", 14, 0.6),
+    { type: "step.started", kind: "action restore-database", t: 13 },
+    since("detected", 14, 0.2),
     since("database-started", 15, 5),
     since("restored", 16.5, 6.5),
     since("service-pointed", 16.7, 6.7),
@@ -84,18 +86,21 @@ describe("splitRto on the recovery drill's timeline", () => {
     since("first-write", 18.2, 8.1),
   ];
 
-  it("counts from the drill's disaster mark and takes each phase's own time since the disaster", () => {
+  it("counts from the drill's disaster mark, takes each phase's own time since the disaster, and adds the destruction and the restore step's start", () => {
     const split = splitRto(DRILL)!;
     expect(split.disasterT).toBe(10);
     expect(split.parts.map((p) => [p.phase, Math.round(p.seconds * 1000) / 1000])).toEqual([
-      ["detected", 0.6],
-      ["database-started", 4.4],
+      ["detected", 0.2],
+      ["destroyed", 0.2],
+      ["recovery-started", 2.6],
+      ["database-started", 2],
       ["restored", 1.5],
       ["service-pointed", 0.2],
       ["service-ready", 1.3],
       ["first-write", 0.1],
     ]);
     expect(split.totalSeconds).toBe(8.1);
+    expect(split.missing).toEqual([]);
   });
 
   it("counts from the fault's own event when the drill marked no disaster", () => {

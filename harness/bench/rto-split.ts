@@ -6,15 +6,21 @@ import { median } from "./figures.js";
  * harness/recovery/drill.ts); each part ends at a `recovery.phase` event. The
  * phases come in this order (detect, start PostgreSQL, restore, point the
  * service at it, service ready, first write); a phase the run did not record
- * folds into the part that follows it.
+ * folds into the part that follows it. Two moments of the timeline join the
+ * drill's phases: `destroyed` (the fault's own event, once the container and
+ * its volume are gone) and `recovery-started` (the scenario's restore step
+ * starts: until then the scenario lets the outage run, as an operator who
+ * has not acted yet).
  */
-export const RTO_PHASES = ["detected", "database-started", "restored", "service-pointed", "service-ready", "first-write"] as const;
+export const RTO_PHASES = ["detected", "destroyed", "recovery-started", "database-started", "restored", "service-pointed", "service-ready", "first-write"] as const;
 
 /** The phase whose time ends the RTO: the first successful write after recovery. */
 export const RTO_END = "first-write";
 
 const PART_NAMES: Record<string, string> = {
-  detected: "detect the loss",
+  detected: "detect the loss (first failed request)",
+  destroyed: "the rest of the destruction",
+  "recovery-started": "until the restore step starts (the scenario's wait)",
   "database-started": "start PostgreSQL",
   restored: "restore the backup",
   "service-pointed": "point the service at it",
@@ -33,6 +39,8 @@ export interface TimedEvent {
   readonly t: number;
   readonly fault?: unknown;
   readonly phase?: unknown;
+  /** A `step.started`'s kind ("action restore-database"). */
+  readonly kind?: unknown;
   /** A `recovery.phase`'s own time from the disaster: the recovery drill stamps some phases with when they happened, before it emits them. */
   readonly sinceDisasterSeconds?: unknown;
 }
@@ -51,9 +59,15 @@ export interface RtoSplit {
   readonly parts: readonly RtoPart[];
   /** Wall seconds from the disaster to the first write after recovery; undefined when the run recorded none. */
   readonly totalSeconds: number | undefined;
-  /** Known phases the run did not record. */
+  /** Phases of the drill the run did not record. */
   readonly missing: readonly string[];
 }
+
+/** Moments the timeline adds to the drill's phases, where it has them; never reported missing. */
+const TIMELINE_MOMENTS: ReadonlySet<string> = new Set(["destroyed", "recovery-started"]);
+
+/** A step that performs the restore: its `step.started` event's kind. */
+const RESTORE_STEP = "action restore-database";
 
 /** The recovery drill's own mark of the disaster, a `recovery.phase` of its own. */
 const DISASTER_PHASE = "disaster";
@@ -81,9 +95,12 @@ export function splitRto(events: readonly TimedEvent[], fault = "database-loss")
       break;
     }
   }
-  const firsts = new Map<string, number>();
+  // Destroyed when the fault's event came: a part of its own only when the drill marked the disaster before it.
+  const firsts = new Map<string, number>(origin === events[injected] ? [] : [["destroyed", events[injected]!.t - origin.t]]);
   for (const e of events) {
-    if (e.type !== "recovery.phase" || typeof e.phase !== "string" || e.phase === DISASTER_PHASE || e.t < origin.t) continue;
+    if (e.t < origin.t) continue;
+    if (e.type === "step.started" && typeof e.kind === "string" && e.kind.startsWith(RESTORE_STEP) && !firsts.has("recovery-started")) firsts.set("recovery-started", e.t - origin.t);
+    if (e.type !== "recovery.phase" || typeof e.phase !== "string" || e.phase === DISASTER_PHASE) continue;
     if (!firsts.has(e.phase)) firsts.set(e.phase, typeof e.sinceDisasterSeconds === "number" ? e.sinceDisasterSeconds : e.t - origin.t);
   }
   const known = new Map<string, number>(RTO_PHASES.map((p, i) => [p, i]));
@@ -99,7 +116,7 @@ export function splitRto(events: readonly TimedEvent[], fault = "database-loss")
     disasterT: origin.t,
     parts,
     totalSeconds: firsts.get(RTO_END),
-    missing: RTO_PHASES.filter((p) => !firsts.has(p)),
+    missing: RTO_PHASES.filter((p) => !firsts.has(p) && !TIMELINE_MOMENTS.has(p)),
   };
 }
 
