@@ -52,6 +52,13 @@ export async function doctorCommand(): Promise<number> {
   checks.push({ what: "kind", ok: kind !== undefined, detail: kind ?? "not built yet (for --platform kind)", fix: "bash scripts/tools.sh kind (go install sigs.k8s.io/kind@v0.30.0, cached in .cache/tools/bin)" });
   const kubectl = toolVersion(join(ROOT, ".cache/tools/bin/kubectl"), ["version", "--client"]);
   checks.push({ what: "kubectl", ok: kubectl !== undefined, detail: kubectl ? `${kubectl} (its kustomize renders k8s/)` : "not built yet (its kustomize renders k8s/ for --platform kind)", fix: "bash scripts/tools.sh kubectl (built from the k8s.io/kubernetes module)" });
+  const toxiproxy = toolVersion(join(ROOT, ".cache/tools/bin/toxiproxy-server"), ["-version"]);
+  checks.push({
+    what: "toxiproxy-server",
+    ok: toxiproxy !== undefined,
+    detail: toxiproxy ? `${toxiproxy} (the toxiproxy image's TCP fault proxy)` : "not built yet (copied into the toxiproxy image for the database network faults; built with the images)",
+    fix: "bash scripts/tools.sh toxiproxy-server (go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0, cached in .cache/tools/bin)",
+  });
   if (engineOk) {
     const builder = new ImageBuilder({ pull: false });
     for (const name of builder.names()) {
