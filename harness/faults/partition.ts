@@ -3,7 +3,7 @@ import { defineFault } from "./fault.js";
 import { instanceFault, requireOperation } from "./instance-operation.js";
 
 /** Peers that are parts of every run rather than versions a scenario declares. */
-export const RUN_PARTS = ["database", "router", "prometheus"] as const;
+export const RUN_PARTS = ["database", "database-proxy", "router", "prometheus"] as const;
 
 /**
  * One instance of a role loses its network to one peer, and only to it:

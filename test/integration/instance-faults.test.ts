@@ -79,7 +79,8 @@ describe("the partition fault on Docker", () => {
     expect(detail).toMatch(new RegExp(`^${stable.instances[0]!.name} cut off from database \\(\\d+\\.\\d+\\.\\d+\\.\\d+\\): packets both ways dropped`));
     const unready = await readyWithin(0, 503, 10_000);
     expect(unready.body).toMatchObject({ failing: ["database"] });
-    expect((await get(1, "/ready")).status).toBe(200);
+    // The other instance still reaches it (waited for: on a busy machine a /ready may miss its 800 ms deadline now and then).
+    await readyWithin(1, 200, 10_000);
     // The service itself is alive: only its way to the database is gone.
     expect((await get(0, "/health")).status).toBe(200);
     await fault.undo();
@@ -97,6 +98,7 @@ describe("the partition fault on Docker", () => {
 describe("the cpu-stress fault on Docker", () => {
   it("runs stress-ng in the instance's cgroup: its CPU use rises and its responses slow down; undo stops it", async () => {
     const idleCpu = await cpuSecondsOver(0, 1000);
+    let busyCpuSeen = 0;
     const idleMs = await medianHealthMs(0, 25);
     const fault = create(parse({ type: "cpu-stress", role: "stable", instance: 0, workers: 8 }));
     expect(await fault.inject()).toMatch(/^stress-ng in container \S+ \(pid \d+\): 8 CPU worker\(s\) at 100%$/);
@@ -105,15 +107,17 @@ describe("the cpu-stress fault on Docker", () => {
       await waitFor(async () => ((await stressProcesses(0)) === 9 ? true : undefined), { description: "stress-ng and its 8 workers", timeoutMs: 10_000 });
       // Counted in this container's cgroup: stress-ng's workers are its processes.
       const busyCpu = await cpuSecondsOver(0, 1000);
+      busyCpuSeen = busyCpu;
       const busyMs = await medianHealthMs(0, 25);
-      expect(busyCpu).toBeGreaterThan(idleCpu + 1);
+      // Docker gives each container an equal share of a busy machine, so how much stress-ng gets depends on the others.
+      expect(busyCpu).toBeGreaterThan(Math.max(0.2, idleCpu * 5));
       expect(busyMs).toBeGreaterThan(idleMs * 2);
     } finally {
       await fault.undo();
     }
     expect(await stressProcesses(0)).toBe(0);
-    expect(await cpuSecondsOver(0, 1000)).toBeLessThan(0.5);
-    expect((await get(0, "/ready")).status).toBe(200);
+    expect(await cpuSecondsOver(0, 1000)).toBeLessThan(Math.max(0.1, busyCpuSeen / 3));
+    await readyWithin(0, 200, 15_000);
   }, 60_000);
 });
 
@@ -139,7 +143,7 @@ describe("the memory-pressure fault on Docker", () => {
     expect(info.HostConfig.Memory).toBe(((await docker().info()) as { MemTotal: number }).MemTotal);
     // The service's OOM score is back to what it was.
     expect(await output(streamExec(container(0), ["cat", "/proc/1/oom_score_adj"]))).toBe("0");
-    expect((await get(0, "/ready")).status).toBe(200);
+    await readyWithin(0, 200, 15_000);
   }, 60_000);
 
   it("at the limit: the kernel OOM-kills the service and Docker does not restart it; undo starts it again, ready", async () => {
@@ -155,7 +159,7 @@ describe("the memory-pressure fault on Docker", () => {
     );
     expect(state).toMatchObject({ OOMKilled: true, ExitCode: 137 });
     expect((await get(1, "/health")).status).toBeNull();
-    expect((await get(0, "/ready")).status).toBe(200);
+    await readyWithin(0, 200, 15_000);
     await fault.undo();
     await readyWithin(1, 200, 30_000);
     const successor = await container(1).inspect();

@@ -1,8 +1,8 @@
 import type Docker from "dockerode";
 import { HarnessError, errorMessage } from "../../common/errors.js";
-import { LABEL } from "../../common/labels.js";
 import { docker } from "../../engine/docker.js";
 import { partitionCommand } from "../partition-rules.js";
+import { peerAddresses } from "../peer-addresses.js";
 import type { InstanceFault, Stress } from "../platform.js";
 import { startStress, stopCommand } from "../stress-process.js";
 import { streamExec } from "../stream-exec.js";
@@ -19,15 +19,6 @@ export interface DockerInstance {
   readonly name: string;
   /** Whether this container is still the instance (a rollout or a restart replaces it, and its netns and processes with it). */
   current(): boolean;
-}
-
-/** The addresses on `network` of every running container of the run with the peer's role, but the instance itself. */
-async function peerAddresses(runId: string, network: string, peer: string, self: string): Promise<string[]> {
-  const list = await docker().listContainers({ filters: { label: [`${LABEL.runId}=${runId}`, `${LABEL.role}=${peer}`], status: ["running"] } });
-  return list
-    .filter((c) => c.Id !== self)
-    .map((c) => c.NetworkSettings?.Networks?.[network]?.IPAddress)
-    .filter((ip): ip is string => !!ip);
 }
 
 async function run(container: Docker.Container, command: string[], describe: string, options: { privileged?: boolean; user?: string } = {}): Promise<void> {
@@ -47,7 +38,11 @@ export async function partitionContainer(o: { runId: string; network: string; in
   const container = docker().getContainer(o.instance.id);
   const rules = (action: "add" | "remove") =>
     run(container, partitionCommand(action, o.peer, addresses), `iptables (${action} partition from ${o.peer}) in ${o.instance.name}`, { privileged: true, user: "root" });
-  await rules("add");
+  // A failure halfway leaves no rule behind.
+  await rules("add").catch(async (e: unknown) => {
+    await rules("remove").catch(() => undefined);
+    throw e;
+  });
   return {
     detail: `${o.instance.name} cut off from ${o.peer} (${addresses.join(", ")}): packets both ways dropped by iptables in its network namespace`,
     undo: async () => {
@@ -77,7 +72,19 @@ export async function stressContainer(o: { instance: DockerInstance; stress: Str
       setLimit = true;
     }
   }
-  const started = await startStress((cmd) => streamExec(container, cmd, { describe: `stress-ng in ${o.instance.name}` }), o.stress, `container ${o.instance.name}`);
+  const liftLimit = async () => {
+    const total = (await docker().info()) as { MemTotal: number };
+    await container.update({ Memory: total.MemTotal, MemorySwap: total.MemTotal }).catch((e: unknown) => {
+      throw new HarnessError("CONTAINER_FAILED", `could not lift the memory limit of ${o.instance.name}: ${errorMessage(e)}`, { cause: e });
+    });
+  };
+  const started = await startStress((cmd) => streamExec(container, cmd, { describe: `stress-ng in ${o.instance.name}` }), o.stress, `container ${o.instance.name}`).catch(
+    async (e: unknown) => {
+      // Nothing is left of a fault that did not start.
+      if (setLimit) await liftLimit().catch(() => undefined);
+      throw e;
+    },
+  );
   const { report } = started;
   const what =
     o.stress.kind === "cpu"
@@ -97,12 +104,7 @@ export async function stressContainer(o: { instance: DockerInstance; stress: Str
       await run(container, stopCommand(report), `stopping stress-ng in ${o.instance.name}`);
       const ended = await Promise.race([started.ended, new Promise<undefined>((r) => setTimeout(() => r(undefined), 15_000).unref())]);
       if (!ended) throw new HarnessError("CONTAINER_FAILED", `stress-ng (pid ${report.pid}) in ${o.instance.name} did not stop within 15 s of SIGTERM`);
-      if (setLimit) {
-        const total = (await docker().info()) as { MemTotal: number };
-        await container.update({ Memory: total.MemTotal, MemorySwap: total.MemTotal }).catch((e: unknown) => {
-          throw new HarnessError("CONTAINER_FAILED", `could not lift the memory limit of ${o.instance.name}: ${errorMessage(e)}`, { cause: e });
-        });
-      }
+      if (setLimit) await liftLimit();
       undone = true;
     },
   };

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
 import { HarnessError } from "../../common/errors.js";
-import { LABEL } from "../../common/labels.js";
 import { docker } from "../../engine/docker.js";
 import { partitionCommand } from "../partition-rules.js";
+import { peerAddresses } from "../peer-addresses.js";
 import type { InstanceFault, Stress } from "../platform.js";
 import { startStress, stopCommand } from "../stress-process.js";
 import { streamExec } from "../stream-exec.js";
@@ -50,7 +50,11 @@ export class KindInstanceFaults {
     }
     const rules = (action: "add" | "remove") =>
       this.onNode(["nsenter", `--net=${netns}`, ...partitionCommand(action, peer, addresses)], `iptables (${action} partition from ${peer}) in pod ${target.pod}'s network namespace`);
-    await rules("add");
+    // A failure halfway leaves no rule behind.
+    await rules("add").catch(async (e: unknown) => {
+      await rules("remove").catch(() => undefined);
+      throw e;
+    });
     return {
       detail: `pod ${target.pod} cut off from ${peer} (${addresses.join(", ")}): packets both ways dropped by iptables in its network namespace`,
       undo: async () => {
@@ -136,12 +140,9 @@ export class KindInstanceFaults {
     return path;
   }
 
-  /** "database": PostgreSQL's container on the cluster's network; else the pods (but this one) and Service addresses of the role. */
+  /** "database": PostgreSQL's container (and its fault proxy's) on the cluster's network; else the pods (but this one) and Service addresses of the role. */
   private async peerAddresses(peer: string, self: string): Promise<string[]> {
-    if (peer === "database") {
-      const list = await docker().listContainers({ filters: { label: [`${LABEL.runId}=${this.o.runId}`, `${LABEL.role}=database`], status: ["running"] } });
-      return list.map((c) => c.NetworkSettings?.Networks?.[this.o.network]?.IPAddress).filter((ip): ip is string => !!ip);
-    }
+    if (peer === "database" || peer === "database-proxy") return peerAddresses(this.o.runId, this.o.network, peer);
     const selector = `${K8S_LABEL.role}=${peer}`;
     const pods = await this.o.core.listNamespacedPod({ namespace: this.o.namespace, labelSelector: selector });
     const services = await this.o.core.listNamespacedService({ namespace: this.o.namespace, labelSelector: selector });
