@@ -16,7 +16,9 @@ describe("the action registry", () => {
   it("lists for each action exactly the platforms that implement its operation", () => {
     const all = constructedPlatforms("test-registry");
     for (const a of ACTIONS) {
-      const implementing = PLATFORMS.filter((p) => typeof all[p].operations[a.operation] === "function");
+      const operation = a.operation;
+      if (!operation) continue;
+      const implementing = PLATFORMS.filter((p) => typeof all[p].operations[operation] === "function");
       expect([...a.platforms].sort(), `${a.type} (${a.operation})`).toEqual(implementing.sort());
     }
   });
@@ -29,7 +31,7 @@ describe("the action registry", () => {
 
   it("refuses an action on a platform without its operation, naming both", async () => {
     const bare: Platform = { ...constructedPlatforms("test-registry").docker, name: "docker", operations: {} } as Platform;
-    const refused = performAction(actionType("rollout")!, { type: "rollout", role: "stable", tag: "good-2" } as never, bare);
+    const refused = performAction(actionType("rollout")!, { type: "rollout", role: "stable", tag: "good-2" } as never, { platform: bare, services: new Map() });
     await expect(refused).rejects.toThrow(/rollout action is not implemented on the docker platform/);
     await expect(refused).rejects.toMatchObject({ code: "USAGE", hint: "run the scenario with --platform kind or --platform docker" });
   });

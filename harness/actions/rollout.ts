@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineAction } from "./action.js";
+import { defineAction, operationOf } from "./action.js";
 
 /** `kubectl set image`: the role's instances move to another version of the reference service (on Docker: recreated); the step watches what happens. */
 export const rollout = defineAction({
@@ -10,7 +10,9 @@ export const rollout = defineAction({
   platforms: ["kind", "docker"],
   roles: (spec) => [spec.role],
   images: (spec) => [`app:${spec.tag}`],
-  call: (spec, rollout) => rollout(spec.role, spec.tag),
+  perform(spec, { platform }) {
+    return operationOf(this, platform, "rollout")(spec.role, spec.tag);
+  },
 });
 
 /** `kubectl rollout undo`: back to the previous version, and wait until that rollout is complete. */
@@ -22,7 +24,9 @@ export const rolloutUndo = defineAction({
   platforms: ["kind", "docker"],
   roles: (spec) => [spec.role],
   images: () => [],
-  call: (spec, undo) => undo(spec.role),
+  perform(spec, { platform }) {
+    return operationOf(this, platform, "rolloutUndo")(spec.role);
+  },
 });
 
 /** Delete one instance of the role (a pod); the platform replaces it. */
@@ -34,5 +38,7 @@ export const deletePod = defineAction({
   platforms: ["kind", "docker"],
   roles: (spec) => [spec.role],
   images: () => [],
-  call: (spec, deleteInstance) => deleteInstance(spec.role),
+  perform(spec, { platform }) {
+    return operationOf(this, platform, "deleteInstance")(spec.role);
+  },
 });

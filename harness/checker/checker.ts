@@ -1,4 +1,5 @@
 import type { Expectation } from "../scenario/scenario.js";
+import { backups } from "./backups-expectation.js";
 import { deployment } from "./deployment-expectation.js";
 import type { Collected, Evidence, EvidenceSources, ExpectationKind, Judgement, Verdict } from "./evidence.js";
 import { health } from "./health-expectation.js";
@@ -6,6 +7,7 @@ import { metrics } from "./metrics-expectation.js";
 import { pods } from "./pods-expectation.js";
 import { probe } from "./probe-expectation.js";
 import { promoted } from "./promoted-expectation.js";
+import { restored, rpo, rto } from "./recovery-expectation.js";
 import { rollback } from "./rollback-expectation.js";
 import { thresholds } from "./thresholds-expectation.js";
 import { traffic } from "./traffic-expectation.js";
@@ -14,7 +16,7 @@ export type { Collected, Evidence, EvidenceSources, Judgement } from "./evidence
 export { MIN_OBSERVATIONS } from "./probe-expectation.js";
 
 /** One module per kind of expectation, each beside its collector: a new kind without one does not compile. */
-const KINDS: { [K in Expectation["kind"]]: ExpectationKind<K> } = { probe, metrics, rollback, promoted, traffic, thresholds, health, pods, deployment };
+const KINDS: { [K in Expectation["kind"]]: ExpectationKind<K> } = { probe, metrics, rollback, promoted, traffic, thresholds, health, pods, deployment, restored, rpo, rto, backups };
 
 function kindOf<K extends Expectation["kind"]>(e: Extract<Expectation, { kind: K }>): ExpectationKind<K> {
   return KINDS[e.kind as K];

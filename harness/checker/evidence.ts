@@ -1,5 +1,6 @@
 import type { Instance } from "../platforms/platform.js";
 import type { DeploymentSpec } from "../document/deployment-spec.js";
+import type { RecoveryEvidence } from "../recovery/drill.js";
 import type { Expectation } from "../scenario/scenario.js";
 import type { EventOf, Stamped, TimelineEvent } from "../timeline/events.js";
 
@@ -17,6 +18,8 @@ export interface Evidence {
   /** The document's configuration the run used, and its environment: what deployment expectations compare with. */
   readonly spec?: DeploymentSpec;
   readonly environment?: string;
+  /** The disaster recovery drill: acknowledged writes, the table before and after, the backups. */
+  readonly recovery?: RecoveryEvidence;
 }
 
 export interface Judgement {

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { PlatformName } from "../model/platform-name.js";
 import type { Database, OperationName, Platform, Service } from "../platforms/platform.js";
+import type { RecoveryDrill } from "../recovery/drill.js";
 
 /** A fault the harness can inject and must be able to undo (and does, at the end of every run). */
 export interface Fault {
@@ -18,6 +19,8 @@ export interface FaultTarget {
   readonly database: Database | undefined;
   /** Deployed roles (stable, candidate, ...) to their services. */
   readonly services: ReadonlyMap<string, Service>;
+  /** The run's disaster recovery drill (its evidence and current database), when it has a database. */
+  readonly drill?: RecoveryDrill;
 }
 
 /**

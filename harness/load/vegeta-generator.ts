@@ -17,6 +17,8 @@ const DEADLINE_SLACK_MS = 5_000;
 /** Between SIGTERM and SIGKILL. */
 const DEFAULT_GRACE_MS = 2_000;
 const STDERR_KEEP = 8_000;
+/** Bytes of an answer's body kept when the plan POSTs: a created row's JSON is a few hundred. */
+const CREATED_BODY_BYTES = 4_096;
 const HINT = "`bash scripts/tools.sh vegeta` builds vegeta into .cache/tools/bin (Go and the module proxy are needed once); `npm run doctor` says what is missing";
 
 /** Make sure vegeta is there (built with go install on first use), once per process. */
@@ -33,6 +35,9 @@ interface VegetaResult {
   latency: number;
   error: string;
   headers: Record<string, string[]> | null;
+  method?: string;
+  /** The answer's body, base64. */
+  body?: string;
 }
 
 /** Epoch milliseconds, sub-millisecond digits kept (vegeta writes nanoseconds). */
@@ -48,7 +53,19 @@ function toResult(o: VegetaResult): RequestResult {
   const headers = o.headers ?? {};
   const version = headers["X-App-Version"] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === "x-app-version")?.[1];
   if (version?.[0] !== undefined) r.version = version[0];
+  const created = o.method === "POST" && o.code >= 200 && o.code < 300 && o.body ? createdId(o.body) : undefined;
+  if (created !== undefined) r.created = created;
   return r;
+}
+
+/** The `id` of the JSON object a POST answered with (the row it created), as text. */
+export function createdId(base64: string): string | undefined {
+  try {
+    const id = (JSON.parse(Buffer.from(base64, "base64").toString("utf8")) as { id?: unknown }).id;
+    return typeof id === "string" || typeof id === "number" ? String(id) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface Exit {
@@ -242,7 +259,8 @@ class VegetaRun {
       `-rate=${vegetaRate(segment.ratePerSecond)}`,
       `-duration=${Math.max(1, Math.round(segment.durationMs))}ms`,
       `-timeout=${Math.max(1, Math.round(this.plan.timeoutMs))}ms`,
-      "-max-body=0",
+      // Answers' bodies are dropped, except enough of a POST's to read the id of the row it created.
+      `-max-body=${this.plan.requests.some((r) => r.method === "POST") ? CREATED_BODY_BYTES : 0}`,
       "-keepalive=true",
     ];
     const attack = spawn("vegeta", args, { env: this.env, stdio: ["ignore", "pipe", "pipe"] });

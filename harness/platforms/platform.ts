@@ -21,7 +21,19 @@ export interface PlatformContext {
 /** A place to run the reference service and its database: Docker or kind. */
 export interface Platform {
   readonly name: PlatformName;
-  startDatabase(): Promise<Database>;
+  /**
+   * PostgreSQL for the services. `standby`: started apart, where the services
+   * do not look yet (a restore target); pointServicesAt() moves them to it.
+   */
+  startDatabase(options?: { standby?: boolean }): Promise<Database>;
+  /**
+   * Point every deployed service at `database` (a standby that was restored),
+   * as an operator would: Docker gives it the network alias the services
+   * connect to; kind writes its address into database-secret and restarts the
+   * Deployments. Resolves once every Deployment is rolled out; returns a
+   * one-line description.
+   */
+  pointServicesAt(database: Database): Promise<string>;
   /**
    * A TCP fault proxy (Toxiproxy) on the platform's network in front of the
    * database: the Database handed back is `database` with its serviceUrl on
@@ -180,6 +192,12 @@ export interface Service {
   readonly role: string;
   readonly version: string;
   readonly instances: readonly Instance[];
+  /**
+   * One base URL for the role as a whole, following its instances when they
+   * are replaced (kind: its Service through the API server), where the
+   * platform has one; load aimed at the role goes there, else to its first instance.
+   */
+  readonly baseUrl?: string;
 }
 
 /**

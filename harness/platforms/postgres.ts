@@ -20,6 +20,8 @@ export async function startPostgres(
     name: string;
     network: string;
     alias?: string;
+    /** false: on the network without the alias yet (a standby); its serviceUrl names the alias it will be given. Default true. */
+    attach?: boolean;
     start: (run: () => Promise<StartedTestContainer>) => Promise<StartedTestContainer>;
     logTo: (stream: Readable) => void;
   },
@@ -35,7 +37,7 @@ export async function startPostgres(
       .withNetworkMode(options.network)
       .withLabels(runLabels(ctx.runId, "database"))
       .withLogConsumer(options.logTo);
-    if (options.alias) c = c.withNetworkAliases(options.alias);
+    if (options.alias && options.attach !== false) c = c.withNetworkAliases(options.alias);
     return c.start();
   });
   const handle = docker().getContainer(container.getId());

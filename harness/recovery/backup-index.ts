@@ -29,6 +29,9 @@ const entrySchema = z.object({
   encrypted: z.literal(true),
   /** The age recipient it was encrypted for; absent for a file imported from elsewhere (age does not reveal it). */
   recipient: z.string().startsWith("age1").optional(),
+  /** What a configuration backup holds ("router/haproxy.cfg"), and its version: 1 for the first, one more at each change. */
+  subject: z.string().min(1).optional(),
+  version: z.number().int().positive().optional(),
 });
 
 const indexSchema = z.object({

@@ -87,7 +87,7 @@ export class BackupStore {
    * place once the source command exited 0 and age finished. A failure leaves
    * no file and no index entry.
    */
-  async put(kind: BackupKind, source: CommandStream, at: TakenAt): Promise<BackupEntry> {
+  async put(kind: BackupKind, source: CommandStream, at: TakenAt, about?: { subject: string; version: number }): Promise<BackupEntry> {
     const started = this.clock.now();
     const id = nextId(this.index.entries, kind, this.taken);
     this.taken = Number.parseInt(id, 10);
@@ -120,9 +120,19 @@ export class BackupStore {
       takenAtSpecMs: at.specMs,
       encrypted: true,
       recipient: this.key.recipient,
+      ...about,
     };
     await this.update((entries) => [...entries, entry]);
-    this.options.emit({ type: "backup.taken", id, kind, bytes, sha256: entry.sha256, seconds: (this.clock.now() - started) / 1000 });
+    this.options.emit({
+      type: "backup.taken",
+      id,
+      kind,
+      bytes,
+      sha256: entry.sha256,
+      seconds: (this.clock.now() - started) / 1000,
+      takenAtSpecSeconds: at.specMs / 1000,
+      ...about,
+    });
     return entry;
   }
 
@@ -195,11 +205,15 @@ export class BackupStore {
 
   /**
    * The newest backup of `kind` that verifies (see verify), walking from the
-   * newest to the oldest; each one passed over is a `backup.skipped` event
+   * newest to the oldest (only those taken before `takenBeforeSpecMs`, when
+   * given: a backup taken after a logical disaster holds the damage); each one passed over is a `backup.skipped` event
    * with the reason. Fails with BACKUP_INVALID when none verifies.
    */
-  async newestValid(kind: BackupKind, inspect?: Inspect): Promise<BackupEntry> {
-    const candidates = this.entries(kind).slice().reverse();
+  async newestValid(kind: BackupKind, inspect?: Inspect, options: { takenBeforeSpecMs?: number } = {}): Promise<BackupEntry> {
+    const before = options.takenBeforeSpecMs ?? Number.POSITIVE_INFINITY;
+    const candidates = this.entries(kind)
+      .filter((e) => e.takenAtSpecMs < before)
+      .reverse();
     const reasons: string[] = [];
     for (const entry of candidates) {
       try {
@@ -212,7 +226,7 @@ export class BackupStore {
       }
     }
     throw invalid(
-      candidates.length === 0 ? `no ${kind} backup in ${this.dir}` : `none of the ${candidates.length} ${kind} backup(s) in ${this.dir} verifies:\n${reasons.map((r) => `  ${r}`).join("\n")}`,
+      candidates.length === 0 ? `no ${kind} backup${Number.isFinite(before) ? ` taken before spec time ${before / 1000} s` : ""} in ${this.dir}` : `none of the ${candidates.length} ${kind} backup(s) in ${this.dir} verifies:\n${reasons.map((r) => `  ${r}`).join("\n")}`,
     );
   }
 

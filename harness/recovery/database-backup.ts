@@ -19,6 +19,16 @@ export function backupDatabase(db: Database, store: BackupStore, at: TakenAt): P
 }
 
 /**
+ * The application's data as the application sees it: the `evaluations` rows
+ * as CSV with a header, gzip-compressed (the document's application_data
+ * backup has `compression: true`), then encrypted like every backup.
+ */
+export function backupApplicationData(db: Database, store: BackupStore, at: TakenAt): Promise<BackupEntry> {
+  const copy = `psql --no-psqlrc --quiet --username ${DB.user} --dbname ${DB.name} --command '\\copy evaluations to stdout with (format csv, header)'`;
+  return store.put("application-data", db.exec(["bash", "-o", "pipefail", "-c", `${copy} | gzip -c`]), at);
+}
+
+/**
  * A backup's plaintext is a database archive when `pg_restore --list` reads
  * its table of contents, run in `db`'s container (any running PostgreSQL of
  * the same version will do).
@@ -46,13 +56,18 @@ export interface Restored {
  * has of the same objects (a service may have migrated an empty table into
  * it already).
  */
-export async function restoreDatabase(db: Database, store: BackupStore, options: { emit: Sink; clock?: Clock }): Promise<Restored> {
+export async function restoreDatabase(
+  db: Database,
+  store: BackupStore,
+  options: { emit: Sink; clock?: Clock; takenBeforeSpecMs?: number; dbname?: string },
+): Promise<Restored> {
   const clock = options.clock ?? systemClock;
   const started = clock.now();
-  const entry = await store.newestValid("database", pgRestoreList(db));
+  const entry = await store.newestValid("database", pgRestoreList(db), options.takenBeforeSpecMs !== undefined ? { takenBeforeSpecMs: options.takenBeforeSpecMs } : {});
   const verified = clock.now();
   const plain = store.decrypt(entry);
-  const restore = db.exec(["pg_restore", "--no-owner", "--clean", "--if-exists", "--single-transaction", ...CONNECT], { stdin: plain.stdout });
+  const connect = ["--username", DB.user, "--dbname", options.dbname ?? DB.name];
+  const restore = db.exec(["pg_restore", "--no-owner", "--clean", "--if-exists", "--single-transaction", ...connect], { stdin: plain.stdout });
   const settled = await Promise.allSettled([plain.done, restore.done, drain(restore.stdout)]);
   // age's verdict first: a damaged file makes pg_restore fail too, for a less clear reason.
   for (const s of settled) if (s.status === "rejected") throw s.reason;

@@ -17,6 +17,8 @@ import type { Platform, PlatformContext, Service } from "../platforms/platform.j
 import { httpGet } from "../probes/http-probe.js";
 import { HealthMonitor } from "../probes/monitor.js";
 import { PodWatcher } from "../probes/pod-watcher.js";
+import { RecoveryDrill } from "../recovery/drill.js";
+import { RunBackups } from "../recovery/run-backups.js";
 import { RESULTS_SCHEMA_VERSION, type RollbackResult, type RunResults } from "../report/results.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { Sink, Stamped, Verdict } from "../timeline/events.js";
@@ -86,7 +88,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     });
     const ctx: PlatformContext = { runId, logDir: folder.logDir, emit, teardown, signal: options.signal, images: new ImageBuilder({ emit }) };
     const platform = await createPlatform(platformName, ctx, { kind, scale: scale.factor, environment: scenario.environment, clock });
-    const run = await execute(scenario, platform, { ctx, scale, clock });
+    const run = await execute(scenario, platform, { ctx, scale, clock, originWallMs: timeline.startedAt });
     rollback = run.rollback;
     const evidence = { events: timeline.events, ...run.evidence, spec: scenario.spec, ...(scenario.environment ? { environment: scenario.environment } : {}) };
     for (const e of scenario.expectations) {
@@ -137,12 +139,21 @@ interface ExecuteContext {
   ctx: PlatformContext;
   scale: TimeScale;
   clock: Clock;
+  /** Wall time the run started: spec time counts from it (backup points, the disaster). */
+  originWallMs: number;
 }
 
 /** Provision, then the load, the strategy and the steps side by side; then what the expectations need at the end. */
-async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock }: ExecuteContext) {
+async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock, originWallMs }: ExecuteContext) {
   const { emit, signal, teardown } = ctx;
+  let drill: RecoveryDrill | undefined;
+  const backups =
+    scenario.backups.length > 0
+      ? await RunBackups.open({ runId: ctx.runId, spec: scenario.spec.backup, kinds: scenario.backups, database: () => drill?.database, scale, clock, originWallMs, emit, teardown, signal })
+      : undefined;
   const { database, services } = await provision(scenario, platform, { clock, signal });
+  if (database) drill = new RecoveryDrill({ platform, database, services, backups, scale, clock, originWallMs, emit, signal });
+  backups?.start();
   const pods = platform.kubernetes ? new PodWatcher(platform.kubernetes, { intervalMs: 500, emit, clock }) : undefined;
   if (pods) teardown.add("stop watching the pods", () => pods.stop());
   pods?.start();
@@ -161,19 +172,22 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
   const firstBad = new FirstBadRequest(services.get("candidate")?.version, scenario.spec);
   const load = scenario.load
     ? startLoad(scenario.load, {
-        baseUrl: scenario.load.target === "router" ? strategy!.router.baseUrl : services.get(scenario.load.target)!.instances[0]!.baseUrl,
+        baseUrl: scenario.load.target === "router" ? strategy!.router.baseUrl : roleUrl(services.get(scenario.load.target)!),
         scale,
         clock,
         emit,
         signal,
         teardown,
         runId: ctx.runId,
-        onResult: (r) => firstBad.see(r),
+        onResult: (r) => {
+          firstBad.see(r);
+          drill?.writes.see(r);
+        },
       })
     : undefined;
   if (load && strategy) await load.firstAnswer();
 
-  const steps = runSteps(scenario.steps, { ctx, platform, database, services, scale, clock, pods });
+  const steps = runSteps(scenario.steps, { ctx, platform, database, services, scale, clock, pods, drill });
   let outcome: StrategyOutcome | undefined;
   if (strategy) {
     outcome = await strategy.run(signal);
@@ -185,13 +199,26 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
   await load?.finish({ untilDone: !strategy });
   await monitor.stop();
   await pods?.poll();
+  await backups?.stop();
+  const recovery = drill && (backups || scenario.expectations.some((e) => ["restored", "rpo", "rto", "backups"].includes(e.kind))) ? await drill.evidence() : undefined;
 
   const collected = await collectEvidence(scenario.expectations, evidenceSources(services, strategy?.router, emit));
   const versions = new Map([...services].map(([role, s]) => [role, s.version]));
   return {
-    evidence: { versions, metrics: collected.metrics, finalHealth: collected.finalHealth, ...(collected.finalShares ? { finalShares: collected.finalShares } : {}) },
+    evidence: {
+      versions,
+      metrics: collected.metrics,
+      finalHealth: collected.finalHealth,
+      ...(collected.finalShares ? { finalShares: collected.finalShares } : {}),
+      ...(recovery ? { recovery } : {}),
+    },
     rollback: rollbackResult(outcome, firstBad, scenario.spec),
   };
+}
+
+/** Where load aimed at a role goes: the role as a whole where the platform has such an address, else its first instance. */
+function roleUrl(service: Service): string {
+  return service.baseUrl ?? service.instances[0]!.baseUrl;
 }
 
 /** What the checker's collectors read at the end of the run: the router read back (and put on the timeline), instances, plain GETs. */

@@ -136,14 +136,13 @@ describe("runSteps with faults on the clock", () => {
 describe("what a platform cannot do for a scenario", () => {
   const scenario = (name: string) => loadScenario(resolveScenarioPath(name));
 
-  it("refuses on kind a load aimed at the pods an action replaces, and says so", () => {
-    expect(unsupported(scenario("rollout-undo"), "kind")).toEqual(["the load aimed at stable's pods while an action replaces them"]);
-    expect(unsupported(scenario("rollout-undo"), "docker")).toEqual([]);
-    expect(() => checkPlatform(scenario("rollout-undo"), "kind")).toThrow(/cannot run on kind/);
+  it("lets a load aimed at a role run on kind while an action replaces its pods (it goes through the role's Service)", () => {
+    expect(unsupported(scenario("rollout-undo"), "kind")).toEqual([]);
+    expect(unsupported(scenario("dr-pg-restore"), "kind")).toEqual([]);
   });
 
   it("keeps kind-only expectations off Docker, lets a kill fault and its monitor run on both, and every shipped kind scenario on kind", () => {
-    for (const name of listScenarios().map((s) => s.name)) if (name !== "rollout-undo") expect(unsupported(scenario(name), "kind"), name).toEqual([]);
+    for (const name of listScenarios().map((s) => s.name)) expect(unsupported(scenario(name), "kind"), name).toEqual([]);
     expect(unsupported(scenario("manual-rollback"), "kind")).toEqual([]);
     expect(unsupported(scenario("manual-rollback"), "docker").length).toBeGreaterThan(0);
     expect(unsupported(scenario("kill-recovers"), "kind")).toEqual([]);

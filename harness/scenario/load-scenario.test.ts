@@ -5,6 +5,9 @@ import { ScenarioFiles } from "../../test/support/scenario-files.js";
 import { HarnessError } from "../common/errors.js";
 import { displayPath, listScenarios, loadScenario, loadScenarioWithWarnings, resolveScenarioPath, SCENARIO_DIR } from "./load-scenario.js";
 import { platformMessage } from "./schema-steps.js";
+import { EXPECTATION_KINDS } from "./schema-expectations.js";
+import { ACTION_TYPES } from "../actions/registry.js";
+import { FAULT_TYPES } from "../faults/registry.js";
 
 const files = new ScenarioFiles();
 beforeAll(() => files.open());
@@ -213,7 +216,7 @@ describe("loadScenario", () => {
         'versions.candidate.tag must be a version of the reference service like "good-1", got "Good 2"',
         "versions.candidate.faults.errorRate must be a number >= 0 and <= 1, got number 2",
         'monitor.interval must be at least 10 ms, got "1ms"',
-        'steps[1].fault.type must be one of database-pause, database-stop, set-faults, kill, got "database-paws" (did you mean "database-pause"?)',
+        `steps[1].fault.type must be one of ${FAULT_TYPES.join(", ")}, got "database-paws" (did you mean "database-pause"?)`,
         'steps[1].observe must be a duration like "600s", "5m" or "250ms", got "5x"',
         'expect[0].probe.path must be an absolute path like "/ready", got "ready"',
       ]),
@@ -233,9 +236,9 @@ describe("loadScenario", () => {
 
   it("requires exactly one of probe and metrics in an expectation", () => {
     const both = MINIMAL.replace("  - probe: { role: stable, path: /health, status: 200 }", "  - probe: { role: stable, path: /health, status: 200 }\n    metrics: { role: stable, route: /health }");
-    expect(loadError(both).lines).toEqual(["expect[0] must have exactly one of probe, metrics, rollback, promoted, traffic, thresholds, health, pods, deployment; got probe and metrics"]);
+    expect(loadError(both).lines).toEqual([`expect[0] must have exactly one of ${EXPECTATION_KINDS.join(", ")}; got probe and metrics`]);
     const none = MINIMAL.replace("  - probe: { role: stable, path: /health, status: 200 }", "  - id: lonely");
-    expect(loadError(none).lines).toEqual(["expect[0] must have exactly one of probe, metrics, rollback, promoted, traffic, thresholds, health, pods, deployment; got none"]);
+    expect(loadError(none).lines).toEqual([`expect[0] must have exactly one of ${EXPECTATION_KINDS.join(", ")}; got none`]);
   });
 
   it("requires `during` for `within` and rejects a step with both fault and undo", () => {
@@ -290,9 +293,9 @@ describe("loadScenario: Kubernetes actions and expectations", () => {
 
   it("rejects an unknown action type, naming its path", () => {
     const { lines } = loadError(KIND.replace("type: delete-pod", "type: scale-down"));
-    expect(lines).toEqual(['steps[3].action.type must be one of rollout, rollout-undo, delete-pod, got "scale-down"']);
+    expect(lines).toEqual([`steps[3].action.type must be one of ${ACTION_TYPES.join(", ")}, got "scale-down"`]);
     const near = loadError(KIND.replace("type: rollout-undo", "type: rollout-udno")).lines;
-    expect(near).toEqual(['steps[2].action.type must be one of rollout, rollout-undo, delete-pod, got "rollout-udno" (did you mean "rollout-undo"?)']);
+    expect(near).toEqual([`steps[2].action.type must be one of ${ACTION_TYPES.join(", ")}, got "rollout-udno" (did you mean "rollout-undo"?)`]);
   });
 
   it("rejects a rollout without a tag and a tag on another action", () => {
@@ -482,7 +485,7 @@ describe("loadScenario: where each problem is", () => {
 
   it("names an unknown fault type with the known ones and a did-you-mean, at the type", () => {
     const { lines, positions } = loadError(FULL.replace("type: database-pause", "type: database-paws"));
-    expect(lines).toEqual(['steps[1].fault.type must be one of database-pause, database-stop, set-faults, kill, got "database-paws" (did you mean "database-pause"?)']);
+    expect(lines).toEqual([`steps[1].fault.type must be one of ${FAULT_TYPES.join(", ")}, got "database-paws" (did you mean "database-pause"?)`]);
     const text = FULL.split("\n");
     const line = text.findIndex((l) => l.includes("database-pause")) + 1;
     expect(positions).toEqual([`${line}:${text[line - 1]!.indexOf("database-pause") + 1}`]);

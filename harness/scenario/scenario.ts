@@ -19,6 +19,8 @@ export interface Scenario {
   readonly monitor: MonitorSpec;
   readonly steps: readonly Step[];
   readonly expectations: readonly Expectation[];
+  /** The kinds of backup the run takes, as the document configures them (none without `backups:`). */
+  readonly backups: readonly BackupKind[];
 }
 
 import type { LatencyStatistic, StrategyName, TriggerName } from "../model/strategy.js";
@@ -30,6 +32,8 @@ import type { ActionSpec } from "../actions/registry.js";
 export type { ActionSpec, FaultSpec };
 import type { LoadProfile } from "../load/profile.js";
 import type { DeploymentSpec } from "../document/deployment-spec.js";
+import type { Operator } from "../document/comparison.js";
+import type { BackupKind } from "../model/backup-kind.js";
 
 export interface StrategySpec {
   readonly name: StrategyName;
@@ -82,7 +86,54 @@ export type Expectation =
   | PromotedExpectation
   | TrafficExpectation
   | ThresholdsExpectation
-  | HealthExpectation;
+  | HealthExpectation
+  | RestoredExpectation
+  | RecoveryTimeExpectation
+  | BackupsExpectation;
+
+/** An upper bound on a spec-time duration: "<=60m". */
+export interface TimeBound {
+  readonly op: "<" | "<=";
+  readonly ms: number;
+  readonly text: string;
+}
+
+/**
+ * After a disaster and a restore, every write the service acknowledged
+ * before the restored backup was taken is back, identical (id and a checksum
+ * of the row, against the table read before the disaster); at most
+ * `rowsLost` are missing or changed.
+ */
+export interface RestoredExpectation extends ExpectationBase {
+  readonly kind: "restored";
+  readonly rowsLost: number;
+}
+
+/**
+ * RPO: spec time from the restored backup to the disaster. RTO: spec time
+ * from the disaster to the first write sent after it that the service acknowledged.
+ */
+export type RecoveryTimeExpectation = RecoveryTime<"rpo"> | RecoveryTime<"rto">;
+
+interface RecoveryTime<K extends "rpo" | "rto"> extends ExpectationBase {
+  readonly kind: K;
+  readonly bound: TimeBound;
+}
+
+/** The backups of a kind in the store at the end of the run: how many, and that each is encrypted (age, not readable without the key). */
+export interface BackupsExpectation extends ExpectationBase {
+  readonly kind: "backups";
+  readonly backupKind: BackupKind;
+  readonly count?: CountBound;
+  readonly encrypted?: true;
+}
+
+/** A count: exactly `value` ("==", written as a bare number) or a bound (">=24"). */
+export interface CountBound {
+  readonly op: "==" | Operator;
+  readonly value: number;
+  readonly text: string;
+}
 
 /** A rollback happened, fired by `trigger` during `stage` (or, with `none: true`, no rollback at all). */
 export interface RollbackExpectation extends ExpectationBase {

@@ -4,7 +4,10 @@ import { addProblems, validate } from "../common/problems.js";
 import type { PlatformName } from "../model/platform-name.js";
 import { NAME, NAME_TEXT, PATH, TAG } from "./schema-versions.js";
 import { platformMessage } from "./schema-steps.js";
-import type { Expectation, PodCount } from "./scenario.js";
+import { parseDurationMs } from "../common/duration.js";
+import { parseComparison } from "../document/comparison.js";
+import { BACKUP_KINDS, type BackupKind } from "../model/backup-kind.js";
+import type { CountBound, Expectation, PodCount, TimeBound } from "./scenario.js";
 
 /** What expectations are checked against: the scenario around them. */
 export interface ExpectationContext {
@@ -16,9 +19,35 @@ export interface ExpectationContext {
   /** The strategy's stages (with pre-shift), when there is a strategy. */
   readonly stages: readonly string[];
   readonly load: boolean;
+  /** The kinds of backup the scenario takes (`backups:`). */
+  readonly backups: readonly BackupKind[];
+  /** A step causes a disaster (a fault that loses data) and a later one restores the database. */
+  readonly recovery: boolean;
 }
 
-export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "health", "pods", "deployment"] as const;
+export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "health", "pods", "deployment", "restored", "rpo", "rto", "backups"] as const;
+
+/** "<=60m", "<5m", "<= 90s": an upper bound on a spec-time duration (RPO, RTO). */
+const timeBound = z.unknown().transform((v, ctx): TimeBound => {
+  const m = typeof v === "string" ? /^\s*(<=|<)\s*(\S+)\s*$/.exec(v) : null;
+  const ms = m ? parseDurationMs(m[2]) : undefined;
+  if (!m || ms === undefined) {
+    ctx.addIssue({ code: "custom", message: `must be an upper bound on a spec-time duration like "<=60m", "<5m" or "<=90s", got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return { op: m[1] as "<" | "<=", ms, text: `${m[1]}${m[2]}` };
+});
+
+/** A number of backups: exactly n, or a bound like ">=24". */
+const countBound = z.unknown().transform((v, ctx): CountBound => {
+  if (typeof v === "number" && Number.isInteger(v) && v >= 0) return { op: "==", value: v, text: String(v) };
+  const c = typeof v === "string" ? parseComparison(v) : undefined;
+  if (!c || c.unit !== "count" || !Number.isInteger(c.value)) {
+    ctx.addIssue({ code: "custom", message: `must be a number of backups or a bound like ">=24", got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return { op: c.op, value: c.value, text: c.text };
+});
 
 const status = z.number().int().min(100).max(599);
 
@@ -57,6 +86,7 @@ function kinds(c: ExpectationContext) {
     if (c.platform !== "kind") ctx.addIssue({ code: "custom", message: platformMessage(["kind"], c.platform) });
   };
   const needsStrategy = "needs a strategy: set strategy: canary or strategy: blue-green";
+  const needsRecovery = "needs a disaster recovery: a step with a database-loss or database-truncate fault, a later step with action restore-database, and backups: [database]";
   const rollback = obj({
     trigger: z.enum(["error_rate", "response_time", "health_check_failures"]).optional(),
     stage: str()
@@ -103,6 +133,18 @@ function kinds(c: ExpectationContext) {
       }, ALWAYS)
       .superRefine(kubernetes, ALWAYS),
     deployment: obj({ role }).superRefine(kubernetes, ALWAYS),
+    restored: c.recovery ? obj({ rowsLost: z.number().int().min(0) }) : refused(needsRecovery),
+    rpo: c.recovery ? timeBound : refused(needsRecovery),
+    rto: c.recovery ? timeBound : refused(needsRecovery),
+    backups:
+      c.backups.length > 0
+        ? obj({ kind: z.enum(BACKUP_KINDS).optional(), count: countBound.optional(), encrypted: z.literal(true).optional() }).superRefine((b, ctx) => {
+            const r = asRecord(b);
+            const kind = (r?.kind ?? "database") as BackupKind;
+            if (!c.backups.includes(kind)) ctx.addIssue({ code: "custom", path: ["kind"], message: `${kind} backups are not taken: the scenario's backups: lists ${c.backups.join(", ")}` });
+            if (r?.count === undefined && r?.encrypted === undefined) ctx.addIssue({ code: "custom", message: "must say what to check: count, encrypted or both" });
+          }, ALWAYS)
+        : refused("needs backups: the kinds of backup the scenario takes (backups: [database])"),
   };
 }
 
@@ -121,6 +163,10 @@ function expectationSchema(c: ExpectationContext) {
     health: k.health.optional(),
     pods: k.pods.optional(),
     deployment: k.deployment.optional(),
+    restored: k.restored.optional(),
+    rpo: k.rpo.optional(),
+    rto: k.rto.optional(),
+    backups: k.backups.optional(),
   })
     .superRefine((e, ctx) => {
       const given = EXPECTATION_KINDS.filter((kind) => asRecord(e)?.[kind] !== undefined);
@@ -156,6 +202,13 @@ function expectationSchema(c: ExpectationContext) {
           ...opt("restarted", p.restarted),
           ...opt("tag", p.tag),
         };
+      }
+      if (e.restored) return { ...base, kind: "restored", rowsLost: (e.restored as { rowsLost: number }).rowsLost };
+      if (e.rpo) return { ...base, kind: "rpo", bound: e.rpo as TimeBound };
+      if (e.rto) return { ...base, kind: "rto", bound: e.rto as TimeBound };
+      if (e.backups) {
+        const b = e.backups as { kind?: BackupKind; count?: CountBound; encrypted?: true };
+        return { ...base, kind: "backups", backupKind: b.kind ?? "database", ...opt("count", b.count), ...opt("encrypted", b.encrypted) };
       }
       return { ...base, kind: "deployment", version: e.deployment!.role };
     });

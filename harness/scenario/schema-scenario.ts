@@ -3,6 +3,7 @@ import { ALWAYS, asRecord, obj, str } from "../common/fields.js";
 import type { DeploymentSpec } from "../document/deployment-spec.js";
 import { stagesFor } from "../document/stages.js";
 import { loadProfileSchema } from "../load/profile.js";
+import { BACKUP_KINDS, type BackupKind } from "../model/backup-kind.js";
 import { PLATFORMS, type PlatformName } from "../model/platform-name.js";
 import { STRATEGIES, type StrategyName } from "../model/strategy.js";
 import { expectationsSchema } from "./schema-expectations.js";
@@ -19,6 +20,9 @@ import type { Scenario } from "./scenario.js";
  * once. `spec` is the deployment document with the file's `spec:` overrides
  * (or without them when they have problems, reported apart).
  */
+/** Fault types that lose data: a restore must follow them. */
+const DATA_LOSS: readonly string[] = ["database-loss", "database-truncate"];
+
 export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
   const r = asRecord(raw) ?? {};
   const roles = Object.keys(asRecord(r.versions) ?? {});
@@ -29,6 +33,10 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
   const stages = strategyName && STRATEGIES.includes(strategyName) ? ["pre-shift", ...stagesFor(strategyName, spec).map((s) => s.name)] : [];
   const steps = Array.isArray(r.steps) ? r.steps.map((s: unknown) => asRecord(s)?.name).filter((n): n is string => typeof n === "string") : [];
   const environments = [...spec.environments.keys()];
+  const backups: BackupKind[] = r.backups === true ? [...BACKUP_KINDS] : Array.isArray(r.backups) ? r.backups.filter((k): k is BackupKind => (BACKUP_KINDS as readonly unknown[]).includes(k)) : [];
+  const stepList = Array.isArray(r.steps) ? r.steps.map((s: unknown) => asRecord(s) ?? {}) : [];
+  const restores = stepList.some((s) => asRecord(s.action)?.type === "restore-database");
+  const disaster = stepList.some((s) => DATA_LOSS.includes(asRecord(s.fault)?.type as string));
 
   return obj({
     name: str({ re: NAME, text: NAME_TEXT }),
@@ -43,12 +51,13 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
     database: z.boolean().optional(),
     /** Checked against the deployment document's schema by the reader (readDeploymentSpec). */
     spec: z.unknown().optional(),
+    backups: z.union([z.literal(true), z.array(z.enum(BACKUP_KINDS)).nonempty()]).optional(),
     strategy: strategySchema.optional(),
     versions: versionsSchema,
     monitor: monitorSchema(roles).optional(),
     load: loadProfileSchema(strategy ? [...roles, "router"] : roles, r.load).optional(),
     steps: stepsSchema({ roles, platform, database, optional: strategy }).optional(),
-    expect: expectationsSchema({ roles, steps, platform, strategy, stages, load: r.load !== undefined }),
+    expect: expectationsSchema({ roles, steps, platform, strategy, stages, load: r.load !== undefined, backups, recovery: disaster && restores && backups.includes("database") }),
   })
     .superRefine((_, ctx) => {
       const versions = asRecord(r.versions);
@@ -58,6 +67,8 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
         }
       }
       if (!strategy && r.steps === undefined) ctx.addIssue({ code: "custom", path: ["steps"], message: "is missing: expected a list" });
+      if (restores && !backups.includes("database")) ctx.addIssue({ code: "custom", path: ["backups"], message: "must include database: a restore-database step restores the run's database backups (backups: [database])" });
+      if (backups.length > 0 && !database) ctx.addIssue({ code: "custom", path: ["backups"], message: "needs the database: the scenario sets database: false" });
       const deployment = Array.isArray(r.expect) && r.expect.some((e: unknown) => asRecord(e)?.deployment !== undefined);
       if (deployment && r.environment === undefined) {
         ctx.addIssue({ code: "custom", path: ["environment"], message: "must name an environment of the document: a deployment expectation checks against it" });
@@ -81,6 +92,7 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
         monitor: s.monitor ?? DEFAULT_MONITOR,
         steps: s.steps ?? [],
         expectations: s.expect,
+        backups: s.backups === true ? [...BACKUP_KINDS] : (s.backups ?? []),
       };
     });
 }

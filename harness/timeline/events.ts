@@ -63,11 +63,30 @@ export type TimelineEvent =
   | { type: "strategy.finished"; result: "promoted" | "rolled-back" }
   | { type: "router.observed"; shares: Record<string, number> }
   | { type: "analysis.failed"; stage: string; version: string; error: string; consecutiveErrors: number; limit: number }
-  | { type: "backup.taken"; id: string; kind: BackupKind; bytes: number; sha256: string; seconds: number }
+  | {
+      type: "backup.taken";
+      id: string;
+      kind: BackupKind;
+      bytes: number;
+      sha256: string;
+      /** Wall seconds the backup took. */
+      seconds: number;
+      /** Spec seconds since the run started when the backup began: its point in time. */
+      takenAtSpecSeconds: number;
+      /** A configuration backup: what it holds and its version. */
+      subject?: string;
+      version?: number;
+    }
   | { type: "backup.failed"; kind: BackupKind; error: string }
   | { type: "backup.pruned"; id: string; kind: BackupKind; ageSpecSeconds: number; retentionSpecSeconds: number }
   | { type: "backup.skipped"; id: string; kind: BackupKind; reason: string }
-  | { type: "backup.restored"; id: string; kind: BackupKind; bytes: number; seconds: number; takenAtSpecSeconds: number };
+  | { type: "backup.restored"; id: string; kind: BackupKind; bytes: number; seconds: number; takenAtSpecSeconds: number }
+  /** A disaster recovery drill: the disaster, then each part of the recovery as it completes, in wall seconds since the disaster. */
+  | { type: "recovery.phase"; phase: RecoveryPhase; sinceDisasterSeconds: number; detail: string }
+  /** The table read to judge a restore: before the disaster, and right after the restore. */
+  | { type: "rows.read"; when: "before-disaster" | "restored"; table: string; rows: number };
+
+export type RecoveryPhase = "disaster" | "detected" | "database-started" | "restored" | "service-pointed" | "service-ready" | "first-write";
 
 export type Verdict = "passed" | "failed" | "error" | "interrupted";
 export type ImageSource = "upstream" | "cached" | "built";

@@ -48,6 +48,8 @@ const FORMAT: Formatters = {
   "backup.pruned": (e) => `backup ${e.id} (${e.kind}) pruned: ${formatSpan(e.ageSpecSeconds)} old (spec time), retention ${formatSpan(e.retentionSpecSeconds)}`,
   "backup.skipped": (e) => `backup ${e.id} (${e.kind}) skipped: ${e.reason}`,
   "backup.restored": (e) => `backup ${e.id} (${e.kind}, taken at ${formatSpan(e.takenAtSpecSeconds)} spec time) restored in ${formatDuration(e.seconds * 1000)}`,
+  "recovery.phase": (e) => (e.phase === "disaster" ? `disaster: ${e.detail}` : `recovery, ${e.phase} ${formatDuration(e.sinceDisasterSeconds * 1000)} after the disaster: ${e.detail}`),
+  "rows.read": (e) => `${e.table} read ${e.when === "restored" ? "after the restore" : "before the disaster"}: ${e.rows} rows`,
 };
 
 /** Spec spans run to days: "30d", "2d3h", "1h30m", else as formatDuration. */

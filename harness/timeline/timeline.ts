@@ -7,7 +7,8 @@ import type { EventOf, Sink, Stamped, TimelineEvent } from "./events.js";
 export class Timeline {
   readonly events: Stamped[] = [];
   private readonly listeners: Array<(e: Stamped) => void> = [];
-  private readonly startedAt: number;
+  /** Wall time (epoch ms) the run started: where its spec time counts from. */
+  readonly startedAt: number;
 
   constructor(
     private readonly options: { clock?: Clock; scale?: TimeScale; file?: string } = {},

@@ -54,8 +54,9 @@ export class DockerPlatform implements Platform {
   private network: string | undefined;
   private readonly roles = new Map<string, string>();
   private readonly deployed = new Map<string, DeployedRole>();
-  /** Databases started so far: names the log of each one after the first. */
+  /** Databases started so far: names each one after the first. */
   private databases = 0;
+  private readonly databaseContainers = new Map<Database, string>();
 
   constructor(private readonly ctx: PlatformContext) {
     configureTestcontainers();
@@ -77,16 +78,47 @@ export class DockerPlatform implements Platform {
   }
 
   /**
-   * PostgreSQL under the alias `db`. Started again after the first one was
-   * destroyed (disaster recovery), a fresh one takes the same name and alias,
-   * so the services find it where the old one was; its log goes to a file of its own.
+   * PostgreSQL under the alias `db`, where the services look for it. A
+   * standby (a restore target) joins the run's network without the alias
+   * until pointServicesAt() gives it; every database after the first has a
+   * name and a log file of its own.
    */
-  async startDatabase(): Promise<Database> {
+  async startDatabase(options: { standby?: boolean } = {}): Promise<Database> {
     const network = await this.ensureNetwork();
-    const name = `gameday-${this.ctx.runId}-db`;
-    const log = this.databases === 0 ? name : `${name}.${this.databases}`;
-    this.databases++;
-    return startPostgres(this.ctx, { name, network, alias: DB_ALIAS, start: (run) => this.start("database", name, run), logTo: logTo(this.ctx, log) });
+    const n = ++this.databases;
+    const name = n === 1 ? `gameday-${this.ctx.runId}-db` : `gameday-${this.ctx.runId}-db-${n}`;
+    const db = await startPostgres(this.ctx, {
+      name,
+      network,
+      alias: DB_ALIAS,
+      attach: !options.standby,
+      start: (run) => this.start("database", name, run),
+      logTo: logTo(this.ctx, name),
+    });
+    this.databaseContainers.set(db, name);
+    return db;
+  }
+
+  /**
+   * The services connect to `db`: the alias moves to this database's
+   * container (Docker cannot add an alias to a connected container, so it is
+   * disconnected and connected again; its published port changes, which
+   * harnessUrl() reads anew). Any other database keeps running, off the
+   * network, so the services reach only this one.
+   */
+  async pointServicesAt(database: Database): Promise<string> {
+    const name = this.databaseContainers.get(database);
+    if (!name || !this.network) throw new HarnessError("CONTAINER_FAILED", "pointServicesAt() needs a database this platform started");
+    const net = docker().getNetwork(this.network);
+    const gone = (e: { statusCode?: number }) => {
+      if (e.statusCode !== 404 && e.statusCode !== 403) throw e;
+    };
+    for (const [other, otherName] of this.databaseContainers) {
+      if (other !== database) await net.disconnect({ Container: otherName, Force: true }).catch(gone);
+    }
+    await net.disconnect({ Container: name, Force: true }).catch(gone);
+    await net.connect({ Container: name, EndpointConfig: { Aliases: [DB_ALIAS] } });
+    return `network alias ${DB_ALIAS} now names database container ${name}`;
   }
 
   /** Toxiproxy under the alias `db-proxy`, forwarding to `db` (resolved at every connection, so a fresh database under the alias is reached too). */

@@ -47,6 +47,7 @@ export interface KindPlatformOptions {
 /** A version in the cluster: a Deployment and a Service; its instances are its pods, re-read after every rollout. */
 class KindService implements Service {
   instances: Instance[] = [];
+  baseUrl?: string;
   constructor(
     readonly role: string,
     readonly version: string,
@@ -73,6 +74,7 @@ export class KindPlatform implements Platform {
   private ready: Promise<PodProxy> | undefined;
   private rendered: unknown[] | undefined;
   private secretApplied = false;
+  private databases = 0;
   private readonly services = new Map<string, KindService>();
   private readonly freeNodePorts: number[];
 
@@ -131,15 +133,32 @@ export class KindPlatform implements Platform {
     return this.ready;
   }
 
+  /** PostgreSQL on the cluster's network; a standby is no different until pointServicesAt() writes its address into database-secret. */
   async startDatabase(): Promise<Database> {
     await this.prepare();
-    const name = `gameday-${this.ctx.runId}-db`;
+    const n = ++this.databases;
+    const name = n === 1 ? `gameday-${this.ctx.runId}-db` : `gameday-${this.ctx.runId}-db-${n}`;
     return startPostgres(this.ctx, {
       name,
       network: this.options.cluster.network,
       start: (run) => startContainer(this.ctx, "database", name, run),
       logTo: logTo(this.ctx, name),
     });
+  }
+
+  /** As an operator would: database-secret gets the new address, and every Deployment restarts to read it (`kubectl rollout restart`). */
+  async pointServicesAt(database: Database): Promise<string> {
+    await this.apply(databaseSecret(this.namespace, this.ctx.runId, database.serviceUrl));
+    const restartedAt = new Date(this.clock.now()).toISOString();
+    const services = [...this.services.values()];
+    for (const svc of services) {
+      await this.apps.patchNamespacedDeployment(
+        { name: svc.deployment, namespace: this.namespace, body: { spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": restartedAt } } } } } },
+        setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch),
+      );
+    }
+    await Promise.all(services.map((svc) => this.waitRollout(svc, { ready: true })));
+    return `database-secret points at ${new URL(database.serviceUrl).host}; deployments ${services.map((s) => s.deployment).join(", ")} restarted`;
   }
 
   /** Toxiproxy as a container on the cluster's Docker network, like PostgreSQL: the database-secret then holds the proxy's address. */
@@ -179,6 +198,8 @@ export class KindPlatform implements Platform {
     await this.apply(deployment);
     const name = deployment.metadata!.name!;
     const kindService = new KindService(spec.role, spec.version, name);
+    const proxy = await this.prepare();
+    kindService.baseUrl = proxy.serviceUrlFor(this.namespace, service.metadata!.name!, service.spec?.ports?.[0]?.port ?? APP_PORT);
     this.services.set(spec.role, kindService);
     const live = await this.waitRollout(kindService, { ready: !spec.faults.readinessFail });
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name, id: `${this.namespace}/${name}`, seconds: (this.clock.now() - started) / 1000 });

@@ -5,11 +5,13 @@ import type { KubeConfig } from "@kubernetes/client-node";
 
 /**
  * Pods' own ports from the harness, through the API server's pod proxy:
- * http://127.0.0.1:<port>/<namespace>/<pod>/<pod port>/<path> goes to
+ * http://127.0.0.1:<port>/pods/<namespace>/<pod>/<pod port>/<path> goes to
  * /api/v1/namespaces/<namespace>/pods/<pod>:<pod port>/proxy/<path>, with the
  * cluster's credentials (what `kubectl proxy` does, inside the harness).
- * Probes, fault knobs and /metrics reach each pod this way; load goes through
- * the router's NodePort instead.
+ * Probes, fault knobs and /metrics reach each pod this way. A Service the
+ * same way (/services/...): load aimed at a role goes through its Service and
+ * so follows the role's pods when a rollout replaces them; load with a
+ * strategy goes through the router's NodePort.
  *
  * When the API server itself answers (the pod is gone or refuses), the
  * connection is dropped rather than passed on: a 503 of the API server's is
@@ -37,7 +39,12 @@ export class PodProxy {
 
   /** Base URL of a pod's port, e.g. for `${url}/health`. */
   urlFor(namespace: string, pod: string, port: number): string {
-    return `http://127.0.0.1:${this.port}/${namespace}/${pod}/${port}`;
+    return `http://127.0.0.1:${this.port}/pods/${namespace}/${pod}/${port}`;
+  }
+
+  /** Base URL of a Service's port: the API server's service proxy picks one of its ready endpoints, so it follows a rollout. */
+  serviceUrlFor(namespace: string, service: string, port: number): string {
+    return `http://127.0.0.1:${this.port}/services/${namespace}/${service}/${port}`;
   }
 
   async stop(): Promise<void> {
@@ -63,12 +70,12 @@ export class PodProxy {
   }
 
   private forward(req: IncomingMessage, res: ServerResponse): void {
-    const m = /^\/([a-z0-9-]+)\/([a-z0-9.-]+)\/(\d+)(\/.*)?$/.exec(req.url ?? "");
+    const m = /^\/(pods|services)\/([a-z0-9-]+)\/([a-z0-9.-]+)\/(\d+)(\/.*)?$/.exec(req.url ?? "");
     if (!m) {
-      res.writeHead(404).end("expected /<namespace>/<pod>/<port>/<path>");
+      res.writeHead(404).end("expected /pods/<namespace>/<pod>/<port>/<path> or /services/<namespace>/<service>/<port>/<path>");
       return;
     }
-    const [, namespace, pod, port, rest = "/"] = m;
+    const [, resource, namespace, name, port, rest = "/"] = m;
     const headers = { ...req.headers };
     delete headers.host;
     delete headers.connection;
@@ -78,7 +85,7 @@ export class PodProxy {
         hostname: this.apiServer.hostname,
         port: this.apiServer.port || 443,
         method: req.method,
-        path: `/api/v1/namespaces/${namespace}/pods/${pod}:${port}/proxy${rest}`,
+        path: `/api/v1/namespaces/${namespace}/${resource}/${name}:${port}/proxy${rest}`,
         headers,
         agent: this.agent,
       },
