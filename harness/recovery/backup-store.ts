@@ -10,7 +10,7 @@ import { HarnessError, errorMessage } from "../common/errors.js";
 import { STATE_DIR } from "../common/state-dir.js";
 import type { BackupKind } from "../model/backup-kind.js";
 import type { Sink } from "../timeline/events.js";
-import { type AgeKey, decrypt, encrypt, ensureKey } from "./age.js";
+import { type AgeKey, decryptFile, encrypt, ensureKey } from "./age.js";
 import { type BackupEntry, type BackupIndex, type Retention, expiredEntries, nextId, readIndex, writeIndex } from "./backup-index.js";
 
 export type { BackupEntry, Retention } from "./backup-index.js";
@@ -154,8 +154,7 @@ export class BackupStore {
 
   /** The plaintext of a backup, decrypted as a stream with this run's key. */
   decrypt(entry: BackupEntry): CommandStream {
-    const input = createReadStream(this.pathOf(entry));
-    return decrypt(input, this.key, this.pathOf(entry), this.options.signal);
+    return decryptFile(this.pathOf(entry), this.key, this.options.signal);
   }
 
   /**
