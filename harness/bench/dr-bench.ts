@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync, closeSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import pg from "pg";
@@ -78,7 +78,8 @@ export async function drBench(signal: AbortSignal, args: readonly string[]): Pro
   const options = parseOptions(args);
   await ensureEngine();
   const figures: BenchFigure[] = [];
-  const detail: Record<string, unknown> = { options };
+  // Other work on the machine moves every figure: the load average before and after says how much there was.
+  const detail: Record<string, unknown> = { options, loadAverageBefore: loadavg() };
   if (options.data) {
     const work = await mkdtemp(join(tmpdir(), "gameday-dr-bench-"));
     try {
@@ -94,8 +95,12 @@ export async function drBench(signal: AbortSignal, args: readonly string[]): Pro
     figures.push(...rto.figures);
     detail.rto = rto.detail;
   }
+  detail.loadAverageAfter = loadavg();
+  console.log(`load average (1, 5, 15 min): before ${fmtLoad(detail.loadAverageBefore as number[])}, after ${fmtLoad(loadavg())}`);
   return { figures, detail };
 }
+
+const fmtLoad = (l: readonly number[]) => l.map((x) => x.toFixed(1)).join(" ");
 
 /** A platform context of the bench's own: its containers carry its run id and go with dispose(), on failure too. */
 function benchContext(name: string, signal: AbortSignal): PlatformContext & { events: TimelineEvent[]; dispose(): Promise<void> } {
