@@ -64,7 +64,17 @@ function judgeRestored(e: Extract<Expectation, { kind: "restored" }>, evidence: 
     `write gap: ${gap.length} acknowledged between the backup and the disaster${gap.length > 0 ? ` (${gapBack} of them in the backup anyway)` : ""}`,
     `${restore.rows.size} rows restored into ${restore.into === "new-server" ? "a new server" : "a new database"}`,
   ];
-  return { held: lost <= e.rowsLost, evidence: parts.filter(Boolean).join("; ") };
+  let held = lost <= e.rowsLost;
+  if (e.skipped !== undefined) {
+    const skipped = evidence.events.filter((ev) => ev.type === "backup.skipped" && ev.kind === "database");
+    held &&= skipped.length === e.skipped;
+    parts.push(
+      skipped.length === 0
+        ? "no backup was passed over"
+        : `passed over ${skipped.length} backup(s) that did not verify: ${skipped.map((ev) => (ev.type === "backup.skipped" ? `${ev.id} (${why(ev.reason)})` : "")).join(", ")}`,
+    );
+  }
+  return { held, evidence: parts.filter(Boolean).join("; ") };
 }
 
 /** RPO: spec time from the restored backup's point in time to the disaster. */
@@ -90,8 +100,18 @@ function judgeRto(e: Extract<Expectation, { kind: "rto" }>, evidence: Evidence):
   };
 }
 
+/** Why a backup did not verify, in a few words (the event's reason names the file by its full path). */
+function why(reason: string): string {
+  if (/another key/.test(reason)) return "encrypted for another key";
+  if (/truncated or damaged|truncated or altered|not the file that was written/.test(reason)) return "truncated or damaged";
+  if (/is missing/.test(reason)) return "missing";
+  if (/not a valid/.test(reason)) return "decrypts, but pg_restore --list refuses it";
+  return "does not verify";
+}
+
 export const restored = {
-  describe: (e) => `every write acknowledged before the restored backup is back and identical${e.rowsLost > 0 ? `, but for at most ${e.rowsLost}` : ""}`,
+  describe: (e) =>
+    `every write acknowledged before the restored backup is back and identical${e.rowsLost > 0 ? `, but for at most ${e.rowsLost}` : ""}${e.skipped !== undefined ? `; the restore passed over ${e.skipped} backup(s) that did not verify` : ""}`,
   judge: judgeRestored,
 } satisfies ExpectationKind<"restored">;
 

@@ -60,10 +60,12 @@ const seconds = z.number().min(0).transform((s) => s * 1000);
 const percentage = z.number().min(0).max(100);
 const path = str({ re: /^\//, text: 'a path like "/health"' });
 
-const RETENTION = /^(\d+)(d|w|y)$/;
-const retention = str({ re: RETENTION, text: 'a retention like "30d", "12w" or "1y"' }).transform((text) => {
+/** Days, weeks, years; hours too, for a scenario that runs a scaled day ("6.5h"). */
+const RETENTION = /^(\d+(?:\.\d+)?)(h|d|w|y)$/;
+const RETENTION_DAYS: Record<string, number> = { h: 1 / 24, d: 1, w: 7, y: 365 };
+const retention = str({ re: RETENTION, text: 'a retention like "30d", "12w", "1y" or "6.5h"' }).transform((text) => {
   const m = RETENTION.exec(text)!;
-  return Number(m[1]) * (m[2] === "d" ? 1 : m[2] === "w" ? 7 : 365);
+  return Number(m[1]) * RETENTION_DAYS[m[2]!]!;
 });
 
 const FREQUENCIES: Record<string, number> = { hourly: 3_600_000, daily: 86_400_000, weekly: 7 * 86_400_000 };

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { HarnessError } from "../common/errors.js";
 import { DB } from "../platforms/postgres.js";
 import type { RecoveryDrill } from "../recovery/drill.js";
+import { BACKUP_DAMAGE } from "../recovery/run-backups.js";
 import { defineFault, type FaultTarget } from "./fault.js";
 
 function drillOf(target: FaultTarget, type: string): RecoveryDrill {
@@ -64,6 +65,31 @@ export const databaseTruncate = defineFault({
         await run.done;
         return "TRUNCATE evaluations";
       },
+      undo: async () => undefined,
+    };
+  },
+});
+
+/**
+ * Damage to the backups themselves (see RunBackups.damage): the newest
+ * database backup truncated or corrupted, or a newer one encrypted for
+ * another key. A restore must notice before it uses one (`pg_restore --list`
+ * after decryption) and take the newest that verifies. Nothing to undo: the
+ * damaged file stays, as it would.
+ */
+export const backupDamage = defineFault({
+  type: "backup-damage",
+  summary: "damage the newest database backup (truncate, corrupt) or add a newer one encrypted for another key (foreign-key)",
+  schema: z.object({ type: z.literal("backup-damage"), how: z.enum(BACKUP_DAMAGE) }).strict(),
+  platforms: ["docker", "kind"],
+  needsDatabase: true,
+  roles: () => [],
+  create: (spec, target) => {
+    const drill = drillOf(target, "backup-damage");
+    return {
+      name: "backup-damage",
+      target: "backups",
+      inject: () => drill.damageBackups(spec.how),
       undo: async () => undefined,
     };
   },

@@ -16,6 +16,12 @@ export interface PlatformContext {
   readonly teardown: TeardownStack;
   readonly images: ImageBuilder;
   readonly signal: AbortSignal;
+  /**
+   * Configuration the platform applies (a manifest, a component's file, an
+   * instance's environment), by subject ("router/haproxy.cfg"), whenever it
+   * applies it: the run backs it up when it changed (backup.configuration).
+   */
+  readonly recordConfiguration?: (subject: string, content: string) => void;
 }
 
 /** A place to run the reference service and its database: Docker or kind. */

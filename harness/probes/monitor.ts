@@ -24,21 +24,31 @@ export class HealthMonitor {
 
   start(): void {
     for (const { service, paths } of this.targets) {
-      for (const instance of service.instances) {
-        for (const path of paths) this.loops.push(this.loop(service.role, instance.baseUrl, instance.name, path));
-      }
+      service.instances.forEach((_, index) => {
+        for (const path of paths) this.loops.push(this.loop(service, index, path));
+      });
     }
   }
 
-  private async loop(role: string, baseUrl: string, instance: string, path: string): Promise<void> {
+  /**
+   * One instance's path, by its place among the role's instances: read anew
+   * at each poll, so a pod that a rollout replaced is followed by its
+   * successor (on Docker a replacement keeps the address anyway).
+   */
+  private async loop(service: Service, index: number, path: string): Promise<void> {
     const clock = this.options.clock ?? systemClock;
     while (!this.stopper.signal.aborted) {
       const started = clock.now();
-      const obs = await httpGet(`${baseUrl}${path}`, { timeoutMs: this.options.timeoutMs ?? 2000 });
+      const instance = service.instances[index];
+      if (!instance) {
+        await clock.sleep(this.options.intervalMs, this.stopper.signal).catch(() => undefined);
+        continue;
+      }
+      const obs = await httpGet(`${instance.baseUrl}${path}`, { timeoutMs: this.options.timeoutMs ?? 2000 });
       if (this.stopper.signal.aborted) break;
       this.options.emit({
         type: "probe.observed",
-        target: `${role}/${instance}`,
+        target: `${service.role}/${instance.name}`,
         path,
         status: obs.status,
         ms: Math.round(obs.ms * 10) / 10,

@@ -11,8 +11,10 @@ export interface BackupScheduleOptions {
   readonly everySpecMs: number;
   readonly scale: TimeScale;
   readonly clock: Clock;
-  /** Wall time (epoch ms) the run's spec time counts from; the schedule's start when left out. */
+  /** Wall time (epoch ms) the run's spec time counts from (backup points); the schedule's start when left out. */
   readonly originWallMs?: number;
+  /** Wall time (epoch ms) the slots count from (the first backup one interval after it); the schedule's start when left out. */
+  readonly slotOriginWallMs?: number;
   /** Take one backup (e.g. pg_dump into the store). */
   readonly take: (at: TakenAt) => Promise<unknown>;
   /** Apply retention after each backup (the store's prune). */
@@ -39,6 +41,7 @@ export class BackupSchedule {
   private readonly life = new AbortController();
   private loop: Promise<void> | undefined;
   private count = 0;
+  private inFlight: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: BackupScheduleOptions) {
     if (!(options.everySpecMs > 0) || !Number.isFinite(options.everySpecMs)) {
@@ -62,6 +65,11 @@ export class BackupSchedule {
     this.loop = this.run().finally(() => this.options.signal.removeEventListener("abort", onAbort));
   }
 
+  /** Resolves once the backup under way, if any, has finished (the schedule goes on). */
+  idle(): Promise<void> {
+    return this.inFlight.then(() => undefined);
+  }
+
   /** Stop scheduling; resolves once a backup under way has finished. */
   async stop(): Promise<void> {
     this.life.abort();
@@ -70,11 +78,13 @@ export class BackupSchedule {
 
   private async run(): Promise<void> {
     const { clock, scale, everySpecMs, kind } = this.options;
-    const origin = this.options.originWallMs ?? clock.now();
+    const started = clock.now();
+    const origin = this.options.originWallMs ?? started;
+    const slots = this.options.slotOriginWallMs ?? started;
     const everyWallMs = scale.toWallMs(everySpecMs);
-    let slot = Math.floor((clock.now() - origin) / everyWallMs) + 1;
+    let slot = Math.floor((clock.now() - slots) / everyWallMs) + 1;
     for (;;) {
-      const wait = origin + slot * everyWallMs - clock.now();
+      const wait = slots + slot * everyWallMs - clock.now();
       try {
         if (wait > 0) await clock.sleep(wait, this.life.signal);
       } catch {
@@ -83,14 +93,18 @@ export class BackupSchedule {
       if (this.life.signal.aborted) return;
       const wallMs = clock.now();
       const at: TakenAt = { wallMs, specMs: scale.toSpecMs(wallMs - origin) };
-      try {
-        await this.options.take(at);
-        this.count++;
-        await this.options.prune(scale.toSpecMs(clock.now() - origin));
-      } catch (e) {
-        this.options.emit({ type: "backup.failed", kind, error: errorMessage(e) });
-      }
-      const due = Math.floor((clock.now() - origin) / everyWallMs) + 1;
+      const backup = (async () => {
+        try {
+          await this.options.take(at);
+          this.count++;
+          await this.options.prune(scale.toSpecMs(clock.now() - origin));
+        } catch (e) {
+          this.options.emit({ type: "backup.failed", kind, error: errorMessage(e) });
+        }
+      })();
+      this.inFlight = backup;
+      await backup;
+      const due = Math.floor((clock.now() - slots) / everyWallMs) + 1;
       if (due > slot + 1) {
         this.options.emit({ type: "note", level: "warn", message: `${kind} backup took longer than its interval: ${due - slot - 1} scheduled backup(s) skipped so that two never overlap` });
       }

@@ -7,7 +7,7 @@ import type { RecoveryPhase, Sink } from "../timeline/events.js";
 import type { BackupEntry } from "./backup-store.js";
 import { restoreDatabase } from "./database-backup.js";
 import { readRowChecksums, type RowChecksums } from "./row-checksums.js";
-import type { RunBackups, StoredFile } from "./run-backups.js";
+import type { BackupDamage, RunBackups, StoredFile } from "./run-backups.js";
 import { WriteLog, type AcknowledgedWrite } from "./write-log.js";
 
 const TABLE = "evaluations";
@@ -41,7 +41,11 @@ export interface RecoveryEvidence {
   readonly restore?: {
     readonly backup: BackupEntry;
     readonly into: RestoreTarget;
-    /** The restored table, read right after the restore, before any new write. */
+    /**
+     * The table the services use after the recovery: the fresh server's, read
+     * right after the restore, before any new write; or the live table once
+     * the lost rows were copied back into it.
+     */
     readonly rows: RowChecksums;
     readonly specMs: number;
   };
@@ -100,14 +104,26 @@ export class RecoveryDrill {
     return this.current;
   }
 
-  /** Read the table as it is (the evidence of what a restore must bring back), then mark the disaster: call right before causing it. */
+  /**
+   * Read the table as it is (the evidence of what a restore must bring back),
+   * then mark the disaster: call right before causing it. A backup under way
+   * is let finish first.
+   */
   async beforeDisaster(what: string): Promise<Database> {
     const db = this.database_();
+    // A backup under way finishes first: which backups hold the data before the disaster is then beyond doubt.
+    await this.options.backups?.idle();
     this.before = await readRowChecksums(await db.harnessUrl(), TABLE);
     this.options.emit({ type: "rows.read", when: "before-disaster", table: TABLE, rows: this.before.size });
     this.disaster = { what, wallMs: this.options.clock.now() };
     this.phase("disaster", what);
     return db;
+  }
+
+  /** Damage the run's backups (see RunBackups.damage). */
+  damageBackups(how: BackupDamage): Promise<string> {
+    if (!this.options.backups) throw new HarnessError("SCENARIO_INVALID", "there are no backups to damage: the scenario sets no backups:", { hint: "add backups: [database]" });
+    return this.options.backups.damage(how);
   }
 
   /**
@@ -153,7 +169,11 @@ export class RecoveryDrill {
       const copy = `psql --no-psqlrc --quiet --username ${DB.user} --dbname ${dbname} --command '\\copy (SELECT * FROM ${TABLE}) to stdout'`;
       const load = `psql --no-psqlrc --quiet --username ${DB.user} --dbname ${DB.name} --set ON_ERROR_STOP=1 --command 'CREATE TEMP TABLE back (LIKE ${TABLE})' --command '\\copy back from pstdin' --command 'INSERT INTO ${TABLE} SELECT * FROM back WHERE id NOT IN (SELECT id FROM ${TABLE})'`;
       await drain(target.exec(["bash", "-o", "pipefail", "-c", `${copy} | ${load}`]));
-      pointed = `rows missing from ${TABLE} copied back from ${dbname}`;
+      // What the service reads from now on is the live table: the rows judged are those there.
+      const live = await readRowChecksums(await target.harnessUrl(), TABLE);
+      emit({ type: "rows.read", when: "restored", table: TABLE, rows: live.size });
+      this.restored = { ...this.restored, rows: live };
+      pointed = `rows missing from ${TABLE} copied back from ${dbname} (${live.size} rows there now)`;
     }
     this.phase("service-pointed", pointed);
     await this.waitReady();

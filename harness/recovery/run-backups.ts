@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, open, rm, truncate } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { HarnessError } from "../common/errors.js";
+import { encrypt, ensureKey } from "./age.js";
 import { Readable } from "node:stream";
 import type { TeardownStack } from "../cleanup/teardown.js";
 import type { Clock, TimeScale } from "../common/clock.js";
@@ -11,6 +17,9 @@ import { frequencyOf, intervalOf, retentionOf } from "./backup-policy.js";
 import { BackupSchedule } from "./backup-schedule.js";
 import { BackupStore, type BackupEntry, type TakenAt } from "./backup-store.js";
 import { backupApplicationData, backupDatabase } from "./database-backup.js";
+
+export const BACKUP_DAMAGE = ["truncate", "corrupt", "foreign-key"] as const;
+export type BackupDamage = (typeof BACKUP_DAMAGE)[number];
 
 /** A stored backup file as it looks without the key. */
 export interface StoredFile {
@@ -95,8 +104,13 @@ export class RunBackups {
     return { wallMs, specMs: this.options.scale.toSpecMs(wallMs - this.options.originWallMs) };
   }
 
-  /** Start the scheduled backups (database, application data) of the kinds the scenario backs up. */
+  /**
+   * Start the scheduled backups (database, application data) of the kinds the
+   * scenario backs up, as a cron job installed now: the first of each one
+   * interval from now (the run's steps start now; provisioning took what it took).
+   */
   start(): void {
+    const slotOriginWallMs = this.options.clock.now();
     for (const kind of this.options.kinds) {
       const every = intervalOf(frequencyOf(this.options.spec, kind));
       if (every === undefined || kind === "configuration") continue;
@@ -106,6 +120,7 @@ export class RunBackups {
         scale: this.options.scale,
         clock: this.options.clock,
         originWallMs: this.options.originWallMs,
+        slotOriginWallMs,
         take: (at) => this.take(kind, at),
         prune: (nowSpecMs) => this.store.prune(nowSpecMs),
         emit: this.options.emit,
@@ -164,6 +179,61 @@ export class RunBackups {
       });
     }
     return out;
+  }
+
+  /**
+   * Damage the store the way real backups get damaged, to prove a restore
+   * notices: `truncate` cuts the newest database backup to half its size,
+   * `corrupt` overwrites bytes in its middle, `foreign-key` adds a newer
+   * database backup (the newest intact one's dump) encrypted for another key, as
+   * when an off-site copy of another environment is mixed in.
+   */
+  async damage(how: BackupDamage): Promise<string> {
+    await this.idle();
+    const newest = this.store.entries("database").at(-1);
+    if (!newest) throw new HarnessError("SCENARIO_INVALID", "there is no database backup to damage yet", { hint: "let the schedule take one first: damage it in a later step" });
+    if (how === "foreign-key") {
+      const dir = await mkdtemp(join(tmpdir(), "gameday-foreign-"));
+      try {
+        // The newest backup's dump, sealed for a key of another environment: a real archive this run cannot open.
+        const other = await ensureKey(join(dir, "other-key.txt"), this.options.signal);
+        const source = await this.newestIntact();
+        const plain = this.store.decrypt(source);
+        const sealed = encrypt(plain.stdout, other.recipient, this.options.signal);
+        await Promise.all([pipeline(sealed.stdout, createWriteStream(join(dir, "foreign.age"))), sealed.done, plain.done]);
+        const entry = await this.store.importFile("database", join(dir, "foreign.age"), this.now());
+        return `backup ${entry.id} added: the dump of ${source.id}, encrypted for another key (${other.recipient.slice(0, 16)}…)`;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    const path = this.store.pathOf(newest);
+    if (how === "truncate") {
+      await truncate(path, Math.floor(newest.bytes / 2));
+      return `backup ${newest.id} truncated to ${Math.floor(newest.bytes / 2)} of ${newest.bytes} bytes`;
+    }
+    const file = await open(path, "r+");
+    try {
+      const at = Math.floor(newest.bytes / 2);
+      await file.write(Buffer.alloc(Math.min(64, newest.bytes - at), 0x5a), 0, undefined, at);
+    } finally {
+      await file.close();
+    }
+    return `backup ${newest.id}: 64 bytes overwritten at offset ${Math.floor(newest.bytes / 2)}`;
+  }
+
+  /** The newest database backup whose file is intact and decrypts (checked quietly: this is not a restore). */
+  private async newestIntact(): Promise<BackupEntry> {
+    for (const entry of this.store.entries("database").slice().reverse()) {
+      if (await this.store.verify(entry).then(() => true, () => false)) return entry;
+    }
+    throw new HarnessError("SCENARIO_INVALID", "no intact database backup to copy for a foreign-key backup");
+  }
+
+  /** Resolves once no backup is under way (a drill's disaster then falls between two backups, never inside one). */
+  async idle(): Promise<void> {
+    await Promise.all(this.schedules.map((s) => s.idle()));
+    await this.configuring;
   }
 
   /** Stop the schedules, waiting for backups under way. */

@@ -86,9 +86,23 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       killRunProcesses(runId);
       await sweep(runId);
     });
-    const ctx: PlatformContext = { runId, logDir: folder.logDir, emit, teardown, signal: options.signal, images: new ImageBuilder({ emit }) };
+    // The run's backups, before anything is configured: configuration is backed up as it is applied.
+    const drill: { current?: RecoveryDrill } = {};
+    const backups =
+      scenario.backups.length > 0
+        ? await RunBackups.open({ runId, spec: scenario.spec.backup, kinds: scenario.backups, database: () => drill.current?.database, scale, clock, originWallMs: timeline.startedAt, emit, teardown, signal: options.signal })
+        : undefined;
+    const ctx: PlatformContext = {
+      runId,
+      logDir: folder.logDir,
+      emit,
+      teardown,
+      signal: options.signal,
+      images: new ImageBuilder({ emit }),
+      ...(backups ? { recordConfiguration: (subject: string, content: string) => void backups.recordConfiguration(subject, content).catch((e: unknown) => emit({ type: "backup.failed", kind: "configuration", error: errorMessage(e) })) } : {}),
+    };
     const platform = await createPlatform(platformName, ctx, { kind, scale: scale.factor, environment: scenario.environment, clock });
-    const run = await execute(scenario, platform, { ctx, scale, clock, originWallMs: timeline.startedAt });
+    const run = await execute(scenario, platform, { ctx, scale, clock, originWallMs: timeline.startedAt, backups, drill });
     rollback = run.rollback;
     const evidence = { events: timeline.events, ...run.evidence, spec: scenario.spec, ...(scenario.environment ? { environment: scenario.environment } : {}) };
     for (const e of scenario.expectations) {
@@ -141,18 +155,17 @@ interface ExecuteContext {
   clock: Clock;
   /** Wall time the run started: spec time counts from it (backup points, the disaster). */
   originWallMs: number;
+  backups: RunBackups | undefined;
+  /** Filled in with the run's drill once the database is up (the backups read its current database). */
+  drill: { current?: RecoveryDrill };
 }
 
 /** Provision, then the load, the strategy and the steps side by side; then what the expectations need at the end. */
-async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock, originWallMs }: ExecuteContext) {
+async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock, originWallMs, backups, drill: holder }: ExecuteContext) {
   const { emit, signal, teardown } = ctx;
-  let drill: RecoveryDrill | undefined;
-  const backups =
-    scenario.backups.length > 0
-      ? await RunBackups.open({ runId: ctx.runId, spec: scenario.spec.backup, kinds: scenario.backups, database: () => drill?.database, scale, clock, originWallMs, emit, teardown, signal })
-      : undefined;
   const { database, services } = await provision(scenario, platform, { clock, signal });
-  if (database) drill = new RecoveryDrill({ platform, database, services, backups, scale, clock, originWallMs, emit, signal });
+  const drill = database ? new RecoveryDrill({ platform, database, services, backups, scale, clock, originWallMs, emit, signal }) : undefined;
+  if (drill) holder.current = drill;
   backups?.start();
   const pods = platform.kubernetes ? new PodWatcher(platform.kubernetes, { intervalMs: 500, emit, clock }) : undefined;
   if (pods) teardown.add("stop watching the pods", () => pods.stop());

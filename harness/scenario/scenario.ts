@@ -107,6 +107,8 @@ export interface TimeBound {
 export interface RestoredExpectation extends ExpectationBase {
   readonly kind: "restored";
   readonly rowsLost: number;
+  /** The restore passed over exactly this many newer backups that did not verify (backup.skipped). */
+  readonly skipped?: number;
 }
 
 /**
@@ -126,6 +128,10 @@ export interface BackupsExpectation extends ExpectationBase {
   readonly backupKind: BackupKind;
   readonly count?: CountBound;
   readonly encrypted?: true;
+  /** Retention was applied exactly: every backup pruned was past it when pruned, every one kept is within it of the newest. */
+  readonly retained?: true;
+  /** Count the backups in the store when this step started (from backup.taken and backup.pruned), not at the end of the run. */
+  readonly before?: string;
 }
 
 /** A count: exactly `value` ("==", written as a bare number) or a bound (">=24"). */

@@ -133,16 +133,17 @@ function kinds(c: ExpectationContext) {
       }, ALWAYS)
       .superRefine(kubernetes, ALWAYS),
     deployment: obj({ role }).superRefine(kubernetes, ALWAYS),
-    restored: c.recovery ? obj({ rowsLost: z.number().int().min(0) }) : refused(needsRecovery),
+    restored: c.recovery ? obj({ rowsLost: z.number().int().min(0), skipped: z.number().int().min(0).optional() }) : refused(needsRecovery),
     rpo: c.recovery ? timeBound : refused(needsRecovery),
     rto: c.recovery ? timeBound : refused(needsRecovery),
     backups:
       c.backups.length > 0
-        ? obj({ kind: z.enum(BACKUP_KINDS).optional(), count: countBound.optional(), encrypted: z.literal(true).optional() }).superRefine((b, ctx) => {
+        ? obj({ kind: z.enum(BACKUP_KINDS).optional(), count: countBound.optional(), encrypted: z.literal(true).optional(), retained: z.literal(true).optional(), before: stepName(c.steps).optional() }).superRefine((b, ctx) => {
             const r = asRecord(b);
             const kind = (r?.kind ?? "database") as BackupKind;
             if (!c.backups.includes(kind)) ctx.addIssue({ code: "custom", path: ["kind"], message: `${kind} backups are not taken: the scenario's backups: lists ${c.backups.join(", ")}` });
-            if (r?.count === undefined && r?.encrypted === undefined) ctx.addIssue({ code: "custom", message: "must say what to check: count, encrypted or both" });
+            if (r?.before !== undefined && r.count === undefined) ctx.addIssue({ code: "custom", path: ["before"], message: "needs count: it says when the backups are counted" });
+            if (r?.count === undefined && r?.encrypted === undefined && r?.retained === undefined) ctx.addIssue({ code: "custom", message: "must say what to check: one or more of count, encrypted, retained" });
           }, ALWAYS)
         : refused("needs backups: the kinds of backup the scenario takes (backups: [database])"),
   };
@@ -203,12 +204,23 @@ function expectationSchema(c: ExpectationContext) {
           ...opt("tag", p.tag),
         };
       }
-      if (e.restored) return { ...base, kind: "restored", rowsLost: (e.restored as { rowsLost: number }).rowsLost };
+      if (e.restored) {
+        const r = e.restored as { rowsLost: number; skipped?: number };
+        return { ...base, kind: "restored", rowsLost: r.rowsLost, ...opt("skipped", r.skipped) };
+      }
       if (e.rpo) return { ...base, kind: "rpo", bound: e.rpo as TimeBound };
       if (e.rto) return { ...base, kind: "rto", bound: e.rto as TimeBound };
       if (e.backups) {
-        const b = e.backups as { kind?: BackupKind; count?: CountBound; encrypted?: true };
-        return { ...base, kind: "backups", backupKind: b.kind ?? "database", ...opt("count", b.count), ...opt("encrypted", b.encrypted) };
+        const b = e.backups as { kind?: BackupKind; count?: CountBound; encrypted?: true; retained?: true; before?: string };
+        return {
+          ...base,
+          kind: "backups",
+          backupKind: b.kind ?? "database",
+          ...opt("count", b.count),
+          ...opt("encrypted", b.encrypted),
+          ...opt("retained", b.retained),
+          ...opt("before", b.before),
+        };
       }
       return { ...base, kind: "deployment", version: e.deployment!.role };
     });

@@ -36,6 +36,7 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
   const backups: BackupKind[] = r.backups === true ? [...BACKUP_KINDS] : Array.isArray(r.backups) ? r.backups.filter((k): k is BackupKind => (BACKUP_KINDS as readonly unknown[]).includes(k)) : [];
   const stepList = Array.isArray(r.steps) ? r.steps.map((s: unknown) => asRecord(s) ?? {}) : [];
   const restores = stepList.some((s) => asRecord(s.action)?.type === "restore-database");
+  const damages = stepList.some((s) => asRecord(s.fault)?.type === "backup-damage");
   const disaster = stepList.some((s) => DATA_LOSS.includes(asRecord(s.fault)?.type as string));
 
   return obj({
@@ -67,6 +68,7 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
         }
       }
       if (!strategy && r.steps === undefined) ctx.addIssue({ code: "custom", path: ["steps"], message: "is missing: expected a list" });
+      if (damages && !backups.includes("database")) ctx.addIssue({ code: "custom", path: ["backups"], message: "must include database: a backup-damage step damages the run's database backups (backups: [database])" });
       if (restores && !backups.includes("database")) ctx.addIssue({ code: "custom", path: ["backups"], message: "must include database: a restore-database step restores the run's database backups (backups: [database])" });
       if (backups.length > 0 && !database) ctx.addIssue({ code: "custom", path: ["backups"], message: "needs the database: the scenario sets database: false" });
       const deployment = Array.isArray(r.expect) && r.expect.some((e: unknown) => asRecord(e)?.deployment !== undefined);

@@ -153,14 +153,16 @@ export class DockerPlatform implements Platform {
     const { spec } = role;
     const name = `gameday-${this.ctx.runId}-${spec.role}-${i}`;
     const log = role.generation === 0 ? name : `${name}.${role.generation}`;
+    const environment = {
+      ...(spec.database ? { DATABASE_URL: spec.database.serviceUrl } : {}),
+      SEED: String(1000 + i),
+      ...faultEnv(spec.faults),
+    };
+    this.ctx.recordConfiguration?.(`${spec.role}-${i}/container`, JSON.stringify({ image: image.ref, environment }, null, 2));
     return this.start(spec.role, name, async () =>
       new GenericContainer(image.ref)
         .withName(name)
-        .withEnvironment({
-          ...(spec.database ? { DATABASE_URL: spec.database.serviceUrl } : {}),
-          SEED: String(1000 + i),
-          ...faultEnv(spec.faults),
-        })
+        .withEnvironment(environment)
         .withExposedPorts(hostPort === undefined ? APP_PORT : { container: APP_PORT, host: hostPort })
         .withNetworkMode(network)
         .withNetworkAliases(`${spec.role}-${i}`)
@@ -298,6 +300,7 @@ export class DockerPlatform implements Platform {
   }
 
   async startComponent(spec: ComponentSpec): Promise<Component> {
+    for (const f of spec.files) this.ctx.recordConfiguration?.(`${spec.role}${f.path}`, f.content);
     const network = await this.ensureNetwork();
     const image = await this.ctx.images.ensure(spec.image);
     const name = `gameday-${this.ctx.runId}-${spec.role}`;

@@ -11,7 +11,7 @@ import {
   type V1Deployment,
   type V1Pod,
 } from "@kubernetes/client-node";
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 import { systemClock, waitFor, type Clock } from "../../common/clock.js";
 import { HarnessError, errorMessage } from "../../common/errors.js";
 import { exec } from "../../common/exec.js";
@@ -274,6 +274,7 @@ export class KindPlatform implements Platform {
   }
 
   private async apply(obj: KubernetesObject): Promise<void> {
+    this.ctx.recordConfiguration?.(`${obj.kind}/${obj.metadata?.name}`, stringify(obj));
     try {
       await this.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     } catch (e) {
