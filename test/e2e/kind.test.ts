@@ -18,8 +18,8 @@ const STRATEGIES = [
   "health-check-failure",
   "health-check-recovers",
 ];
-const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback"];
-const ALL = [...STRATEGIES, "health-endpoints", "kill-recovers", ...KIND_ONLY];
+const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback", "oom-restart"];
+const ALL = [...STRATEGIES, "health-endpoints", "kill-recovers", "partition-recovers", "dr-pg-restore", ...KIND_ONLY];
 
 interface Results {
   scenario: string;
@@ -32,6 +32,7 @@ interface Results {
 
 interface Event {
   type: string;
+  t: number;
   [k: string]: unknown;
 }
 
@@ -93,6 +94,20 @@ describe("every scenario with --platform kind, in one cluster", () => {
     expect(injected, "no kill was injected").toBeDefined();
     const restarted = events.filter((e) => e.type === "pods.observed" && e.role === "stable" && (e.pods as Array<{ restarts: number }>).some((p) => p.restarts > 0));
     expect(restarted.length, "the API server never showed a restart of a stable pod").toBeGreaterThan(0);
+  });
+
+  it("dr-pg-restore on kind: database-secret names the fresh server, the Deployment restarts onto it, the load keeps going through the Service", () => {
+    const { events } = scenario("dr-pg-restore");
+    const pointed = events.find((e) => e.type === "recovery.phase" && e.phase === "service-pointed");
+    expect(String(pointed?.detail)).toMatch(/^database-secret points at [\d.]+:5432; deployments \S+ restarted$/);
+    // The pods that serve after the restore are not the ones from before it (a rollout restart replaced them).
+    const podsAt = (t: number) => new Set(events.filter((e) => e.type === "probe.observed" && Math.abs(e.t - t) < 2).map((e) => String(e.target)));
+    const disaster = events.find((e) => e.type === "recovery.phase" && e.phase === "disaster")!;
+    const after = events.filter((e) => e.type === "probe.observed").at(-1)!;
+    const before = podsAt(disaster.t);
+    expect([...podsAt(after.t)].some((p) => before.has(p))).toBe(false);
+    // Writes succeeded again after the restore, through the role's Service.
+    expect(events.find((e) => e.type === "recovery.phase" && e.phase === "first-write")).toBeDefined();
   });
 
   it("canary-fail on kind: the error-rate trigger rolls back during canary-10", () => {
