@@ -1,6 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Stamped, TimelineEvent } from "../timeline/events.js";
+import { esc } from "./html.js";
+import { recoverySection } from "./recovery-section.js";
 import type { RunResults } from "./results.js";
 
 /** A self-contained report.html for people: verdict, expectations with evidence, and plots of the run. */
@@ -10,9 +12,6 @@ export function writeHtmlReport(dir: string, results: RunResults, events: readon
 
 const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2"];
 
-function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
 
 interface Series {
   name: string;
@@ -67,6 +66,10 @@ function markersOf(events: readonly Stamped<TimelineEvent>[]): Marker[] {
     if (e.type === "fault.undone") out.push({ t: e.t, label: "undone", color: "#16a34a" });
     if (e.type === "rollback.decided") out.push({ t: e.t, label: `rollback: ${e.trigger}`, color: "#dc2626" });
     if (e.type === "action.performed") out.push({ t: e.t, label: e.action, color: "#7c3aed" });
+    if (e.type === "backup.taken" && e.kind === "database") out.push({ t: e.t, label: `backup ${e.id.replace(/-database$/, "")}`, color: "#0891b2" });
+    if (e.type === "recovery.phase" && (e.phase === "disaster" || e.phase === "service-ready" || e.phase === "first-write")) {
+      out.push({ t: e.t, label: e.phase, color: e.phase === "disaster" ? "#dc2626" : "#16a34a" });
+    }
   }
   return out;
 }
@@ -178,6 +181,7 @@ ${error}${rollback}
 <h2>Expectations</h2>
 <table>${rows || "<tr><td>no expectation was judged</td></tr>"}</table>
 ${charts.length ? `<h2>Timeline</h2>${charts.join("\n")}` : ""}
+${recoverySection(events)}
 ${kubernetes}
 <h2>Evidence files</h2>
 <ul><li><a href="events.jsonl">events.jsonl</a> (the timeline)</li><li><a href="results.json">results.json</a></li><li><a href="junit.xml">junit.xml</a></li>
