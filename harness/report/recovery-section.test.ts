@@ -11,6 +11,7 @@ describe("the report's disaster recovery section", () => {
   });
 
   it("lists each backup with its point in time and what became of it, and the recovery's phases", () => {
+    t = 0;
     const html = recoverySection([
       at({ type: "backup.taken", id: "0001-database", kind: "database", bytes: 2048, sha256: "a", seconds: 0.4, takenAtSpecSeconds: 3600 }),
       at({ type: "backup.taken", id: "0002-database", kind: "database", bytes: 4096, sha256: "b", seconds: 0.5, takenAtSpecSeconds: 7200 }),
