@@ -37,6 +37,7 @@ export const databaseLoss = defineFault({
       },
       // Nothing brings lost data back but a restore; a fault schedule's undo must not pretend otherwise.
       undo: async () => undefined,
+      permanent: true,
     };
   },
 });
@@ -66,6 +67,7 @@ export const databaseTruncate = defineFault({
         return "TRUNCATE evaluations";
       },
       undo: async () => undefined,
+      permanent: true,
     };
   },
 });
@@ -91,6 +93,7 @@ export const backupDamage = defineFault({
       target: "backups",
       inject: () => drill.damageBackups(spec.how),
       undo: async () => undefined,
+      permanent: true,
     };
   },
 });

@@ -11,6 +11,8 @@ export interface Fault {
   inject(): Promise<string>;
   /** Undo; the timeline gets fault.undone. */
   undo(): Promise<void>;
+  /** The damage stays (lost data, a damaged backup): undo does nothing and no fault.undone is recorded; a recovery step is what repairs it. */
+  readonly permanent?: boolean;
 }
 
 /** What a fault can reach in the run it is injected into. */

@@ -13,6 +13,7 @@ class FakeFault implements Fault {
   readonly calls: Array<{ call: "inject" | "undo"; at: number }> = [];
   failInject = false;
   failUndo = false;
+  permanent = false;
   constructor(
     private readonly clock: ManualClock,
     readonly name = "fake",
@@ -40,15 +41,25 @@ function setup(factor = 0.1) {
 }
 
 describe("FaultSchedule", () => {
-  it("injects at once without `at`, registering its undo on the teardown first", async () => {
+  it("records no end for a fault whose damage is permanent (lost data): a recovery step repairs it, not the teardown", async () => {
     const { clock, teardown, schedule, kinds } = setup();
+    const fault = new FakeFault(clock, "database-loss");
+    fault.permanent = true;
+    await schedule.start("disaster", fault, { atMs: 0 });
+    schedule.close();
+    await teardown.runAll();
+    expect(kinds()).toEqual(["fault.injected"]);
+  });
+
+  it("injects at once without `at`, registering its undo on the teardown first", async () => {
+    const { clock, events, teardown, schedule, kinds } = setup();
     const fault = new FakeFault(clock);
     const injected = schedule.start("outage", fault, { atMs: 0 });
     expect(teardown.size).toBe(1);
     await injected;
     expect(fault.calls).toEqual([{ call: "inject", at: 0 }]);
     expect(kinds()).toEqual(["fault.injected"]);
-    // No `for`: it stays until an undo step or the end of the run (the teardown, which does not announce it).
+    // No `for`: it stays until an undo step or the end of the run (the teardown, which says so on the timeline).
     await clock.advance(1_000_000);
     expect(fault.calls).toHaveLength(1);
     schedule.close();
@@ -57,7 +68,8 @@ describe("FaultSchedule", () => {
       { call: "inject", at: 0 },
       { call: "undo", at: 1_000_000 },
     ]);
-    expect(kinds()).toEqual(["fault.injected"]);
+    expect(kinds()).toEqual(["fault.injected", "fault.undone"]);
+    expect(events.at(-1)).toMatchObject({ type: "fault.undone", atTeardown: true });
   });
 
   it("injects `at` spec time after the step starts and undoes it `for` spec time later, scaled to wall time", async () => {

@@ -26,6 +26,8 @@ interface Entry {
   readonly fault: Fault;
   /** Injection has begun: from then on the fault may have changed something, so it is undone (even after a failed inject). */
   touched: boolean;
+  /** Injection succeeded (fault.injected is on the timeline). */
+  injected: boolean;
   /** Never to be injected: the run ended or was aborted first. */
   cancelled: boolean;
   undone: boolean;
@@ -79,7 +81,7 @@ export class FaultSchedule {
    * Resolves when it is injected; rejects when injection fails or is cancelled.
    */
   start(step: string, fault: Fault, timing: FaultTiming): Promise<void> {
-    const entry: Entry = { step, fault, touched: false, cancelled: false, undone: false, injection: undefined, undoing: undefined };
+    const entry: Entry = { step, fault, touched: false, injected: false, cancelled: false, undone: false, injection: undefined, undoing: undefined };
     this.entries.set(step, entry);
     this.ctx.teardown.add(`undo fault ${fault.name}`, async () => {
       if (!entry.touched) {
@@ -87,12 +89,14 @@ export class FaultSchedule {
         return;
       }
       await entry.injection?.catch(() => undefined);
-      await this.undoEntry(entry, false);
+      // Undone at the end of the run (or on failure, or Ctrl-C): on the timeline too, so every fault has its end.
+      await this.undoEntry(entry, entry.injected, true);
     });
     const inject = async (): Promise<void> => {
       if (entry.cancelled) throw new HarnessError("INTERRUPTED", `fault ${fault.name} of step ${step} was cancelled before it was injected`);
       entry.touched = true;
       const detail = await fault.inject();
+      entry.injected = true;
       this.ctx.emit({ type: "fault.injected", fault: fault.name, target: fault.target, detail });
       if (timing.forMs !== undefined) this.endAfter(entry, timing.forMs);
     };
@@ -165,14 +169,20 @@ export class FaultSchedule {
     this.timers.add(timer);
   }
 
-  /** Undo once, however many ask; `announce` puts fault.undone on the timeline (the teardown at the end of a run does not). */
-  private undoEntry(entry: Entry, announce: boolean): Promise<void> {
+  /**
+   * Undo once, however many ask; `announce` puts fault.undone on the timeline
+   * (`atTeardown` when the run's end undid it), except for a fault whose
+   * damage is permanent (lost data): nothing is undone there.
+   */
+  private undoEntry(entry: Entry, announce: boolean, atTeardown = false): Promise<void> {
     if (entry.undone) return Promise.resolve();
     entry.undoing ??= entry.fault
       .undo()
       .then(() => {
         entry.undone = true;
-        if (announce) this.ctx.emit({ type: "fault.undone", fault: entry.fault.name, target: entry.fault.target });
+        if (announce && !entry.fault.permanent) {
+          this.ctx.emit({ type: "fault.undone", fault: entry.fault.name, target: entry.fault.target, ...(atTeardown ? { atTeardown: true as const } : {}) });
+        }
       })
       .finally(() => {
         entry.undoing = undefined;

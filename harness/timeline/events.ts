@@ -24,7 +24,7 @@ export type TimelineEvent =
   | { type: "action.performed"; action: string; target: string; detail: string }
   | { type: "probe.observed"; target: string; path: string; status: number | null; ms: number; error?: string; body?: unknown }
   | { type: "fault.injected"; fault: string; target: string; detail: string }
-  | { type: "fault.undone"; fault: string; target: string }
+  | { type: "fault.undone"; fault: string; target: string; atTeardown?: true }
   | { type: "expectation.judged"; id: string; description: string; held: boolean; evidence: string }
   | { type: "note"; level: "info" | "warn"; message: string }
   | {
