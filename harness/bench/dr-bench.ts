@@ -1,28 +1,25 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, openSync, closeSync, statSync } from "node:fs";
+import { openSync, closeSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import pg from "pg";
-import { TeardownStack } from "../cleanup/teardown.js";
-import { sweep } from "../cleanup/sweep.js";
 import { waitFor } from "../common/clock.js";
 import type { CommandStream } from "../common/command-stream.js";
 import { HarnessError } from "../common/errors.js";
 import { errorLines } from "../common/exec.js";
-import { LABEL, newRunId } from "../common/labels.js";
+import { LABEL } from "../common/labels.js";
 import { ROOT } from "../common/paths.js";
 import { docker, ensureEngine } from "../engine/docker.js";
-import { ImageBuilder } from "../images/builder.js";
 import { DockerPlatform } from "../platforms/docker/docker-platform.js";
-import type { Database, PlatformContext } from "../platforms/platform.js";
+import type { Database } from "../platforms/platform.js";
 import { DB } from "../platforms/postgres.js";
 import { BackupStore, type Retention } from "../recovery/backup-store.js";
 import { backupDatabase, restoreDatabase } from "../recovery/database-backup.js";
 import { runScenario } from "../runner/run-scenario.js";
+import { standaloneContext } from "../runner/standalone-context.js";
 import { loadScenario, resolveScenarioPath } from "../scenario/load-scenario.js";
-import type { TimelineEvent } from "../timeline/events.js";
 import { median, medianRatio, type BenchFigure } from "./figures.js";
 import { RTO_PHASES, medianSplit, parseEvents, partName, splitRto, type RtoSplit } from "./rto-split.js";
 
@@ -103,25 +100,8 @@ export async function drBench(signal: AbortSignal, args: readonly string[]): Pro
 const fmtLoad = (l: readonly number[]) => l.map((x) => x.toFixed(1)).join(" ");
 
 /** A platform context of the bench's own: its containers carry its run id and go with dispose(), on failure too. */
-function benchContext(name: string, signal: AbortSignal): PlatformContext & { events: TimelineEvent[]; dispose(): Promise<void> } {
-  const runId = newRunId(name);
-  const logDir = join(ROOT, "runs", "bench", "logs", runId);
-  mkdirSync(logDir, { recursive: true });
-  const events: TimelineEvent[] = [];
-  const teardown = new TeardownStack();
-  return {
-    runId,
-    logDir,
-    events,
-    emit: (e) => void events.push(e),
-    teardown,
-    images: new ImageBuilder({ pull: false }),
-    signal,
-    async dispose() {
-      await teardown.runAll();
-      await sweep(runId);
-    },
-  };
+function benchContext(name: string, signal: AbortSignal) {
+  return standaloneContext(name, { logRoot: join(ROOT, "runs", "bench", "logs"), signal });
 }
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
