@@ -3,10 +3,9 @@ import { openSync, closeSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 import pg from "pg";
 import { waitFor } from "../common/clock.js";
-import type { CommandStream } from "../common/command-stream.js";
+import { drain, type CommandStream } from "../common/command-stream.js";
 import { HarnessError } from "../common/errors.js";
 import { errorLines } from "../common/exec.js";
 import { LABEL } from "../common/labels.js";
@@ -310,9 +309,6 @@ async function run(command: CommandStream): Promise<void> {
   await Promise.all([drain(command.stdout), command.done]);
 }
 
-async function drain(stream: Readable): Promise<void> {
-  for await (const _ of stream);
-}
 
 /**
  * The dr-pg-restore scenario `runs` times through the runner; each run's

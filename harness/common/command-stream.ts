@@ -14,6 +14,17 @@ export interface CommandStream {
   readonly done: Promise<void>;
 }
 
+/** Read a stream to its end, discarding what it carries. */
+export async function drain(stream: Readable): Promise<void> {
+  for await (const _ of stream);
+}
+
+/** A command whose output is not wanted: its output is discarded as it comes, and its exit judged. */
+export function completed(command: CommandStream): Promise<void> {
+  command.stdout.resume();
+  return command.done;
+}
+
 const STDERR_KEEP = 8_000;
 
 /**

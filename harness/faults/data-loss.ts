@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { completed } from "../common/command-stream.js";
 import { HarnessError } from "../common/errors.js";
 import { DB } from "../platforms/postgres.js";
 import type { RecoveryDrill } from "../recovery/drill.js";
@@ -61,9 +62,7 @@ export const databaseTruncate = defineFault({
       target: "database",
       inject: async () => {
         const db = await drill.beforeDisaster("the evaluations table truncated by mistake");
-        const run = db.exec(["psql", "--no-psqlrc", "--quiet", "--username", DB.user, "--dbname", DB.name, "--set", "ON_ERROR_STOP=1", "--command", "TRUNCATE evaluations"]);
-        run.stdout.resume();
-        await run.done;
+        await completed(db.exec(["psql", "--no-psqlrc", "--quiet", "--username", DB.user, "--dbname", DB.name, "--set", "ON_ERROR_STOP=1", "--command", "TRUNCATE evaluations"]));
         return "TRUNCATE evaluations";
       },
       undo: async () => undefined,

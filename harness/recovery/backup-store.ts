@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { systemClock, type Clock } from "../common/clock.js";
-import type { CommandStream } from "../common/command-stream.js";
+import { drain, type CommandStream } from "../common/command-stream.js";
 import { HarnessError, errorMessage } from "../common/errors.js";
 import { STATE_DIR } from "../common/state-dir.js";
 import type { BackupKind } from "../model/backup-kind.js";
@@ -254,6 +254,3 @@ async function fileDigest(path: string): Promise<{ sha256: string; bytes: number
   return { sha256: hash.digest("hex"), bytes: (await stat(path)).size };
 }
 
-async function drain(stream: Readable): Promise<void> {
-  for await (const _ of stream);
-}

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { drain } from "../common/command-stream.js";
 import { systemClock, type Clock } from "../common/clock.js";
 import type { Database } from "../platforms/platform.js";
 import { DB } from "../platforms/postgres.js";
@@ -76,6 +77,3 @@ export async function restoreDatabase(
   return { entry, seconds, verifySeconds: (verified - started) / 1000 };
 }
 
-async function drain(stream: Readable): Promise<void> {
-  for await (const _ of stream);
-}

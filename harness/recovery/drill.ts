@@ -1,4 +1,5 @@
 import { waitFor, type Clock, type TimeScale } from "../common/clock.js";
+import { completed } from "../common/command-stream.js";
 import { HarnessError } from "../common/errors.js";
 import type { Database, Platform, Service } from "../platforms/platform.js";
 import { DB } from "../platforms/postgres.js";
@@ -150,7 +151,7 @@ export class RecoveryDrill {
     } else {
       target = this.database_();
       dbname = `${DB.name}_restored`;
-      await drain(target.exec(["psql", "--no-psqlrc", "--quiet", "--username", DB.user, "--dbname", DB.name, "--command", `DROP DATABASE IF EXISTS ${dbname}`, "--command", `CREATE DATABASE ${dbname}`]));
+      await completed(target.exec(["psql", "--no-psqlrc", "--quiet", "--username", DB.user, "--dbname", DB.name, "--command", `DROP DATABASE IF EXISTS ${dbname}`, "--command", `CREATE DATABASE ${dbname}`]));
       this.phase("database-started", `database ${dbname} created on the current server`);
     }
     const restored = await restoreDatabase(target, backups.store, { emit, clock, takenBeforeSpecMs, dbname });
@@ -168,7 +169,7 @@ export class RecoveryDrill {
       // Rows missing from the live table come back from the restored copy; COPY leaves the id sequence alone.
       const copy = `psql --no-psqlrc --quiet --username ${DB.user} --dbname ${dbname} --command '\\copy (SELECT * FROM ${TABLE}) to stdout'`;
       const load = `psql --no-psqlrc --quiet --username ${DB.user} --dbname ${DB.name} --set ON_ERROR_STOP=1 --command 'CREATE TEMP TABLE back (LIKE ${TABLE})' --command '\\copy back from pstdin' --command 'INSERT INTO ${TABLE} SELECT * FROM back WHERE id NOT IN (SELECT id FROM ${TABLE})'`;
-      await drain(target.exec(["bash", "-o", "pipefail", "-c", `${copy} | ${load}`]));
+      await completed(target.exec(["bash", "-o", "pipefail", "-c", `${copy} | ${load}`]));
       // What the service reads from now on is the live table: the rows judged are those there.
       const live = await readRowChecksums(await target.harnessUrl(), TABLE);
       emit({ type: "rows.read", when: "restored", table: TABLE, rows: live.size });
@@ -209,9 +210,4 @@ export class RecoveryDrill {
 
 function formatSpec(ms: number): string {
   return `${(ms / 60_000).toFixed(1)} min`;
-}
-
-async function drain(stream: { stdout: NodeJS.ReadableStream; done: Promise<void> }): Promise<void> {
-  stream.stdout.resume();
-  await stream.done;
 }

@@ -1,4 +1,5 @@
 import type Docker from "dockerode";
+import { completed } from "../../common/command-stream.js";
 import { HarnessError, errorMessage } from "../../common/errors.js";
 import { docker } from "../../engine/docker.js";
 import { partitionCommand } from "../partition-rules.js";
@@ -22,9 +23,7 @@ export interface DockerInstance {
 }
 
 async function run(container: Docker.Container, command: string[], describe: string, options: { privileged?: boolean; user?: string } = {}): Promise<void> {
-  const stream = streamExec(container, command, { describe, ...options });
-  stream.stdout.resume();
-  await stream.done;
+  await completed(streamExec(container, command, { describe, ...options }));
 }
 
 /** Drop everything between the instance and the peer's containers, both ways, until undone. */

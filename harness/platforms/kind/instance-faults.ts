@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { completed } from "../../common/command-stream.js";
 import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
 import { HarnessError } from "../../common/errors.js";
 import { docker } from "../../engine/docker.js";
@@ -85,9 +86,7 @@ export class KindInstanceFaults {
         if (undone) return;
         const now = await this.currentContainer(target);
         if (now === target.id) {
-          const stop = exec(stopCommand(report), `stopping stress-ng in pod ${target.pod}`);
-          stop.stdout.resume();
-          await stop.done;
+          await completed(exec(stopCommand(report), `stopping stress-ng in pod ${target.pod}`));
           const ended = await Promise.race([started.ended, new Promise<undefined>((r) => setTimeout(() => r(undefined), 15_000).unref())]);
           if (!ended) throw new HarnessError("CONTAINER_FAILED", `stress-ng (pid ${report.pid}) in pod ${target.pod} did not stop within 15 s of SIGTERM`);
         }

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { completed } from "../../common/command-stream.js";
 import { join } from "node:path";
 import {
   AppsV1Api,
@@ -410,8 +411,7 @@ export class KindPlatform implements Platform {
     const kill = streamExec(docker().getContainer(this.options.cluster.node), ["ctr", "--namespace", "k8s.io", "task", "kill", "--signal", "SIGKILL", id], {
       describe: `ctr task kill of pod ${name}'s ${APP_CONTAINER} container in node ${this.options.cluster.node}`,
     });
-    kill.stdout.resume();
-    await kill.done;
+    await completed(kill);
     await waitFor(
       async () => {
         const now = (await this.core.readNamespacedPod({ name, namespace: this.namespace })).status?.containerStatuses?.find((c) => c.name === APP_CONTAINER);
