@@ -196,7 +196,10 @@ describe("load generation against the reference service", () => {
     const perSecond = ofType(run.events, "load.second")
       .filter((e) => e.version === "*")
       .map((e) => e.requests);
-    expect(perSecond).toHaveLength(3);
+    // Three planned seconds; on a busy machine the last request or two may be
+    // sent just after the third second ends and land in a fourth bucket.
+    expect(perSecond.length).toBeGreaterThanOrEqual(3);
+    expect(perSecond.slice(3).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(10);
     expect(perSecond[0]!).toBeLessThan(perSecond[1]!);
     expect(perSecond[1]!).toBeLessThan(perSecond[2]!);
     expect(run.summary.failed).toBe(0);
