@@ -84,8 +84,8 @@ export function appObjects(rendered: readonly unknown[], source: string, o: AppO
       template: {
         ...template,
         metadata: { ...template.metadata, labels: { ...(template.metadata?.labels ?? {}), ...selector, [K8S_LABEL.runId]: o.runId, [K8S_LABEL.version]: o.version } },
-        // A pod asked to stop can go at once: nothing in the reference service needs draining.
-        spec: { ...template.spec!, terminationGracePeriodSeconds: 1 },
+        // A pod asked to stop serves on as a lame duck until the Service's endpoints have let it go (SHUTDOWN_DELAY_MS), then closes.
+        spec: { ...template.spec!, terminationGracePeriodSeconds: Math.ceil(LAME_DUCK_MS / 1000) + 2 },
       },
     },
   };
@@ -97,12 +97,20 @@ export function appObjects(rendered: readonly unknown[], source: string, o: AppO
   return { deployment, service };
 }
 
+/**
+ * How long a pod asked to stop keeps serving (unready, closing each answer's
+ * connection) before it closes: the time for the endpoint controller and
+ * kube-proxy to stop sending it traffic, so a rolling update drops no
+ * request. Wall time: propagation does not follow the run's time scale.
+ */
+export const LAME_DUCK_MS = 2000;
+
 /** Point the app container at a version: its image, environment and probe timings. */
 function setAppContainer(app: V1Container, o: Pick<AppOptions, "imageRef" | "env" | "database" | "scale">): void {
   app.image = o.imageRef;
   app.imagePullPolicy = "Never";
   const env = (app.env ?? []).filter((e) => o.database || e.name !== "DATABASE_URL");
-  for (const [k, v] of Object.entries(o.env)) env.push({ name: k, value: v });
+  for (const [k, v] of Object.entries({ SHUTDOWN_DELAY_MS: String(LAME_DUCK_MS), ...o.env })) env.push({ name: k, value: v });
   app.env = env;
   if (app.livenessProbe) app.livenessProbe = scaleProbe(app.livenessProbe, o.scale);
   if (app.readinessProbe) app.readinessProbe = scaleProbe(app.readinessProbe, o.scale);
