@@ -1,7 +1,9 @@
 import type { z } from "zod";
 import { HarnessError } from "../common/errors.js";
 import type { PlatformName } from "../model/platform-name.js";
-import type { OperationName, Operations, Platform, Service } from "../platforms/platform.js";
+import type { RollbackSpec } from "../document/deployment-types.js";
+import type { InstanceGate, OperationName, Operations, Platform, Service } from "../platforms/platform.js";
+import type { DeploymentHistory } from "../recovery/deployment-history.js";
 import type { RecoveryDrill } from "../recovery/drill.js";
 
 /** What an action can reach in the run it is performed in. */
@@ -10,6 +12,12 @@ export interface ActionContext {
   readonly services: ReadonlyMap<string, Service>;
   /** The run's disaster recovery drill, when it has a database. */
   readonly drill?: RecoveryDrill;
+  /** The run's deployment history: the versions each role ran and what the load saw of each. */
+  readonly history?: DeploymentHistory;
+  /** The document's rollback triggers (as the scenario's spec: block overrides them). */
+  readonly rollback?: RollbackSpec;
+  /** The router in front of the roles, when the run has one: rollouts on a platform without a load balancer of its own go behind it. */
+  readonly gate?: InstanceGate;
 }
 
 /**

@@ -10,8 +10,8 @@ export const rollout = defineAction({
   platforms: ["kind", "docker"],
   roles: (spec) => [spec.role],
   images: (spec) => [`app:${spec.tag}`],
-  perform(spec, { platform }) {
-    return operationOf(this, platform, "rollout")(spec.role, spec.tag);
+  perform(spec, { platform, gate }) {
+    return operationOf(this, platform, "rollout")(spec.role, spec.tag, gate ? { gate } : {});
   },
 });
 
@@ -24,8 +24,8 @@ export const rolloutUndo = defineAction({
   platforms: ["kind", "docker"],
   roles: (spec) => [spec.role],
   images: () => [],
-  perform(spec, { platform }) {
-    return operationOf(this, platform, "rolloutUndo")(spec.role);
+  perform(spec, { platform, gate }) {
+    return operationOf(this, platform, "rolloutUndo")(spec.role, gate ? { gate } : {});
   },
 });
 

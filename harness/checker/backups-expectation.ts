@@ -1,3 +1,4 @@
+import { countSatisfies } from "../document/comparison.js";
 import type { DeploymentSpec } from "../document/deployment-spec.js";
 import type { BackupKind } from "../model/backup-kind.js";
 import { retentionOf } from "../recovery/backup-policy.js";
@@ -17,7 +18,7 @@ function judgeBackups(e: Extract<Expectation, { kind: "backups" }>, evidence: Ev
     if (e.before !== undefined && when === undefined) return { held: false, evidence: `step ${e.before} never ran, so the backups before it were not counted` };
     const counted = when === undefined ? entries : inStoreAt(evidence, e.backupKind, when);
     const n = counted.length;
-    const ok = e.count.op === "==" ? n === e.count.value : e.count.op === "<" ? n < e.count.value : e.count.op === "<=" ? n <= e.count.value : e.count.op === ">" ? n > e.count.value : n >= e.count.value;
+    const ok = countSatisfies(e.count, n);
     held &&= ok;
     const span = counted.length > 0 ? ` (taken from spec ${minutes(counted[0]!.takenAtSpecMs)} to ${minutes(counted[counted.length - 1]!.takenAtSpecMs)})` : "";
     parts.push(`${n} ${e.backupKind} backups in the store${e.before !== undefined ? ` when step ${e.before} started` : ""}${span}, expected ${e.count.op === "==" ? "exactly " : ""}${e.count.text}`);

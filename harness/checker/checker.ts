@@ -9,6 +9,7 @@ import { probe } from "./probe-expectation.js";
 import { promoted } from "./promoted-expectation.js";
 import { restored, rpo, rto } from "./recovery-expectation.js";
 import { rollback } from "./rollback-expectation.js";
+import { requests } from "./requests-expectation.js";
 import { thresholds } from "./thresholds-expectation.js";
 import { traffic } from "./traffic-expectation.js";
 
@@ -16,7 +17,7 @@ export type { Collected, Evidence, EvidenceSources, Judgement } from "./evidence
 export { MIN_OBSERVATIONS } from "./probe-expectation.js";
 
 /** One module per kind of expectation, each beside its collector: a new kind without one does not compile. */
-const KINDS: { [K in Expectation["kind"]]: ExpectationKind<K> } = { probe, metrics, rollback, promoted, traffic, thresholds, health, pods, deployment, restored, rpo, rto, backups };
+const KINDS: { [K in Expectation["kind"]]: ExpectationKind<K> } = { probe, metrics, rollback, promoted, traffic, thresholds, requests, health, pods, deployment, restored, rpo, rto, backups };
 
 function kindOf<K extends Expectation["kind"]>(e: Extract<Expectation, { kind: K }>): ExpectationKind<K> {
   return KINDS[e.kind as K];

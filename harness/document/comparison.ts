@@ -47,6 +47,11 @@ export function satisfies(c: Comparison, observed: number): boolean {
   }
 }
 
+/** A count against a bound that may also be exact ("==", a plain number in a scenario). */
+export function countSatisfies(bound: { readonly op: Operator | "=="; readonly value: number }, n: number): boolean {
+  return bound.op === "==" ? n === bound.value : satisfies({ op: bound.op, value: bound.value, unit: "count", text: "" }, n);
+}
+
 /** Human text for an observed value in the comparison's unit: "4.20%", "512ms", "3". */
 export function formatObserved(c: Pick<Comparison, "unit">, observed: number): string {
   if (c.unit === "ratio") return `${(observed * 100).toFixed(2)}%`;

@@ -71,9 +71,9 @@ export interface Platform {
  */
 export interface Operations {
   /** `kubectl set image`: roll the role to another version of the reference service. */
-  rollout?(role: string, version: string): Promise<string>;
+  rollout?(role: string, version: string, options?: RolloutOptions): Promise<string>;
   /** `kubectl rollout undo`: back to the previous version, then wait until it is complete. */
-  rolloutUndo?(role: string): Promise<string>;
+  rolloutUndo?(role: string, options?: RolloutOptions): Promise<string>;
   /** Delete one instance (pod) of the role; the platform replaces it. */
   deleteInstance?(role: string): Promise<string>;
   /**
@@ -96,6 +96,29 @@ export interface Operations {
    * The resource-pressure faults in harness/faults/ use this.
    */
   stressInstance?(role: string, index: number, stress: Stress): Promise<InstanceFault>;
+}
+
+export interface RolloutOptions {
+  /** Resolve only once every instance runs the new version and is ready (`kubectl rollout status`); otherwise the step watches. */
+  readonly wait?: boolean;
+  /**
+   * The router in front of the role's instances, where the platform has no
+   * load balancer of its own (Docker): the rollout replaces one instance at a
+   * time behind it, as a Deployment's rolling update does behind its Service.
+   */
+  readonly gate?: InstanceGate;
+}
+
+/**
+ * A router in front of a role's instances, as a rolling replacement uses it:
+ * an instance leaves the rotation before it is replaced and comes back once
+ * its successor is ready, so no request goes to an instance on its way out.
+ */
+export interface InstanceGate {
+  /** Send no new request to the instance (its server name on the router, `<role>-<index>`) and resolve once none is in flight. */
+  drain(server: string): Promise<void>;
+  /** Send requests to the instance again, now at `address` (ip:port on the platform's network). */
+  readmit(server: string, address: string): Promise<void>;
 }
 
 /** A fault a platform put on one instance: what it did, for the timeline, and how to take it away (safe to call more than once). */
@@ -204,6 +227,12 @@ export interface Service {
    * platform has one; load aimed at the role goes there, else to its first instance.
    */
   readonly baseUrl?: string;
+  /**
+   * host:port of the role as a whole on the platform's network (a Kubernetes
+   * Service), where the platform has one: a router in front of the role
+   * without a strategy sends there, and the platform's rollouts keep it serving.
+   */
+  readonly address?: string;
 }
 
 /**

@@ -17,7 +17,10 @@ import type { Platform, PlatformContext, Service } from "../platforms/platform.j
 import { httpGet } from "../probes/http-probe.js";
 import { HealthMonitor } from "../probes/monitor.js";
 import { PodWatcher } from "../probes/pod-watcher.js";
+import { DeploymentHistory } from "../recovery/deployment-history.js";
 import { RecoveryDrill } from "../recovery/drill.js";
+import { startRouter } from "../traffic/start-router.js";
+import { evenShares } from "../traffic/weights.js";
 import { RunBackups } from "../recovery/run-backups.js";
 import { RESULTS_SCHEMA_VERSION, type RollbackResult, type RunResults } from "../report/results.js";
 import type { Scenario } from "../scenario/scenario.js";
@@ -175,6 +178,11 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
     ? await prepareStrategy({ platform, strategy: scenario.strategy, spec: scenario.spec, stable: services.get("stable")!, candidate: services.get("candidate")!, scale, clock, emit, teardown })
     : undefined;
 
+  // Load aimed at the router without a strategy: one in front of every role, each as a whole where the platform has a Service for it.
+  const router = strategy?.router ?? (scenario.load?.target === "router" ? await startRouter(platform, [...services.values()], evenShares([...services.keys()]), { wholeRoles: true }) : undefined);
+  const history = new DeploymentHistory();
+  for (const [role, s] of services) history.deployed(role, s.version, clock.now());
+
   const monitor = new HealthMonitor(
     scenario.monitor.targets.map((t) => ({ service: services.get(t.version)!, paths: t.paths })),
     { intervalMs: Math.max(50, scale.toWallMs(scenario.monitor.intervalMs)), emit, clock },
@@ -185,7 +193,7 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
   const firstBad = new FirstBadRequest(services.get("candidate")?.version, scenario.spec);
   const load = scenario.load
     ? startLoad(scenario.load, {
-        baseUrl: scenario.load.target === "router" ? strategy!.router.baseUrl : roleUrl(services.get(scenario.load.target)!),
+        baseUrl: scenario.load.target === "router" ? router!.baseUrl : roleUrl(services.get(scenario.load.target)!),
         scale,
         clock,
         emit,
@@ -195,12 +203,13 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
         onResult: (r) => {
           firstBad.see(r);
           drill?.writes.see(r);
+          history.see(r);
         },
       })
     : undefined;
   if (load && strategy) await load.firstAnswer();
 
-  const steps = runSteps(scenario.steps, { ctx, platform, database, services, scale, clock, pods, drill });
+  const steps = runSteps(scenario.steps, { ctx, platform, database, services, scale, clock, pods, drill, history, rollback: scenario.spec.rollback, ...(router ? { gate: router } : {}) });
   let outcome: StrategyOutcome | undefined;
   if (strategy) {
     outcome = await strategy.run(signal);
@@ -215,7 +224,7 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
   await backups?.stop();
   const recovery = drill && (backups || scenario.expectations.some((e) => ["restored", "rpo", "rto", "backups"].includes(e.kind))) ? await drill.evidence() : undefined;
 
-  const collected = await collectEvidence(scenario.expectations, evidenceSources(services, strategy?.router, emit));
+  const collected = await collectEvidence(scenario.expectations, evidenceSources(services, router, emit));
   const versions = new Map([...services].map(([role, s]) => [role, s.version]));
   return {
     evidence: {

@@ -5,9 +5,11 @@ import { performAction } from "../actions/action.js";
 import { actionType } from "../actions/registry.js";
 import { faultType } from "../faults/registry.js";
 import { PLATFORMS, type PlatformName } from "../model/platform-name.js";
-import type { Database, Platform, PlatformContext, Service } from "../platforms/platform.js";
+import type { RollbackSpec } from "../document/deployment-types.js";
+import type { Database, InstanceGate, Platform, PlatformContext, Service } from "../platforms/platform.js";
 import type { PodWatcher } from "../probes/pod-watcher.js";
 import type { Scenario, Step } from "../scenario/scenario.js";
+import type { DeploymentHistory } from "../recovery/deployment-history.js";
 import type { RecoveryDrill } from "../recovery/drill.js";
 import { FaultSchedule } from "./fault-schedule.js";
 
@@ -21,6 +23,11 @@ export interface StepsContext {
   readonly pods: PodWatcher | undefined;
   /** The run's disaster recovery drill (its current database), when it has a database. */
   readonly drill?: RecoveryDrill | undefined;
+  /** The run's deployment history: an action that changes a role's version is recorded in it. */
+  readonly history?: DeploymentHistory;
+  readonly rollback?: RollbackSpec;
+  /** The router in front of the roles, when the run has one. */
+  readonly gate?: InstanceGate;
 }
 
 /**
@@ -33,7 +40,7 @@ export interface StepsContext {
  * is injected, so it is undone even when the run fails; the steps end when
  * the last one has observed and every fault with `for` has ended.
  */
-export async function runSteps(steps: readonly Step[], { ctx, platform, database, services, scale, clock, pods, drill }: StepsContext): Promise<void> {
+export async function runSteps(steps: readonly Step[], { ctx, platform, database, services, scale, clock, pods, drill, history, rollback, gate }: StepsContext): Promise<void> {
   const { emit, signal, teardown } = ctx;
   const schedule = new FaultSchedule({ clock, scale, emit, teardown, signal });
   try {
@@ -54,7 +61,13 @@ export async function runSteps(steps: readonly Step[], { ctx, platform, database
       if (step.undo) await schedule.undo(step.undo);
       if (step.action) {
         const action = actionType(step.action.type)!;
-        const detail = await performAction(action, step.action, { platform, services, ...(drill ? { drill } : {}) });
+        const actionStarted = clock.now();
+        const detail = await performAction(action, step.action, { platform, services, ...(drill ? { drill } : {}), ...(history ? { history } : {}), ...(rollback ? { rollback } : {}), ...(gate ? { gate } : {}) });
+        // The role's version from the action's start: answers of the new version sent since are its own.
+        for (const role of action.roles(step.action)) {
+          const service = services.get(role);
+          if (service) history?.deployed(role, service.version, actionStarted);
+        }
         emit({ type: "action.performed", action: step.action.type, target: action.roles(step.action)[0] ?? "database", detail });
         await pods?.poll();
       }

@@ -3,7 +3,7 @@ import { startPrometheus } from "../analysis/prometheus.js";
 import type { Clock, TimeScale } from "../common/clock.js";
 import { runStrategy, type StrategyOutcome } from "../controller/controller.js";
 import { stagesFor } from "../document/stages.js";
-import type { Platform, Service } from "../platforms/platform.js";
+import type { InstanceGate, Platform, Service } from "../platforms/platform.js";
 import type { StrategySpec } from "../scenario/scenario.js";
 import type { DeploymentSpec } from "../document/deployment-spec.js";
 import type { Sink } from "../timeline/events.js";
@@ -28,7 +28,8 @@ export function analysisTiming(strategy: StrategySpec, scale: TimeScale): { inte
 }
 
 export interface StrategyParts {
-  router: Router;
+  /** The router, which is also the gate of a rolling replacement behind it. */
+  router: Router & InstanceGate;
   /** Performs the strategy; resolves when it is promoted or rolled back. */
   run(signal: AbortSignal): Promise<StrategyOutcome>;
   /** Wall milliseconds between two analyses. */

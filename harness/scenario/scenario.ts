@@ -32,7 +32,7 @@ import type { ActionSpec } from "../actions/registry.js";
 export type { ActionSpec, FaultSpec };
 import type { LoadProfile } from "../load/profile.js";
 import type { DeploymentSpec } from "../document/deployment-spec.js";
-import type { Operator } from "../document/comparison.js";
+import type { Comparison, Operator } from "../document/comparison.js";
 import type { BackupKind } from "../model/backup-kind.js";
 
 export interface StrategySpec {
@@ -86,6 +86,7 @@ export type Expectation =
   | PromotedExpectation
   | TrafficExpectation
   | ThresholdsExpectation
+  | RequestsExpectation
   | HealthExpectation
   | RestoredExpectation
   | RecoveryTimeExpectation
@@ -190,6 +191,20 @@ export interface TrafficExpectation extends ExpectationBase {
 export interface ThresholdsExpectation extends ExpectationBase {
   readonly kind: "thresholds";
   readonly passed: boolean;
+}
+
+/**
+ * What the load's requests met in a step (or the whole run), from its
+ * per-second stream: how many were dropped (sent and never answered by the
+ * service: a transport error or the router's own answer), the share that
+ * failed, and which versions answered.
+ */
+export interface RequestsExpectation extends ExpectationBase {
+  readonly kind: "requests";
+  readonly during?: string;
+  readonly dropped?: CountBound;
+  readonly failed?: Comparison;
+  readonly versions?: readonly string[];
 }
 
 /** At the end of the run, every instance of the version answers `path` with `status`. */

@@ -5,7 +5,7 @@ import type { PlatformName } from "../model/platform-name.js";
 import { NAME, NAME_TEXT, PATH, TAG } from "./schema-versions.js";
 import { platformMessage } from "./schema-steps.js";
 import { parseDurationMs } from "../common/duration.js";
-import { parseComparison } from "../document/comparison.js";
+import { parseComparison, type Comparison } from "../document/comparison.js";
 import { BACKUP_KINDS, type BackupKind } from "../model/backup-kind.js";
 import type { CountBound, Expectation, PodCount, TimeBound } from "./scenario.js";
 
@@ -25,7 +25,7 @@ export interface ExpectationContext {
   readonly recovery: boolean;
 }
 
-export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "health", "pods", "deployment", "restored", "rpo", "rto", "backups"] as const;
+export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "deployment", "restored", "rpo", "rto", "backups"] as const;
 
 /** "<=60m", "<5m", "<= 90s": an upper bound on a spec-time duration (RPO, RTO). */
 const timeBound = z.unknown().transform((v, ctx): TimeBound => {
@@ -47,6 +47,16 @@ const countBound = z.unknown().transform((v, ctx): CountBound => {
     return z.NEVER;
   }
   return { op: c.op, value: c.value, text: c.text };
+});
+
+/** A share of requests: "<1%", "<=0.5%". */
+const rateBound = z.unknown().transform((v, ctx): Comparison => {
+  const c = typeof v === "string" ? parseComparison(v) : undefined;
+  if (!c || c.unit !== "ratio" || c.statistic !== undefined) {
+    ctx.addIssue({ code: "custom", message: `must be a bound on a share of requests like "<1%" or "<=0.5%", got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return c;
 });
 
 const status = z.number().int().min(100).max(599);
@@ -123,6 +133,11 @@ function kinds(c: ExpectationContext) {
         }, ALWAYS)
       : refused(needsStrategy),
     thresholds: c.load ? z.enum(["passed", "failed"]) : refused("needs a load: section whose thresholds it judges"),
+    requests: c.load
+      ? obj({ during, dropped: countBound.optional(), failed: rateBound.optional(), versions: list(str(TAG), { nonEmpty: true }).optional() }).superRefine((r, ctx) => {
+          if (!["dropped", "failed", "versions"].some((k) => asRecord(r)?.[k] !== undefined)) ctx.addIssue({ code: "custom", message: "must say what to check: one or more of dropped, failed, versions" });
+        }, ALWAYS)
+      : refused("needs a load: section whose requests it judges"),
     health: obj({ role, path: str({ re: PATH, text: 'an absolute path like "/health"' }), status }),
     pods: obj({ role, during, within, ready: podCount.optional(), endpoints: podCount.optional(), restarted: z.boolean().optional(), tag: str(TAG).optional() })
       .superRefine(withinNeedsDuring, ALWAYS)
@@ -161,6 +176,7 @@ function expectationSchema(c: ExpectationContext) {
     promoted: k.promoted.optional(),
     traffic: k.traffic.optional(),
     thresholds: k.thresholds.optional(),
+    requests: k.requests.optional(),
     health: k.health.optional(),
     pods: k.pods.optional(),
     deployment: k.deployment.optional(),
@@ -189,6 +205,10 @@ function expectationSchema(c: ExpectationContext) {
       if (e.promoted !== undefined) return { ...base, kind: "promoted" };
       if (e.traffic !== undefined) return { ...base, kind: "traffic", shares: e.traffic as Record<string, number> };
       if (e.thresholds !== undefined) return { ...base, kind: "thresholds", passed: e.thresholds === "passed" };
+      if (e.requests) {
+        const r = e.requests as { during?: string; dropped?: CountBound; failed?: Comparison; versions?: string[] };
+        return { ...base, kind: "requests", ...opt("during", r.during), ...opt("dropped", r.dropped), ...opt("failed", r.failed), ...opt("versions", r.versions) };
+      }
       if (e.health) return { ...base, kind: "health", version: e.health.role, path: e.health.path, status: e.health.status };
       if (e.pods) {
         const p = e.pods;

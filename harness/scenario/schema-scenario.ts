@@ -56,7 +56,7 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
     strategy: strategySchema.optional(),
     versions: versionsSchema,
     monitor: monitorSchema(roles).optional(),
-    load: loadProfileSchema(strategy ? [...roles, "router"] : roles, r.load).optional(),
+    load: loadProfileSchema([...roles, "router"], r.load).optional(),
     steps: stepsSchema({ roles, platform, database, optional: strategy }).optional(),
     expect: expectationsSchema({ roles, steps, platform, strategy, stages, load: r.load !== undefined, backups, recovery: disaster && restores && backups.includes("database") }),
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HAPROXY_PORTS, haproxyConfig, parseServersState, type Backend } from "./haproxy-router.js";
+import { HAPROXY_PORTS, haproxyConfig, parseServersState, type Backend, inFlight } from "./haproxy-router.js";
 import { sharesFromWeights } from "./weights.js";
 
 const BACKENDS: Backend[] = [
@@ -127,5 +127,25 @@ describe("parseServersState", () => {
   it("throws on output without the header (an error reply)", () => {
     expect(() => parseServersState("Can't find backend.\n")).toThrow(/unexpected "show servers state" output: Can't find backend/);
     expect(() => parseServersState("")).toThrow(/unexpected "show servers state" output/);
+  });
+});
+
+describe("inFlight", () => {
+  const csv = [
+    "# pxname,svname,qcur,qmax,scur,smax,slim,stot",
+    "traffic,FRONTEND,,,3,9,4096,120",
+    "app,stable-0,0,0,2,5,,60",
+    "app,stable-1,1,1,0,4,,59",
+    "app,BACKEND,1,1,2,9,,119",
+    "metrics,FRONTEND,,,1,1,4096,3",
+    "",
+  ].join("\n");
+
+  it("counts each server's current sessions and queued requests in the app backend", () => {
+    expect(inFlight(csv)).toEqual({ "stable-0": 2, "stable-1": 1 });
+  });
+
+  it("refuses output that is not show stat's CSV", () => {
+    expect(() => inFlight("Unknown command")).toThrow(/unexpected "show stat" output/);
   });
 });

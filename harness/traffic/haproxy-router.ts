@@ -1,5 +1,7 @@
 import { connect } from "node:net";
+import { waitFor } from "../common/clock.js";
 import { HarnessError } from "../common/errors.js";
+import type { InstanceGate } from "../platforms/platform.js";
 import type { Router } from "./router.js";
 import { serverWeights, sharesFromWeights, type ServerRef, type Shares } from "./weights.js";
 
@@ -92,8 +94,24 @@ export function parseServersState(text: string, backend = BACKEND): Record<strin
   return weights;
 }
 
-/** HAProxy as the router: weights set and read through its runtime API. */
-export class HaproxyRouter implements Router {
+/** Requests a server has in flight (current sessions and queued ones), by server, from `show stat`'s CSV. */
+export function inFlight(statCsv: string, backend = BACKEND): Record<string, number> {
+  const lines = statCsv.split("\n").filter((l) => l.trim() !== "");
+  const header = lines[0]?.replace(/^#\s*/, "").split(",");
+  if (!header?.includes("scur")) throw new Error(`unexpected "show stat" output: ${statCsv.slice(0, 200)}`);
+  const col = (name: string) => header.indexOf(name);
+  const out: Record<string, number> = {};
+  for (const line of lines.slice(1)) {
+    const f = line.split(",");
+    const server = f[col("svname")]!;
+    if (f[col("pxname")] !== backend || server === "BACKEND" || server === "FRONTEND") continue;
+    out[server] = Number(f[col("scur")] || 0) + Number(f[col("qcur")] || 0);
+  }
+  return out;
+}
+
+/** HAProxy as the router: weights set and read through its runtime API; the gate of a rolling replacement behind it. */
+export class HaproxyRouter implements Router, InstanceGate {
   readonly name = "haproxy";
 
   constructor(
@@ -116,6 +134,32 @@ export class HaproxyRouter implements Router {
 
   async readWeights(): Promise<Record<string, number>> {
     return parseServersState(await runtimeCommand(this.runtime.host, this.runtime.port, `show servers state ${BACKEND}`));
+  }
+
+  /** Maintenance mode (no new request; those in flight finish), then wait until the server has none in flight. */
+  async drain(server: string): Promise<void> {
+    await this.command(`set server ${BACKEND}/${server} state maint`);
+    await waitFor(async () => ((inFlight(await this.command("show stat")))[server] === 0 ? true : undefined), {
+      description: `HAProxy to finish the requests in flight to ${server}`,
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      hint: "a request the service never answers holds it: the load's timeout bounds how long",
+    });
+  }
+
+  /** The server's new address, then back in the rotation. */
+  async readmit(server: string, address: string): Promise<void> {
+    const [ip, port] = address.split(":");
+    await this.command(`set server ${BACKEND}/${server} addr ${ip} port ${port}`, /^IP changed|no need to change|^$/);
+    await this.command(`set server ${BACKEND}/${server} state ready`);
+  }
+
+  /** One runtime API command; an answer that is not what the command answers on success is an error. */
+  private async command(command: string, ok: RegExp = /^$/): Promise<string> {
+    const reply = await runtimeCommand(this.runtime.host, this.runtime.port, command);
+    if (command.startsWith("show ")) return reply;
+    if (!ok.test(reply.trim())) throw new HarnessError("CONTAINER_FAILED", `HAProxy refused "${command}": ${reply.trim()}`);
+    return reply;
   }
 
   async readShares(): Promise<Shares> {

@@ -2,9 +2,16 @@ import type { Platform, Service } from "../platforms/platform.js";
 import { HAPROXY_PORTS, HaproxyRouter, haproxyConfig, type Backend } from "./haproxy-router.js";
 import type { Shares } from "./weights.js";
 
-/** Start HAProxy in front of every instance of the given services, with the initial traffic shares. */
-export async function startRouter(platform: Platform, services: readonly Service[], initial: Shares): Promise<HaproxyRouter> {
-  const backends: Backend[] = services.flatMap((s) => s.instances.map((i, n) => ({ server: `${s.role}-${n}`, role: s.role, address: i.address })));
+/**
+ * Start HAProxy in front of every instance of the given services, with the
+ * initial traffic shares. `wholeRoles`: in front of each role as a whole where
+ * the platform has an address for it (a Kubernetes Service, whose rollouts
+ * keep it serving), so the router follows the role's instances as they change.
+ */
+export async function startRouter(platform: Platform, services: readonly Service[], initial: Shares, options: { wholeRoles?: boolean } = {}): Promise<HaproxyRouter> {
+  const backends: Backend[] = services.flatMap((s) =>
+    options.wholeRoles && s.address ? [{ server: s.role, role: s.role, address: s.address }] : s.instances.map((i, n) => ({ server: `${s.role}-${n}`, role: s.role, address: i.address })),
+  );
   const component = await platform.startComponent({
     role: "router",
     image: "haproxy",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { serverWeights, sharesFromWeights, type ServerRef } from "./weights.js";
+import { evenShares, serverWeights, sharesFromWeights, type ServerRef } from "./weights.js";
 
 function servers(stable: number, candidate: number): ServerRef[] {
   return [
@@ -129,5 +129,14 @@ describe("sharesFromWeights", () => {
 
   it("reports 0 for every role when all weights are 0", () => {
     expect(sharesFromWeights({ "stable-0": 0, "candidate-0": 0 }, servers(1, 1))).toEqual({ stable: 0, candidate: 0 });
+  });
+});
+
+describe("evenShares", () => {
+  it("gives every role the same share, adding up to exactly 100", () => {
+    expect(evenShares(["stable"])).toEqual({ stable: 100 });
+    const three = evenShares(["a", "b", "c"]);
+    expect(Object.values(three).reduce((x, y) => x + y, 0)).toBe(100);
+    expect(() => serverWeights(three, [{ server: "a", role: "a" }, { server: "b", role: "b" }, { server: "c", role: "c" }])).not.toThrow();
   });
 });

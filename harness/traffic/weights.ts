@@ -50,3 +50,9 @@ export function sharesFromWeights(weights: Record<string, number>, servers: read
   for (const k of Object.keys(shares)) shares[k] = Math.round(shares[k]! * 10) / 10;
   return shares;
 }
+
+/** The same share for every role (a router in front of roles without a strategy between them). */
+export function evenShares(roles: readonly string[]): Shares {
+  const each = 100 / roles.length;
+  return Object.fromEntries(roles.map((r, i) => [r, i === roles.length - 1 ? 100 - each * (roles.length - 1) : each]));
+}

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
+import { afterAll, beforeAll } from "vitest";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { STATE_DIR } from "../../harness/common/state-dir.js";
+import { ScenarioFiles } from "../support/scenario-files.js";
 import { cli, readEvents, readResults, runContainers, type RunEvent } from "./cli.js";
 
 // Disaster recovery through the real CLI on Docker: backups on the scaled clock, a disaster, a restore, and the evidence.
@@ -111,4 +113,41 @@ describe("disaster recovery on Docker", () => {
     ]);
     expect(await runContainers(results.runId)).toBe(0);
   }, 400_000);
+
+  describe("dr-last-known-good", () => {
+    const files = new ScenarioFiles();
+    beforeAll(() => files.open("gameday-lkg-"));
+    afterAll(() => files.close());
+
+    it("the last known good version comes from the run's history and replaces the bad release behind the router, no request dropped", async () => {
+      const r = await cli(["scenario", "dr-last-known-good"]);
+      expect(r.runDir, `stderr: ${r.stderr}\nstdout: ${r.stdout}`).toBeDefined();
+      const results = readResults(r.runDir!);
+      for (const e of results.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
+      expect(r.code).toBe(0);
+      const events = readEvents(r.runDir!);
+      // The version was read from the history, with what the load saw of it, not named by the scenario.
+      const recovery = events.find((e) => e.type === "action.performed" && e.action === "deploy-last-known-good")!;
+      expect(recovery.detail).toMatch(/^last known good good-1 from the run's history \((\d+) requests, 0\.00% failed; erroring-1 was live\)/);
+      expect(Number(/\((\d+) requests/.exec(String(recovery.detail))![1])).toBeGreaterThanOrEqual(50);
+      expect(recovery.detail).toMatch(/one at a time behind the router, each drained first and readmitted once ready/);
+      // Every request of the run was answered by the service (none by the router alone, none unanswered).
+      expect(events.filter((e) => e.type === "load.second" && e.version === "(none)")).toEqual([]);
+      const dropped = results.expectations.find((e) => e.id === "no-request-dropped")!;
+      expect(dropped.evidence).toMatch(/^\d{3,} requests in seconds 0-\d+ of the load: 0 dropped/);
+      expect(await runContainers(results.runId)).toBe(0);
+    }, 300_000);
+
+    it("the same switch with the load aimed at one instance, replaced in place: the dropped requests are counted and the run fails", async () => {
+      const text = readFileSync(join("scenarios", "dr-last-known-good.yaml"), "utf8").replace("target: router", "target: stable");
+      const r = await cli(["scenario", files.write(text, "lkg-no-router.yaml")]);
+      expect(r.runDir, `stderr: ${r.stderr}\nstdout: ${r.stdout}`).toBeDefined();
+      const results = readResults(r.runDir!);
+      const dropped = results.expectations.find((e) => e.id === "no-request-dropped")!;
+      expect(dropped.held, dropped.evidence).toBe(false);
+      expect(Number(/: (\d+) dropped/.exec(dropped.evidence)![1])).toBeGreaterThan(0);
+      expect(r.code).toBe(1);
+      expect(await runContainers(results.runId)).toBe(0);
+    }, 300_000);
+  });
 });

@@ -8,7 +8,7 @@ import { faultEnv } from "../../model/fault-knobs.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
 import { startDatabaseProxy } from "../database-proxy.js";
-import type { Component, ComponentSpec, Database, DeploySpec, Instance, InstanceFault, KilledInstance, Operations, Platform, PlatformContext, Service, Stress } from "../platform.js";
+import type { Component, ComponentSpec, Database, DeploySpec, Instance, InstanceFault, KilledInstance, Operations, Platform, PlatformContext, RolloutOptions, Service, Stress } from "../platform.js";
 import { partitionContainer, stressContainer, type DockerInstance } from "./instance-faults.js";
 
 const DB_ALIAS = "db";
@@ -42,8 +42,8 @@ export class DockerPlatform implements Platform {
   readonly name = "docker" as const;
   /** Operator actions on Docker: each replaces containers the way Kubernetes' Recreate strategy would. */
   readonly operations: Operations = {
-    rollout: (role, version) => this.rollout(role, version),
-    rolloutUndo: (role) => this.rolloutUndo(role),
+    rollout: (role, version, options) => this.rollout(role, version, options),
+    rolloutUndo: (role, options) => this.rolloutUndo(role, options),
     deleteInstance: (role) => this.deleteInstance(role),
     killInstance: (role, index) => this.killInstance(role, index),
     partitionInstance: (role, index, peer) => this.partitionInstance(role, index, peer),
@@ -202,26 +202,50 @@ export class DockerPlatform implements Platform {
     return role;
   }
 
-  /** `kubectl set image` on Docker: every instance of the role is recreated at the new version. */
-  private async rollout(roleName: string, version: string): Promise<string> {
+  /**
+   * `kubectl set image` on Docker. Behind a router (`gate`), one instance at
+   * a time, as a Deployment's rolling update does behind its Service: drained
+   * (no new request, those in flight answered), replaced, ready, readmitted
+   * at its new address. Without one, every instance is recreated at once
+   * (Kubernetes' Recreate strategy).
+   */
+  private async rollout(roleName: string, version: string, options: RolloutOptions = {}): Promise<string> {
     const role = this.role(roleName);
-    role.history.push(role.service.version);
-    await this.replace(role, version, role.containers.map((_, i) => i));
-    role.service.version = version;
-    return `${roleName}: ${role.containers.length} container(s) recreated at ${version}`;
+    const from = role.service.version;
+    role.history.push(from);
+    const how = await this.replaceAll(role, version, options);
+    return `${roleName}: ${how} from ${from} to ${version}`;
   }
 
-  /** `kubectl rollout undo` on Docker: back to the version before the last rollout. */
-  private async rolloutUndo(roleName: string): Promise<string> {
+  /** `kubectl rollout undo` on Docker: back to the version before the last rollout, then wait until every instance is ready. */
+  private async rolloutUndo(roleName: string, options: RolloutOptions = {}): Promise<string> {
     const role = this.role(roleName);
     const previous = role.history.pop();
     if (previous === undefined) throw new HarnessError("ROLLOUT_FAILED", `${roleName} has no previous version to go back to: nothing was rolled out`);
     const from = role.service.version;
-    await this.replace(role, previous, role.containers.map((_, i) => i));
-    role.service.version = previous;
-    // Like `kubectl rollout undo` followed by `rollout status`: done when every instance is ready.
-    const gated = await this.waitReplacedReady(role, role.containers.map((_, i) => i));
-    return `${roleName}: rolled back from ${from} to ${previous}${gated ? ", every instance ready" : ""}`;
+    const how = await this.replaceAll(role, previous, { ...options, wait: true });
+    return `${roleName}: rolled back from ${from} to ${previous} (${how})`;
+  }
+
+  /** Every instance of the role at `version`, rolling behind the gate or all at once; says how. */
+  private async replaceAll(role: DeployedRole, version: string, { gate, wait }: RolloutOptions): Promise<string> {
+    const all = role.containers.map((_, i) => i);
+    if (gate) {
+      for (const i of all) {
+        const server = `${role.spec.role}-${i}`;
+        await gate.drain(server);
+        await this.replace(role, version, [i]);
+        await this.waitReplacedReady(role, [i]);
+        await gate.readmit(server, `${role.containers[i]!.getIpAddress(this.network!)}:${APP_PORT}`);
+      }
+      role.service.version = version;
+      return `${all.length} instance(s) replaced one at a time behind the router, each drained first and readmitted once ready`;
+    }
+    await this.replace(role, version, all);
+    role.service.version = version;
+    // Like `kubectl rollout status`: done when every instance is ready.
+    const gated = wait ? await this.waitReplacedReady(role, all) : false;
+    return `${all.length} container(s) recreated${gated ? ", every instance ready" : ""}`;
   }
 
   /** Delete one instance: like a ReplicaSet, the platform starts a replacement at the same version. */

@@ -22,7 +22,7 @@ import { ROOT } from "../../common/paths.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
 import { startDatabaseProxy } from "../database-proxy.js";
-import type { Component, ComponentSpec, Database, DeploySpec, Instance, KilledInstance, KubernetesView, Operations, Platform, PlatformContext, Service } from "../platform.js";
+import type { Component, ComponentSpec, Database, DeploySpec, Instance, KilledInstance, KubernetesView, Operations, Platform, PlatformContext, RolloutOptions, Service } from "../platform.js";
 import type { PodsObservation } from "../../model/kubernetes.js";
 import { faultEnv } from "../../model/fault-knobs.js";
 import type { KindCluster } from "./cluster.js";
@@ -49,9 +49,11 @@ export interface KindPlatformOptions {
 class KindService implements Service {
   instances: Instance[] = [];
   baseUrl?: string;
+  address?: string;
   constructor(
     readonly role: string,
-    readonly version: string,
+    /** The version its Deployment's pod template runs: changed by a rollout. */
+    public version: string,
     readonly deployment: string,
   ) {}
 }
@@ -93,7 +95,7 @@ export class KindPlatform implements Platform {
     this.freeNodePorts = options.cluster.nodePorts;
     const faults = new KindInstanceFaults({ core: this.core, namespace: this.namespace, runId: ctx.runId, node: options.cluster.node, network: options.cluster.network });
     this.operations = {
-      rollout: (role, version) => this.rollout(role, version),
+      rollout: (role, version, options) => this.rollout(role, version, options),
       rolloutUndo: (role) => this.undo(role),
       deleteInstance: (role) => this.deletePod(role),
       killInstance: (role, index) => this.killPod(role, index),
@@ -200,7 +202,9 @@ export class KindPlatform implements Platform {
     const name = deployment.metadata!.name!;
     const kindService = new KindService(spec.role, spec.version, name);
     const proxy = await this.prepare();
-    kindService.baseUrl = proxy.serviceUrlFor(this.namespace, service.metadata!.name!, service.spec?.ports?.[0]?.port ?? APP_PORT);
+    const port = service.spec?.ports?.[0]?.port ?? APP_PORT;
+    kindService.baseUrl = proxy.serviceUrlFor(this.namespace, service.metadata!.name!, port);
+    kindService.address = `${service.metadata!.name!}.${this.namespace}.svc:${port}`;
     this.services.set(spec.role, kindService);
     const live = await this.waitRollout(kindService, { ready: !spec.faults.readinessFail });
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name, id: `${this.namespace}/${name}`, seconds: (this.clock.now() - started) / 1000 });
@@ -350,8 +354,13 @@ export class KindPlatform implements Platform {
     return svc;
   }
 
-  /** `kubectl set image`: roll the role's Deployment to another version; the step watches what happens, it does not wait for success. */
-  private async rollout(role: string, version: string): Promise<string> {
+  /**
+   * `kubectl set image`: roll the role's Deployment to another version (its
+   * rolling update, behind its Service; the gate is for platforms without
+   * one). The step watches what happens; with `wait`, resolves once the
+   * rollout is complete (`kubectl rollout status`).
+   */
+  private async rollout(role: string, version: string, options: RolloutOptions = {}): Promise<string> {
     const svc = this.service(role);
     const image = await this.ctx.images.ensure(`app:${version}`);
     await this.load([image.ref]);
@@ -363,7 +372,10 @@ export class KindPlatform implements Platform {
       },
       setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch),
     );
-    return `deployment ${svc.deployment}: image ${image.ref}`;
+    svc.version = version;
+    if (!options.wait) return `deployment ${svc.deployment}: image ${image.ref}`;
+    await this.waitRollout(svc, { ready: true });
+    return `deployment ${svc.deployment}: image ${image.ref}, rolled out, every pod ready`;
   }
 
   /** `kubectl rollout undo`: the previous revision's pod template, then wait for that rollout to complete. */
@@ -373,6 +385,7 @@ export class KindPlatform implements Platform {
     const sets = await this.apps.listNamespacedReplicaSet({ namespace: this.namespace, labelSelector: `${K8S_LABEL.role}=${role}` });
     const { revision, template } = previousTemplate(d, sets.items);
     await this.apps.replaceNamespacedDeployment({ name: svc.deployment, namespace: this.namespace, body: { ...d, spec: { ...d.spec!, template } } });
+    svc.version = template.metadata?.labels?.[K8S_LABEL.version] ?? svc.version;
     const live = await this.waitRollout(svc, { ready: true });
     return `deployment ${svc.deployment} rolled back to revision ${revision} (${summarizeDeployment(live).image})`;
   }
