@@ -19,7 +19,7 @@ const STRATEGIES = [
   "health-check-recovers",
 ];
 const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback", "oom-restart"];
-const ALL = [...STRATEGIES, "health-endpoints", "kill-recovers", "partition-recovers", "dr-pg-restore", ...KIND_ONLY];
+const ALL = [...STRATEGIES, "health-endpoints", "kill-recovers", "partition-recovers", "dr-pg-restore", "dr-last-known-good", ...KIND_ONLY];
 
 interface Results {
   scenario: string;
@@ -94,6 +94,24 @@ describe("every scenario with --platform kind, in one cluster", () => {
     expect(injected, "no kill was injected").toBeDefined();
     const restarted = events.filter((e) => e.type === "pods.observed" && e.role === "stable" && (e.pods as Array<{ restarts: number }>).some((p) => p.restarts > 0));
     expect(restarted.length, "the API server never showed a restart of a stable pod").toBeGreaterThan(0);
+  });
+
+  it("dr-last-known-good on kind: kubectl set image to the version the history names, rolled out behind the Service with no request dropped", () => {
+    const { events } = scenario("dr-last-known-good");
+    const recovery = events.find((e) => e.type === "action.performed" && e.action === "deploy-last-known-good");
+    expect(String(recovery?.detail)).toMatch(/^last known good good-1 from the run's history \(\d+ requests, 0\.00% failed; erroring-1 was live\); deployment \S+: image deploy-gameday\/app:good-1, rolled out, every pod ready$/);
+    // The router sends to the role's Service, which follows the rolling update: every request was answered by a pod.
+    expect(events.filter((e) => e.type === "load.second" && e.version === "(none)")).toEqual([]);
+    // The pods at the end run good-1 and are not the ones that ran it before the bad release.
+    const pods = events.filter((e) => e.type === "pods.observed") as Array<Event & { pods: Array<{ name: string; version: string; ready: boolean }> }>;
+    const bad = events.find((e) => e.type === "step.started" && e.step === "bad-release")!;
+    const before = new Set(pods.filter((p) => p.t < bad.t).flatMap((p) => p.pods.map((x) => x.name)));
+    const last = pods.at(-1)!.pods;
+    expect(last.map((p) => [p.version, p.ready])).toEqual([
+      ["good-1", true],
+      ["good-1", true],
+    ]);
+    expect(last.some((p) => before.has(p.name))).toBe(false);
   });
 
   it("dr-pg-restore on kind: database-secret names the fresh server, the Deployment restarts onto it, the load keeps going through the Service", () => {
