@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import type { TeardownStack } from "../cleanup/teardown.js";
 import type { CommandStream } from "../common/command-stream.js";
 import type { ImageBuilder } from "../images/builder.js";
@@ -198,9 +198,11 @@ export interface Database {
   /**
    * Run a command in the database's container as its postgres user: pg_dump
    * and pg_restore, the server's own tools at its version. Its stdout streams
-   * back as it is written; `stdin` streams in.
+   * back as it is written, or straight into `stdout` (another command's stdin
+   * pipe); `stdin` streams in, or with `"pipe"` the CommandStream's stdin is
+   * the pipe to hand to the command that feeds it.
    */
-  exec(command: readonly string[], io?: { stdin?: Readable }): CommandStream;
+  exec(command: readonly string[], io?: { stdin?: Readable | "pipe"; stdout?: Writable }): CommandStream;
   /**
    * Remove the container and its volumes: its data is gone (a disaster
    * recovery game day's disaster). The platform's startDatabase() starts a

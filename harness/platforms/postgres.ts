@@ -70,7 +70,8 @@ export async function startPostgres(
       }
     },
     // Over the local socket, where the image trusts local connections: no password on a command line.
-    exec: (command, io) => streamExec(handle, command, { user: "postgres", stdin: io?.stdin, describe: `\`${command.join(" ")}\` in database container ${options.name}` }),
+    exec: (command, io) =>
+      streamExec(handle, command, { user: "postgres", ...(io?.stdin ? { stdin: io.stdin } : {}), ...(io?.stdout ? { stdout: io.stdout } : {}), describe: `\`${command.join(" ")}\` in database container ${options.name}` }),
     destroy: async () => {
       await handle.remove({ force: true, v: true }).catch((e: { statusCode?: number }) => {
         if (e.statusCode !== 404) throw e;

@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { Readable } from "node:stream";
-import { type CommandStream, filterThrough } from "../common/command-stream.js";
+import { Readable, type Writable } from "node:stream";
+import { type CommandStream, commandSink, filterThrough } from "../common/command-stream.js";
 import { HarnessError } from "../common/errors.js";
 import { exec } from "../common/exec.js";
 import { ensureTool } from "../common/tools.js";
@@ -53,6 +53,16 @@ export async function ensureKey(identityFile: string, signal?: AbortSignal): Pro
   return { identityFile, recipient };
 }
 
+/**
+ * `age -r <recipient> -o <file>`: the plaintext into its stdin pipe (hand it
+ * to the command that produces the plaintext, so the bytes go from that
+ * process into age and from age to the file, through no other), the
+ * encrypted file written by age itself.
+ */
+export function encryptToFile(recipient: string, file: string, signal?: AbortSignal): { stdin: Writable; done: Promise<void> } {
+  return commandSink("age", ["-r", recipient, "-o", file], { hint: HINT, ...(signal ? { signal } : {}) });
+}
+
 /** `age -r <recipient>`: the plaintext stream in, the encrypted stream out. */
 export function encrypt(plaintext: Readable, recipient: string, signal?: AbortSignal): CommandStream {
   return filterThrough("age", ["-r", recipient], plaintext, { hint: HINT, signal });
@@ -79,10 +89,11 @@ export function decrypt(ciphertext: Readable, key: AgeKey, file: string, signal?
  * way to pg_restore (on a busy machine each hand-over of a pipe's 64 KiB
  * waits for a process to be scheduled; npm run bench -- dr).
  */
-export function decryptFile(file: string, key: AgeKey, signal?: AbortSignal): CommandStream {
-  return filterThrough("age", ["-d", "-i", key.identityFile, "--", file], Readable.from([]), {
+export function decryptFile(file: string, key: AgeKey, signal?: AbortSignal, into?: Writable): CommandStream {
+  return filterThrough("age", ["-d", "-i", key.identityFile, "--", file], undefined, {
     hint: HINT,
     signal,
+    ...(into ? { stdout: into } : {}),
     describe: (stderr, code) => (code === null ? undefined : decryptFailure(stderr, file)),
   });
 }

@@ -1,16 +1,16 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { copyFile, mkdir, rename, rm, stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { chmod, copyFile, mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { Transform, type Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { systemClock, type Clock } from "../common/clock.js";
-import { drain, type CommandStream } from "../common/command-stream.js";
+import { completed, drain, type CommandStream } from "../common/command-stream.js";
 import { HarnessError, errorMessage } from "../common/errors.js";
 import { STATE_DIR } from "../common/state-dir.js";
 import type { BackupKind } from "../model/backup-kind.js";
 import type { Sink } from "../timeline/events.js";
-import { type AgeKey, decryptFile, encrypt, ensureKey } from "./age.js";
+import { type AgeKey, decryptFile, encryptToFile, ensureKey } from "./age.js";
 import { type BackupEntry, type BackupIndex, type Retention, expiredEntries, nextId, readIndex, writeIndex } from "./backup-index.js";
 
 export type { BackupEntry, Retention } from "./backup-index.js";
@@ -30,6 +30,9 @@ export interface TakenAt {
   readonly wallMs: number;
   readonly specMs: number;
 }
+
+/** What a backup is made of: a command writing into the pipe it is given, or a stream. */
+export type BackupSource = ((into: Writable) => CommandStream) | Readable;
 
 /**
  * Reads the plaintext of a backup to judge it (for a database: `pg_restore
@@ -81,40 +84,45 @@ export class BackupStore {
   }
 
   /**
-   * Encrypt `source` (a command's output, e.g. `pg_dump -Fc`) into a new
-   * backup. The plaintext only passes through memory: it streams into age,
-   * whose output is hashed and written to a partial file that is renamed into
-   * place once the source command exited 0 and age finished. A failure leaves
-   * no file and no index entry.
+   * Encrypt `source` into a new backup: a command whose output goes straight
+   * into age (`(into) => db.exec([...], { stdout: into })`: the plaintext
+   * passes from one process to the other, never through this one or onto
+   * disk), or a stream piped into age. age writes a partial file, renamed
+   * into place once the source exited 0 and age finished, then hashed. A
+   * failure leaves no file and no index entry.
    */
-  async put(kind: BackupKind, source: CommandStream, at: TakenAt, about?: { subject: string; version: number }): Promise<BackupEntry> {
+  async put(kind: BackupKind, source: BackupSource, at: TakenAt, about?: { subject: string; version: number }): Promise<BackupEntry> {
     const started = this.clock.now();
     const id = nextId(this.index.entries, kind, this.taken);
     this.taken = Number.parseInt(id, 10);
     const file = `${id}.age`;
     const partial = join(this.dir, `.${file}.partial`);
-    const sealed = encrypt(source.stdout, this.key.recipient, this.options.signal);
-    const hash = createHash("sha256");
-    let bytes = 0;
-    const measure = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-    });
+    let digest: { sha256: string; bytes: number };
     try {
-      await Promise.all([pipeline(sealed.stdout, measure, createWriteStream(partial, { mode: 0o600 })), sealed.done, source.done]);
+      const sealed = encryptToFile(this.key.recipient, partial, this.options.signal);
+      let produced: Promise<void>;
+      if (typeof source === "function") {
+        const command = source(sealed.stdin);
+        // The source command holds the pipe now; age sees its end when that command's output ends.
+        sealed.stdin.destroy();
+        produced = completed(command);
+      } else {
+        produced = pipeline(source, sealed.stdin);
+      }
+      await Promise.all([sealed.done, produced]);
+      await chmod(partial, 0o600);
+      digest = await fileDigest(partial);
       await rename(partial, join(this.dir, file));
     } catch (e) {
       await rm(partial, { force: true });
       throw e;
     }
+    const { sha256, bytes } = digest;
     const entry: BackupEntry = {
       id,
       kind,
       file,
-      sha256: hash.digest("hex"),
+      sha256,
       bytes,
       takenAt: new Date(at.wallMs).toISOString(),
       takenAtSpecMs: at.specMs,
@@ -128,7 +136,7 @@ export class BackupStore {
       id,
       kind,
       bytes,
-      sha256: entry.sha256,
+      sha256,
       seconds: (this.clock.now() - started) / 1000,
       takenAtSpecSeconds: at.specMs / 1000,
       ...about,
@@ -152,9 +160,9 @@ export class BackupStore {
     return entry;
   }
 
-  /** The plaintext of a backup, decrypted as a stream with this run's key. */
-  decrypt(entry: BackupEntry): CommandStream {
-    return decryptFile(this.pathOf(entry), this.key, this.options.signal);
+  /** The plaintext of a backup, decrypted as a stream with this run's key, or by age straight into `into` (another command's stdin pipe). */
+  decrypt(entry: BackupEntry, into?: Writable): CommandStream {
+    return decryptFile(this.pathOf(entry), this.key, this.options.signal, into);
   }
 
   /**

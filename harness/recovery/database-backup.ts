@@ -16,7 +16,7 @@ const CONNECT = ["--username", DB.user, "--dbname", DB.name] as const;
 
 /** `pg_dump -Fc` of the database, streamed through age into the store. */
 export function backupDatabase(db: Database, store: BackupStore, at: TakenAt): Promise<BackupEntry> {
-  return store.put("database", db.exec(["pg_dump", "--format=custom", ...CONNECT]), at);
+  return store.put("database", (into) => db.exec(["pg_dump", "--format=custom", ...CONNECT], { stdout: into }), at);
 }
 
 /**
@@ -26,7 +26,7 @@ export function backupDatabase(db: Database, store: BackupStore, at: TakenAt): P
  */
 export function backupApplicationData(db: Database, store: BackupStore, at: TakenAt): Promise<BackupEntry> {
   const copy = `psql --no-psqlrc --quiet --username ${DB.user} --dbname ${DB.name} --command '\\copy evaluations to stdout with (format csv, header)'`;
-  return store.put("application-data", db.exec(["bash", "-o", "pipefail", "-c", `${copy} | gzip -c`]), at);
+  return store.put("application-data", (into) => db.exec(["bash", "-o", "pipefail", "-c", `${copy} | gzip -c`], { stdout: into }), at);
 }
 
 /**
@@ -66,9 +66,11 @@ export async function restoreDatabase(
   const started = clock.now();
   const entry = await store.newestValid("database", pgRestoreList(db), options.takenBeforeSpecMs !== undefined ? { takenBeforeSpecMs: options.takenBeforeSpecMs } : {});
   const verified = clock.now();
-  const plain = store.decrypt(entry);
   const connect = ["--username", DB.user, "--dbname", options.dbname ?? DB.name];
-  const restore = db.exec(["pg_restore", "--no-owner", "--clean", "--if-exists", "--single-transaction", ...connect], { stdin: plain.stdout });
+  // age writes the plaintext straight into pg_restore's input pipe: it goes through no other process.
+  const restore = db.exec(["pg_restore", "--no-owner", "--clean", "--if-exists", "--single-transaction", ...connect], { stdin: "pipe" });
+  const plain = store.decrypt(entry, restore.stdin);
+  restore.stdin!.destroy();
   const settled = await Promise.allSettled([plain.done, restore.done, drain(restore.stdout)]);
   // age's verdict first: a damaged file makes pg_restore fail too, for a less clear reason.
   for (const s of settled) if (s.status === "rejected") throw s.reason;

@@ -154,7 +154,7 @@ export class RunBackups {
     this.configurations.set(subject, { sha256, version });
     const at = this.now();
     const next = this.configuring.then(async () => {
-      await this.store.put("configuration", { stdout: Readable.from([Buffer.from(content)]), done: Promise.resolve() }, at, { subject, version });
+      await this.store.put("configuration", Readable.from([Buffer.from(content)]), at, { subject, version });
       await this.store.prune(this.specNowMs());
     });
     this.configuring = next.catch(() => undefined);

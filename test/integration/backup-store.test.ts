@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { CommandStream } from "../../harness/common/command-stream.js";
+import { filterThrough } from "../../harness/common/command-stream.js";
 import type { TimelineEvent } from "../../harness/timeline/events.js";
 import type { Retention } from "../../harness/recovery/backup-index.js";
 import { ensureAge } from "../../harness/recovery/age.js";
-import { BackupStore } from "../../harness/recovery/backup-store.js";
+import { BackupStore, type BackupSource } from "../../harness/recovery/backup-store.js";
 
 // The store with the real age (Debian's package, installed by scripts/test.sh before this project runs), no Docker.
 const DAY = 86_400_000;
@@ -28,8 +28,10 @@ async function open(runId = "run-a", stateDir?: string) {
   return { store, events, state };
 }
 
-function source(data: Buffer, done: Promise<void> = Promise.resolve()): CommandStream {
-  return { stdout: Readable.from([data.subarray(0, 1000), data.subarray(1000)]), done };
+/** A real command (the shell's cat) writing `data` straight into age's stdin pipe, as pg_dump in its container does; `fail`: it exits 1 after. */
+function source(data: Buffer, fail = false): BackupSource {
+  const script = fail ? "cat; echo 'pg_dump: error: connection to server lost' >&2; exit 1" : "cat";
+  return (into) => filterThrough("bash", ["-c", script], Readable.from([data.subarray(0, 1000), data.subarray(1000)]), { stdout: into });
 }
 async function plaintextOf(store: BackupStore, entry: Parameters<BackupStore["decrypt"]>[0]): Promise<Buffer> {
   const plain = store.decrypt(entry);
@@ -67,8 +69,7 @@ describe("backup store", () => {
 
   it("stores nothing when the source command fails", async () => {
     const { store } = await open();
-    const failed = Promise.reject(new Error("pg_dump exited with 1"));
-    await expect(store.put("database", source(randomBytes(5000), failed), at(0))).rejects.toThrow("pg_dump exited with 1");
+    await expect(store.put("database", source(randomBytes(5000), true), at(0))).rejects.toThrow(/exited with 1:\n.*connection to server lost/);
     expect(store.entries()).toEqual([]);
     expect((await readdir(store.dir)).filter((f) => f !== "index.json")).toEqual([]);
   });
