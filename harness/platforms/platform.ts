@@ -182,6 +182,8 @@ export interface DeploySpec {
   readonly replicas: number;
   readonly faults: FaultSettings;
   readonly database: Database | undefined;
+  /** Environment every instance gets beside the fault knobs (the request-duration histogram's buckets). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface Database {

@@ -4,6 +4,7 @@ import { DockerPlatform } from "../platforms/docker/docker-platform.js";
 import { KindPlatform } from "../platforms/kind/kind-platform.js";
 import type { KindSession } from "../platforms/kind/session.js";
 import type { Database, Platform, PlatformContext, Service } from "../platforms/platform.js";
+import { bucketsEnv } from "../analysis/latency-buckets.js";
 import { httpGet } from "../probes/http-probe.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { faultType } from "../faults/registry.js";
@@ -46,7 +47,7 @@ export async function provision(scenario: Scenario, platform: Platform, { clock,
   const services = new Map<string, Service>();
   for (const v of scenario.versions.values()) {
     signal.throwIfAborted();
-    const service = await platform.deploy({ role: v.role, version: v.tag, replicas: v.replicas, faults: v.faults, database });
+    const service = await platform.deploy({ role: v.role, version: v.tag, replicas: v.replicas, faults: v.faults, database, env: bucketsEnv(scenario.spec) });
     services.set(v.role, service);
     // Without a database the service is rightly never ready (/ready checks it): it counts once it is alive.
     if (!v.faults.readinessFail) await waitAnswering(service, database ? "/ready" : "/health", clock, signal);

@@ -156,6 +156,7 @@ export class DockerPlatform implements Platform {
     const environment = {
       ...(spec.database ? { DATABASE_URL: spec.database.serviceUrl } : {}),
       SEED: String(1000 + i),
+      ...spec.env,
       ...faultEnv(spec.faults),
     };
     this.ctx.recordConfiguration?.(`${spec.role}-${i}/container`, JSON.stringify({ image: image.ref, environment }, null, 2));

@@ -192,7 +192,7 @@ export class KindPlatform implements Platform {
       version: spec.version,
       imageRef: image.ref,
       replicas: spec.replicas,
-      env: faultEnv(spec.faults),
+      env: { ...spec.env, ...faultEnv(spec.faults) },
       database: spec.database !== undefined,
       scale: this.options.scale,
     });
