@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { histogramQuantile } from "../load/histogram-quantile.js";
+import { histogramQuantile } from "./histogram-quantile.js";
 import { COARSE_BUCKETS_S, FINE_RATIO, latencyBuckets } from "./latency-buckets.js";
 
 /** The cumulative histogram of `values` (seconds) over `bounds`, +Inf last. */

@@ -10,7 +10,7 @@ import { newRunId } from "../common/labels.js";
 import { configureTestcontainers, ensureEngine } from "../engine/docker.js";
 import { ImageBuilder } from "../images/builder.js";
 import { ROOT } from "../common/paths.js";
-import { histogramQuantile } from "../load/histogram-quantile.js";
+import { histogramQuantile } from "../analysis/histogram-quantile.js";
 import type { LoadProfile, LoadRequest } from "../load/profile.js";
 import { runLoad } from "../load/run-load.js";
 import { DockerPlatform } from "../platforms/docker/docker-platform.js";
