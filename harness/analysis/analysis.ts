@@ -10,10 +10,13 @@ export interface Measurement {
   latencyStatistic: LatencyStatistic;
   /** Every statistic measured (the default one included), for criteria that name their own. */
   latencies?: Partial<Record<LatencyStatistic, number>>;
-  queries: { errorRate: string; latency: string; requests: string };
+  /** The evidence's strength: 95% intervals of the error rate (Wilson) and of each latency quantile measured (order statistics through the histogram). */
+  intervals?: { errorRate?: Interval; latencies?: Partial<Record<LatencyStatistic, Interval>> };
+  queries: { errorRate: string; latency: string; requests: string; buckets?: string };
 }
 
 import type { LatencyStatistic } from "../model/strategy.js";
+import { quantileInterval, wilson, type Interval } from "./intervals.js";
 
 /** Measures a version's error rate and latency over a window. */
 export interface Analysis {
@@ -39,7 +42,33 @@ export function analysisQueries(version: string, windowMs: number, statistic: La
     statistic === "avg"
       ? `1000 * sum(rate(http_request_duration_seconds_sum{${sel}}[${w}])) / sum(rate(http_request_duration_seconds_count{${sel}}[${w}]))`
       : `1000 * histogram_quantile(${Number(statistic.slice(1)) / 100}, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[${w}])))`;
-  return { requests, errorRate, latency };
+  const buckets = `sum by (le) (increase(http_request_duration_seconds_bucket{${sel}}[${w}]))`;
+  return { requests, errorRate, latency, buckets };
+}
+
+/** The intervals a window's figures carry: the error rate's over its requests, each quantile's over the histogram. */
+export function measurementIntervals(
+  requests: number,
+  errorRate: number | undefined,
+  buckets: ReadonlyArray<readonly [number, number]>,
+  statistics: readonly LatencyStatistic[],
+): NonNullable<Measurement["intervals"]> {
+  const n = Math.round(requests);
+  const latencies: Partial<Record<LatencyStatistic, Interval>> = {};
+  for (const s of statistics) {
+    if (s === "avg") continue;
+    const i = quantileInterval(Number(s.slice(1)) / 100, buckets);
+    if (i) latencies[s] = [i[0] * 1000, i[1] * 1000];
+  }
+  return { ...(errorRate !== undefined && n > 0 ? { errorRate: wilson(Math.round(errorRate * n), n) } : {}), latencies };
+}
+
+/** Prometheus' `sum by (le)` of a histogram's buckets as cumulative [bound, count] pairs, ascending. */
+export function bucketsFrom(samples: ReadonlyArray<{ labels: Record<string, string>; value: number }>): Array<[number, number]> {
+  return samples
+    .map((s): [number, number] => [s.labels.le === "+Inf" ? Number.POSITIVE_INFINITY : Number(s.labels.le), Number.isFinite(s.value) ? s.value : 0])
+    .filter(([b]) => !Number.isNaN(b))
+    .sort((a, b) => a[0] - b[0]);
 }
 
 export class PrometheusAnalysis implements Analysis {
@@ -51,10 +80,11 @@ export class PrometheusAnalysis implements Analysis {
   async measure(version: string, windowMs: number, extra: readonly LatencyStatistic[] = []): Promise<Measurement> {
     const queries = analysisQueries(version, windowMs, this.statistic);
     const others = [...new Set(extra)].filter((s) => s !== this.statistic);
-    const [requests, errorRate, latency, ...otherValues] = await Promise.all([
+    const [requests, errorRate, latency, buckets, ...otherValues] = await Promise.all([
       this.prometheus.scalar(queries.requests),
       this.prometheus.scalar(queries.errorRate),
       this.prometheus.scalar(queries.latency),
+      this.prometheus.query(queries.buckets),
       ...others.map((s) => this.prometheus.scalar(analysisQueries(version, windowMs, s).latency)),
     ]);
     const served = requests ?? 0;
@@ -64,11 +94,13 @@ export class PrometheusAnalysis implements Analysis {
       if (v !== undefined && !Number.isNaN(v)) latencies[s] = v;
     });
     if (latency !== undefined && !Number.isNaN(latency)) latencies[this.statistic] = latency;
+    // No 5xx series yet means no errors; NaN means no requests at all.
+    const rate = served > 0 ? (errorRate === undefined || Number.isNaN(errorRate) ? 0 : errorRate) : undefined;
     return {
       latencies,
+      intervals: measurementIntervals(served, rate, bucketsFrom(buckets), [this.statistic, ...others]),
       requests: served,
-      // No 5xx series yet means no errors; NaN means no requests at all.
-      errorRate: served > 0 ? (errorRate === undefined || Number.isNaN(errorRate) ? 0 : errorRate) : undefined,
+      errorRate: rate,
       latencyMs: latency === undefined || Number.isNaN(latency) ? undefined : latency,
       latencyStatistic: this.statistic,
       queries,

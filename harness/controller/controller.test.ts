@@ -200,7 +200,7 @@ describe("runStrategy: immediate rollback", () => {
         strategy: "immediate",
         trigger: "error_rate",
         source: "rollback-trigger",
-        reason: "error rate 20.00% breaches the rollback trigger >5%",
+        reason: "error rate 20.00% (1000 requests) breaches the rollback trigger >5%",
         observed: 0.2,
         threshold: ">5%",
       },
@@ -209,7 +209,7 @@ describe("runStrategy: immediate rollback", () => {
     expect(t.of("strategy.finished")).toEqual([{ time: T0 + 2_000, type: "strategy.finished", result: "rolled-back" }]);
     expect(outcome).toEqual({
       result: "rolled-back",
-      rollback: { trigger: "error_rate", source: "rollback-trigger", reason: "error rate 20.00% breaches the rollback trigger >5%", observed: 0.2, threshold: ">5%", stage: "canary-10", decidedAt: T0 + 2_000, completedAt: T0 + 2_000 },
+      rollback: { trigger: "error_rate", source: "rollback-trigger", reason: "error rate 20.00% (1000 requests) breaches the rollback trigger >5%", observed: 0.2, threshold: ">5%", stage: "canary-10", decidedAt: T0 + 2_000, completedAt: T0 + 2_000 },
     });
     // Nothing more is analysed or shifted after the decision.
     expect(t.analysis.calls).toHaveLength(2);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseComparison, type Comparison } from "../document/comparison.js";
-import { decide, decideHealth, type RollbackTriggers } from "./decide.js";
+import { wilson } from "../analysis/intervals.js";
+import { decide, decideHealth, judgeWindow, type RollbackTriggers } from "./decide.js";
 import type { Stage } from "../document/stages.js";
 import { measurement } from "../../test/support/fake-analysis.js";
 
@@ -68,7 +69,7 @@ describe("decide: rollback triggers", () => {
     expect(decide(measurement({ errorRate: 0.0501 }), 0, TRIGGERS, NO_CRITERIA, MIN_REQUESTS)).toEqual({
       trigger: "error_rate",
       source: "rollback-trigger",
-      reason: "error rate 5.01% breaches the rollback trigger >5%",
+      reason: "error rate 5.01% (1000 requests) breaches the rollback trigger >5%",
       observed: 0.0501,
       threshold: ">5%",
     });
@@ -82,18 +83,18 @@ describe("decide: rollback triggers", () => {
     expect(decide(measurement({ latencyMs: 2001 }), 0, TRIGGERS, NO_CRITERIA, MIN_REQUESTS)).toEqual({
       trigger: "response_time",
       source: "rollback-trigger",
-      reason: "p95 response time 2001ms breaches the rollback trigger >2s",
+      reason: "p95 response time 2001ms (1000 requests) breaches the rollback trigger >2s",
       observed: 2001,
       threshold: ">2s",
     });
     const avg = decide(measurement({ latencyMs: 2500, latencyStatistic: "avg" }), 0, TRIGGERS, NO_CRITERIA, MIN_REQUESTS);
-    expect(avg?.reason).toBe("avg response time 2500ms breaches the rollback trigger >2s");
+    expect(avg?.reason).toBe("avg response time 2500ms (1000 requests) breaches the rollback trigger >2s");
   });
 
   it("checks the error rate before the latency", () => {
     const both = decide(measurement({ errorRate: 0.2, latencyMs: 3000 }), 0, TRIGGERS, NO_CRITERIA, MIN_REQUESTS);
     expect(both?.trigger).toBe("error_rate");
-    expect(both?.reason).toBe("error rate 20.00% breaches the rollback trigger >5%");
+    expect(both?.reason).toBe("error rate 20.00% (1000 requests) breaches the rollback trigger >5%");
   });
 
   it("follows the triggers it is given", () => {
@@ -109,7 +110,7 @@ describe("decide: a stage's success criteria", () => {
     expect(decide(measurement({ errorRate: 0.01 }), 0, TRIGGERS, CANARY_10, MIN_REQUESTS)).toEqual({
       trigger: "error_rate",
       source: "success-criteria",
-      reason: "error rate 1.00% fails the success criterion <1%",
+      reason: "error rate 1.00% (1000 requests) fails the success criterion <1%",
       observed: 0.01,
       threshold: "<1%",
     });
@@ -125,7 +126,7 @@ describe("decide: a stage's success criteria", () => {
     expect(decide(measurement({ latencyMs: 500 }), 0, TRIGGERS, CANARY_10, MIN_REQUESTS)).toEqual({
       trigger: "response_time",
       source: "success-criteria",
-      reason: "p95 response time 500ms fails the success criterion <500ms",
+      reason: "p95 response time 500ms (1000 requests) fails the success criterion <500ms",
       observed: 500,
       threshold: "<500ms",
     });
@@ -204,5 +205,46 @@ describe("a criterion that names its own latency statistic", () => {
     expect(decide({ ...base, latencies: { p95: 200, p99: 499 } }, 0, triggers, stage, 10)).toBeUndefined();
     // Not measured: nothing to judge, so no decision on it.
     expect(decide({ ...base, latencies: { p95: 200 } }, 0, triggers, stage, 10)).toBeUndefined();
+  });
+});
+
+describe("judgeWindow: evidence strength and the decision policy", () => {
+  // 5 errors in 18 requests: 27.8%, Wilson 95% 12.5-50.9%.
+  const small = measurement({ requests: 18, errorRate: 5 / 18, intervals: { errorRate: wilson(5, 18) } });
+
+  it("names the requests and the interval of the figure it decided on", () => {
+    expect(decide(small, 0, TRIGGERS, NO_CRITERIA, 10)?.reason).toBe("error rate 27.78% (18 requests, 95% CI 12-51%) breaches the rollback trigger >5%");
+  });
+
+  it("significant: breaches only when the whole interval is beyond the trigger", () => {
+    expect(judgeWindow(small, 0, TRIGGERS, NO_CRITERIA, 10, "significant")).toMatchObject({ kind: "breach", decision: { trigger: "error_rate" } });
+    // 2 errors in 20 (10%): 2.8-30.1%, reaching below 5%.
+    const straddles = measurement({ requests: 20, errorRate: 0.1, intervals: { errorRate: wilson(2, 20) } });
+    expect(judgeWindow(straddles, 0, TRIGGERS, NO_CRITERIA, 10, "literal").kind).toBe("breach");
+    const undecided = judgeWindow(straddles, 0, TRIGGERS, NO_CRITERIA, 10, "significant");
+    expect(undecided).toEqual({ kind: "undecided", reason: "error rate 10.00% (20 requests, 95% CI 2.8-30%) straddles >5%" });
+  });
+
+  it("significant: passes a criterion only when the whole interval is within it", () => {
+    // 0 errors in 300 requests: up to 1.26%, which <1% does not cover; in 1000: up to 0.38%.
+    const few = measurement({ requests: 300, errorRate: 0, intervals: { errorRate: wilson(0, 300) } });
+    const many = measurement({ requests: 1000, errorRate: 0, intervals: { errorRate: wilson(0, 1000) } });
+    expect(judgeWindow(few, 0, TRIGGERS, CANARY_10, 10, "literal").kind).toBe("pass");
+    expect(judgeWindow(few, 0, TRIGGERS, CANARY_10, 10, "significant").kind).toBe("undecided");
+    expect(judgeWindow(many, 0, TRIGGERS, CANARY_10, 10, "significant").kind).toBe("pass");
+  });
+
+  it("significant: compares a latency quantile's interval, and avg (no interval) literally", () => {
+    const p95 = (ms: number, lo: number, hi: number) => measurement({ latencyMs: ms, intervals: { errorRate: wilson(0, 1000), latencies: { p95: [lo, hi] } } });
+    expect(judgeWindow(p95(480, 470, 495), 0, TRIGGERS, CANARY_10, 10, "significant").kind).toBe("pass");
+    expect(judgeWindow(p95(495, 480, 510), 0, TRIGGERS, CANARY_10, 10, "significant").kind).toBe("undecided");
+    expect(judgeWindow(p95(520, 505, 540), 0, TRIGGERS, CANARY_10, 10, "significant")).toMatchObject({ kind: "breach", decision: { source: "success-criteria", trigger: "response_time" } });
+    const avg = measurement({ latencyMs: 510, latencyStatistic: "avg", intervals: { errorRate: wilson(0, 1000) } });
+    expect(judgeWindow(avg, 0, TRIGGERS, CANARY_10, 10, "significant").kind).toBe("breach");
+  });
+
+  it("a window under minRequests is unjudged, under either policy; health failures still count", () => {
+    expect(judgeWindow(small, 0, TRIGGERS, NO_CRITERIA, 20, "literal")).toEqual({ kind: "unjudged", reason: "18 requests in the window, under minRequests 20" });
+    expect(judgeWindow(small, 3, TRIGGERS, NO_CRITERIA, 20, "significant").kind).toBe("breach");
   });
 });

@@ -12,3 +12,12 @@ export type LatencyStatistic = (typeof LATENCY_STATISTICS)[number];
 
 /** The roles a strategy moves traffic between. */
 export const ROLES = { stable: "stable", candidate: "candidate" } as const;
+
+/**
+ * How an analysis window's figures are compared with the document's
+ * thresholds: `literal`, the observed value (what the document says);
+ * `significant`, the value's 95% interval (breach or pass only when all of it
+ * is on one side, otherwise keep observing).
+ */
+export const DECISION_POLICIES = ["literal", "significant"] as const;
+export type DecisionPolicy = (typeof DECISION_POLICIES)[number];
