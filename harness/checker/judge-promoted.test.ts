@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PromotedExpectation } from "../scenario/scenario.js";
 import type { Stamped } from "../timeline/events.js";
-import { analysisEvaluated, CANDIDATE, evidenceOf, loadSecond, loadStarted, rollbackDecided, stageStarted, STABLE, strategyFinished } from "../../test/support/evidence.js";
+import { analysisEvaluated, CANDIDATE, evidenceOf, loadSecond, loadStarted, rollbackDecided, stageStarted, STABLE, stamp, strategyFinished } from "../../test/support/evidence.js";
 import { judge } from "./checker.js";
 
 const promoted: PromotedExpectation = { id: "promoted", kind: "promoted" };
@@ -34,6 +34,15 @@ describe("judge: promoted expectations", () => {
     const j = judge(promoted, evidenceOf(events, { finalShares: { stable: 0, candidate: 100 } }));
     expect(j.held).toBe(false);
     expect(j.evidence).toBe("rolled back during canary-10: error rate 20.00% breaches the rollback trigger >5%");
+  });
+
+  it("is not held when a stage was inconclusive, naming it and why", () => {
+    const reason = "no analysis window of canary-10 held minRequests (30) of the candidate's requests (at most 18), in 2 times its duration";
+    const events = [stageStarted(10, "canary-10", 10), stamp(22, { type: "stage.inconclusive", stage: "canary-10", reason }), strategyFinished(22, "inconclusive")];
+    const j = judge(promoted, evidenceOf(events, { finalShares: { stable: 100, candidate: 0 } }));
+    expect(j).toMatchObject({ held: false, evidence: `canary-10 was inconclusive, so the promotion stopped there: ${reason}` });
+    const none = judge({ id: "no-rollback", kind: "rollback", none: true }, evidenceOf(events));
+    expect(none).toMatchObject({ held: false, evidence: `no rollback, but canary-10 was inconclusive and the promotion stopped there: ${reason}` });
   });
 
   it("is not held when the router gives the candidate less than 100%", () => {

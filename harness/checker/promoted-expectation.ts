@@ -4,6 +4,8 @@ import { collectShares, lastLoadVersions, of, sharesText, type Evidence, type Ex
 function judgePromoted(_e: Extract<Expectation, { kind: "promoted" }>, evidence: Evidence): Verdict {
   const decided = of(evidence.events, "rollback.decided")[0];
   if (decided) return { held: false, evidence: `rolled back during ${decided.stage}: ${decided.reason}` };
+  const inconclusive = of(evidence.events, "stage.inconclusive")[0];
+  if (inconclusive) return { held: false, evidence: `${inconclusive.stage} was inconclusive, so the promotion stopped there: ${inconclusive.reason}` };
   const final = evidence.finalShares;
   const candidateVersion = evidence.versions.get("candidate");
   const versions = lastLoadVersions(evidence, 2);

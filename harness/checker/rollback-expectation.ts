@@ -6,6 +6,8 @@ function judgeRollback(e: Extract<Expectation, { kind: "rollback" }>, evidence: 
   const decided = of(evidence.events, "rollback.decided");
   if (e.none) {
     if (decided.length > 0) return { held: false, evidence: `rolled back during ${decided[0]!.stage}: ${decided[0]!.reason}` };
+    const inconclusive = of(evidence.events, "stage.inconclusive")[0];
+    if (inconclusive) return { held: false, evidence: `no rollback, but ${inconclusive.stage} was inconclusive and the promotion stopped there: ${inconclusive.reason}` };
     const finished = of(evidence.events, "strategy.finished")[0];
     if (!finished) return { held: false, evidence: "the strategy never finished, so it cannot be said that nothing fired" };
     const analyses = of(evidence.events, "analysis.evaluated").length;
@@ -13,6 +15,8 @@ function judgeRollback(e: Extract<Expectation, { kind: "rollback" }>, evidence: 
   }
   const d = decided[0];
   if (!d) {
+    const inconclusive = of(evidence.events, "stage.inconclusive")[0];
+    if (inconclusive) return { held: false, evidence: `no rollback happened: ${inconclusive.stage} was inconclusive (${inconclusive.reason})` };
     const last = of(evidence.events, "analysis.evaluated").at(-1);
     return {
       held: false,

@@ -334,11 +334,34 @@ describe("runStrategy: blue-green health check before the shift", () => {
 });
 
 describe("runStrategy: minimum requests", () => {
-  it("does not judge a window with fewer requests than the minimum", async () => {
+  it("does not judge a window with fewer requests than the minimum, and does not pass a stage on such windows", async () => {
     const t = setup({ analysis: [measurement({ requests: 9, errorRate: 0.5, latencyMs: 9_000 })] });
     const outcome = await t.run();
+    expect(t.of("analysis.evaluated")[0]).toMatchObject({ requests: 9, errorRate: 0.5, verdict: "unjudged", why: "9 requests in the window, under minRequests 10" });
+    // canary-10 is 6 s wall: observed 6 s more, then inconclusive; the promotion stops and stable gets everything back.
+    expect(t.of("stage.extended")).toEqual([
+      { time: T0 + 6_000, type: "stage.extended", stage: "canary-10", reason: "no analysis window of canary-10 held minRequests (10) of the candidate's requests (at most 9)", extraSeconds: 6 },
+    ]);
+    expect(t.of("stage.inconclusive")).toEqual([
+      { time: T0 + 12_000, type: "stage.inconclusive", stage: "canary-10", reason: "no analysis window of canary-10 held minRequests (10) of the candidate's requests (at most 9), in 2 times its duration" },
+    ]);
+    expect(outcome).toEqual({ result: "inconclusive", inconclusive: { stage: "canary-10", reason: expect.stringContaining("held minRequests") } });
+    expect(t.router.changes.at(-1)).toEqual({ at: T0 + 12_000, shares: { stable: 100, candidate: 0 } });
+    expect(t.of("strategy.finished")).toEqual([{ time: T0 + 12_000, type: "strategy.finished", result: "inconclusive" }]);
+    expect(t.of("rollback.decided")).toEqual([]);
+  });
+
+  it("passes a stage whose first judged window comes in its extension", async () => {
+    const t = setup({ analysis: byTime(T0, [[0, measurement({ requests: 5 })], [7_500, measurement()]]) });
+    const outcome = await t.run();
     expect(outcome.result).toBe("promoted");
-    expect(t.of("analysis.evaluated")[0]).toMatchObject({ requests: 9, errorRate: 0.5 });
+    expect(t.of("stage.extended").map((e) => e.stage)).toEqual(["canary-10"]);
+    // canary-10 passed at its first judged window (8 s), not at the end of the extension.
+    expect(t.of("stage.started").map((e) => [e.stage, e.time])).toEqual([
+      ["canary-10", T0],
+      ["canary-50", T0 + 8_000],
+      ["full-deployment", T0 + 17_000],
+    ]);
   });
 
   it("judges a window with exactly the minimum", async () => {
@@ -351,6 +374,31 @@ describe("runStrategy: minimum requests", () => {
     const t = setup({ analysis: [measurement({ requests: 0, errorRate: undefined, latencyMs: undefined })], health: [503] });
     const outcome = await t.run();
     expect(outcome.rollback).toMatchObject({ trigger: "health_check_failures", decidedAt: T0 + 3_000 });
+  });
+});
+
+describe("runStrategy: the significant policy", () => {
+  const clear = measurement({ requests: 1000, errorRate: 0, intervals: { errorRate: [0, 0.0038], latencies: { p95: [90, 110] } } });
+  const straddling = measurement({ requests: 300, errorRate: 0, intervals: { errorRate: [0, 0.0126], latencies: { p95: [90, 110] } } });
+
+  it("keeps observing while the last judged window is undecided, and passes once one is clear", async () => {
+    const t = setup({ analysis: byTime(T0, [[0, straddling], [6_500, clear]]), options: { policy: "significant" } });
+    const outcome = await t.run();
+    expect(outcome.result).toBe("promoted");
+    expect(t.of("analysis.evaluated")[0]).toMatchObject({ verdict: "undecided", why: "error rate 0.00% (300 requests, 95% CI 0.0-1.3%) straddles <1%" });
+    expect(t.of("stage.extended")[0]).toMatchObject({ stage: "canary-10", reason: expect.stringMatching(/^the last judged window of canary-10 was undecided/) });
+  });
+
+  it("stops the promotion when the stage stays undecided", async () => {
+    const t = setup({ analysis: [straddling], options: { policy: "significant" } });
+    const outcome = await t.run();
+    expect(outcome).toMatchObject({ result: "inconclusive", inconclusive: { stage: "canary-10" } });
+    expect(t.of("rollback.decided")).toEqual([]);
+  });
+
+  it("literal passes the same windows the significant policy cannot", async () => {
+    const t = setup({ analysis: [straddling] });
+    expect((await t.run()).result).toBe("promoted");
   });
 });
 

@@ -1,12 +1,12 @@
 import type { Analysis, Measurement } from "../analysis/analysis.js";
-import type { LatencyStatistic, StrategyName } from "../model/strategy.js";
+import type { DecisionPolicy, LatencyStatistic, StrategyName } from "../model/strategy.js";
 import { waitFor, type Clock, type TimeScale } from "../common/clock.js";
 import { errorMessage } from "../common/errors.js";
 import type { Service } from "../platforms/platform.js";
 import { httpGet } from "../probes/http-probe.js";
 import type { Router } from "../traffic/router.js";
 import type { Sink } from "../timeline/events.js";
-import { decide, decideHealth, type Decision, type RollbackTriggers } from "./decide.js";
+import { decideHealth, judgeWindow, type Decision, type RollbackTriggers, type WindowVerdict } from "./decide.js";
 import type { Stage } from "../document/stages.js";
 
 export interface ControllerOptions {
@@ -38,6 +38,8 @@ export interface ControllerOptions {
    * Argo Rollouts' consecutiveErrorLimit, with its default of 4.
    */
   consecutiveErrorLimit?: number;
+  /** How a window's figures meet the thresholds (literal by default: what the document says). */
+  policy?: DecisionPolicy;
 }
 
 /** Asks one health URL; never throws for an unhealthy answer (null status: no answer, with the error). */
@@ -50,9 +52,21 @@ export const httpHealthProbe: HealthProbe = (url) => httpGet(url, { timeoutMs: 2
 export const DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
 
 export interface StrategyOutcome {
-  result: "promoted" | "rolled-back";
+  result: "promoted" | "rolled-back" | "inconclusive";
   rollback?: Decision & { stage: string; decidedAt: number; completedAt: number };
+  /** The stage that could not be judged, and why: the promotion stopped there. */
+  inconclusive?: { stage: string; reason: string };
 }
+
+/**
+ * A stage that ends without the evidence to pass it (no window held
+ * minRequests; under `significant`, its last judged window undecided) is
+ * observed for up to this many times its own length more, then called
+ * inconclusive: the promotion stops and traffic goes back to stable, as an
+ * Argo Rollouts analysis run that ends Inconclusive pauses the rollout
+ * instead of promoting it.
+ */
+export const INCONCLUSIVE_EXTENSION = 1;
 
 /** Number of steps a gradual rollback takes, one analysis interval apart. */
 export const GRADUAL_STEPS = 4;
@@ -106,12 +120,36 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
     await o.router.setShares({ [roles.stable]: 100 - stage.percentage, [roles.candidate]: stage.percentage });
     emit({ type: "stage.started", stage: stage.name, percentage: stage.percentage });
     if (stage.durationMs === 0) continue;
-    const stageEnd = clock.now() + scale.toWallMs(stage.durationMs);
+    const stageWall = scale.toWallMs(stage.durationMs);
     const stageStart = clock.now();
-    let judged = 0;
+    const stageEnd = stageStart + stageWall;
+    const extendedEnd = stageEnd + INCONCLUSIVE_EXTENSION * stageWall;
+    const policy = o.policy ?? "literal";
+    let succeeded = 0;
+    let passes = 0;
+    let mostRequests = 0;
+    let last: WindowVerdict | undefined;
     let lastError = "";
-    while (clock.now() < stageEnd) {
-      await clock.sleep(Math.min(o.intervalMs, Math.max(0, stageEnd - clock.now())), signal);
+    let extended = false;
+    for (;;) {
+      const now = clock.now();
+      // Literal: some window was judged and passed. Significant: the last judged window passed, all of its intervals within.
+      const passed = policy === "literal" ? passes > 0 : last?.kind === "pass";
+      if (now >= stageEnd && passed) break;
+      if (now >= stageEnd) {
+        // A stage whose every analysis failed showed nothing about the candidate: it is not passed on silence.
+        if (succeeded === 0 && consecutiveErrors > 0) {
+          return rollBack(o, stage.name, analysisErrors(`no analysis of ${stage.name} succeeded (${consecutiveErrors} in a row failed, under the limit of ${errorLimit})`, consecutiveErrors, errorLimit, lastError), stage.percentage);
+        }
+        const why = unpassed(stage.name, policy, last, mostRequests, o.minRequests);
+        if (now >= extendedEnd) return stopInconclusive(o, stage.name, `${why}, in ${1 + INCONCLUSIVE_EXTENSION} times its duration`);
+        if (!extended) {
+          extended = true;
+          emit({ type: "stage.extended", stage: stage.name, reason: why, extraSeconds: (extendedEnd - now) / 1000 });
+        }
+      }
+      const until = now < stageEnd ? stageEnd : extendedEnd;
+      await clock.sleep(Math.min(o.intervalMs, Math.max(0, until - now)), signal);
       // The window never reaches back before this stage's traffic began.
       const window = Math.min(o.windowMs, Math.max(o.intervalMs, clock.now() - stageStart));
       // Health is checked whatever becomes of the metrics query: a failed query must not hide failing health checks.
@@ -129,8 +167,10 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
         continue;
       }
       consecutiveErrors = 0;
-      judged++;
+      succeeded++;
       const m = measured.m;
+      const verdict = judgeWindow(m, failures, o.triggers, stage, o.minRequests, policy);
+      mostRequests = Math.max(mostRequests, m.requests);
       emit({
         type: "analysis.evaluated",
         stage: stage.name,
@@ -141,17 +181,32 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
         statistic: m.latencyStatistic,
         healthFailures: failures,
         windowSeconds: window / 1000,
+        verdict: verdict.kind,
+        ...(verdict.kind === "undecided" || verdict.kind === "unjudged" ? { why: verdict.reason } : {}),
+        ...(m.intervals?.errorRate ? { errorRateInterval: [...m.intervals.errorRate] } : {}),
+        ...(m.intervals?.latencies?.[m.latencyStatistic] ? { latencyInterval: [...m.intervals.latencies[m.latencyStatistic]!] } : {}),
       });
-      const decision = decide(m, failures, o.triggers, stage, o.minRequests);
-      if (decision) return rollBack(o, stage.name, decision, stage.percentage);
-    }
-    // A stage whose every analysis failed showed nothing about the candidate: it is not passed on silence.
-    if (judged === 0 && consecutiveErrors > 0) {
-      return rollBack(o, stage.name, analysisErrors(`no analysis of ${stage.name} succeeded (${consecutiveErrors} in a row failed, under the limit of ${errorLimit})`, consecutiveErrors, errorLimit, lastError), stage.percentage);
+      if (verdict.kind === "breach") return rollBack(o, stage.name, verdict.decision, stage.percentage);
+      if (verdict.kind === "pass") passes++;
+      if (verdict.kind !== "unjudged") last = verdict;
     }
   }
   emit({ type: "strategy.finished", result: "promoted" });
   return { result: "promoted" };
+}
+
+/** Why a stage has not passed at its end: what its windows held. */
+function unpassed(stage: string, policy: DecisionPolicy, last: WindowVerdict | undefined, mostRequests: number, minRequests: number): string {
+  if (last?.kind === "undecided") return `the last judged window of ${stage} was undecided (${last.reason})`;
+  return `no analysis window of ${stage} held minRequests (${minRequests}) of the candidate's requests (at most ${Math.round(mostRequests)})${policy === "significant" ? " with every figure's interval clear of its threshold" : ""}`;
+}
+
+/** The promotion stops at a stage that could not be judged: traffic back to stable, and the run says why. */
+async function stopInconclusive(o: ControllerOptions, stage: string, reason: string): Promise<StrategyOutcome> {
+  o.emit({ type: "stage.inconclusive", stage, reason });
+  await o.router.setShares({ [o.stable.role]: 100, [o.candidate.role]: 0 });
+  o.emit({ type: "strategy.finished", result: "inconclusive" });
+  return { result: "inconclusive", inconclusive: { stage, reason } };
 }
 
 /** One analysis; a query that fails is a result too (counted, not the end of the run). */

@@ -85,6 +85,7 @@ export async function prepareStrategy(args: {
       intervalMs,
       windowMs,
       minRequests: strategy.minRequests,
+      policy: strategy.decision,
       scale,
       clock,
       emit,

@@ -23,7 +23,7 @@ export interface Scenario {
   readonly backups: readonly BackupKind[];
 }
 
-import type { LatencyStatistic, StrategyName, TriggerName } from "../model/strategy.js";
+import type { DecisionPolicy, LatencyStatistic, StrategyName, TriggerName } from "../model/strategy.js";
 import type { PlatformName } from "../model/platform-name.js";
 import type { FaultSettings } from "../model/fault-knobs.js";
 import type { FaultSpec } from "../faults/registry.js";
@@ -44,6 +44,8 @@ export interface StrategySpec {
   readonly latency: LatencyStatistic;
   /** Fewer requests than this in a window are not judged by metrics. */
   readonly minRequests: number;
+  /** How a window's figures meet the thresholds: literal (the document's words) or significant (their 95% intervals). */
+  readonly decision: DecisionPolicy;
 }
 
 

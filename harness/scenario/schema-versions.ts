@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ALWAYS, asRecord, declaredRole, duration, entries, list, obj, str } from "../common/fields.js";
 import { addProblems, validate } from "../common/problems.js";
 import { faultSettingsSchema } from "../faults/set-faults.js";
-import { LATENCY_STATISTICS, STRATEGIES } from "../model/strategy.js";
+import { DECISION_POLICIES, LATENCY_STATISTICS, STRATEGIES } from "../model/strategy.js";
 import type { MonitorSpec, StrategySpec, VersionSpec } from "./scenario.js";
 
 /** Schemas of a scenario's `versions:`, `monitor:` and `strategy:`. */
@@ -42,7 +42,7 @@ export function monitorSchema(roles: readonly string[]) {
   }).transform((m): MonitorSpec => ({ intervalMs: m.interval ?? DEFAULT_MONITOR.intervalMs, targets: m.targets.map((t) => ({ version: t.role, paths: t.paths })) }));
 }
 
-const STRATEGY_DEFAULTS = { intervalMs: 60_000, windowMs: 60_000, latency: "p95", minRequests: 10 } as const;
+const STRATEGY_DEFAULTS = { intervalMs: 60_000, windowMs: 60_000, latency: "p95", minRequests: 10, decision: "literal" } as const;
 
 const strategyMapping = obj({
   name: z.enum(STRATEGIES),
@@ -50,6 +50,7 @@ const strategyMapping = obj({
   window: duration({ min: 1 }).optional(),
   latency: z.enum(LATENCY_STATISTICS).optional(),
   minRequests: z.number().int().min(1).optional(),
+  decision: z.enum(DECISION_POLICIES).optional(),
 });
 
 /** `strategy: canary`, or `strategy: { name: canary, interval: 60s, ... }` with the analysis spelled out. */
@@ -67,5 +68,6 @@ export const strategySchema = z.unknown().transform((v, ctx): StrategySpec => {
     windowMs: s.window ?? STRATEGY_DEFAULTS.windowMs,
     latency: s.latency ?? STRATEGY_DEFAULTS.latency,
     minRequests: s.minRequests ?? STRATEGY_DEFAULTS.minRequests,
+    decision: s.decision ?? STRATEGY_DEFAULTS.decision,
   };
 });

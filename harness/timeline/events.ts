@@ -46,7 +46,16 @@ export type TimelineEvent =
       statistic: string;
       healthFailures: number;
       windowSeconds: number;
+      /** The window's verdict under the run's decision policy (absent in runs before it was recorded). */
+      verdict?: "breach" | "pass" | "undecided" | "unjudged";
+      /** Why an undecided or unjudged window was so. */
+      why?: string;
+      /** 95% intervals: the error rate's (Wilson) and the latency statistic's (order statistics through the histogram). */
+      errorRateInterval?: number[];
+      latencyInterval?: number[];
     }
+  | { type: "stage.extended"; stage: string; reason: string; extraSeconds: number }
+  | { type: "stage.inconclusive"; stage: string; reason: string }
   | { type: "health.checked"; target: string; path: string; status: number | null; consecutiveFailures: number; error?: string }
   | {
       type: "rollback.decided";
@@ -60,7 +69,7 @@ export type TimelineEvent =
     }
   | { type: "rollback.step"; candidatePercentage: number }
   | { type: "rollback.completed"; stage: string; trigger: string; seconds: number }
-  | { type: "strategy.finished"; result: "promoted" | "rolled-back" }
+  | { type: "strategy.finished"; result: "promoted" | "rolled-back" | "inconclusive" }
   | { type: "router.observed"; shares: Record<string, number> }
   | { type: "analysis.failed"; stage: string; version: string; error: string; consecutiveErrors: number; limit: number }
   | {

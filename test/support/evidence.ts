@@ -55,7 +55,7 @@ export function rollbackDecided(t: number, over: Partial<EventOf<"rollback.decid
 
 export const rollbackCompleted = (t: number, stage: string, trigger: string, seconds = 0) => stamp(t, { type: "rollback.completed", stage, trigger, seconds });
 
-export const strategyFinished = (t: number, result: "promoted" | "rolled-back") => stamp(t, { type: "strategy.finished", result });
+export const strategyFinished = (t: number, result: "promoted" | "rolled-back" | "inconclusive") => stamp(t, { type: "strategy.finished", result });
 
 export const routerObserved = (t: number, candidate: number) => stamp(t, { type: "router.observed", shares: { stable: 100 - candidate, candidate } });
 
