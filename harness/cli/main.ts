@@ -52,6 +52,8 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   if (values.validate !== undefined) {
     const file = resolveScenarioPath(values.validate);
     const s = loadScenario(file);
+    const [{ sampleSizeWarnings }, { TimeScale }] = await Promise.all([import("../runner/sample-size.js"), import("../common/clock.js")]);
+    for (const w of sampleSizeWarnings(s, new TimeScale(s.timeScale))) console.error(`warning: ${w}`);
     console.log(`${displayPath(file)}: valid (${s.name}: ${s.steps.length} steps, ${s.expectations.length} expectations)`);
     return ExitCode.held;
   }
@@ -69,6 +71,8 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   }
   const { runScenario, checkPlatform } = await import("../runner/run-scenario.js");
   for (const s of scenarios) checkPlatform(s, platform ?? s.platform);
+  const [{ sampleSizeWarnings }, { TimeScale }] = await Promise.all([import("../runner/sample-size.js"), import("../common/clock.js")]);
+  for (const s of scenarios) for (const w of sampleSizeWarnings(s, new TimeScale(timeScale ?? s.timeScale))) console.error(`warning: ${w}`);
   const { KindSession } = await import("../platforms/kind/session.js");
   const kind = new KindSession({ keep: values["keep-cluster"] === true });
   const onEvent = values.json
