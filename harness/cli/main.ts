@@ -4,7 +4,7 @@ import { formatEvent } from "../timeline/progress.js";
 import type { Stamped } from "../timeline/events.js";
 
 const USAGE = `usage:
-  npm run scenario <name | path.yaml>... [-- --platform docker|kind] [--keep-cluster] [--time-scale N] [--json] [--verbose]
+  npm run scenario <name | path.yaml>... [-- --platform docker|kind] [--keep-cluster] [--time-scale N] [--seed N] [--json] [--verbose]
   npm run scenario -- --list
   npm run scenario -- --validate <name | path.yaml>
   npm run doctor
@@ -30,6 +30,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
       list: { type: "boolean" },
       validate: { type: "string" },
       "time-scale": { type: "string" },
+      seed: { type: "string" },
       platform: { type: "string" },
       "keep-cluster": { type: "boolean" },
       json: { type: "boolean" },
@@ -69,6 +70,10 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   if (timeScale !== undefined && !(timeScale > 0)) {
     throw new HarnessError("USAGE", `--time-scale must be a positive number, got "${values["time-scale"]}"`, { hint: "e.g. --time-scale 0.01 runs a 600 s stage in 6 s" });
   }
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 31)) {
+    throw new HarnessError("USAGE", `--seed must be a whole number from 0 to ${2 ** 31 - 1}, got "${values.seed}"`, { hint: "results.json and the report name the seed of every run: pass it to replay one" });
+  }
   const { runScenario, checkPlatform } = await import("../runner/run-scenario.js");
   for (const s of scenarios) checkPlatform(s, platform ?? s.platform);
   const [{ sampleSizeWarnings }, { TimeScale }] = await Promise.all([import("../runner/sample-size.js"), import("../common/clock.js")]);
@@ -86,7 +91,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   try {
     for (const scenario of scenarios) {
       if (signal.aborted) break;
-      const outcome = await runScenario(scenario, { ...(timeScale !== undefined ? { timeScale } : {}), ...(platform ? { platform } : {}), kind, signal, onEvent });
+      const outcome = await runScenario(scenario, { ...(timeScale !== undefined ? { timeScale } : {}), ...(seed !== undefined ? { seed } : {}), ...(platform ? { platform } : {}), kind, signal, onEvent });
       if (!values.json) console.log(`evidence: ${displayPath(outcome.runDir)} (report.html, results.json, events.jsonl, junit.xml, logs/)`);
       outcomes.push({ name: scenario.name, verdict: outcome.verdict, exitCode: outcome.exitCode, wallSeconds: outcome.results.wallSeconds, runDir: outcome.runDir });
     }

@@ -184,6 +184,8 @@ export interface DeploySpec {
   readonly database: Database | undefined;
   /** Environment every instance gets beside the fault knobs (the request-duration histogram's buckets). */
   readonly env?: Readonly<Record<string, string>>;
+  /** The seed of the instances' fault randomness (SEED): instance i of Docker gets seed + i; a Deployment's pods share it. */
+  readonly seed?: number;
 }
 
 export interface Database {

@@ -176,7 +176,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}dt{color:#6b7
 <h1>${esc(r.scenario)} <span class="verdict ${r.verdict}">${r.verdict}</span></h1>
 <dl><dt>run</dt><dd>${esc(r.runId)}</dd><dt>file</dt><dd>${esc(r.file)}</dd><dt>platform</dt><dd>${esc(r.platform)}</dd>
 <dt>versions</dt><dd>${Object.entries(r.versions).map(([k, v]) => `${esc(k)}: ${esc(v)}`).join(", ")}</dd>
-<dt>time scale</dt><dd>${r.timeScale} (spec time ${r.specSeconds.toFixed(0)} s, wall time ${r.wallSeconds.toFixed(1)} s)</dd><dt>exit code</dt><dd>${r.exitCode}</dd></dl>
+<dt>time scale</dt><dd>${r.timeScale} (spec time ${r.specSeconds.toFixed(0)} s, wall time ${r.wallSeconds.toFixed(1)} s)</dd><dt>seed</dt><dd>${r.seed ?? "not recorded"} (<code>--seed ${r.seed ?? "N"}</code> replays it)</dd><dt>exit code</dt><dd>${r.exitCode}</dd></dl>
 ${error}${rollback}
 <h2>Expectations</h2>
 <table>${rows || "<tr><td>no expectation was judged</td></tr>"}</table>

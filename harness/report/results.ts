@@ -21,6 +21,10 @@ export interface RunResults {
   verdict: Verdict;
   exitCode: number;
   timeScale: number;
+  /** The seed of the run's randomness (the reference service's faults, the database proxy's jitter): --seed replays it. */
+  seed: number;
+  /** How the strategy ended, when there was one; an inconclusive stage says why. */
+  strategy: { result: "promoted" | "rolled-back" | "inconclusive"; inconclusive?: { stage: string; reason: string } } | null;
   startedAt: string;
   wallSeconds: number;
   specSeconds: number;

@@ -13,6 +13,8 @@ export function results(expectations: Judgement[], overrides: Partial<RunResults
     verdict: expectations.every((e) => e.held) ? "passed" : "failed",
     exitCode: expectations.every((e) => e.held) ? 0 : 1,
     timeScale: 1,
+    seed: 42,
+    strategy: null,
     startedAt: "2026-11-26T17:15:00.000Z",
     wallSeconds: 12.3456,
     specSeconds: 12.3456,

@@ -36,7 +36,7 @@ export interface Provisioned {
  * database, and each version deployed and ready (a version meant never to be
  * ready is not waited for), like a rollout that counts once it is ready.
  */
-export async function provision(scenario: Scenario, platform: Platform, { clock, signal }: { clock: Clock; signal: AbortSignal }): Promise<Provisioned> {
+export async function provision(scenario: Scenario, platform: Platform, { clock, signal, seed }: { clock: Clock; signal: AbortSignal; seed: number }): Promise<Provisioned> {
   const images = new Set([...scenario.versions.values()].map((v) => `app:${v.tag}`));
   for (const image of stepImages(scenario.steps)) images.add(image);
   if (scenario.strategy) images.add("haproxy").add("prometheus");
@@ -45,9 +45,11 @@ export async function provision(scenario: Scenario, platform: Platform, { clock,
   const startDatabase = async () => (proxied ? platform.startDatabaseProxy(await platform.startDatabase()) : platform.startDatabase());
   const [database] = await Promise.all([scenario.database ? startDatabase() : undefined, platform.preload?.([...images])]);
   const services = new Map<string, Service>();
+  let role = 0;
   for (const v of scenario.versions.values()) {
     signal.throwIfAborted();
-    const service = await platform.deploy({ role: v.role, version: v.tag, replicas: v.replicas, faults: v.faults, database, env: bucketsEnv(scenario.spec) });
+    // Each role draws from its own seeds: the run's, 1000 apart per role (instance i adds i on Docker).
+    const service = await platform.deploy({ role: v.role, version: v.tag, replicas: v.replicas, faults: v.faults, database, env: bucketsEnv(scenario.spec), seed: seed + 1000 * role++ });
     services.set(v.role, service);
     // Without a database the service is rightly never ready (/ready checks it): it counts once it is alive.
     if (!v.faults.readinessFail) await waitAnswering(service, database ? "/ready" : "/health", clock, signal);

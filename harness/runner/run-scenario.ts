@@ -38,6 +38,8 @@ export { checkPlatform };
 
 export interface RunOptions {
   timeScale?: number;
+  /** The run's seed; by default the scenario's own (seed:) or one fixed per scenario name, so nightly runs reproduce. */
+  seed?: number;
   signal: AbortSignal;
   /** Receives every stamped event as it happens (progress output). */
   onEvent?: (e: Stamped) => void;
@@ -73,7 +75,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   if (options.onEvent) timeline.onEvent(options.onEvent);
   const emit = timeline.emit;
   const teardown = new TeardownStack();
-  emit({ type: "run.started", runId, scenario: scenario.name, platform: platformName, timeScale: scale.factor, runDir: folder.dir });
+  const seed = options.seed ?? scenario.seed ?? defaultSeed(scenario.name);
+  emit({ type: "run.started", runId, scenario: scenario.name, platform: platformName, timeScale: scale.factor, seed, runDir: folder.dir });
 
   // A cluster this run makes for itself goes with it; one from the caller is the caller's to close.
   const kind = options.kind ?? new KindSession({ keep: false });
@@ -81,6 +84,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let error: HarnessError | undefined;
   let reaper: { stop(): void } | undefined;
   let rollback: RollbackResult | null = null;
+  let strategyResult: RunResults["strategy"] = null;
   try {
     await ensureEngine();
     reaper = startReaper(runId);
@@ -105,8 +109,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       ...(backups ? { recordConfiguration: (subject: string, content: string) => void backups.recordConfiguration(subject, content).catch((e: unknown) => emit({ type: "backup.failed", kind: "configuration", error: errorMessage(e) })) } : {}),
     };
     const platform = await createPlatform(platformName, ctx, { kind, scale: scale.factor, environment: scenario.environment, clock });
-    const run = await execute(scenario, platform, { ctx, scale, clock, originWallMs: timeline.startedAt, backups, drill });
+    const run = await execute(scenario, platform, { ctx, scale, clock, originWallMs: timeline.startedAt, backups, drill, seed });
     rollback = run.rollback;
+    strategyResult = run.strategy;
     const evidence = { events: timeline.events, ...run.evidence, spec: scenario.spec, ...(scenario.environment ? { environment: scenario.environment } : {}) };
     for (const e of scenario.expectations) {
       const j = judge(e, evidence);
@@ -139,6 +144,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     verdict,
     exitCode,
     timeScale: scale.factor,
+    seed,
+    strategy: strategyResult ?? null,
     startedAt: timeline.events[0]!.at,
     wallSeconds,
     specSeconds: scale.toSpecMs(wallSeconds * 1000) / 1000,
@@ -161,12 +168,13 @@ interface ExecuteContext {
   backups: RunBackups | undefined;
   /** Filled in with the run's drill once the database is up (the backups read its current database). */
   drill: { current?: RecoveryDrill };
+  seed: number;
 }
 
 /** Provision, then the load, the strategy and the steps side by side; then what the expectations need at the end. */
-async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock, originWallMs, backups, drill: holder }: ExecuteContext) {
+async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock, originWallMs, backups, drill: holder, seed }: ExecuteContext) {
   const { emit, signal, teardown } = ctx;
-  const { database, services } = await provision(scenario, platform, { clock, signal });
+  const { database, services } = await provision(scenario, platform, { clock, signal, seed });
   const drill = database ? new RecoveryDrill({ platform, database, services, backups, scale, clock, originWallMs, emit, signal }) : undefined;
   if (drill) holder.current = drill;
   backups?.start();
@@ -235,7 +243,18 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
       ...(recovery ? { recovery } : {}),
     },
     rollback: rollbackResult(outcome, firstBad, scenario.spec),
+    strategy: outcome ? { result: outcome.result, ...(outcome.inconclusive ? { inconclusive: outcome.inconclusive } : {}) } : null,
   };
+}
+
+/**
+ * The seed of a scenario that names none: one fixed per scenario name
+ * (FNV-1a), so tonight's run of canary-fail draws what last night's did.
+ */
+export function defaultSeed(name: string): number {
+  let h = 0x811c9dc5;
+  for (const c of Buffer.from(name)) h = Math.imul(h ^ c, 0x01000193) >>> 0;
+  return h % 2 ** 31;
 }
 
 /** Where load aimed at a role goes: the role as a whole where the platform has such an address, else its first instance. */

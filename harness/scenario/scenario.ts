@@ -13,6 +13,8 @@ export interface Scenario {
   readonly platform: PlatformName;
   /** Wall seconds per spec second; `--time-scale` overrides it. */
   readonly timeScale: number;
+  /** The run's seed, when the file names one; `--seed` overrides it. */
+  readonly seed?: number;
   readonly database: boolean;
   /** Version role (stable, candidate, ...) to what runs in it. */
   readonly versions: ReadonlyMap<string, VersionSpec>;

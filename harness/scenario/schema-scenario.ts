@@ -49,6 +49,7 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
       .optional(),
     platform: z.enum(PLATFORMS).optional(),
     timeScale: z.number().gt(0).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
     database: z.boolean().optional(),
     /** Checked against the deployment document's schema by the reader (readDeploymentSpec). */
     spec: z.unknown().optional(),
@@ -89,6 +90,7 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
         load: s.load,
         platform: s.platform ?? "docker",
         timeScale: s.timeScale ?? 1,
+        ...(s.seed !== undefined ? { seed: s.seed } : {}),
         database: s.database ?? true,
         versions,
         monitor: s.monitor ?? DEFAULT_MONITOR,

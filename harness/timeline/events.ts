@@ -10,7 +10,7 @@ export type ResourceKind = "container" | "network" | "namespace" | "deployment" 
 
 export type TimelineEvent =
   | LoadEvent
-  | { type: "run.started"; runId: string; scenario: string; platform: string; timeScale: number; runDir: string }
+  | { type: "run.started"; runId: string; scenario: string; platform: string; timeScale: number; seed?: number; runDir: string }
   | { type: "run.finished"; verdict: Verdict; exitCode: number; wallSeconds: number }
   | { type: "step.started"; step: string; kind: string; specSeconds?: number; wallSeconds?: number }
   | { type: "step.finished"; step: string; kind: string; wallSeconds: number }

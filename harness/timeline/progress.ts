@@ -5,7 +5,7 @@ type Formatters = { [T in TimelineEvent["type"]]: (e: EventOf<T>) => string | un
 
 /** One formatter per event type: a new event without a formatter does not compile. */
 const FORMAT: Formatters = {
-  "run.started": (e) => `run ${e.runId}: scenario ${e.scenario} on ${e.platform}, time scale ${e.timeScale}`,
+  "run.started": (e) => `run ${e.runId}: scenario ${e.scenario} on ${e.platform}, time scale ${e.timeScale}${e.seed !== undefined ? `, seed ${e.seed}` : ""}`,
   "run.finished": (e) => `${e.verdict.toUpperCase()} in ${formatDuration(e.wallSeconds * 1000)} (exit ${e.exitCode})`,
   "step.started": (e) =>
     `step ${e.step} (${e.kind})` +

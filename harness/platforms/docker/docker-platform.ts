@@ -155,7 +155,7 @@ export class DockerPlatform implements Platform {
     const log = role.generation === 0 ? name : `${name}.${role.generation}`;
     const environment = {
       ...(spec.database ? { DATABASE_URL: spec.database.serviceUrl } : {}),
-      SEED: String(1000 + i),
+      SEED: String((spec.seed ?? 1000) + i),
       ...spec.env,
       ...faultEnv(spec.faults),
     };

@@ -192,7 +192,7 @@ export class KindPlatform implements Platform {
       version: spec.version,
       imageRef: image.ref,
       replicas: spec.replicas,
-      env: { ...spec.env, ...faultEnv(spec.faults) },
+      env: { ...spec.env, ...(spec.seed !== undefined ? { SEED: String(spec.seed) } : {}), ...faultEnv(spec.faults) },
       database: spec.database !== undefined,
       scale: this.options.scale,
     });
