@@ -16,6 +16,20 @@ const events: Stamped[] = [
 ];
 
 describe("report.html", () => {
+  it("lists every analysis with its requests, intervals and verdict, names the seed, and says where the promotion stopped", () => {
+    const analyses: Stamped[] = [
+      at(1, { type: "analysis.evaluated", stage: "canary-10", version: "good-2", requests: 18, errorRate: 0, latencyMs: 270, statistic: "p95", healthFailures: 0, windowSeconds: 2, verdict: "undecided", why: "error rate 0.00% (18 requests, 95% CI 0.0-18%) straddles <1%", errorRateInterval: [0, 0.176], latencyInterval: [262, 281] }),
+      at(9, { type: "stage.inconclusive", stage: "canary-10", reason: "the last judged window of canary-10 was undecided" }),
+    ];
+    const html = htmlReport(results([held], { seed: 1234, strategy: { result: "inconclusive", inconclusive: { stage: "canary-10", reason: "the last judged window of canary-10 was undecided" } } }), analyses, []);
+    expect(html).toContain("<h2>Analyses</h2>");
+    expect(html).toContain("0.00% <small>(95% CI 0.00%–17.60%)</small>");
+    expect(html).toContain("270ms <small>(95% CI 262ms–281ms)</small>");
+    expect(html).toContain("undecided<br><small>error rate 0.00% (18 requests, 95% CI 0.0-18%) straddles &lt;1%</small>");
+    expect(html).toContain("<b>Inconclusive</b> at <b>canary-10</b>");
+    expect(html).toContain("<code>--seed 1234</code> replays it");
+  });
+
   it("shows the verdict, every expectation with its evidence, escaped, and links the evidence files", () => {
     const html = htmlReport(results([held, { ...failed, evidence: "<script>alert(1)</script> & more" }]), events, ["x-db.log"]);
     expect(html).toContain('<span class="verdict failed">failed</span>');

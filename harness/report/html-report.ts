@@ -65,6 +65,7 @@ function markersOf(events: readonly Stamped<TimelineEvent>[]): Marker[] {
     if (e.type === "fault.injected") out.push({ t: e.t, label: `fault ${e.fault}`, color: "#ea580c" });
     if (e.type === "fault.undone") out.push({ t: e.t, label: "undone", color: "#16a34a" });
     if (e.type === "rollback.decided") out.push({ t: e.t, label: `rollback: ${e.trigger}`, color: "#dc2626" });
+    if (e.type === "stage.inconclusive") out.push({ t: e.t, label: `${e.stage} inconclusive`, color: "#ca8a04" });
     if (e.type === "action.performed") out.push({ t: e.t, label: e.action, color: "#7c3aed" });
     if (e.type === "backup.taken" && e.kind === "database") out.push({ t: e.t, label: `backup ${e.id.replace(/-database$/, "")}`, color: "#0891b2" });
     if (e.type === "recovery.phase" && (e.phase === "disaster" || e.phase === "service-ready" || e.phase === "first-write")) {
@@ -72,6 +73,22 @@ function markersOf(events: readonly Stamped<TimelineEvent>[]): Marker[] {
     }
   }
   return out;
+}
+
+type Analysis = Stamped<Extract<TimelineEvent, { type: "analysis.evaluated" }>>;
+
+/** Every analysis of the candidate: what its window held, each figure with its 95% interval, and the window's verdict. */
+function analysesTable(analyses: readonly Analysis[]): string {
+  if (analyses.length === 0) return "";
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const ci = (i: number[] | undefined, f: (x: number) => string) => (i && i.length === 2 ? ` <small>(95% CI ${f(i[0]!)}–${f(i[1]!)})</small>` : "");
+  const rows = analyses.map(
+    (a) =>
+      `<tr class="${a.verdict === "breach" ? "failed" : "held"}"><td>${a.t.toFixed(1)} s</td><td>${esc(a.stage)}</td><td>${a.requests}</td><td>${a.errorRate === null ? "n/a" : pct(a.errorRate)}${ci(a.errorRateInterval, pct)}</td><td>${a.latencyMs === null ? "n/a" : `${Math.round(a.latencyMs)}ms`}${ci(a.latencyInterval, (x) => `${Math.round(x)}ms`)}</td><td>${esc(a.verdict ?? "")}${a.why ? `<br><small>${esc(a.why)}</small>` : ""}</td></tr>`,
+  );
+  return `<h2>Analyses</h2>
+<table><tr><td><b>wall</b></td><td><b>stage</b></td><td><b>requests</b></td><td><b>error rate</b></td><td><b>${esc(analyses[0]!.statistic)}</b></td><td><b>verdict</b></td></tr>
+${rows.join("\n")}</table>`;
 }
 
 type PodsState = Stamped<Extract<TimelineEvent, { type: "pods.observed" }>>;
@@ -153,12 +170,16 @@ export function htmlReport(r: RunResults, events: readonly Stamped<TimelineEvent
   }
 
   const kubernetes = kubernetesSection(events, markers, tEnd, colorOf);
+  const analysisTable = analysesTable(analyses);
 
   const rows = r.expectations
     .map((e) => `<tr class="${e.held ? "held" : "failed"}"><td>${e.held ? "✓" : "✗"}</td><td><b>${esc(e.id)}</b><br>${esc(e.description)}</td><td>${esc(e.evidence)}</td></tr>`)
     .join("\n");
   const rollback = r.rollback
     ? `<p><b>Rollback</b> during <b>${esc(r.rollback.stage)}</b> by <b>${esc(r.rollback.trigger)}</b> (${esc(r.rollback.source)}, ${esc(r.rollback.strategy)}): ${esc(r.rollback.reason)}. Detected ${r.rollback.detectedAfterSeconds ?? "n/a"} s after the first bad request; traffic back on stable ${r.rollback.completedAfterSeconds} s after the decision.</p>`
+    : "";
+  const inconclusive = r.strategy?.inconclusive
+    ? `<p><b>Inconclusive</b> at <b>${esc(r.strategy.inconclusive.stage)}</b>: ${esc(r.strategy.inconclusive.reason)}. The promotion stopped there and traffic went back to stable.</p>`
     : "";
   const error = r.error ? `<p class="failed"><b>${esc(r.error.code)}</b>: ${esc(r.error.message)}${r.error.hint ? `<br>hint: ${esc(r.error.hint)}` : ""}</p>` : "";
   return `<!doctype html>
@@ -177,10 +198,11 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}dt{color:#6b7
 <dl><dt>run</dt><dd>${esc(r.runId)}</dd><dt>file</dt><dd>${esc(r.file)}</dd><dt>platform</dt><dd>${esc(r.platform)}</dd>
 <dt>versions</dt><dd>${Object.entries(r.versions).map(([k, v]) => `${esc(k)}: ${esc(v)}`).join(", ")}</dd>
 <dt>time scale</dt><dd>${r.timeScale} (spec time ${r.specSeconds.toFixed(0)} s, wall time ${r.wallSeconds.toFixed(1)} s)</dd><dt>seed</dt><dd>${r.seed ?? "not recorded"} (<code>--seed ${r.seed ?? "N"}</code> replays it)</dd><dt>exit code</dt><dd>${r.exitCode}</dd></dl>
-${error}${rollback}
+${error}${rollback}${inconclusive}
 <h2>Expectations</h2>
 <table>${rows || "<tr><td>no expectation was judged</td></tr>"}</table>
 ${charts.length ? `<h2>Timeline</h2>${charts.join("\n")}` : ""}
+${analysisTable}
 ${recoverySection(events)}
 ${kubernetes}
 <h2>Evidence files</h2>
