@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ScenarioFiles } from "../support/scenario-files.js";
+import { cli, readEvents, readResults, runContainers, type RunEvent } from "./cli.js";
+
+// Verdicts against the real service, Prometheus and the router: the analysis's p95 agrees with the requests
+// near the document's thresholds, and a stage the load cannot judge is inconclusive, not passed.
+
+const files = new ScenarioFiles();
+beforeAll(() => files.open("gameday-fidelity-"));
+afterAll(() => files.close());
+
+/** The document's canary at 0.01 (canary-10 6 s, canary-50 9 s), a candidate with a fixed added latency, `rate` req/s through the router. */
+function canary(name: string, latencyMs: number, rate: number, expect: string): string {
+  return `name: ${name}
+strategy: canary
+timeScale: 0.01
+versions:
+  stable: { image: app, tag: good-1, replicas: 1 }
+  candidate: { image: app, tag: good-2, replicas: 1, faults: { latencyMs: ${latencyMs} } }
+load:
+  target: router
+  executor: constant-arrival-rate
+  rate: ${rate}
+  duration: 30m
+  timeout: 5s
+  requests:
+    - { method: GET, path: /api/evaluations }
+expect:
+${expect}
+`;
+}
+
+/** The load generator's own p95 of the candidate in the seconds an analysis window covered (the median of its per-second p95s). */
+function loadP95(events: RunEvent[], version: string, at: number, windowSeconds: number): number | undefined {
+  const started = events.find((e) => e.type === "load.started")!.t;
+  const p95s = events
+    .filter((e) => e.type === "load.second" && e.version === version && (e.requests as number) > 0 && started + (e.second as number) >= at - windowSeconds && started + (e.second as number) + 1 <= at)
+    .map((e) => e.p95 as number)
+    .sort((a, b) => a - b);
+  return p95s.length === 0 ? undefined : p95s[Math.floor(p95s.length / 2)];
+}
+
+describe("latency verdicts near the document's thresholds", () => {
+  for (const latencyMs of [260, 290]) {
+    it(`a candidate at ${latencyMs} ms passes canary-50's <300ms, and every p95 the analysis saw agrees with the requests within 5%`, async () => {
+      const file = files.write(canary(`latency-${latencyMs}`, latencyMs, 60, "  - { id: promoted, promoted: true }\n  - { id: no-rollback, rollback: none }"), `latency-${latencyMs}.yaml`);
+      const r = await cli(["scenario", file]);
+      expect(r.runDir, `stderr: ${r.stderr}\nstdout: ${r.stdout}`).toBeDefined();
+      const results = readResults(r.runDir!);
+      for (const e of results.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
+      expect(r.code).toBe(0);
+      const events = readEvents(r.runDir!);
+      const analyses = events.filter((e) => e.type === "analysis.evaluated" && e.stage === "canary-50" && e.latencyMs !== null);
+      expect(analyses.length).toBeGreaterThan(2);
+      for (const a of analyses) {
+        const truth = loadP95(events, "good-2", a.t, a.windowSeconds as number);
+        if (truth === undefined) continue;
+        expect(Math.abs((a.latencyMs as number) - truth) / truth, `analysis ${a.latencyMs} ms, load ${truth} ms`).toBeLessThan(0.05);
+        expect(a.latencyMs as number).toBeLessThan(300);
+        expect((a.latencyInterval as number[])[1]).toBeGreaterThanOrEqual(a.latencyMs as number);
+      }
+      expect(await runContainers(results.runId)).toBe(0);
+    }, 240_000);
+  }
+
+  it("a candidate at 320 ms fails canary-50's <300ms, with the requests and the interval in the reason", async () => {
+    const file = files.write(canary("latency-320", 320, 60, "  - { id: rolled-back, rollback: { trigger: response_time, stage: canary-50 } }"), "latency-320.yaml");
+    const r = await cli(["scenario", file]);
+    const results = readResults(r.runDir!) as ReturnType<typeof readResults> & { rollback: { reason: string } | null };
+    for (const e of results.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
+    expect(r.code).toBe(0);
+    expect(results.rollback?.reason).toMatch(/^p95 response time 3\d\dms \(\d+ requests, 95% CI 3\d\d-3\d\dms\) fails the success criterion <300ms$/);
+  }, 240_000);
+});
+
+describe("a load too small to judge a stage", () => {
+  it("is warned of before the run, and canary-10 ends inconclusive instead of promoting", async () => {
+    const file = files.write(canary("too-small", 0, 2, "  - { id: promoted, promoted: true }"), "too-small.yaml");
+    const validated = await cli(["scenario", "--validate", file]);
+    expect(validated.code).toBe(0);
+    expect(validated.stderr).toMatch(/warning: .*strategy stage canary-10 \(10% of the load\): an analysis window of 2\.0 s holds about 0 of the candidate's API requests at 2 req\/s, under minRequests \(10\): the stage would end inconclusive; a load of at least 50 req\/s would give it enough/);
+    const r = await cli(["scenario", file]);
+    const results = readResults(r.runDir!) as ReturnType<typeof readResults> & { strategy: { result: string; inconclusive?: { stage: string; reason: string } } };
+    expect(results.strategy).toMatchObject({ result: "inconclusive", inconclusive: { stage: "canary-10" } });
+    const promoted = results.expectations.find((e) => e.id === "promoted")!;
+    expect(promoted.held).toBe(false);
+    expect(promoted.evidence).toMatch(/^canary-10 was inconclusive, so the promotion stopped there: no analysis window of canary-10 held minRequests \(10\)/);
+    expect(r.code).toBe(1);
+    const events = readEvents(r.runDir!);
+    expect(events.some((e) => e.type === "stage.started" && e.stage === "canary-50")).toBe(false);
+    expect(events.at(-1)).toBeDefined();
+    expect(await runContainers(results.runId)).toBe(0);
+  }, 240_000);
+});
