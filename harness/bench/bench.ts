@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   strategies: async () => (await import("./strategies-bench.js")).strategiesBench,
   kind: async () => (await import("./kind-bench.js")).kindBench,
   dr: async () => (await import("./dr-bench.js")).drBench,
+  analysis: async () => (await import("./analysis-bench.js")).analysisBench,
 };
 
 /** `npm run bench -- <name>`: measure, print the figures, write runs/bench/<name>.json. */
