@@ -18,7 +18,7 @@ describe("operator actions on Docker", () => {
       ["rollout", "stable"],
       ["rollout-undo", "stable"],
     ]);
-    expect(actions[1]!.detail).toMatch(/rolled back from erroring-1 to good-1, every instance ready/);
+    expect(actions[1]!.detail).toMatch(/rolled back from erroring-1 to good-1 \(2 container\(s\) recreated, every instance ready\)/);
     // Each action replaced both containers: removed, then started again under the same name.
     const removed = events.filter((e) => e.type === "resource.removed" && e.kind === "container" && e.role === "stable" && e.t < actions[1]!.t + 1);
     expect(removed.length).toBeGreaterThanOrEqual(4);
