@@ -98,8 +98,15 @@ describe("the cpu-stress fault on kind", () => {
     expect(await fault.inject()).toMatch(/^stress-ng in the api container of pod \S+ \(pid \d+\): 4 CPU worker\(s\) at 100%$/);
     try {
       await waitFor(async () => ((await stressProcesses(0)) === 5 ? true : undefined), { description: "stress-ng and its 4 workers", timeoutMs: 15_000 });
-      // 500m of CPU shared with four busy workers: the service waits for its share of each CFS period.
-      const busyMs = await medianHealthMs(0, 21);
+      // 500m of CPU shared with four busy workers: the service waits for its share of each CFS period
+      // (read until it shows, for up to 15 s: the workers may take a moment to use up the quota).
+      const busyMs = await waitFor(
+        async () => {
+          const ms = await medianHealthMs(0, 21);
+          return ms > idleMs * 2 ? ms : undefined;
+        },
+        { description: `the pod's /health to slow down to over twice its idle ${idleMs.toFixed(1)} ms`, timeoutMs: 15_000, intervalMs: 200 },
+      );
       expect(busyMs).toBeGreaterThan(idleMs * 2);
     } finally {
       await fault.undo();
