@@ -12,6 +12,7 @@ afterAll(() => files.close());
 /** The document's canary at 0.01 (canary-10 6 s, canary-50 9 s), a candidate with a fixed added latency, `rate` req/s through the router. */
 function canary(name: string, latencyMs: number, rate: number, expect: string): string {
   return `name: ${name}
+description: the document's canary with a candidate ${latencyMs} ms slower, at ${rate} req/s
 strategy: canary
 timeScale: 0.01
 versions:
