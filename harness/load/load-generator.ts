@@ -24,6 +24,8 @@ export interface RequestResult {
   error?: string;
   /** The answer's X-App-Version header. */
   version?: string;
+  /** Milliseconds the service itself spent on it (its Server-Timing `app;dur=`), when it says. */
+  serverMs?: number;
   /** A POST answered 2xx with a JSON body holding an `id`: the row it created (disaster recovery's acknowledged writes). */
   created?: string;
 }

@@ -53,6 +53,9 @@ function toResult(o: VegetaResult): RequestResult {
   const headers = o.headers ?? {};
   const version = headers["X-App-Version"] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === "x-app-version")?.[1];
   if (version?.[0] !== undefined) r.version = version[0];
+  const timing = (headers["Server-Timing"] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === "server-timing")?.[1])?.[0];
+  const dur = timing ? /(?:^|,)\s*app;dur=([\d.]+)/.exec(timing)?.[1] : undefined;
+  if (dur !== undefined) r.serverMs = Number(dur);
   const created = o.method === "POST" && o.code >= 200 && o.code < 300 && o.body ? createdId(o.body) : undefined;
   if (created !== undefined) r.created = created;
   return r;
