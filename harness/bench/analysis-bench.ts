@@ -24,6 +24,8 @@ import { median, type BenchFigure } from "./figures.js";
 
 const THRESHOLDS_MS = [300, 500, 2000] as const;
 const POLICIES: readonly DecisionPolicy[] = ["literal", "significant"];
+/** How long each latency trial sends the candidate its share of the load. */
+const BURST_MS = 2000;
 
 /**
  * Verdict fidelity on one real stack (PostgreSQL, good-1 and good-2 behind
@@ -31,8 +33,9 @@ const POLICIES: readonly DecisionPolicy[] = ["literal", "significant"];
  * scenario's rate), with the candidate's faults and seed set through its
  * admin API for each trial:
  * (a) near each of the document's latency thresholds, the analysis's p95 of
- *     a window against the exact p95 of the candidate's requests that
- *     completed in it: largest relative error, decisions on the wrong side;
+ *     a burst of the candidate's requests against the exact p95 of the same
+ *     requests (the time the service took, from its Server-Timing): largest
+ *     relative error, windows on the wrong side of the threshold;
  * (b) blue-green with a candidate at half the error-rate trigger (2.5%):
  *     false rollbacks per policy;
  * (c) blue-green with a candidate at twice it (10%): detections per policy
@@ -70,23 +73,30 @@ export async function analysisBench(signal: AbortSignal, args: readonly string[]
     const settle = () => systemClock.sleep(windowMs + 3 * SCRAPE_INTERVAL_MS, signal);
     const setFaults = (body: Record<string, unknown>) => putFaults(candidate, body);
 
-    // (a) latency near each threshold: from 0.85 to 1.15 of it over the seeds, 5% jitter.
+    // (a) latency near each threshold: from 0.85 to 1.15 of it over the seeds, 5% jitter. Each trial is a burst of the
+    // candidate's own (its weight up for BURST_MS, then 0), measured once every request of it is answered and scraped:
+    // the analysis's window and the exact p95 then count the same requests.
     const latency: Record<string, { maxError: number; wrongSide: number; trials: Array<{ seed: number; exact: number; client: number; analysis: number; requests: number }> }> = {};
     for (const t of THRESHOLDS_MS) {
       const trials: Array<{ seed: number; exact: number; client: number; analysis: number; requests: number }> = [];
+      const quiet = () => systemClock.sleep(t * 1.6 + 4 * SCRAPE_INTERVAL_MS, signal);
       for (let seed = 1; seed <= seeds; seed++) {
         const target = t * (0.85 + (0.3 * (seed - 1)) / (seeds - 1));
+        await router.setShares({ stable: 100, candidate: 0 });
         await setFaults({ latencyMs: target * 0.95, latencyJitterMs: target * 0.05, errorRate: 0, seed });
-        await settle();
-        const now = Date.now();
-        const m = await analysis.measure(candidate.version, windowMs);
-        // The same requests as the service's histogram counted them: completed in the window, each with the time the service itself took (Server-Timing).
-        const inWindow = results.filter((r) => r.at + r.latencyMs >= now - windowMs && r.at + r.latencyMs <= now);
-        const exact = p95(inWindow.map((r) => r.serverMs ?? r.latencyMs));
-        const client = p95(inWindow.map((r) => r.latencyMs));
+        await quiet();
+        const from = Date.now();
+        await router.setShares({ stable: 50, candidate: 50 });
+        await systemClock.sleep(BURST_MS, signal);
+        await router.setShares({ stable: 100, candidate: 0 });
+        await quiet();
+        const burst = results.filter((r) => r.at >= from);
+        const m = await analysis.measure(candidate.version, Date.now() - from + 1000);
+        const exact = p95(burst.map((r) => r.serverMs ?? r.latencyMs));
+        const client = p95(burst.map((r) => r.latencyMs));
         if (m.latencyMs === undefined || exact === undefined) continue;
-        trials.push({ seed, exact, client: client!, analysis: m.latencyMs, requests: inWindow.length });
-        console.log(`latency near ${t} ms, seed ${seed}: exact p95 ${exact.toFixed(1)} ms in the service (${client!.toFixed(1)} ms at the client), analysis ${m.latencyMs.toFixed(1)} ms, ${inWindow.length} requests`);
+        trials.push({ seed, exact, client: client!, analysis: m.latencyMs, requests: burst.length });
+        console.log(`latency near ${t} ms, seed ${seed}: exact p95 ${exact.toFixed(1)} ms in the service (${client!.toFixed(1)} ms at the client), analysis ${m.latencyMs.toFixed(1)} ms, ${burst.length} requests (Prometheus: ${Math.round(m.requests)})`);
       }
       latency[t] = {
         maxError: Math.max(...trials.map((x) => Math.abs(x.analysis - x.exact) / x.exact)),
