@@ -54,7 +54,7 @@ export async function analysisBench(signal: AbortSignal, args: readonly string[]
   const scale = new TimeScale(scenario.timeScale);
   const strategy = scenario.strategy!;
   const { intervalMs, windowMs } = analysisTiming(strategy, scale);
-  const ctx = standaloneContext("bench-analysis", { logRoot: join(ROOT, "runs", "bench", "logs"), signal });
+  const ctx = standaloneContext("bench-analysis", { logRoot: join(ROOT, "runs", "bench", "logs"), signal, reaper: true });
   const results: RequestResult[] = [];
   const stopLoad = new AbortController();
   try {

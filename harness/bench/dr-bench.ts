@@ -100,7 +100,7 @@ const fmtLoad = (l: readonly number[]) => l.map((x) => x.toFixed(1)).join(" ");
 
 /** A platform context of the bench's own: its containers carry its run id and go with dispose(), on failure too. */
 function benchContext(name: string, signal: AbortSignal) {
-  return standaloneContext(name, { logRoot: join(ROOT, "runs", "bench", "logs"), signal });
+  return standaloneContext(name, { logRoot: join(ROOT, "runs", "bench", "logs"), signal, reaper: true });
 }
 
 const seconds = (since: number) => (performance.now() - since) / 1000;

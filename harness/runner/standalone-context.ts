@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { startReaper } from "../cleanup/reaper.js";
 import { sweep } from "../cleanup/sweep.js";
 import { TeardownStack } from "../cleanup/teardown.js";
 import { newRunId } from "../common/labels.js";
@@ -13,8 +14,14 @@ export interface StandaloneContext extends PlatformContext {
   dispose(options?: { strict?: boolean }): Promise<void>;
 }
 
-export function standaloneContext(name: string, options: { logRoot: string; signal?: AbortSignal }): StandaloneContext {
+/**
+ * `reaper`: a watchdog removes what carries the run id if this process dies
+ * without disposing (a second Ctrl-C, SIGKILL), as for a scenario run; for
+ * benches, which run long enough to be interrupted.
+ */
+export function standaloneContext(name: string, options: { logRoot: string; signal?: AbortSignal; reaper?: boolean }): StandaloneContext {
   const runId = newRunId(name);
+  const reaper = options.reaper ? startReaper(runId) : undefined;
   const logDir = `${options.logRoot}/${runId}`;
   mkdirSync(logDir, { recursive: true });
   const events: TimelineEvent[] = [];
@@ -30,6 +37,7 @@ export function standaloneContext(name: string, options: { logRoot: string; sign
     async dispose({ strict = false } = {}) {
       const failures = await teardown.runAll();
       await sweep(runId);
+      reaper?.stop();
       if (strict && failures.length > 0) throw new Error(`teardown failed: ${failures.map((f) => `${f.title}: ${f.error}`).join("; ")}`);
     },
   };
