@@ -9,11 +9,16 @@ const files = new ScenarioFiles();
 beforeAll(() => files.open("gameday-fidelity-"));
 afterAll(() => files.close());
 
-/** The document's canary at 0.01 (canary-10 6 s, canary-50 9 s), a candidate with a fixed added latency, `rate` req/s through the router. */
-function canary(name: string, latencyMs: number, rate: number, expect: string): string {
+/**
+ * The document's canary at 0.01 (canary-10 6 s, canary-50 9 s), a candidate with a fixed added latency, `rate` req/s
+ * through the router. The latency cases run a light load (20 req/s, so a window of canary-10 holds 4 of the
+ * candidate's requests: minRequests 3): on two cores a heavier one adds event-loop delay of its own to every
+ * request, and a candidate at 290 ms then truly answers in over 300 ms.
+ */
+function canary(name: string, latencyMs: number, rate: number, expect: string, minRequests?: number): string {
   return `name: ${name}
 description: the document's canary with a candidate ${latencyMs} ms slower, at ${rate} req/s
-strategy: canary
+strategy: ${minRequests === undefined ? "canary" : `{ name: canary, minRequests: ${minRequests} }`}
 timeScale: 0.01
 versions:
   stable: { image: app, tag: good-1, replicas: 1 }
@@ -44,7 +49,7 @@ function loadP95(events: RunEvent[], version: string, at: number, windowSeconds:
 describe("latency verdicts near the document's thresholds", () => {
   for (const latencyMs of [260, 290]) {
     it(`a candidate at ${latencyMs} ms passes canary-50's <300ms, and every p95 the analysis saw agrees with the requests within 5%`, async () => {
-      const file = files.write(canary(`latency-${latencyMs}`, latencyMs, 60, "  - { id: promoted, promoted: true }\n  - { id: no-rollback, rollback: none }"), `latency-${latencyMs}.yaml`);
+      const file = files.write(canary(`latency-${latencyMs}`, latencyMs, 20, "  - { id: promoted, promoted: true }\n  - { id: no-rollback, rollback: none }", 3), `latency-${latencyMs}.yaml`);
       const r = await cli(["scenario", file]);
       expect(r.runDir, `stderr: ${r.stderr}\nstdout: ${r.stdout}`).toBeDefined();
       const results = readResults(r.runDir!);
@@ -65,7 +70,7 @@ describe("latency verdicts near the document's thresholds", () => {
   }
 
   it("a candidate at 320 ms fails canary-50's <300ms, with the requests and the interval in the reason", async () => {
-    const file = files.write(canary("latency-320", 320, 60, "  - { id: rolled-back, rollback: { trigger: response_time, stage: canary-50 } }"), "latency-320.yaml");
+    const file = files.write(canary("latency-320", 320, 20, "  - { id: rolled-back, rollback: { trigger: response_time, stage: canary-50 } }", 3), "latency-320.yaml");
     const r = await cli(["scenario", file]);
     const results = readResults(r.runDir!) as ReturnType<typeof readResults> & { rollback: { reason: string } | null };
     for (const e of results.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
