@@ -13,14 +13,14 @@ import type { LoadProfile } from "../load/profile.js";
 import { runLoad } from "../load/run-load.js";
 import type { DecisionPolicy } from "../model/strategy.js";
 import { DockerPlatform } from "../platforms/docker/docker-platform.js";
-import type { Service } from "../platforms/platform.js";
 import { SCRAPE_INTERVAL_MS, analysisTiming } from "../runner/strategy-run.js";
 import { standaloneContext } from "../runner/standalone-context.js";
 import { loadScenario, resolveScenarioPath } from "../scenario/load-scenario.js";
 import type { TimelineEvent } from "../timeline/events.js";
 import { HAPROXY_PORTS } from "../traffic/haproxy-router.js";
 import { startRouter } from "../traffic/start-router.js";
-import { median, type BenchFigure } from "./figures.js";
+import { adminFaults } from "../faults/set-faults.js";
+import { median, percentile, type BenchFigure } from "./figures.js";
 
 const THRESHOLDS_MS = [300, 500, 2000] as const;
 const POLICIES: readonly DecisionPolicy[] = ["literal", "significant"];
@@ -71,7 +71,7 @@ export async function analysisBench(signal: AbortSignal, args: readonly string[]
     const load = runLoad(profile, { baseUrl: router.baseUrl, scale: new TimeScale(1), emit: () => undefined, runId: ctx.runId, signal, stop: stopLoad.signal, onResult: (r) => void (r.version === candidate.version && results.push(r)) });
     load.catch(() => undefined);
     const settle = () => systemClock.sleep(windowMs + 3 * SCRAPE_INTERVAL_MS, signal);
-    const setFaults = (body: Record<string, unknown>) => putFaults(candidate, body);
+    const setFaults = (body: Record<string, unknown>) => adminFaults(candidate.instances[0]!.baseUrl, "PUT", body);
 
     // (a) latency near each threshold: from 0.85 to 1.15 of it over the seeds, 5% jitter. Each trial is a burst of the
     // candidate's own (its weight up for BURST_MS, then 0), measured once every request of it is answered and scraped:
@@ -171,13 +171,7 @@ export async function analysisBench(signal: AbortSignal, args: readonly string[]
   }
 }
 
-async function putFaults(service: Service, body: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${service.instances[0]!.baseUrl}/admin/faults`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  if (res.status !== 200) throw new HarnessError("CONTAINER_FAILED", `PUT /admin/faults answered ${res.status}: ${await res.text()}`);
-}
-
+/** The exact p95 (nearest rank) of a sample, when there is one. */
 function p95(values: readonly number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.max(0, Math.ceil(0.95 * s.length) - 1)];
+  return values.length === 0 ? undefined : percentile(values, 95);
 }

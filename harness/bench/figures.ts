@@ -18,6 +18,12 @@ export interface BenchReport {
   detail?: unknown;
 }
 
+/** The p-th percentile of a sample, nearest rank (p95 of 20 values is the 19th smallest). */
+export function percentile(values: readonly number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
 export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { sweep } from "../cleanup/sweep.js";
 import { TeardownStack } from "../cleanup/teardown.js";
 import { TimeScale, waitFor } from "../common/clock.js";
-import { HarnessError, errorMessage } from "../common/errors.js";
+import { HarnessError } from "../common/errors.js";
+import { adminFaults } from "../faults/set-faults.js";
 import { exec } from "../common/exec.js";
 import { newRunId } from "../common/labels.js";
 import { configureTestcontainers, ensureEngine } from "../engine/docker.js";
@@ -100,7 +101,7 @@ export async function loadBench(signal: AbortSignal): Promise<{ figures: BenchFi
 
     // (b) latency agreement with the service's histogram
     console.log(`latency agreement: ${LATENCY_RATE} req/s for ${LATENCY_SECONDS} s against GET ${ROUTE} with latency ${LATENCY_FAULT.latencyMs} ms + jitter ${LATENCY_FAULT.latencyJitterMs} ms (no database: 503 after the delay)...`);
-    await putFaults(base, LATENCY_FAULT);
+    await adminFaults(base, "PUT", LATENCY_FAULT);
     let latency: { generatorP95: number; serviceP95: number; relativeDifference: number; requests: number; failed: number; buckets: Array<[string, number]> };
     try {
       const before = await scrape(base);
@@ -120,7 +121,7 @@ export async function loadBench(signal: AbortSignal): Promise<{ figures: BenchFi
       };
       console.log(`  generator p95 ${generatorP95.toFixed(1)} ms, service histogram p95 ${serviceP95.toFixed(1)} ms (${s.requests} requests, answered ${JSON.stringify(s.overall.codes)})`);
     } finally {
-      await putFaults(base, { latencyMs: 0, latencyJitterMs: 0 });
+      await adminFaults(base, "PUT", { latencyMs: 0, latencyJitterMs: 0 });
     }
 
     // (c) headroom, then wrk on the same target
@@ -160,13 +161,6 @@ export async function loadBench(signal: AbortSignal): Promise<{ figures: BenchFi
 
 function constant(name: string, rate: number, seconds: number, requests: LoadRequest[], timeoutMs: number): LoadProfile {
   return { name, target: "bench", executor: "constant-arrival-rate", rate, timeUnitMs: 1000, durationMs: seconds * 1000, requests, timeoutMs, thresholds: [] };
-}
-
-async function putFaults(base: string, body: Record<string, number>): Promise<void> {
-  const res = await fetch(`${base}/admin/faults`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).catch((e: unknown) => {
-    throw new HarnessError("CONTAINER_FAILED", `PUT /admin/faults failed: ${errorMessage(e)}`, { cause: e });
-  });
-  if (res.status !== 200) throw new HarnessError("CONTAINER_FAILED", `PUT /admin/faults answered ${res.status}`);
 }
 
 async function scrape(base: string): Promise<Sample[]> {

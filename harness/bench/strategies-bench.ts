@@ -13,16 +13,11 @@ import { runScenario } from "../runner/run-scenario.js";
 import { analysisTiming } from "../runner/strategy-run.js";
 import { loadScenario, resolveScenarioPath } from "../scenario/load-scenario.js";
 import { startRouter } from "../traffic/start-router.js";
-import { median, type BenchFigure } from "./figures.js";
+import { median, percentile, type BenchFigure } from "./figures.js";
 
 const RUNS = 10;
 const SHIFTS = 10;
 const SAFETY_RATE = 500;
-
-function percentile(values: readonly number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
 
 /**
  * (a) canary-fail wall time, warm; (b) detection latency over 10 runs as a

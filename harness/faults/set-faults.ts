@@ -40,19 +40,20 @@ function knobsFault(service: Service, settings: FaultSettings): Fault {
     inject: async () => {
       for (const i of service.instances) {
         // Remember only the knobs this fault changes, so undo touches nothing else.
-        const current = (await admin(i.baseUrl, "GET")) as Record<string, unknown>;
+        const current = (await adminFaults(i.baseUrl, "GET")) as Record<string, unknown>;
         before.set(i.baseUrl, Object.fromEntries(Object.keys(settings).map((k) => [k, current[k]])));
-        await admin(i.baseUrl, "PUT", settings);
+        await adminFaults(i.baseUrl, "PUT", settings);
       }
       return JSON.stringify(settings);
     },
     undo: async () => {
-      for (const [url, previous] of before) await admin(url, "PUT", previous);
+      for (const [url, previous] of before) await adminFaults(url, "PUT", previous);
     },
   };
 }
 
-async function admin(baseUrl: string, method: "GET" | "PUT", body?: unknown): Promise<unknown> {
+/** The reference service's fault API: GET the settings, or PUT a partial update (and `seed`); the answer's settings. */
+export async function adminFaults(baseUrl: string, method: "GET" | "PUT", body?: unknown): Promise<unknown> {
   const res = await fetch(`${baseUrl}/admin/faults`, {
     method,
     headers: body === undefined ? {} : { "content-type": "application/json" },

@@ -40,6 +40,7 @@ export async function provision(scenario: Scenario, platform: Platform, { clock,
   const images = new Set([...scenario.versions.values()].map((v) => `app:${v.tag}`));
   for (const image of stepImages(scenario.steps)) images.add(image);
   if (scenario.strategy) images.add("haproxy").add("prometheus");
+  else if (scenario.load?.target === "router") images.add("haproxy");
   // With a network fault in any step, the services reach the database through a fault proxy from the start.
   const proxied = scenario.steps.some((s) => s.fault && faultType(s.fault.type)?.needsDatabaseProxy);
   const startDatabase = async () => (proxied ? platform.startDatabaseProxy(await platform.startDatabase()) : platform.startDatabase());
