@@ -1,58 +1,61 @@
 import { describe, expect, it } from "vitest";
-import { LATENCY_STATISTICS } from "../model/strategy.js";
-import { analysisQueries } from "./analysis.js";
+import { analysisSelectors, measurementOf } from "./analysis.js";
 import { prometheusConfig, type ScrapeTarget } from "./prometheus.js";
 
 const SEL = 'version="v2",route=~"/api/.*"';
 
-describe("analysisQueries", () => {
-  const q = analysisQueries("v2", 30_000, "p95");
+describe("analysisSelectors", () => {
+  const q = analysisSelectors("v2", 30_000, 250);
 
-  it("counts the version's /api requests over the window", () => {
-    expect(q.requests).toBe(`sum(increase(http_requests_total{${SEL}}[30000ms]))`);
+  it("reads the version's /api requests and its histogram over the window plus two scrape intervals", () => {
+    expect(q.requests).toBe(`http_requests_total{${SEL}}[30500ms]`);
+    expect(q.buckets).toBe(`http_request_duration_seconds_bucket{${SEL}}[30500ms]`);
+    expect(q.sum).toBe(`http_request_duration_seconds_sum{${SEL}}[30500ms]`);
   });
 
-  it("takes the error rate as 5xx over all /api requests of the version", () => {
-    expect(q.errorRate).toBe(`sum(rate(http_requests_total{${SEL},code=~"5.."}[30000ms])) / sum(rate(http_requests_total{${SEL}}[30000ms]))`);
-  });
-
-  it("takes p95 from the histogram, in milliseconds", () => {
-    expect(q.latency).toBe(`1000 * histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${SEL}}[30000ms])))`);
-  });
-
-  it("uses the quantile of each statistic", () => {
-    expect(analysisQueries("v2", 30_000, "p50").latency).toContain("histogram_quantile(0.5, ");
-    expect(analysisQueries("v2", 30_000, "p90").latency).toContain("histogram_quantile(0.9, ");
-    expect(analysisQueries("v2", 30_000, "p99").latency).toContain("histogram_quantile(0.99, ");
-    for (const s of LATENCY_STATISTICS.filter((s) => s !== "avg")) {
-      expect(analysisQueries("v2", 30_000, s).latency).toMatch(/^1000 \* histogram_quantile\(0\.\d+, /);
-    }
-  });
-
-  it("takes avg as _sum over _count, in milliseconds", () => {
-    expect(analysisQueries("v2", 30_000, "avg").latency).toBe(
-      `1000 * sum(rate(http_request_duration_seconds_sum{${SEL}}[30000ms])) / sum(rate(http_request_duration_seconds_count{${SEL}}[30000ms]))`,
-    );
-    expect(analysisQueries("v2", 30_000, "avg").latency).not.toContain("histogram_quantile");
-  });
-
-  it("selects the version asked for, in every query", () => {
-    const v1 = analysisQueries("v1", 30_000, "p95");
-    for (const query of Object.values(v1)) {
+  it("selects the version asked for, in every selector", () => {
+    for (const query of Object.values(analysisSelectors("v1", 30_000, 250))) {
       expect(query).toContain('version="v1"');
       expect(query).not.toContain('version="v2"');
       expect(query).toContain('route=~"/api/.*"');
     }
   });
 
-  it("writes the window in whole milliseconds, at least 1", () => {
-    expect(analysisQueries("v2", 1500.4, "p95").requests).toContain("[1500ms]");
-    expect(analysisQueries("v2", 1500.6, "p95").errorRate).toContain("[1501ms]");
-    expect(analysisQueries("v2", 0, "p95").latency).toContain("[1ms]");
-    for (const query of Object.values(analysisQueries("v2", 600_000, "avg"))) {
-      expect(query).toContain("[600000ms]");
-      expect(query).not.toMatch(/\[\d+(s|m)\]/);
-    }
+  it("writes the range in whole milliseconds, at least 1", () => {
+    expect(analysisSelectors("v2", 1500.4, 0).requests).toContain("[1500ms]");
+    expect(analysisSelectors("v2", 1500.6, 0).requests).toContain("[1501ms]");
+    expect(analysisSelectors("v2", 0, 0).buckets).toContain("[1ms]");
+  });
+});
+
+describe("measurementOf", () => {
+  // 20 requests, 2 of them 5xx: 10 under 0.1 s, 8 more under 0.3 s, 2 over 0.5 s.
+  const counts = { requests: 20, errors: 2, buckets: [[0.1, 10], [0.3, 18], [0.5, 18], [Number.POSITIVE_INFINITY, 20]] as Array<[number, number]>, sumSeconds: 4 };
+  const queries = { requests: "r", buckets: "b" };
+
+  it("takes the error rate and its Wilson interval from the exact counts", () => {
+    const m = measurementOf(counts, "p95", [], queries);
+    expect(m.requests).toBe(20);
+    expect(m.errorRate).toBe(0.1);
+    expect(m.intervals?.errorRate?.[0]).toBeCloseTo(0.0279, 3);
+    expect(m.intervals?.errorRate?.[1]).toBeCloseTo(0.301, 3);
+  });
+
+  it("reads quantiles as histogram_quantile does, and the interval holds the estimate", () => {
+    const m = measurementOf(counts, "p50", ["p95", "avg"], queries);
+    expect(m.latencyMs).toBeCloseTo(100, 6);
+    expect(m.latencies?.p95).toBeCloseTo(500, 6);
+    expect(m.latencies?.avg).toBeCloseTo(200, 6);
+    const i = m.intervals!.latencies!.p50!;
+    expect(i[0]).toBeLessThanOrEqual(m.latencyMs!);
+    expect(i[1]).toBeGreaterThanOrEqual(m.latencyMs!);
+  });
+
+  it("has no error rate and no latency for a window without requests", () => {
+    const m = measurementOf({ requests: 0, errors: 0, buckets: [] }, "p95", ["avg"], queries);
+    expect(m.errorRate).toBeUndefined();
+    expect(m.latencyMs).toBeUndefined();
+    expect(m.latencies).toEqual({});
   });
 });
 

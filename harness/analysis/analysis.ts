@@ -1,4 +1,4 @@
-import type { PrometheusClient } from "./prometheus.js";
+import type { PrometheusClient, PromSeries } from "./prometheus.js";
 
 /** What one analysis of a version over a window found. Rates are fractions, times milliseconds. */
 export interface Measurement {
@@ -12,10 +12,13 @@ export interface Measurement {
   latencies?: Partial<Record<LatencyStatistic, number>>;
   /** The evidence's strength: 95% intervals of the error rate (Wilson) and of each latency quantile measured (order statistics through the histogram). */
   intervals?: { errorRate?: Interval; latencies?: Partial<Record<LatencyStatistic, Interval>> };
-  queries: { errorRate: string; latency: string; requests: string; buckets?: string };
+  /** The range selectors the figures were counted from. */
+  queries: { requests: string; buckets: string; sum?: string };
 }
 
 import type { LatencyStatistic } from "../model/strategy.js";
+import { counted } from "./counter-increase.js";
+import { histogramQuantile } from "./histogram-quantile.js";
 import { quantileInterval, wilson, type Interval } from "./intervals.js";
 
 /** Measures a version's error rate and latency over a window. */
@@ -32,18 +35,50 @@ export function latencyOf(m: Measurement, statistic: string | undefined): number
 
 const API = 'route=~"/api/.*"';
 
-/** The PromQL the success criteria and rollback triggers are evaluated with, over the services' own metrics. */
-export function analysisQueries(version: string, windowMs: number, statistic: LatencyStatistic) {
-  const w = `${Math.max(1, Math.round(windowMs))}ms`;
+/**
+ * The range selectors a window's figures are counted from: the version's /api requests (by code) and its
+ * request-duration histogram (and its _sum for the average), over the window plus two scrape intervals, so
+ * that every series has its last sample from before the window. The figures equal what
+ * `sum(increase(...[w]))` and `histogram_quantile(q, sum by (le) (rate(...[w])))` estimate, without their
+ * extrapolation to the window's edges.
+ */
+export function analysisSelectors(version: string, windowMs: number, scrapeIntervalMs: number) {
+  const w = `${Math.max(1, Math.round(windowMs + 2 * scrapeIntervalMs))}ms`;
   const sel = `version="${version}",${API}`;
-  const requests = `sum(increase(http_requests_total{${sel}}[${w}]))`;
-  const errorRate = `sum(rate(http_requests_total{${sel},code=~"5.."}[${w}])) / sum(rate(http_requests_total{${sel}}[${w}]))`;
-  const latency =
-    statistic === "avg"
-      ? `1000 * sum(rate(http_request_duration_seconds_sum{${sel}}[${w}])) / sum(rate(http_request_duration_seconds_count{${sel}}[${w}]))`
-      : `1000 * histogram_quantile(${Number(statistic.slice(1)) / 100}, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[${w}])))`;
-  const buckets = `sum by (le) (increase(http_request_duration_seconds_bucket{${sel}}[${w}]))`;
-  return { requests, errorRate, latency, buckets };
+  return {
+    requests: `http_requests_total{${sel}}[${w}]`,
+    buckets: `http_request_duration_seconds_bucket{${sel}}[${w}]`,
+    sum: `http_request_duration_seconds_sum{${sel}}[${w}]`,
+  };
+}
+
+/** A window's counts: requests, 5xx answers, the cumulative histogram (seconds) and the durations' sum. */
+export interface WindowCounts {
+  requests: number;
+  errors: number;
+  buckets: Array<[number, number]>;
+  sumSeconds?: number;
+}
+
+/** The figures of a window's exact counts, under the default statistic and the others asked for. */
+export function measurementOf(counts: WindowCounts, statistic: LatencyStatistic, others: readonly LatencyStatistic[], queries: Measurement["queries"]): Measurement {
+  const n = counts.requests;
+  const observed = counts.buckets[counts.buckets.length - 1]?.[1] ?? 0;
+  const latencies: Partial<Record<LatencyStatistic, number>> = {};
+  for (const s of [statistic, ...others]) {
+    const v = s === "avg" ? (counts.sumSeconds !== undefined && observed > 0 ? (1000 * counts.sumSeconds) / observed : Number.NaN) : 1000 * histogramQuantile(Number(s.slice(1)) / 100, counts.buckets);
+    if (!Number.isNaN(v)) latencies[s] = v;
+  }
+  const errorRate = n > 0 ? counts.errors / n : undefined;
+  return {
+    requests: n,
+    errorRate,
+    latencyMs: latencies[statistic],
+    latencyStatistic: statistic,
+    latencies,
+    intervals: measurementIntervals(n, errorRate, counts.buckets, [statistic, ...others]),
+    queries,
+  };
 }
 
 /** The intervals a window's figures carry: the error rate's over its requests, each quantile's over the histogram. */
@@ -63,47 +98,55 @@ export function measurementIntervals(
   return { ...(errorRate !== undefined && n > 0 ? { errorRate: wilson(Math.round(errorRate * n), n) } : {}), latencies };
 }
 
-/** Prometheus' `sum by (le)` of a histogram's buckets as cumulative [bound, count] pairs, ascending. */
-export function bucketsFrom(samples: ReadonlyArray<{ labels: Record<string, string>; value: number }>): Array<[number, number]> {
-  return samples
-    .map((s): [number, number] => [s.labels.le === "+Inf" ? Number.POSITIVE_INFINITY : Number(s.labels.le), Number.isFinite(s.value) ? s.value : 0])
+/** Sums what each series counted in the window, by the label `by` (one group "" without it). */
+function countedBy(series: readonly PromSeries[], fromSeconds: number, by?: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of series) {
+    const key = by === undefined ? "" : (s.labels[by] ?? "");
+    out.set(key, (out.get(key) ?? 0) + counted(s.values, fromSeconds));
+  }
+  return out;
+}
+
+/** A histogram's buckets summed by `le`, as cumulative [bound, count] pairs, ascending. */
+export function bucketsFrom(byLe: ReadonlyMap<string, number>): Array<[number, number]> {
+  return [...byLe]
+    .map(([le, v]): [number, number] => [le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le), v])
     .filter(([b]) => !Number.isNaN(b))
     .sort((a, b) => a[0] - b[0]);
 }
 
+/**
+ * The analysis over the services' own metrics in Prometheus. Each window is counted exactly from the raw
+ * samples, every series read at one instant, so the error rate, the quantiles and their intervals all
+ * describe the same requests.
+ */
 export class PrometheusAnalysis implements Analysis {
   constructor(
     private readonly prometheus: PrometheusClient,
     private readonly statistic: LatencyStatistic = "p95",
+    private readonly scrapeIntervalMs = 1000,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   async measure(version: string, windowMs: number, extra: readonly LatencyStatistic[] = []): Promise<Measurement> {
-    const queries = analysisQueries(version, windowMs, this.statistic);
+    const queries = analysisSelectors(version, windowMs, this.scrapeIntervalMs);
     const others = [...new Set(extra)].filter((s) => s !== this.statistic);
-    const [requests, errorRate, latency, buckets, ...otherValues] = await Promise.all([
-      this.prometheus.scalar(queries.requests),
-      this.prometheus.scalar(queries.errorRate),
-      this.prometheus.scalar(queries.latency),
-      this.prometheus.query(queries.buckets),
-      ...others.map((s) => this.prometheus.scalar(analysisQueries(version, windowMs, s).latency)),
+    const wantsSum = [this.statistic, ...others].includes("avg");
+    const at = this.now() / 1000;
+    const from = at - windowMs / 1000;
+    const [requests, buckets, sums] = await Promise.all([
+      this.prometheus.samples(queries.requests, at),
+      this.prometheus.samples(queries.buckets, at),
+      wantsSum ? this.prometheus.samples(queries.sum, at) : Promise.resolve([]),
     ]);
-    const served = requests ?? 0;
-    const latencies: Partial<Record<LatencyStatistic, number>> = {};
-    others.forEach((s, i) => {
-      const v = otherValues[i];
-      if (v !== undefined && !Number.isNaN(v)) latencies[s] = v;
-    });
-    if (latency !== undefined && !Number.isNaN(latency)) latencies[this.statistic] = latency;
-    // No 5xx series yet means no errors; NaN means no requests at all.
-    const rate = served > 0 ? (errorRate === undefined || Number.isNaN(errorRate) ? 0 : errorRate) : undefined;
-    return {
-      latencies,
-      intervals: measurementIntervals(served, rate, bucketsFrom(buckets), [this.statistic, ...others]),
-      requests: served,
-      errorRate: rate,
-      latencyMs: latency === undefined || Number.isNaN(latency) ? undefined : latency,
-      latencyStatistic: this.statistic,
-      queries,
+    const byCode = countedBy(requests, from, "code");
+    const counts: WindowCounts = {
+      requests: [...byCode.values()].reduce((a, b) => a + b, 0),
+      errors: [...byCode].filter(([code]) => code.startsWith("5")).reduce((a, [, v]) => a + v, 0),
+      buckets: bucketsFrom(countedBy(buckets, from, "le")),
+      ...(wantsSum ? { sumSeconds: countedBy(sums, from).get("") ?? 0 } : {}),
     };
+    return measurementOf(counts, this.statistic, others, { requests: queries.requests, buckets: queries.buckets, ...(wantsSum ? { sum: queries.sum } : {}) });
   }
 }

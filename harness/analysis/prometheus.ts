@@ -31,6 +31,12 @@ export interface PromSample {
   value: number;
 }
 
+/** A series of a range selector: [unix seconds, value] samples, ascending. */
+export interface PromSeries {
+  labels: Record<string, string>;
+  values: Array<[number, number]>;
+}
+
 /** A small client for Prometheus' HTTP query API. */
 export class PrometheusClient {
   constructor(readonly baseUrl: string) {}
@@ -50,6 +56,21 @@ export class PrometheusClient {
       return [{ labels: {}, value: Number(v[1]) }];
     }
     return body.data.result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
+  }
+
+  /** The raw samples of a range selector (`metric{...}[5000ms]`) evaluated at `atSeconds`: one series per label set, samples ascending. */
+  async samples(selector: string, atSeconds: number): Promise<PromSeries[]> {
+    let body: { status: string; error?: string; data?: { resultType: string; result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> } };
+    try {
+      const res = await fetch(`${this.baseUrl}/api/v1/query?query=${encodeURIComponent(selector)}&time=${atSeconds.toFixed(3)}`, { signal: AbortSignal.timeout(5000) });
+      body = (await res.json()) as typeof body;
+    } catch (e) {
+      throw new HarnessError("CONTAINER_FAILED", `Prometheus query failed: ${errorMessage(e)}`, { hint: "read the prometheus log in the run folder" });
+    }
+    if (body.status !== "success" || !body.data || body.data.resultType !== "matrix") {
+      throw new HarnessError("CONTAINER_FAILED", `Prometheus rejected ${selector}: ${body.error ?? `a ${body.data?.resultType ?? "missing"} result, not a matrix`}`);
+    }
+    return body.data.result.map((r) => ({ labels: r.metric, values: r.values.map(([t, v]): [number, number] => [t, Number(v)]) }));
   }
 
   /** One number from a query that yields at most one series; undefined when it yields none. */

@@ -65,7 +65,7 @@ export async function analysisBench(signal: AbortSignal, args: readonly string[]
     const candidate = await deploy("candidate", "good-2");
     const router = await startRouter(platform, [stable, candidate], { stable: 50, candidate: 50 });
     const prometheus = await startPrometheus(platform, [stable, candidate], { scrapeIntervalMs: SCRAPE_INTERVAL_MS, router: router.metricsAddress ?? `router:${HAPROXY_PORTS.metrics}` });
-    const analysis = new PrometheusAnalysis(prometheus, "p95");
+    const analysis = new PrometheusAnalysis(prometheus, "p95", SCRAPE_INTERVAL_MS);
     const rate = scenario.load!.rate ?? 200;
     const profile: LoadProfile = { name: "bench", target: "router", executor: "constant-arrival-rate", rate, timeUnitMs: 1000, durationMs: 4 * 3600_000, requests: [{ method: "GET", path: "/api/evaluations", weight: 1 }], timeoutMs: 5000, thresholds: [] };
     const load = runLoad(profile, { baseUrl: router.baseUrl, scale: new TimeScale(1), emit: () => undefined, runId: ctx.runId, signal, stop: stopLoad.signal, onResult: (r) => void (r.version === candidate.version && results.push(r)) });

@@ -198,7 +198,7 @@ describe("a criterion that names its own latency statistic", () => {
     expect(p99).toMatchObject({ op: "<", value: 500, unit: "ms", statistic: "p99" });
     const stage = { name: "canary-10", percentage: 10, durationMs: 600_000, criteria: { responseTime: p99 } };
     const triggers = { errorRate: parseComparison(">5%")!, responseTime: parseComparison(">2s")!, healthCheckFailures: 3 };
-    const base = { requests: 100, errorRate: 0, latencyMs: 200, latencyStatistic: "p95" as const, queries: { errorRate: "", latency: "", requests: "" } };
+    const base = { requests: 100, errorRate: 0, latencyMs: 200, latencyStatistic: "p95" as const, queries: { requests: "", buckets: "" } };
     const slowTail = decide({ ...base, latencies: { p95: 200, p99: 700 } }, 0, triggers, stage, 10);
     expect(slowTail).toMatchObject({ trigger: "response_time", source: "success-criteria", observed: 700, threshold: "p99<500ms" });
     expect(slowTail!.reason).toContain("p99 response time 700ms");

@@ -79,7 +79,7 @@ export async function prepareStrategy(args: {
       stable,
       candidate,
       router,
-      analysis: new PrometheusAnalysis(prometheus, strategy.latency),
+      analysis: new PrometheusAnalysis(prometheus, strategy.latency, SCRAPE_INTERVAL_MS),
       healthPath: spec.blueGreen.healthCheckPath,
       ...(strategy.name === "blue-green" ? { healthCheckTimeoutMs: spec.blueGreen.healthCheckTimeoutMs } : {}),
       intervalMs,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../harness/common/clock.js";
+import { PrometheusAnalysis } from "../../harness/analysis/analysis.js";
 import { startPrometheus, type PrometheusClient } from "../../harness/analysis/prometheus.js";
 import { DockerPlatform } from "../../harness/platforms/docker/docker-platform.js";
 import type { HaproxyRouter } from "../../harness/traffic/haproxy-router.js";
@@ -11,6 +12,7 @@ const ctx = testContext("router");
 const platform = new DockerPlatform(ctx);
 let router: HaproxyRouter;
 let prometheus: PrometheusClient;
+let candidateUrl: string;
 
 async function versionsOf(n: number): Promise<Record<string, number>> {
   const seen: Record<string, number> = {};
@@ -26,6 +28,7 @@ async function versionsOf(n: number): Promise<Record<string, number>> {
 beforeAll(async () => {
   const stable = await platform.deploy({ role: "stable", version: "good-1", replicas: 2, faults: {}, database: undefined });
   const candidate = await platform.deploy({ role: "candidate", version: "good-2", replicas: 1, faults: {}, database: undefined });
+  candidateUrl = candidate.instances[0]!.baseUrl;
   router = await startRouter(platform, [stable, candidate], { stable: 100, candidate: 0 });
   prometheus = await startPrometheus(platform, [stable, candidate], { scrapeIntervalMs: 500, router: "router:8404" });
 });
@@ -80,5 +83,31 @@ describe("Prometheus", () => {
     expect(byVersion["good-1"]).toBeGreaterThanOrEqual(100);
     const routed = await prometheus.query('sum(haproxy_backend_http_responses_total{proxy="app"})');
     expect(routed[0]!.value).toBeGreaterThan(0);
+  });
+});
+
+describe("the analysis over Prometheus", () => {
+  it("counts a window's requests exactly, not extrapolated to its edges, and its figures agree with their intervals", async () => {
+    // Without a database every /api request of the candidate answers 503: 13 requests, 13 errors.
+    const analysis = new PrometheusAnalysis(prometheus, "p95", 500);
+    const before = await analysis.measure("good-2", 60_000);
+    for (let i = 0; i < 13; i++) await (await fetch(`${candidateUrl}/api/evaluations`)).arrayBuffer();
+    const m = await waitFor(
+      async () => {
+        const r = await analysis.measure("good-2", 60_000);
+        return r.requests >= before.requests + 13 ? r : undefined;
+      },
+      { description: "the analysis to count the candidate's 13 requests", timeoutMs: 10_000, intervalMs: 250 },
+    );
+    expect(m.requests - before.requests).toBe(13);
+    expect(m.errorRate).toBe(1);
+    expect(m.intervals!.errorRate![1]).toBe(1);
+    expect(m.latencyMs).toBeGreaterThan(0);
+    expect(m.intervals!.latencies!.p95![0]).toBeLessThanOrEqual(m.latencyMs!);
+    expect(m.intervals!.latencies!.p95![1]).toBeGreaterThanOrEqual(m.latencyMs!);
+    // The stable version served /health only: no /api request, no error rate.
+    const quiet = await analysis.measure("good-1", 60_000);
+    expect(quiet.requests).toBe(0);
+    expect(quiet.errorRate).toBeUndefined();
   });
 });

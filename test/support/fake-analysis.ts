@@ -9,7 +9,7 @@ export function measurement(over: Partial<Measurement> = {}): Measurement {
     errorRate: 0,
     latencyMs: 100,
     latencyStatistic: "p95",
-    queries: { errorRate: "error-rate-query", latency: "latency-query", requests: "requests-query" },
+    queries: { requests: "requests-selector", buckets: "buckets-selector" },
     ...over,
   };
 }
