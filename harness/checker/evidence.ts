@@ -27,6 +27,8 @@ export interface Judgement {
   description: string;
   held: boolean;
   evidence: string;
+  /** Not held, but not failed either: why the evidence cannot be trusted (the machine running the harness was saturated). */
+  inconclusive?: string;
 }
 
 export type Verdict = { held: boolean; evidence: string };

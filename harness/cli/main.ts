@@ -4,7 +4,7 @@ import { formatEvent } from "../timeline/progress.js";
 import type { Stamped } from "../timeline/events.js";
 
 const USAGE = `usage:
-  npm run scenario <name | path.yaml>... [-- --platform docker|kind] [--keep-cluster] [--time-scale N] [--seed N] [--json] [--verbose]
+  npm run scenario <name | path.yaml>... [-- --platform docker|kind] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--json] [--verbose]
   npm run scenario -- --list
   npm run scenario -- --validate <name | path.yaml>
   npm run doctor
@@ -31,6 +31,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
       validate: { type: "string" },
       "time-scale": { type: "string" },
       seed: { type: "string" },
+      inconclusive: { type: "string" },
       platform: { type: "string" },
       "keep-cluster": { type: "boolean" },
       json: { type: "boolean" },
@@ -74,6 +75,10 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 31)) {
     throw new HarnessError("USAGE", `--seed must be a whole number from 0 to ${2 ** 31 - 1}, got "${values.seed}"`, { hint: "results.json and the report name the seed of every run: pass it to replay one" });
   }
+  const inconclusive = values.inconclusive;
+  if (inconclusive !== undefined && inconclusive !== "fail" && inconclusive !== "inconclusive") {
+    throw new HarnessError("USAGE", `--inconclusive must be "fail" or "inconclusive", got "${inconclusive}"`, { hint: "a run whose only unmet expectations were measured on a saturated machine exits 3; --inconclusive=fail makes it exit 1" });
+  }
   const { runScenario, checkPlatform } = await import("../runner/run-scenario.js");
   for (const s of scenarios) checkPlatform(s, platform ?? s.platform);
   const [{ sampleSizeWarnings }, { TimeScale }] = await Promise.all([import("../runner/sample-size.js"), import("../common/clock.js")]);
@@ -91,7 +96,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   try {
     for (const scenario of scenarios) {
       if (signal.aborted) break;
-      const outcome = await runScenario(scenario, { ...(timeScale !== undefined ? { timeScale } : {}), ...(seed !== undefined ? { seed } : {}), ...(platform ? { platform } : {}), kind, signal, onEvent });
+      const outcome = await runScenario(scenario, { ...(timeScale !== undefined ? { timeScale } : {}), ...(seed !== undefined ? { seed } : {}), ...(inconclusive ? { inconclusive } : {}), ...(platform ? { platform } : {}), kind, signal, onEvent });
       if (!values.json) console.log(`evidence: ${displayPath(outcome.runDir)} (report.html, results.json, events.jsonl, junit.xml, logs/)`);
       outcomes.push({ name: scenario.name, verdict: outcome.verdict, exitCode: outcome.exitCode, wallSeconds: outcome.results.wallSeconds, runDir: outcome.runDir });
     }
@@ -109,7 +114,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   // The worst outcome decides: interrupted, then an error, then a failed expectation.
   const codes = outcomes.map((o) => o.exitCode);
   if (signal.aborted) return ExitCode.interrupted;
-  for (const worst of [ExitCode.interrupted, ExitCode.internal, ExitCode.badInputOrEnvironment, ExitCode.expectationFailed]) if (codes.includes(worst)) return worst;
+  for (const worst of [ExitCode.interrupted, ExitCode.internal, ExitCode.badInputOrEnvironment, ExitCode.expectationFailed, ExitCode.inconclusive]) if (codes.includes(worst)) return worst;
   return ExitCode.held;
 }
 

@@ -3,6 +3,8 @@ export const ExitCode = {
   held: 0,
   expectationFailed: 1,
   badInputOrEnvironment: 2,
+  /** No expectation failed, but some could not be judged: the machine running the harness was saturated (`--inconclusive=fail` makes it 1). */
+  inconclusive: 3,
   /** A bug in the harness itself (EX_SOFTWARE): not the system under test, not the input. */
   internal: 70,
   interrupted: 130,

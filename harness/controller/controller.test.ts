@@ -528,3 +528,42 @@ describe("runStrategy: analyses that fail", () => {
     expect(t.router.candidateShares()).toEqual([10, 0]);
   });
 });
+
+describe("runStrategy: a saturated machine", () => {
+  const slow = measurement({ latencyMs: 2_500 });
+  /** Saturated between two times after T0 (ms), with a reason. */
+  const saturatedBetween = (from: number, to: number) => (a: number, b: number) => (a < T0 + to && b > T0 + from ? "host CPU 100% busy (limit 97%) for 2 samples in a row" : undefined);
+
+  it("does not roll back on a breach while the machine was saturated, and rolls back once it is not", async () => {
+    const t = setup({ analysis: [slow], options: { saturation: saturatedBetween(0, 2_500) } });
+    const outcome = await t.run();
+    // Windows of 2 s end at 1, 2, 3 and 4 s, each reaching back into the saturation (to 2.5 s); the one ending at 5 s is clear: a breach.
+    expect(t.of("analysis.evaluated").map((e) => e.verdict)).toEqual(["saturated", "saturated", "saturated", "saturated", "breach"]);
+    expect(t.of("analysis.evaluated")[0]!.why).toBe(
+      "p95 response time 2500ms (1000 requests) breaches the rollback trigger >2s, while host CPU 100% busy (limit 97%) for 2 samples in a row",
+    );
+    expect(outcome.rollback).toMatchObject({ trigger: "response_time", decidedAt: T0 + 5_000 });
+  });
+
+  it("ends the stage inconclusive, marked saturated, when the machine stays saturated", async () => {
+    const t = setup({ analysis: [slow], options: { saturation: saturatedBetween(0, 60_000) } });
+    const outcome = await t.run();
+    expect(outcome).toMatchObject({ result: "inconclusive", inconclusive: { stage: "canary-10", saturated: true, reason: expect.stringMatching(/^the last judged window of canary-10 was taken on a saturated machine \(p95 response time 2500ms/) } });
+    expect(t.of("rollback.decided")).toEqual([]);
+    expect(t.router.changes.at(-1)?.shares).toEqual({ stable: 100, candidate: 0 });
+  });
+
+  it("keeps a pass taken on a saturated machine: saturation can only make a candidate look worse", async () => {
+    const t = setup({ options: { saturation: saturatedBetween(0, 60_000) } });
+    expect((await t.run()).result).toBe("promoted");
+  });
+
+  it("does not pass a stage whose last judged window breached on a saturated machine", async () => {
+    // Passes until 5 s, then breaches under saturation to the stage's end: extended, then passed by a clear window.
+    const t = setup({ analysis: byTime(T0, [[0, measurement()], [4_500, slow], [8_500, measurement()]]), options: { saturation: saturatedBetween(4_000, 8_000) } });
+    const outcome = await t.run();
+    expect(outcome.result).toBe("promoted");
+    expect(t.of("stage.extended").map((e) => e.stage)).toEqual(["canary-10"]);
+    expect(t.of("stage.started").map((e) => [e.stage, e.time])).toContainEqual(["canary-50", T0 + 9_000]);
+  });
+});

@@ -40,6 +40,12 @@ export interface ControllerOptions {
   consecutiveErrorLimit?: number;
   /** How a window's figures meet the thresholds (literal by default: what the document says). */
   policy?: DecisionPolicy;
+  /**
+   * Why the machine running the harness was saturated during [fromMs, toMs] (wall), or undefined when it was
+   * not. A breach in such a window is not acted on (the harness may have caused it): the stage keeps
+   * observing, and ends inconclusive if the machine stays saturated.
+   */
+  saturation?: (fromMs: number, toMs: number) => string | undefined;
 }
 
 /** Asks one health URL; never throws for an unhealthy answer (null status: no answer, with the error). */
@@ -54,8 +60,8 @@ export const DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
 export interface StrategyOutcome {
   result: "promoted" | "rolled-back" | "inconclusive";
   rollback?: Decision & { stage: string; decidedAt: number; completedAt: number };
-  /** The stage that could not be judged, and why: the promotion stopped there. */
-  inconclusive?: { stage: string; reason: string };
+  /** The stage that could not be judged, and why: the promotion stopped there (`saturated`: because the machine was). */
+  inconclusive?: { stage: string; reason: string; saturated?: true };
 }
 
 /**
@@ -134,7 +140,8 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
     for (;;) {
       const now = clock.now();
       // Literal: some window was judged and passed. Significant: the last judged window passed, all of its intervals within.
-      const passed = policy === "literal" ? passes > 0 : last?.kind === "pass";
+      // Either way, not while the last judged window is a breach the machine's saturation leaves unexplained.
+      const passed = (policy === "literal" ? passes > 0 : last?.kind === "pass") && last?.kind !== "saturated";
       if (now >= stageEnd && passed) break;
       if (now >= stageEnd) {
         // A stage whose every analysis failed showed nothing about the candidate: it is not passed on silence.
@@ -142,7 +149,7 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
           return rollBack(o, stage.name, analysisErrors(`no analysis of ${stage.name} succeeded (${consecutiveErrors} in a row failed, under the limit of ${errorLimit})`, consecutiveErrors, errorLimit, lastError), stage.percentage);
         }
         const why = unpassed(stage.name, policy, last, mostRequests, o.minRequests);
-        if (now >= extendedEnd) return stopInconclusive(o, stage.name, `${why}, in ${1 + INCONCLUSIVE_EXTENSION} times its duration`);
+        if (now >= extendedEnd) return stopInconclusive(o, stage.name, `${why}, in ${1 + INCONCLUSIVE_EXTENSION} times its duration`, last?.kind === "saturated");
         if (!extended) {
           extended = true;
           emit({ type: "stage.extended", stage: stage.name, reason: why, extraSeconds: (extendedEnd - now) / 1000 });
@@ -169,7 +176,9 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
       consecutiveErrors = 0;
       succeeded++;
       const m = measured.m;
-      const verdict = judgeWindow(m, failures, o.triggers, stage, o.minRequests, policy);
+      const judged = judgeWindow(m, failures, o.triggers, stage, o.minRequests, policy);
+      const saturated = judged.kind === "breach" ? o.saturation?.(clock.now() - window, clock.now()) : undefined;
+      const verdict: WindowVerdict = judged.kind === "breach" && saturated ? { kind: "saturated", reason: `${judged.decision.reason}, while ${saturated}` } : judged;
       mostRequests = Math.max(mostRequests, m.requests);
       emit({
         type: "analysis.evaluated",
@@ -182,7 +191,7 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
         healthFailures: failures,
         windowSeconds: window / 1000,
         verdict: verdict.kind,
-        ...(verdict.kind === "undecided" || verdict.kind === "unjudged" ? { why: verdict.reason } : {}),
+        ...(verdict.kind === "undecided" || verdict.kind === "unjudged" || verdict.kind === "saturated" ? { why: verdict.reason } : {}),
         ...(m.intervals?.errorRate ? { errorRateInterval: [...m.intervals.errorRate] } : {}),
         ...(m.intervals?.latencies?.[m.latencyStatistic] ? { latencyInterval: [...m.intervals.latencies[m.latencyStatistic]!] } : {}),
       });
@@ -198,15 +207,16 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
 /** Why a stage has not passed at its end: what its windows held. */
 function unpassed(stage: string, policy: DecisionPolicy, last: WindowVerdict | undefined, mostRequests: number, minRequests: number): string {
   if (last?.kind === "undecided") return `the last judged window of ${stage} was undecided (${last.reason})`;
+  if (last?.kind === "saturated") return `the last judged window of ${stage} was taken on a saturated machine (${last.reason})`;
   return `no analysis window of ${stage} held minRequests (${minRequests}) of the candidate's requests (at most ${Math.round(mostRequests)})${policy === "significant" ? " with every figure's interval clear of its threshold" : ""}`;
 }
 
 /** The promotion stops at a stage that could not be judged: traffic back to stable, and the run says why. */
-async function stopInconclusive(o: ControllerOptions, stage: string, reason: string): Promise<StrategyOutcome> {
+async function stopInconclusive(o: ControllerOptions, stage: string, reason: string, saturated: boolean): Promise<StrategyOutcome> {
   o.emit({ type: "stage.inconclusive", stage, reason });
   await o.router.setShares({ [o.stable.role]: 100, [o.candidate.role]: 0 });
   o.emit({ type: "strategy.finished", result: "inconclusive" });
-  return { result: "inconclusive", inconclusive: { stage, reason } };
+  return { result: "inconclusive", inconclusive: { stage, reason, ...(saturated ? { saturated: true as const } : {}) } };
 }
 
 /** One analysis; a query that fails is a result too (counted, not the end of the run). */

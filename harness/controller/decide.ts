@@ -26,13 +26,16 @@ export interface Decision {
  * - `breach`: roll back (a trigger fired, a criterion failed);
  * - `pass`: every criterion and trigger judged, and clear;
  * - `undecided` (policy `significant` only): some figure's interval straddles its threshold: keep observing;
- * - `unjudged`: too few requests in the window to say anything (below minRequests).
+ * - `unjudged`: too few requests in the window to say anything (below minRequests);
+ * - `saturated` (set by the controller, not here): it would have been a breach, but the machine running the
+ *   harness was saturated during the window, so the breach may be the harness's own: keep observing.
  */
 export type WindowVerdict =
   | { readonly kind: "breach"; readonly decision: Decision }
   | { readonly kind: "pass" }
   | { readonly kind: "undecided"; readonly reason: string }
-  | { readonly kind: "unjudged"; readonly reason: string };
+  | { readonly kind: "unjudged"; readonly reason: string }
+  | { readonly kind: "saturated"; readonly reason: string };
 
 /**
  * Given one analysis of the candidate, its consecutive health-check failures

@@ -1,9 +1,10 @@
 import { systemClock, type Clock, type TimeScale } from "../common/clock.js";
 import { HarnessError } from "../common/errors.js";
 import { ALL_VERSIONS, LoadAggregator, type AggregateSummary, type SecondStats } from "./aggregator.js";
-import type { LoadEvent, LoadStoppedBy } from "../model/load-events.js";
+import type { LoadEvent, LoadEventOf, LoadStoppedBy } from "../model/load-events.js";
 import { planFor, plannedCount, type LoadGenerator, type LoadRunEnd, type RequestResult } from "./load-generator.js";
 import type { Executor, LoadProfile } from "./profile.js";
+import { Pacing } from "./pacing.js";
 import { VegetaGenerator } from "./vegeta-generator.js";
 
 export interface RunLoadOptions {
@@ -65,12 +66,18 @@ export async function runLoad(profile: LoadProfile, options: RunLoadOptions): Pr
     else s.addEventListener("abort", forward, { once: true });
   }
 
+  // Whether the generator kept up: what each second asked for, and how late its requests left.
+  const pacing = new Pacing(plan.segments);
+  const lagBySecond = new Map<number, number>();
+  let sent = 0;
   const abortOnFail = profile.thresholds.filter((t) => t.abortOnFail);
   let abortedBy: LoadSummary["abortedBy"];
   const aggregator: LoadAggregator = new LoadAggregator({
     thresholds: profile.thresholds,
     onSecond: (row) => {
-      emit(secondEvent(phase, row.second, ALL_VERSIONS, row.all));
+      const lagMs = lagBySecond.get(row.second);
+      lagBySecond.delete(row.second);
+      emit({ ...secondEvent(phase, row.second, ALL_VERSIONS, row.all), asked: Math.round(pacing.askedBetween(row.second * 1000, (row.second + 1) * 1000)), ...(lagMs !== undefined ? { lagMs: Math.round(lagMs) } : {}) });
       for (const [version, s] of Object.entries(row.versions)) emit(secondEvent(phase, row.second, version, s));
       if (abortOnFail.length === 0 || abortedBy || stop.signal.aborted) return;
       const endOfSecond = (aggregator.startedAt ?? 0) + (row.second + 1) * 1000;
@@ -92,6 +99,12 @@ export async function runLoad(profile: LoadProfile, options: RunLoadOptions): Pr
         // Results come in send order: everything sent before this one is in.
         aggregator.advanceTo(r.at);
         aggregator.add(r);
+        const origin = aggregator.startedAt ?? r.at;
+        const due = pacing.dueAt(sent++);
+        if (due !== undefined) {
+          const second = Math.floor((r.at - origin) / 1000);
+          lagBySecond.set(second, Math.max(lagBySecond.get(second) ?? 0, r.at - origin - due));
+        }
         options.onResult?.(r);
       },
       stop.signal,
@@ -135,7 +148,7 @@ export async function runLoad(profile: LoadProfile, options: RunLoadOptions): Pr
   return summary;
 }
 
-function secondEvent(phase: string, second: number, version: string, s: SecondStats): LoadEvent {
+function secondEvent(phase: string, second: number, version: string, s: SecondStats): LoadEventOf<"load.second"> {
   return { type: "load.second", phase, second, version, ...s };
 }
 

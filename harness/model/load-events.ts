@@ -39,6 +39,9 @@ export type LoadEvent =
       second: number;
       /** A version name, "*" for all versions together, "(none)" for answers without X-App-Version. */
       version: string;
+      /** "*" only: requests the plan asked for in this second, and the latest send against its schedule (ms). */
+      asked?: number;
+      lagMs?: number;
     } & SecondStats)
   | {
       type: "load.finished";

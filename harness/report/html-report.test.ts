@@ -16,6 +16,34 @@ const events: Stamped[] = [
 ];
 
 describe("report.html", () => {
+  it("draws the machine's headroom, lists the saturated spans, and marks an inconclusive expectation", () => {
+    const sampled: Stamped[] = [
+      at(0, { type: "load.started", phase: "load", target: "router", executor: "constant-arrival-rate", plannedRequests: 400 }),
+      at(0.5, { type: "host.sampled", cpu: 0.42, engineCpu: 0.3, loopDelayMs: 11, loopMaxMs: 20, cores: 2 }),
+      at(1, { type: "host.sampled", cpu: 1, engineCpu: 0.8, loopDelayMs: 12, loopMaxMs: 30, cores: 2 }),
+      at(1.5, { type: "host.sampled", cpu: 1, engineCpu: 0.8, loopDelayMs: 13, loopMaxMs: 31, cores: 2 }),
+      at(2, { type: "load.second", phase: "load", second: 1, version: "*", requests: 150, failed: 0, codes: { "200": 150 }, p50: 4, p95: 8, p99: 10, max: 11, asked: 200, lagMs: 700 }),
+    ];
+    const inconclusive = { ...failed, inconclusive: "the machine running the harness was saturated while this was measured (host CPU 100% busy (limit 97%) for 2 samples in a row)" };
+    const html = htmlReport(
+      results([inconclusive], { verdict: "inconclusive", exitCode: 3, headroom: { limits: { cpu: 0.97, cpuSamples: 2, loopDelayMs: 250, delivered: 0.9, lagMs: 500 }, saturated: [{ from: 0.5, to: 1.5, reason: "host CPU 100% busy (limit 97%) for 2 samples in a row" }] } }),
+      sampled,
+      [],
+    );
+    expect(html).toContain('<span class="verdict inconclusive">inconclusive</span>');
+    expect(html).toContain("<h2>Headroom of the machine running the harness</h2>");
+    expect(html).toContain("at least 97% busy for 2 samples in a row");
+    expect(html).toContain("<tr><td>0.5-1.5 s</td><td>host CPU 100% busy (limit 97%) for 2 samples in a row</td></tr>");
+    expect(html).toContain('aria-label="CPU busy, all cores"');
+    expect(html).toContain('aria-label="Load delivered: requests sent against the plan, per second (load generator)"');
+    expect(html).toContain('<tr class="inconclusive"><td>?</td>');
+    expect(html).toContain("<i>inconclusive: the machine running the harness was saturated");
+  });
+
+  it("has no headroom section for a run that sampled nothing", () => {
+    expect(htmlReport(results([held]), events, [])).not.toContain("Headroom");
+  });
+
   it("lists every analysis with its requests, intervals and verdict, names the seed, and says where the promotion stopped", () => {
     const analyses: Stamped[] = [
       at(1, { type: "analysis.evaluated", stage: "canary-10", version: "good-2", requests: 18, errorRate: 0, latencyMs: 270, statistic: "p95", healthFailures: 0, windowSeconds: 2, verdict: "undecided", why: "error rate 0.00% (18 requests, 95% CI 0.0-18%) straddles <1%", errorRateInterval: [0, 0.176], latencyInterval: [262, 281] }),

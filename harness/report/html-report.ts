@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Stamped, TimelineEvent } from "../timeline/events.js";
 import { esc } from "./html.js";
+import { headroomSection } from "./headroom-section.js";
 import { recoverySection } from "./recovery-section.js";
 import type { RunResults } from "./results.js";
 
@@ -173,7 +174,7 @@ export function htmlReport(r: RunResults, events: readonly Stamped<TimelineEvent
   const analysisTable = analysesTable(analyses);
 
   const rows = r.expectations
-    .map((e) => `<tr class="${e.held ? "held" : "failed"}"><td>${e.held ? "✓" : "✗"}</td><td><b>${esc(e.id)}</b><br>${esc(e.description)}</td><td>${esc(e.evidence)}</td></tr>`)
+    .map((e) => `<tr class="${e.held ? "held" : e.inconclusive ? "inconclusive" : "failed"}"><td>${e.held ? "✓" : e.inconclusive ? "?" : "✗"}</td><td><b>${esc(e.id)}</b><br>${esc(e.description)}</td><td>${esc(e.evidence)}${e.inconclusive ? `<br><i>inconclusive: ${esc(e.inconclusive)}</i>` : ""}</td></tr>`)
     .join("\n");
   const rollback = r.rollback
     ? `<p><b>Rollback</b> during <b>${esc(r.rollback.stage)}</b> by <b>${esc(r.rollback.trigger)}</b> (${esc(r.rollback.source)}, ${esc(r.rollback.strategy)}): ${esc(r.rollback.reason)}. Detected ${r.rollback.detectedAfterSeconds ?? "n/a"} s after the first bad request; traffic back on stable ${r.rollback.completedAfterSeconds} s after the decision.</p>`
@@ -187,9 +188,9 @@ export function htmlReport(r: RunResults, events: readonly Stamped<TimelineEvent
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:920px;color:#111}
 h1 .verdict{padding:2px 10px;border-radius:6px;color:#fff}
-.passed{background:#16a34a}.failed,.error,.interrupted{background:#dc2626}
+.passed{background:#16a34a}.failed,.error,.interrupted{background:#dc2626}.inconclusive{background:#b45309}
 table{border-collapse:collapse;width:100%}td{border-top:1px solid #e5e7eb;padding:6px;vertical-align:top}
-tr.held td:first-child{color:#16a34a}tr.failed td:first-child{color:#dc2626}tr.failed{background:#fef2f2}
+tr.held td:first-child{color:#16a34a}tr.failed td:first-child{color:#dc2626}tr.failed{background:#fef2f2}tr.inconclusive td:first-child{color:#b45309}tr.inconclusive{background:#fffbeb}
 p.failed{color:#fff;padding:8px;border-radius:6px}
 figure{margin:18px 0}figcaption{font-weight:600;margin-bottom:4px}figcaption span{font-weight:400;margin-left:8px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}dt{color:#6b7280}
@@ -205,6 +206,7 @@ ${charts.length ? `<h2>Timeline</h2>${charts.join("\n")}` : ""}
 ${analysisTable}
 ${recoverySection(events)}
 ${kubernetes}
+${headroomSection(r, events, (title, unit, series) => lineChart(title, unit, series, markers, tEnd))}
 <h2>Evidence files</h2>
 <ul><li><a href="events.jsonl">events.jsonl</a> (the timeline)</li><li><a href="results.json">results.json</a></li><li><a href="junit.xml">junit.xml</a></li>
 ${logs.map((l) => `<li><a href="logs/${encodeURIComponent(l)}">logs/${esc(l)}</a></li>`).join("")}</ul>

@@ -8,11 +8,18 @@ function count(haystack: string, needle: string | RegExp): number {
 }
 
 describe("junit", () => {
+  it("reports an inconclusive expectation as skipped, with why, not as a failure", () => {
+    const xml = junit(results([held, { ...failed, inconclusive: "the machine running the harness was saturated while this was measured (host CPU 100% busy)" }]));
+    expect(xml).toContain('tests="2" failures="0" skipped="1" errors="0"');
+    expect(xml).toContain('<skipped message="inconclusive: the machine running the harness was saturated while this was measured (host CPU 100% busy); 2 of 5 observations differed"/>');
+    expect(count(xml, "<failure ")).toBe(0);
+  });
+
   it("writes one testcase per expectation with the suite's counts", () => {
     const xml = junit(results([held, failed, { ...held, id: "other" }]));
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n')).toBe(true);
     expect(xml.endsWith("  </testsuite>\n</testsuites>\n")).toBe(true);
-    expect(xml).toContain('<testsuite name="health-endpoints" tests="3" failures="1" errors="0" time="12.346">');
+    expect(xml).toContain('<testsuite name="health-endpoints" tests="3" failures="1" skipped="0" errors="0" time="12.346">');
     expect(count(xml, "<testcase ")).toBe(3);
     expect(xml).toContain(
       '<testcase classname="health-endpoints" name="ready-ok: /ready answers 200"><system-out>5 of 5 observations answered 200</system-out></testcase>',
@@ -25,7 +32,7 @@ describe("junit", () => {
 
   it("counts every expectation that did not hold as a failure", () => {
     const xml = junit(results([failed, { ...failed, id: "b" }, held]));
-    expect(xml).toContain('tests="3" failures="2" errors="0"');
+    expect(xml).toContain('tests="3" failures="2" skipped="0" errors="0"');
     expect(count(xml, "<failure ")).toBe(2);
     expect(count(xml, "<system-out>")).toBe(1);
   });
@@ -57,7 +64,7 @@ describe("junit", () => {
         error: { code: "ENGINE_UNAVAILABLE", message: `cannot reach "docker" <socket>`, hint: "start Docker" },
       }),
     );
-    expect(xml).toContain('tests="2" failures="0" errors="1"');
+    expect(xml).toContain('tests="2" failures="0" skipped="0" errors="1"');
     expect(count(xml, "<testcase ")).toBe(2);
     expect(xml).toContain(
       '    <testcase classname="health-endpoints" name="run"><error message="ENGINE_UNAVAILABLE: cannot reach &quot;docker&quot; &lt;socket&gt;"/></testcase>\n',
@@ -69,7 +76,7 @@ describe("junit", () => {
     expect(xml).toBe(
       '<?xml version="1.0" encoding="UTF-8"?>\n' +
         "<testsuites>\n" +
-        '  <testsuite name="health-endpoints" tests="1" failures="0" errors="1" time="0.500">\n' +
+        '  <testsuite name="health-endpoints" tests="1" failures="0" skipped="0" errors="1" time="0.500">\n' +
         '    <testcase classname="health-endpoints" name="run"><error message="TIMEOUT: timed out"/></testcase>\n' +
         "  </testsuite>\n" +
         "</testsuites>\n",

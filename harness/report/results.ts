@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Judgement } from "../checker/checker.js";
 import type { EventOf, Verdict } from "../timeline/events.js";
+import type { HeadroomLimits } from "../headroom/saturation.js";
 
 /**
  * The version of results.json's layout. Raised when a field changes meaning or
@@ -24,7 +25,7 @@ export interface RunResults {
   /** The seed of the run's randomness (the reference service's faults, the database proxy's jitter): --seed replays it. */
   seed: number;
   /** How the strategy ended, when there was one; an inconclusive stage says why. */
-  strategy: { result: "promoted" | "rolled-back" | "inconclusive"; inconclusive?: { stage: string; reason: string } } | null;
+  strategy: { result: "promoted" | "rolled-back" | "inconclusive"; inconclusive?: { stage: string; reason: string; saturated?: true } } | null;
   startedAt: string;
   wallSeconds: number;
   specSeconds: number;
@@ -35,6 +36,8 @@ export interface RunResults {
   load: Array<Omit<EventOf<"load.finished">, "type">>;
   error: { code: string; message: string; hint?: string } | null;
   teardownFailures: Array<{ title: string; error: string }>;
+  /** The machine's headroom: the limits the run used, and every span it was saturated (run seconds) with why. */
+  headroom?: { limits: HeadroomLimits; saturated: Array<{ from: number; to: number; reason: string }> };
 }
 
 export interface RollbackResult {
@@ -61,17 +64,18 @@ function xml(s: string): string {
 
 /** JUnit XML: one test case per expectation, so CI systems show each one. */
 export function junit(r: RunResults): string {
-  const failures = r.expectations.filter((e) => !e.held).length;
+  const failures = r.expectations.filter((e) => !e.held && !e.inconclusive).length;
+  const skipped = r.expectations.filter((e) => !e.held && e.inconclusive).length;
   const cases = r.expectations.map(
     (e) =>
       `    <testcase classname="${xml(r.scenario)}" name="${xml(`${e.id}: ${e.description}`)}">` +
-      (e.held ? `<system-out>${xml(e.evidence)}</system-out>` : `<failure message="${xml(e.evidence)}"/>`) +
+      (e.held ? `<system-out>${xml(e.evidence)}</system-out>` : e.inconclusive ? `<skipped message="${xml(`inconclusive: ${e.inconclusive}; ${e.evidence}`)}"/>` : `<failure message="${xml(e.evidence)}"/>`) +
       `</testcase>`,
   );
   const error = r.error ? `    <testcase classname="${xml(r.scenario)}" name="run"><error message="${xml(`${r.error.code}: ${r.error.message}`)}"/></testcase>\n` : "";
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<testsuites>\n  <testsuite name="${xml(r.scenario)}" tests="${r.expectations.length + (r.error ? 1 : 0)}" failures="${failures}" errors="${r.error ? 1 : 0}" time="${r.wallSeconds.toFixed(3)}">\n` +
+    `<testsuites>\n  <testsuite name="${xml(r.scenario)}" tests="${r.expectations.length + (r.error ? 1 : 0)}" failures="${failures}" skipped="${skipped}" errors="${r.error ? 1 : 0}" time="${r.wallSeconds.toFixed(3)}">\n` +
     cases.join("\n") +
     (cases.length ? "\n" : "") +
     error +

@@ -28,6 +28,8 @@ import type { Sink, Stamped, Verdict } from "../timeline/events.js";
 import { Timeline } from "../timeline/timeline.js";
 import type { Router } from "../traffic/router.js";
 import { FirstBadRequest, rollbackResult } from "./detection.js";
+import { HeadroomWatch } from "../headroom/headroom-watch.js";
+import { saturationExplains } from "../headroom/inconclusive.js";
 import { startLoad } from "./load-phase.js";
 import { createPlatform, provision } from "./provision.js";
 import { openRunFolder, writeRunFolder } from "./run-folder.js";
@@ -49,6 +51,8 @@ export interface RunOptions {
   platform?: PlatformName;
   /** The kind cluster of this invocation, shared by its scenarios (created on first use). */
   kind?: KindSession;
+  /** What an inconclusive-only run exits with: 3 (the default) or, with "fail", 1 as a failed one does. */
+  inconclusive?: "fail" | "inconclusive";
 }
 
 export interface RunOutcome {
@@ -85,6 +89,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let reaper: { stop(): void } | undefined;
   let rollback: RollbackResult | null = null;
   let strategyResult: RunResults["strategy"] = null;
+  // The machine's headroom, watched from the start: a verdict must not blame the system under test for it.
+  const headroom = new HeadroomWatch({ clock, emit, limits: scenario.headroom });
+  timeline.onEvent((e) => headroom.see(e));
+  headroom.start();
   try {
     await ensureEngine();
     reaper = startReaper(runId);
@@ -109,12 +117,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       ...(backups ? { recordConfiguration: (subject: string, content: string) => void backups.recordConfiguration(subject, content).catch((e: unknown) => emit({ type: "backup.failed", kind: "configuration", error: errorMessage(e) })) } : {}),
     };
     const platform = await createPlatform(platformName, ctx, { kind, scale: scale.factor, environment: scenario.environment, clock });
-    const run = await execute(scenario, platform, { ctx, scale, clock, originWallMs: timeline.startedAt, backups, drill, seed });
+    const run = await execute(scenario, platform, { ctx, scale, clock, originWallMs: timeline.startedAt, backups, drill, seed, saturation: (from, to) => headroom.saturation(from, to) });
     rollback = run.rollback;
     strategyResult = run.strategy;
     const evidence = { events: timeline.events, ...run.evidence, spec: scenario.spec, ...(scenario.environment ? { environment: scenario.environment } : {}) };
+    const span = evidenceSpan(timeline);
+    const why = { duringEvidence: headroom.saturation(span.fromMs, span.toMs), strategy: run.strategy?.inconclusive?.saturated ? run.strategy.inconclusive.reason : undefined };
     for (const e of scenario.expectations) {
       const j = judge(e, evidence);
+      const inconclusive = saturationExplains(e.kind, j, why);
+      if (inconclusive) j.inconclusive = inconclusive;
       judgements.push(j);
       emit({ type: "expectation.judged", ...j });
     }
@@ -128,10 +140,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await kind.close().catch((e: unknown) => teardownFailures.push({ title: "delete the kind cluster", error: errorMessage(e) }));
   }
   reaper?.stop();
+  await headroom.stop();
   for (const f of teardownFailures) emit({ type: "note", level: "warn", message: `teardown "${f.title}" failed: ${f.error}` });
 
-  const verdict: Verdict = error ? (error.code === "INTERRUPTED" ? "interrupted" : "error") : judgements.every((j) => j.held) ? "passed" : "failed";
-  const exitCode = error ? error.exitCode : verdict === "passed" ? ExitCode.held : ExitCode.expectationFailed;
+  const verdict: Verdict = error ? (error.code === "INTERRUPTED" ? "interrupted" : "error") : verdictOf(judgements);
+  const exitCode = error ? error.exitCode : verdict === "passed" ? ExitCode.held : verdict === "inconclusive" && options.inconclusive !== "fail" ? ExitCode.inconclusive : ExitCode.expectationFailed;
   const wallSeconds = timeline.elapsedSeconds();
   emit({ type: "run.finished", verdict, exitCode, wallSeconds });
   const results: RunResults = {
@@ -154,6 +167,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     load: timeline.of("load.finished").map(({ type: _type, at: _at, t: _t, specT: _specT, ...summary }) => summary),
     error: error ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } : null,
     teardownFailures,
+    headroom: {
+      limits: scenario.headroom,
+      saturated: headroom.spans().map((sp) => ({ from: round3((sp.fromMs - timeline.startedAt) / 1000), to: round3((sp.toMs - timeline.startedAt) / 1000), reason: sp.reason })),
+    },
   };
   writeRunFolder(folder, results, timeline.events);
   return { verdict, exitCode, runDir: folder.dir, results };
@@ -169,10 +186,12 @@ interface ExecuteContext {
   /** Filled in with the run's drill once the database is up (the backups read its current database). */
   drill: { current?: RecoveryDrill };
   seed: number;
+  /** Why the machine was saturated during a wall span, if it was (the headroom watch). */
+  saturation: (fromMs: number, toMs: number) => string | undefined;
 }
 
 /** Provision, then the load, the strategy and the steps side by side; then what the expectations need at the end. */
-async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock, originWallMs, backups, drill: holder, seed }: ExecuteContext) {
+async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock, originWallMs, backups, drill: holder, seed, saturation }: ExecuteContext) {
   const { emit, signal, teardown } = ctx;
   const { database, services } = await provision(scenario, platform, { clock, signal, seed });
   const drill = database ? new RecoveryDrill({ platform, database, services, backups, scale, clock, originWallMs, emit, signal }) : undefined;
@@ -183,7 +202,7 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
   pods?.start();
 
   const strategy = scenario.strategy
-    ? await prepareStrategy({ platform, strategy: scenario.strategy, spec: scenario.spec, stable: services.get("stable")!, candidate: services.get("candidate")!, scale, clock, emit, teardown })
+    ? await prepareStrategy({ platform, strategy: scenario.strategy, spec: scenario.spec, stable: services.get("stable")!, candidate: services.get("candidate")!, scale, clock, emit, teardown, saturation })
     : undefined;
 
   // Load aimed at the router without a strategy: one in front of every role, each as a whole where the platform has a Service for it.
@@ -245,6 +264,23 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
     rollback: rollbackResult(outcome, firstBad, scenario.spec),
     strategy: outcome ? { result: outcome.result, ...(outcome.inconclusive ? { inconclusive: outcome.inconclusive } : {}) } : null,
   };
+}
+
+/** Passed when every expectation held; failed when one failed outright; inconclusive when the rest could not be judged. */
+function verdictOf(judgements: readonly Judgement[]): Verdict {
+  if (judgements.every((j) => j.held)) return "passed";
+  return judgements.some((j) => !j.held && !j.inconclusive) ? "failed" : "inconclusive";
+}
+
+/** The wall span the timing expectations' evidence covers: the load's, or the whole run without one. */
+function evidenceSpan(timeline: Timeline): { fromMs: number; toMs: number } {
+  const started = timeline.of("load.started")[0];
+  const finished = timeline.of("load.finished").at(-1);
+  return { fromMs: started ? Date.parse(started.at) : timeline.startedAt, toMs: finished ? Date.parse(finished.at) : timeline.startedAt + timeline.elapsedSeconds() * 1000 };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 /**

@@ -47,8 +47,10 @@ export async function prepareStrategy(args: {
   clock: Clock;
   emit: Sink;
   teardown: TeardownStack;
+  /** Why the machine was saturated during a wall span: a breach then is not acted on. */
+  saturation?: (fromMs: number, toMs: number) => string | undefined;
 }): Promise<StrategyParts> {
-  const { platform, strategy, spec, stable, candidate, scale, clock, emit, teardown } = args;
+  const { platform, strategy, spec, stable, candidate, scale, clock, emit, teardown, saturation } = args;
   const router = await startRouter(platform, [stable, candidate], { [stable.role]: 100, [candidate.role]: 0 });
   const prometheus = await startPrometheus(platform, [stable, candidate], { scrapeIntervalMs: SCRAPE_INTERVAL_MS, router: router.metricsAddress ?? `router:${HAPROXY_PORTS.metrics}` });
   const { intervalMs, windowMs } = analysisTiming(strategy, scale);
@@ -86,6 +88,7 @@ export async function prepareStrategy(args: {
       windowMs,
       minRequests: strategy.minRequests,
       policy: strategy.decision,
+      ...(saturation ? { saturation } : {}),
       scale,
       clock,
       emit,

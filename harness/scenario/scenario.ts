@@ -15,6 +15,8 @@ export interface Scenario {
   readonly timeScale: number;
   /** The run's seed, when the file names one; `--seed` overrides it. */
   readonly seed?: number;
+  /** When the machine running the harness counts as saturated (the defaults unless the file sets `headroom:`). */
+  readonly headroom: HeadroomLimits;
   readonly database: boolean;
   /** Version role (stable, candidate, ...) to what runs in it. */
   readonly versions: ReadonlyMap<string, VersionSpec>;
@@ -36,6 +38,7 @@ import type { LoadProfile } from "../load/profile.js";
 import type { DeploymentSpec } from "../document/deployment-spec.js";
 import type { Comparison, Operator } from "../document/comparison.js";
 import type { BackupKind } from "../model/backup-kind.js";
+import type { HeadroomLimits } from "../headroom/saturation.js";
 
 export interface StrategySpec {
   readonly name: StrategyName;

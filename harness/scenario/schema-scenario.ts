@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ALWAYS, asRecord, obj, str } from "../common/fields.js";
 import type { DeploymentSpec } from "../document/deployment-spec.js";
 import { stagesFor } from "../document/stages.js";
+import { DEFAULT_HEADROOM } from "../headroom/saturation.js";
 import { loadProfileSchema } from "../load/profile.js";
 import { BACKUP_KINDS, type BackupKind } from "../model/backup-kind.js";
 import { PLATFORMS, type PlatformName } from "../model/platform-name.js";
@@ -50,6 +51,13 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
     platform: z.enum(PLATFORMS).optional(),
     timeScale: z.number().gt(0).optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    headroom: obj({
+      cpu: z.number().gt(0).max(1).optional(),
+      cpuSamples: z.number().int().min(1).optional(),
+      loopDelayMs: z.number().gt(0).optional(),
+      delivered: z.number().gt(0).max(1).optional(),
+      lagMs: z.number().gt(0).optional(),
+    }).optional(),
     database: z.boolean().optional(),
     /** Checked against the deployment document's schema by the reader (readDeploymentSpec). */
     spec: z.unknown().optional(),
@@ -91,6 +99,7 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
         platform: s.platform ?? "docker",
         timeScale: s.timeScale ?? 1,
         ...(s.seed !== undefined ? { seed: s.seed } : {}),
+        headroom: { ...DEFAULT_HEADROOM, ...s.headroom },
         database: s.database ?? true,
         versions,
         monitor: s.monitor ?? DEFAULT_MONITOR,

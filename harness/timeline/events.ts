@@ -25,8 +25,10 @@ export type TimelineEvent =
   | { type: "probe.observed"; target: string; path: string; status: number | null; ms: number; error?: string; body?: unknown }
   | { type: "fault.injected"; fault: string; target: string; detail: string }
   | { type: "fault.undone"; fault: string; target: string; atTeardown?: true }
-  | { type: "expectation.judged"; id: string; description: string; held: boolean; evidence: string }
+  | { type: "expectation.judged"; id: string; description: string; held: boolean; evidence: string; inconclusive?: string }
   | { type: "note"; level: "info" | "warn"; message: string }
+  /** The machine's headroom: host CPU busy and the engine's share (0-1, all cores), the harness's event-loop delay (p99, max). */
+  | { type: "host.sampled"; cpu: number | null; engineCpu: number | null; loopDelayMs: number; loopMaxMs: number; cores: number }
   | {
       type: "strategy.started";
       strategy: string;
@@ -47,7 +49,7 @@ export type TimelineEvent =
       healthFailures: number;
       windowSeconds: number;
       /** The window's verdict under the run's decision policy (absent in runs before it was recorded). */
-      verdict?: "breach" | "pass" | "undecided" | "unjudged";
+      verdict?: "breach" | "pass" | "undecided" | "unjudged" | "saturated";
       /** Why an undecided or unjudged window was so. */
       why?: string;
       /** 95% intervals: the error rate's (Wilson) and the latency statistic's (order statistics through the histogram). */
@@ -97,7 +99,7 @@ export type TimelineEvent =
 
 export type RecoveryPhase = "disaster" | "detected" | "database-started" | "restored" | "service-pointed" | "service-ready" | "first-write";
 
-export type Verdict = "passed" | "failed" | "error" | "interrupted";
+export type Verdict = "passed" | "failed" | "inconclusive" | "error" | "interrupted";
 export type ImageSource = "upstream" | "cached" | "built";
 
 /** An event as stored: with wall time since the run started and the matching spec time. */

@@ -25,7 +25,7 @@ const FORMAT: Formatters = {
   "probe.observed": () => undefined,
   "fault.injected": (e) => `fault ${e.fault} injected into ${e.target}: ${e.detail}`,
   "fault.undone": (e) => `fault ${e.fault} undone on ${e.target}`,
-  "expectation.judged": (e) => `${e.held ? "✓" : "✗"} ${e.id}: ${e.description}${e.held ? "" : `\n      ${e.evidence}`}`,
+  "expectation.judged": (e) => `${e.held ? "✓" : e.inconclusive ? "?" : "✗"} ${e.id}: ${e.description}${e.held ? "" : `\n      ${e.evidence}`}${e.inconclusive ? `\n      inconclusive: ${e.inconclusive}` : ""}`,
   "strategy.started": (e) =>
     `${e.strategy}: ${e.stages.map((s) => `${s.name} ${s.percentage}%${s.specSeconds ? ` ${s.specSeconds}s` : ""}`).join(" -> ")}; analysis every ${e.intervalSeconds}s over ${e.windowSeconds}s, rollback ${e.rollbackStrategy}`,
   "stage.started": (e) => `stage ${e.stage}: ${e.percentage}% of traffic to the candidate`,
@@ -40,6 +40,7 @@ const FORMAT: Formatters = {
   "router.observed": () => undefined,
   "load.started": (e) => `${loadName(e.phase)}: ${e.executor} against ${e.target}, ${e.plannedRequests} requests planned`,
   "load.second": () => undefined,
+  "host.sampled": () => undefined,
   "load.finished": (e) =>
     `${loadName(e.phase)} finished (${e.stoppedBy}): ${e.requests} requests at ${e.achievedRate.toFixed(0)}/s, ${e.failed} failed` +
     e.thresholds.map((t) => `\n      ${t.pass ? "✓" : "✗"} ${t.metric}: ${t.expression} (observed ${Math.round(t.observed * 1000) / 1000})`).join(""),
