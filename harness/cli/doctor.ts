@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { freemem, totalmem } from "node:os";
 import { ExitCode, errorMessage } from "../common/errors.js";
 import { join } from "node:path";
 import { ensureEngine, imageExists } from "../engine/docker.js";
@@ -84,6 +85,7 @@ export async function doctorCommand(): Promise<number> {
       fix: "bash scripts/kind/build-node-image.sh (about 10 min from nothing on 2 cores; --platform kind runs it on first use)",
     });
   }
+  checks.push(await machineCheck());
   const width = Math.max(...checks.map((c) => c.what.length));
   for (const c of checks) {
     console.log(`${c.ok ? "ok  " : "MISS"}  ${c.what.padEnd(width)}  ${c.detail}${!c.ok && c.fix ? `\n      ${"".padEnd(width)}  fix: ${c.fix}` : ""}`);
@@ -91,4 +93,34 @@ export async function doctorCommand(): Promise<number> {
   const missing = checks.filter((c) => !c.ok).length;
   console.log(missing === 0 ? "\neverything is in place" : `\n${missing} item(s) missing; npm run scenario and npm test set up what they need on first use`);
   return missing === 0 || engineOk ? ExitCode.held : ExitCode.badInputOrEnvironment;
+}
+
+/**
+ * The machine against what runs on it: its cores and memory, the machine-wide
+ * budget's current holders, and the largest shipped scenario's estimated cost
+ * (on Docker and on kind): whether two runs fit side by side or take turns.
+ */
+async function machineCheck(): Promise<Check> {
+  const [{ MachineBudget, MACHINE_CORES }, { estimateCost }, { listScenarios, loadScenario }] = await Promise.all([
+    import("../coordination/budget.js"),
+    import("../coordination/cost.js"),
+    import("../scenario/load-scenario.js"),
+  ]);
+  const costs = listScenarios().flatMap((s) => {
+    try {
+      const scenario = loadScenario(s.file);
+      return [{ name: s.name, docker: estimateCost(scenario, "docker"), kind: estimateCost(scenario, "kind") }];
+    } catch {
+      return [];
+    }
+  });
+  const largest = costs.sort((a, b) => b.docker.cores - a.docker.cores)[0];
+  const holders = new MachineBudget().holders();
+  const memory = `${(totalmem() / 2 ** 30).toFixed(1)} GiB memory (${(freemem() / 2 ** 30).toFixed(1)} free)`;
+  const side = largest ? (2 * largest.docker.cores <= MACHINE_CORES ? "two such runs fit side by side" : "two such runs take turns") : "";
+  const detail =
+    `${MACHINE_CORES} cores, ${memory}` +
+    (largest ? `; the largest shipped scenario, ${largest.name}, needs about ${largest.docker.cores} cores on Docker (${largest.docker.detail}) and ${largest.kind.cores} on kind: ${side}` : "") +
+    (holders.length ? `; now running: ${holders.map((h) => `${h.scenario} (${h.cores} cores)`).join(", ")}` : "");
+  return { what: "machine", ok: largest === undefined || largest.docker.cores <= MACHINE_CORES, detail, fix: "a smaller load (load.rate) or a machine with more cores: a run bigger than the machine runs alone and may be inconclusive" };
 }

@@ -4,7 +4,7 @@ import { formatEvent } from "../timeline/progress.js";
 import type { Stamped } from "../timeline/events.js";
 
 const USAGE = `usage:
-  npm run scenario <name | path.yaml>... [-- --platform docker|kind] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--json] [--verbose]
+  npm run scenario <name | path.yaml>... [-- --platform docker|kind] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--no-wait] [--json] [--verbose]
   npm run scenario -- --list
   npm run scenario -- --validate <name | path.yaml>
   npm run doctor
@@ -32,6 +32,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
       "time-scale": { type: "string" },
       seed: { type: "string" },
       inconclusive: { type: "string" },
+      "no-wait": { type: "boolean" },
       platform: { type: "string" },
       "keep-cluster": { type: "boolean" },
       json: { type: "boolean" },
@@ -96,7 +97,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   try {
     for (const scenario of scenarios) {
       if (signal.aborted) break;
-      const outcome = await runScenario(scenario, { ...(timeScale !== undefined ? { timeScale } : {}), ...(seed !== undefined ? { seed } : {}), ...(inconclusive ? { inconclusive } : {}), ...(platform ? { platform } : {}), kind, signal, onEvent });
+      const outcome = await runScenario(scenario, { ...(timeScale !== undefined ? { timeScale } : {}), ...(seed !== undefined ? { seed } : {}), ...(inconclusive ? { inconclusive } : {}), ...(values["no-wait"] ? { wait: false } : {}), ...(platform ? { platform } : {}), kind, signal, onEvent });
       if (!values.json) console.log(`evidence: ${displayPath(outcome.runDir)} (report.html, results.json, events.jsonl, junit.xml, logs/)`);
       outcomes.push({ name: scenario.name, verdict: outcome.verdict, exitCode: outcome.exitCode, wallSeconds: outcome.results.wallSeconds, runDir: outcome.runDir });
     }

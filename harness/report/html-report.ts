@@ -131,6 +131,15 @@ ${states.length ? lineChart("Ready pods per role (API server)", "pods", series, 
 ${stateRows ? `<details><summary>Every change of the pods and Service endpoints the API server reported (${states.length})</summary><table><tr><td><b>t</b></td><td><b>role</b></td><td><b>ready</b></td><td><b>endpoints</b></td><td><b>pods</b></td></tr>${stateRows}</table></details>` : ""}`;
 }
 
+/** The run's share of the machine, and a warning when it started without one (--no-wait). */
+function budgetRow(r: RunResults): string {
+  const b = r.budget;
+  if (!b) return "";
+  const share = `${b.cores} of ${b.machineCores} cores (${esc(b.detail)})${b.waitedSeconds > 0 ? `, after waiting ${b.waitedSeconds.toFixed(1)} s for other runs` : ""}`;
+  const risk = !b.fit ? `<br><b>started with --no-wait beside ${esc(b.beside.join(", "))}, at its own risk: the machine's budget did not fit both</b>` : b.beside.length > 0 ? `<br>beside ${esc(b.beside.join(", "))}` : "";
+  return `<dt>machine share</dt><dd>${share}${risk}</dd>`;
+}
+
 export function htmlReport(r: RunResults, events: readonly Stamped<TimelineEvent>[], logs: readonly string[]): string {
   const markers = markersOf(events);
   const tEnd = events.at(-1)?.t ?? 0;
@@ -198,7 +207,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}dt{color:#6b7
 <h1>${esc(r.scenario)} <span class="verdict ${r.verdict}">${r.verdict}</span></h1>
 <dl><dt>run</dt><dd>${esc(r.runId)}</dd><dt>file</dt><dd>${esc(r.file)}</dd><dt>platform</dt><dd>${esc(r.platform)}</dd>
 <dt>versions</dt><dd>${Object.entries(r.versions).map(([k, v]) => `${esc(k)}: ${esc(v)}`).join(", ")}</dd>
-<dt>time scale</dt><dd>${r.timeScale} (spec time ${r.specSeconds.toFixed(0)} s, wall time ${r.wallSeconds.toFixed(1)} s)</dd><dt>seed</dt><dd>${r.seed ?? "not recorded"} (<code>--seed ${r.seed ?? "N"}</code> replays it)</dd><dt>exit code</dt><dd>${r.exitCode}</dd></dl>
+<dt>time scale</dt><dd>${r.timeScale} (spec time ${r.specSeconds.toFixed(0)} s, wall time ${r.wallSeconds.toFixed(1)} s)</dd><dt>seed</dt><dd>${r.seed ?? "not recorded"} (<code>--seed ${r.seed ?? "N"}</code> replays it)</dd><dt>exit code</dt><dd>${r.exitCode}</dd>${budgetRow(r)}</dl>
 ${error}${rollback}${inconclusive}
 <h2>Expectations</h2>
 <table>${rows || "<tr><td>no expectation was judged</td></tr>"}</table>

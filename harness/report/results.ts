@@ -36,6 +36,8 @@ export interface RunResults {
   load: Array<Omit<EventOf<"load.finished">, "type">>;
   error: { code: string; message: string; hint?: string } | null;
   teardownFailures: Array<{ title: string; error: string }>;
+  /** The run's share of the machine-wide budget: its estimated cores, how long it waited, and whom it ran beside (noWait: started at once, at its own risk). */
+  budget?: { cores: number; detail: string; machineCores: number; waitedSeconds: number; noWait: boolean; fit: boolean; beside: string[] };
   /** The machine's headroom: the limits the run used, and every span it was saturated (run seconds) with why. */
   headroom?: { limits: HeadroomLimits; saturated: Array<{ from: number; to: number; reason: string }> };
 }

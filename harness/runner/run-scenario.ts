@@ -29,6 +29,8 @@ import { Timeline } from "../timeline/timeline.js";
 import type { Router } from "../traffic/router.js";
 import { FirstBadRequest, rollbackResult } from "./detection.js";
 import { HeadroomWatch } from "../headroom/headroom-watch.js";
+import { MACHINE_CORES, MachineBudget, type Admission } from "../coordination/budget.js";
+import { estimateCost, type RunCost } from "../coordination/cost.js";
 import { saturationExplains } from "../headroom/inconclusive.js";
 import { startLoad } from "./load-phase.js";
 import { createPlatform, provision } from "./provision.js";
@@ -53,6 +55,10 @@ export interface RunOptions {
   kind?: KindSession;
   /** What an inconclusive-only run exits with: 3 (the default) or, with "fail", 1 as a failed one does. */
   inconclusive?: "fail" | "inconclusive";
+  /** false (--no-wait): start at once even when the machine's budget is taken by other runs, at the run's own risk. */
+  wait?: boolean;
+  /** The machine-wide budget runs share (the project's own under .state/ unless a test gives another). */
+  budget?: MachineBudget;
 }
 
 export interface RunOutcome {
@@ -93,7 +99,20 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const headroom = new HeadroomWatch({ clock, emit, limits: scenario.headroom });
   timeline.onEvent((e) => headroom.see(e));
   headroom.start();
+  let admission: Admission | undefined;
+  let cost: RunCost | undefined;
   try {
+    // A share of the machine first: a run that would not fit beside the others waits for them, saying so.
+    cost = estimateCost(scenario, platformName);
+    admission = await (options.budget ?? new MachineBudget({ clock })).acquire({
+      runId,
+      scenario: scenario.name,
+      cores: cost.cores,
+      wait: options.wait !== false,
+      onWait: (message) => emit({ type: "note", level: "info", message }),
+      signal: options.signal,
+    });
+    emit({ type: "budget.admitted", cores: cost.cores, detail: cost.detail, machineCores: MACHINE_CORES, waitedSeconds: admission.waitedMs / 1000, fit: admission.fit, beside: admission.beside.map((c) => `${c.scenario} (${c.runId}, ${c.cores} cores)`) });
     await ensureEngine();
     reaper = startReaper(runId);
     // Registered first, so it runs last: whatever carries the run's label goes, even what a failed start left.
@@ -141,6 +160,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   }
   reaper?.stop();
   await headroom.stop();
+  admission?.release();
   for (const f of teardownFailures) emit({ type: "note", level: "warn", message: `teardown "${f.title}" failed: ${f.error}` });
 
   const verdict: Verdict = error ? (error.code === "INTERRUPTED" ? "interrupted" : "error") : verdictOf(judgements);
@@ -167,6 +187,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     load: timeline.of("load.finished").map(({ type: _type, at: _at, t: _t, specT: _specT, ...summary }) => summary),
     error: error ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } : null,
     teardownFailures,
+    ...(cost && admission ? { budget: { cores: cost.cores, detail: cost.detail, machineCores: MACHINE_CORES, waitedSeconds: round3(admission.waitedMs / 1000), noWait: options.wait === false, fit: admission.fit, beside: admission.beside.map((c) => c.scenario) } } : {}),
     headroom: {
       limits: scenario.headroom,
       saturated: headroom.spans().map((sp) => ({ from: round3((sp.fromMs - timeline.startedAt) / 1000), to: round3((sp.toMs - timeline.startedAt) / 1000), reason: sp.reason })),

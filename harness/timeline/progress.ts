@@ -41,6 +41,12 @@ const FORMAT: Formatters = {
   "load.started": (e) => `${loadName(e.phase)}: ${e.executor} against ${e.target}, ${e.plannedRequests} requests planned`,
   "load.second": () => undefined,
   "host.sampled": () => undefined,
+  "budget.admitted": (e) =>
+    !e.fit
+      ? `started without waiting (--no-wait) beside ${e.beside.join(", ")}: ${e.cores} cores (${e.detail}) do not fit the machine's ${e.machineCores}; a saturated machine makes the verdict inconclusive`
+      : e.waitedSeconds > 0
+        ? `the machine has room now: ${e.cores} of its ${e.machineCores} cores (${e.detail}) after ${e.waitedSeconds.toFixed(1)} s waiting`
+        : undefined,
   "load.finished": (e) =>
     `${loadName(e.phase)} finished (${e.stoppedBy}): ${e.requests} requests at ${e.achievedRate.toFixed(0)}/s, ${e.failed} failed` +
     e.thresholds.map((t) => `\n      ${t.pass ? "✓" : "✗"} ${t.metric}: ${t.expression} (observed ${Math.round(t.observed * 1000) / 1000})`).join(""),
