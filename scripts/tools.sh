@@ -63,7 +63,8 @@ for tool in "$@"; do
       } ;;
     wrk) apt_tool wrk wrk ;;
     age) apt_tool age age ;;
+    stress-ng) apt_tool stress-ng stress-ng ;;
     toxiproxy-server) toxiproxy_server ;;
-    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, toxiproxy-server" ;;
+    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, toxiproxy-server" ;;
   esac
 done

@@ -76,7 +76,7 @@ export async function analysisBench(signal: AbortSignal, args: readonly string[]
     // (a) latency near each threshold: from 0.85 to 1.15 of it over the seeds, 5% jitter. Each trial is a burst of the
     // candidate's own (its weight up for BURST_MS, then 0), measured once every request of it is answered and scraped:
     // the analysis's window and the exact p95 then count the same requests.
-    const latency: Record<string, { maxError: number; wrongSide: number; trials: Array<{ seed: number; exact: number; client: number; analysis: number; requests: number }> }> = {};
+    const latency: Record<string, { maxError: number; inScope: number; wrongSide: number; trials: Array<{ seed: number; exact: number; client: number; analysis: number; requests: number }> }> = {};
     for (const t of THRESHOLDS_MS) {
       const trials: Array<{ seed: number; exact: number; client: number; analysis: number; requests: number }> = [];
       const quiet = () => systemClock.sleep(t * 1.6 + 4 * SCRAPE_INTERVAL_MS, signal);
@@ -99,7 +99,9 @@ export async function analysisBench(signal: AbortSignal, args: readonly string[]
         console.log(`latency near ${t} ms, seed ${seed}: exact p95 ${exact.toFixed(1)} ms in the service (${client!.toFixed(1)} ms at the client), analysis ${m.latencyMs.toFixed(1)} ms, ${burst.length} requests (Prometheus: ${Math.round(m.requests)})`);
       }
       latency[t] = {
-        maxError: Math.max(...trials.map((x) => Math.abs(x.analysis - x.exact) / x.exact)),
+        // The issue's bound holds where the true value is within 20% of a threshold; a busy machine can push a trial past that.
+        maxError: Math.max(0, ...trials.filter((x) => Math.abs(x.exact - t) <= 0.2 * t).map((x) => Math.abs(x.analysis - x.exact) / x.exact)),
+        inScope: trials.filter((x) => Math.abs(x.exact - t) <= 0.2 * t).length,
         wrongSide: trials.filter((x) => x.analysis < t !== x.exact < t).length,
         trials,
       };
@@ -145,7 +147,7 @@ export async function analysisBench(signal: AbortSignal, args: readonly string[]
     const figures: BenchFigure[] = [];
     for (const t of THRESHOLDS_MS) {
       const l = latency[t]!;
-      figures.push({ name: `p95 near ${t} ms: largest relative error vs the exact p95 (${l.trials.length} seeds)`, value: Math.round(l.maxError * 10000) / 100, unit: "%", target: "<= 5%", met: l.maxError <= 0.05 });
+      figures.push({ name: `p95 near ${t} ms: largest relative error vs the exact p95 (the ${l.inScope} of ${l.trials.length} seeds whose exact p95 is within 20% of ${t} ms)`, value: Math.round(l.maxError * 10000) / 100, unit: "%", target: "<= 5%", met: l.maxError <= 0.05 });
       figures.push({ name: `p95 near ${t} ms: windows on the wrong side of ${t} ms`, value: l.wrongSide, unit: `of ${l.trials.length}`, target: "0", met: l.wrongSide === 0 });
     }
     for (const policy of POLICIES) {
