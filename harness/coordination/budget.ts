@@ -80,6 +80,7 @@ export class MachineBudget {
     const clock = this.o.clock ?? systemClock;
     const started = clock.now();
     let told = "";
+    let waited = false;
     for (;;) {
       const decided = await this.locked(clock, run.signal, () => {
         const others = this.holders();
@@ -92,11 +93,12 @@ export class MachineBudget {
       });
       if (decided.taken) {
         const path = join(this.claims, `${run.runId}.json`);
-        return { release: () => rmSync(path, { force: true }), waitedMs: clock.now() - started, beside: decided.others, fit: decided.fit };
+        return { release: () => rmSync(path, { force: true }), waitedMs: waited ? clock.now() - started : 0, beside: decided.others, fit: decided.fit };
       }
       const message = `waiting for ${run.cores} of the machine's ${this.cores} cores: ${decided.others.map((c) => `${c.scenario} (run ${c.runId}, pid ${c.pid}) holds ${c.cores}`).join("; ")}; ${round(this.cores - decided.used)} free (--no-wait starts at once, at your own risk)`;
       if (message !== told) run.onWait?.(message);
       told = message;
+      waited = true;
       await clock.sleep(this.o.pollMs ?? 500, run.signal);
     }
   }

@@ -75,6 +75,24 @@ async function run(p: LoadProfile, results: RequestResult[], signal = new AbortC
 const ofType = <T extends LoadEvent["type"]>(events: LoadEvent[], type: T) => events.filter((e): e is LoadEventOf<T> => e.type === type);
 
 describe("runLoad", () => {
+  it("says of every second what the plan asked for and how late its requests left", async () => {
+    // 10/s asked; second 1 sends its requests 250 ms late, second 3 sends only 4.
+    const results = traffic(5)
+      .map((r, n) => (n >= 10 && n < 20 ? { ...r, at: r.at + 250 } : r))
+      .filter((_, n) => !(n >= 30 && n < 40 && n % 10 >= 4));
+    const { events } = await run(profile(), results);
+    const all = ofType(events, "load.second").filter((e) => e.version === "*");
+    // Two of second 1's late requests leave in second 2.
+    expect(all.map((e) => [e.second, e.requests, e.asked])).toEqual([
+      [0, 10, 10],
+      [1, 8, 10],
+      [2, 12, 10],
+      [3, 4, 10],
+      [4, 10, 10],
+    ]);
+    expect(all.map((e) => e.lagMs)).toEqual([0, 250, 250, 0, 600]);
+  });
+
   it("plans, runs, emits started / every second per version / finished, and judges the thresholds", async () => {
     const thresholds = [parseThreshold("http_req_failed", "rate<0.1"), parseThreshold("http_req_duration{version:good-2}", "max<=19")];
     const { summary, events, generator } = await run(profile({ thresholds }), traffic(5, (s, i) => s === 2 && i < 3));

@@ -75,9 +75,10 @@ export async function runLoad(profile: LoadProfile, options: RunLoadOptions): Pr
   const aggregator: LoadAggregator = new LoadAggregator({
     thresholds: profile.thresholds,
     onSecond: (row) => {
+      // A load stopped early asks nothing of the rest of its last second.
       const lagMs = lagBySecond.get(row.second);
       lagBySecond.delete(row.second);
-      emit({ ...secondEvent(phase, row.second, ALL_VERSIONS, row.all), asked: Math.round(pacing.askedBetween(row.second * 1000, (row.second + 1) * 1000)), ...(lagMs !== undefined ? { lagMs: Math.round(lagMs) } : {}) });
+      emit({ ...secondEvent(phase, row.second, ALL_VERSIONS, row.all), asked: Math.round(pacing.askedBetween(row.second * 1000, Math.min((row.second + 1) * 1000, stoppedAt === undefined || aggregator.startedAt === undefined ? Infinity : stoppedAt - aggregator.startedAt))), ...(lagMs !== undefined ? { lagMs: Math.round(lagMs) } : {}) });
       for (const [version, s] of Object.entries(row.versions)) emit(secondEvent(phase, row.second, version, s));
       if (abortOnFail.length === 0 || abortedBy || stop.signal.aborted) return;
       const endOfSecond = (aggregator.startedAt ?? 0) + (row.second + 1) * 1000;
