@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   kind: async () => (await import("./kind-bench.js")).kindBench,
   dr: async () => (await import("./dr-bench.js")).drBench,
   analysis: async () => (await import("./analysis-bench.js")).analysisBench,
+  concurrency: async () => (await import("./concurrency-bench.js")).concurrencyBench,
 };
 
 /** `npm run bench -- <name>`: measure, print the figures, write runs/bench/<name>.json. */

@@ -10,7 +10,7 @@ const USAGE = `usage:
   npm run doctor
   npm run images [-- --force]
   npm run clean [-- --images] [--clusters] [--force]
-  npm run bench -- <images | load | strategies | kind | dr | analysis>`;
+  npm run bench -- <images | load | strategies | kind | dr | analysis | concurrency>`;
 
 type Command = (args: string[], signal: AbortSignal) => Promise<number>;
 
