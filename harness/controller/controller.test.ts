@@ -389,6 +389,19 @@ describe("runStrategy: the significant policy", () => {
     expect(t.of("stage.extended")[0]).toMatchObject({ stage: "canary-10", reason: expect.stringMatching(/^the last judged window of canary-10 was undecided/) });
   });
 
+  it("widens the window to the whole stage once the stage is extended, so the evidence accumulates", async () => {
+    const t = setup({ analysis: [straddling], options: { policy: "significant" } });
+    await t.run();
+    // canary-10 is 6 s: windows of 1, 2, 2, 2, 2, 2 s, then (extended) 7, 8, ... 12 s: all of the stage so far.
+    expect(t.analysis.calls.map((c) => c.windowMs / 1000)).toEqual([1, 2, 2, 2, 2, 2, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it("keeps the document's sliding window under the literal policy, extended or not", async () => {
+    const t = setup({ analysis: [measurement({ requests: 5 })] });
+    await t.run();
+    expect(t.analysis.calls.map((c) => c.windowMs / 1000)).toEqual([1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]);
+  });
+
   it("stops the promotion when the stage stays undecided", async () => {
     const t = setup({ analysis: [straddling], options: { policy: "significant" } });
     const outcome = await t.run();

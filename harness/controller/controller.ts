@@ -157,8 +157,10 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
       }
       const until = now < stageEnd ? stageEnd : extendedEnd;
       await clock.sleep(Math.min(o.intervalMs, Math.max(0, until - now)), signal);
-      // The window never reaches back before this stage's traffic began.
-      const window = Math.min(o.windowMs, Math.max(o.intervalMs, clock.now() - stageStart));
+      // The window never reaches back before this stage's traffic began. Under `significant`, a stage extended for
+      // want of evidence looks at all of its traffic so far: the evidence accumulates instead of sliding away.
+      const sinceStart = clock.now() - stageStart;
+      const window = policy === "significant" && extended ? Math.max(o.intervalMs, sinceStart) : Math.min(o.windowMs, Math.max(o.intervalMs, sinceStart));
       // Health is checked whatever becomes of the metrics query: a failed query must not hide failing health checks.
       const [measured, failures] = await Promise.all([measure(o, window, stage), health.check()]);
       signal.throwIfAborted();
