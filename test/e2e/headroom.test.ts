@@ -43,7 +43,14 @@ type Results = ReturnType<typeof readResults> & {
 
 let stress: ChildProcess | undefined;
 afterEach(() => {
-  stress?.kill("SIGKILL");
+  // stress-ng forks a worker per core: the whole process group goes, not only the parent.
+  if (stress?.pid !== undefined) {
+    try {
+      process.kill(-stress.pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
   stress = undefined;
 });
 
@@ -59,7 +66,7 @@ describe("a machine saturated by something else", () => {
 
   it("makes it inconclusive, with the reason, when every core is taken by stress-ng; --inconclusive=fail turns that into exit 1", async () => {
     // Every core busy for at most 90 s (killed after the test), started before the run so it covers all of it.
-    stress = spawn("stress-ng", ["--cpu", "0", "--timeout", "90s", "--quiet"], { stdio: "ignore" });
+    stress = spawn("stress-ng", ["--cpu", "0", "--timeout", "90s", "--quiet"], { stdio: "ignore", detached: true });
     const r = await cli(["scenario", files.write(UNMEETABLE, "starved.yaml")]);
     const results = readResults(r.runDir!) as Results;
     expect(results.headroom.saturated.length, r.stdout).toBeGreaterThan(0);
