@@ -6,13 +6,14 @@ const second = (atMs: number, asked: number, sent: number, lagMs?: number): Load
 
 describe("saturatedSpans", () => {
   it("calls the host saturated only when its CPU stays at the limit for cpuSamples samples in a row", () => {
-    expect(saturatedSpans([host(500, 0.99), host(1000, 0.5), host(1500, 0.99)], [], DEFAULT_HEADROOM)).toEqual([]);
-    const spans = saturatedSpans([host(500, 0.5), host(1000, 0.97), host(1500, 1), host(2000, 0.4)], [], DEFAULT_HEADROOM);
-    expect(spans).toEqual([{ fromMs: 500, toMs: 1500, reason: "host CPU 100% busy (limit 97%) for 2 samples in a row" }]);
+    expect(DEFAULT_HEADROOM.cpuSamples).toBe(4);
+    expect(saturatedSpans([host(500, 0.99), host(1000, 0.99), host(1500, 0.99), host(2000, 0.5), host(2500, 0.99)], [], DEFAULT_HEADROOM)).toEqual([]);
+    const spans = saturatedSpans([host(500, 0.5), host(1000, 0.97), host(1500, 1), host(2000, 0.98), host(2500, 1), host(3000, 0.4)], [], DEFAULT_HEADROOM);
+    expect(spans).toEqual([{ fromMs: 500, toMs: 2500, reason: "host CPU 100% busy (limit 97%) for 4 samples in a row" }]);
   });
 
   it("is not fooled by a host just under the limit", () => {
-    expect(saturatedSpans([host(500, 0.96), host(1000, 0.969), host(1500, 0.96)], [], DEFAULT_HEADROOM)).toEqual([]);
+    expect(saturatedSpans([host(500, 0.96), host(1000, 0.969), host(1500, 0.96), host(2000, 0.969), host(2500, 0.969)], [], DEFAULT_HEADROOM)).toEqual([]);
   });
 
   it("counts a single sample of event-loop delay at the limit", () => {

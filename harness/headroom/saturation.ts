@@ -20,7 +20,7 @@ export interface HeadroomLimits {
   readonly lagMs: number;
 }
 
-export const DEFAULT_HEADROOM: HeadroomLimits = { cpu: 0.97, cpuSamples: 2, loopDelayMs: 250, delivered: 0.9, lagMs: 500 };
+export const DEFAULT_HEADROOM: HeadroomLimits = { cpu: 0.97, cpuSamples: 4, loopDelayMs: 250, delivered: 0.9, lagMs: 500 };
 
 /** One sample of the machine: wall ms at its end, host CPU busy (0-1), the event loop's p99 delay over it. */
 export interface HostSample {
