@@ -25,8 +25,8 @@ function kindOf<K extends Expectation["kind"]>(e: Extract<Expectation, { kind: K
 
 export function judge(e: Expectation, evidence: Evidence): Judgement {
   const description = e.description ?? describeExpectation(e);
-  const { held, evidence: text }: Verdict = kindOf(e).judge(e as never, evidence);
-  return { id: e.id, description, held, evidence: text };
+  const { held, evidence: text, timingOnly }: Verdict = kindOf(e).judge(e as never, evidence);
+  return { id: e.id, description, held, evidence: text, ...(timingOnly && !held ? { timingOnly } : {}) };
 }
 
 export function describeExpectation(e: Expectation): string {

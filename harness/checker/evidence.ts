@@ -29,9 +29,12 @@ export interface Judgement {
   evidence: string;
   /** Not held, but not failed either: why the evidence cannot be trusted (the machine running the harness was saturated). */
   inconclusive?: string;
+  /** Failed only on timing evidence (see Verdict); read by the saturation rule, not written to results. */
+  timingOnly?: boolean;
 }
 
-export type Verdict = { held: boolean; evidence: string };
+/** `timingOnly`: it failed only on evidence a busy machine can skew (the load's last second), not on the state it checks. */
+export type Verdict = { held: boolean; evidence: string; timingOnly?: boolean };
 
 /** What collectors can read at the end of a run, beyond the timeline. */
 export interface EvidenceSources {

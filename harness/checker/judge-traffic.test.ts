@@ -50,6 +50,14 @@ describe("judge: traffic expectations", () => {
     const j = judge(onStable, evidenceOf(events, { finalShares: { stable: 100, candidate: 0 } }));
     expect(j.held).toBe(false);
     expect(j.evidence).toBe(`router read back: stable 100%, candidate 0%; the load's last full second went to ${STABLE} ×200, ${CANDIDATE} ×2`);
+    // Right weights, wrong last second: failed on timing evidence only (a saturated machine can explain it).
+    expect(j.timingOnly).toBe(true);
+  });
+
+  it("is not a timing failure when the router's weights themselves are wrong", () => {
+    const j = judge(onStable, evidenceOf(rolledBackRun(), { finalShares: { stable: 90, candidate: 10 } }));
+    expect(j.held).toBe(false);
+    expect(j.timingOnly).toBeUndefined();
   });
 
   it("does not count the partial last second, earlier seconds, or seconds without requests", () => {

@@ -15,6 +15,11 @@ describe("saturationExplains", () => {
     expect(saturationExplains("restored", failed, { duringEvidence: "busy" })).toBeUndefined();
   });
 
+  it("makes an expectation that failed only on timing evidence inconclusive when that overlapped saturation", () => {
+    expect(saturationExplains("traffic", { ...failed, timingOnly: true }, { duringEvidence: "host CPU 100% busy" })).toMatch(/^the machine running the harness was saturated/);
+    expect(saturationExplains("traffic", failed, { duringEvidence: "host CPU 100% busy" })).toBeUndefined();
+  });
+
   it("makes a decision expectation inconclusive only when the strategy stopped for saturation", () => {
     expect(saturationExplains("promoted", failed, { duringEvidence: "busy" })).toBeUndefined();
     expect(saturationExplains("promoted", failed, { strategy: "canary-10: host CPU" })).toMatch(/^the strategy stopped inconclusive because the machine running the harness was saturated/);

@@ -143,8 +143,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const span = evidenceSpan(timeline);
     const why = { duringEvidence: headroom.saturation(span.fromMs, span.toMs), strategy: run.strategy?.inconclusive?.saturated ? run.strategy.inconclusive.reason : undefined };
     for (const e of scenario.expectations) {
-      const j = judge(e, evidence);
-      const inconclusive = saturationExplains(e.kind, j, why);
+      const { timingOnly: _timing, ...j } = judge(e, evidence);
+      const inconclusive = saturationExplains(e.kind, { ...j, ...(_timing ? { timingOnly: _timing } : {}) }, why);
       if (inconclusive) j.inconclusive = inconclusive;
       judgements.push(j);
       emit({ type: "expectation.judged", ...j });
