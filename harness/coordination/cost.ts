@@ -1,6 +1,6 @@
 import { faultType } from "../faults/registry.js";
 import type { PlatformName } from "../model/platform-name.js";
-import { wallRate } from "../runner/sample-size.js";
+import { wallRate } from "../load/profile.js";
 import type { Scenario } from "../scenario/scenario.js";
 
 /**

@@ -197,3 +197,10 @@ export function readLoadProfile(value: unknown, roles: readonly string[], path: 
   const r = validate(loadProfileSchema(roles, value), value, path);
   return r.ok ? { profile: r.data, problems: [] } : { problems: r.problems };
 }
+
+/** The load's requests per wall second: a constant rate as given, a ramp's average over its stages. */
+export function wallRate(load: LoadProfile): number {
+  if (load.executor === "constant-arrival-rate") return ((load.rate ?? 0) * 1000) / load.timeUnitMs;
+  const durationMs = (load.stages ?? []).reduce((a, s) => a + s.durationMs, 0);
+  return durationMs > 0 ? (plannedRequests(load) * 1000) / durationMs : 0;
+}

@@ -31,7 +31,7 @@ import { FirstBadRequest, rollbackResult } from "./detection.js";
 import { HeadroomWatch } from "../headroom/headroom-watch.js";
 import { MACHINE_CORES, MachineBudget, type Admission } from "../coordination/budget.js";
 import { estimateCost, type RunCost } from "../coordination/cost.js";
-import { saturationExplains } from "../headroom/inconclusive.js";
+import { saturationExplains } from "./inconclusive.js";
 import { startLoad } from "./load-phase.js";
 import { createPlatform, provision } from "./provision.js";
 import { openRunFolder, writeRunFolder } from "./run-folder.js";

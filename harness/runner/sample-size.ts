@@ -1,16 +1,11 @@
 import { wilson } from "../analysis/intervals.js";
 import type { TimeScale } from "../common/clock.js";
 import { stagesFor } from "../document/stages.js";
-import { plannedRequests, type LoadProfile } from "../load/profile.js";
+import { wallRate, type LoadProfile } from "../load/profile.js";
+
 import type { Scenario } from "../scenario/scenario.js";
 import { analysisTiming } from "./strategy-run.js";
 
-/** The load's requests per wall second: a constant rate as given, a ramp's average over its stages. */
-export function wallRate(load: LoadProfile): number {
-  if (load.executor === "constant-arrival-rate") return ((load.rate ?? 0) * 1000) / load.timeUnitMs;
-  const durationMs = (load.stages ?? []).reduce((a, s) => a + s.durationMs, 0);
-  return durationMs > 0 ? (plannedRequests(load) * 1000) / durationMs : 0;
-}
 
 /** The share of the load's requests the analysis counts (its queries select the /api/ routes). */
 export function apiShare(load: LoadProfile): number {
