@@ -65,8 +65,8 @@ describe("a machine saturated by something else", () => {
   }, 120_000);
 
   it("makes it inconclusive, with the reason, when every core is taken by stress-ng; --inconclusive=fail turns that into exit 1", async () => {
-    // Every core busy for at most 90 s (killed after the test), started before the run so it covers all of it.
-    stress = spawn("stress-ng", ["--cpu", "0", "--timeout", "90s", "--quiet"], { stdio: "ignore", detached: true });
+    // Every core busy for at most 180 s (killed with its workers after the test), started before the runs so it covers them.
+    stress = spawn("stress-ng", ["--cpu", "0", "--timeout", "180s", "--quiet"], { stdio: "ignore", detached: true });
     const r = await cli(["scenario", files.write(UNMEETABLE, "starved.yaml")]);
     const results = readResults(r.runDir!) as Results;
     expect(results.headroom.saturated.length, r.stdout).toBeGreaterThan(0);
