@@ -35,15 +35,19 @@ export function latencyOf(m: Measurement, statistic: string | undefined): number
 
 const API = 'route=~"/api/.*"';
 
+/** How far before a window the selectors reach, at least, for each series' last sample before it. */
+export const LOOKBACK_MARGIN_MS = 5000;
+
 /**
  * The range selectors a window's figures are counted from: the version's /api requests (by code) and its
- * request-duration histogram (and its _sum for the average), over the window plus two scrape intervals, so
- * that every series has its last sample from before the window. The figures equal what
+ * request-duration histogram (and its _sum for the average), over the window plus a margin (two scrape intervals,
+ * at least 5 s), so that every series that existed before the window has its last sample from before it, even
+ * when a busy Prometheus missed a few scrapes; a series without one was born in the window. The figures equal what
  * `sum(increase(...[w]))` and `histogram_quantile(q, sum by (le) (rate(...[w])))` estimate, without their
  * extrapolation to the window's edges.
  */
 export function analysisSelectors(version: string, windowMs: number, scrapeIntervalMs: number) {
-  const w = `${Math.max(1, Math.round(windowMs + 2 * scrapeIntervalMs))}ms`;
+  const w = `${Math.max(1, Math.round(windowMs + Math.max(2 * scrapeIntervalMs, LOOKBACK_MARGIN_MS)))}ms`;
   const sel = `version="${version}",${API}`;
   return {
     requests: `http_requests_total{${sel}}[${w}]`,
