@@ -80,26 +80,20 @@ export function measurementOf(counts: WindowCounts, statistic: LatencyStatistic,
     latencyMs: latencies[statistic],
     latencyStatistic: statistic,
     latencies,
-    intervals: measurementIntervals(n, errorRate, counts.buckets, [statistic, ...others]),
+    intervals: measurementIntervals(counts, [statistic, ...others]),
     queries,
   };
 }
 
-/** The intervals a window's figures carry: the error rate's over its requests, each quantile's over the histogram. */
-export function measurementIntervals(
-  requests: number,
-  errorRate: number | undefined,
-  buckets: ReadonlyArray<readonly [number, number]>,
-  statistics: readonly LatencyStatistic[],
-): NonNullable<Measurement["intervals"]> {
-  const n = Math.round(requests);
+/** The intervals a window's figures carry: the error rate's (Wilson, over its exact counts), each quantile's over the histogram. */
+function measurementIntervals(counts: WindowCounts, statistics: readonly LatencyStatistic[]): NonNullable<Measurement["intervals"]> {
   const latencies: Partial<Record<LatencyStatistic, Interval>> = {};
   for (const s of statistics) {
     if (s === "avg") continue;
-    const i = quantileInterval(Number(s.slice(1)) / 100, buckets);
+    const i = quantileInterval(Number(s.slice(1)) / 100, counts.buckets);
     if (i) latencies[s] = [i[0] * 1000, i[1] * 1000];
   }
-  return { ...(errorRate !== undefined && n > 0 ? { errorRate: wilson(Math.round(errorRate * n), n) } : {}), latencies };
+  return { ...(counts.requests > 0 ? { errorRate: wilson(counts.errors, counts.requests) } : {}), latencies };
 }
 
 /** Sums what each series counted in the window, by the label `by` (one group "" without it). */

@@ -43,34 +43,33 @@ export class PrometheusClient {
 
   /** Instant query; NaN values are kept (a rate over no requests is NaN, not zero). */
   async query(promql: string): Promise<PromSample[]> {
-    let body: { status: string; error?: string; data?: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+    const data = await this.get<{ metric: Record<string, string>; value: [number, string] }>(promql);
+    if (data.resultType === "scalar") {
+      const v = data.result as unknown as [number, string];
+      return [{ labels: {}, value: Number(v[1]) }];
+    }
+    return data.result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
+  }
+
+  /** The raw samples of a range selector (`metric{...}[5000ms]`) evaluated at `atSeconds`: one series per label set, samples ascending. */
+  async samples(selector: string, atSeconds: number): Promise<PromSeries[]> {
+    const data = await this.get<{ metric: Record<string, string>; values: Array<[number, string]> }>(selector, atSeconds);
+    if (data.resultType !== "matrix") throw new HarnessError("CONTAINER_FAILED", `Prometheus rejected ${selector}: a ${data.resultType} result, not a matrix`);
+    return data.result.map((r) => ({ labels: r.metric, values: r.values.map(([t, v]): [number, number] => [t, Number(v)]) }));
+  }
+
+  /** One call of the query API (at `atSeconds`, or now), its data or a typed error. */
+  private async get<R>(promql: string, atSeconds?: number): Promise<{ resultType: string; result: R[] }> {
+    let body: { status: string; error?: string; data?: { resultType: string; result: R[] } };
+    const time = atSeconds === undefined ? "" : `&time=${atSeconds.toFixed(3)}`;
     try {
-      const res = await fetch(`${this.baseUrl}/api/v1/query?query=${encodeURIComponent(promql)}`, { signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`${this.baseUrl}/api/v1/query?query=${encodeURIComponent(promql)}${time}`, { signal: AbortSignal.timeout(5000) });
       body = (await res.json()) as typeof body;
     } catch (e) {
       throw new HarnessError("CONTAINER_FAILED", `Prometheus query failed: ${errorMessage(e)}`, { hint: "read the prometheus log in the run folder" });
     }
     if (body.status !== "success" || !body.data) throw new HarnessError("CONTAINER_FAILED", `Prometheus rejected ${promql}: ${body.error ?? "unknown error"}`);
-    if (body.data.resultType === "scalar") {
-      const v = body.data.result as unknown as [number, string];
-      return [{ labels: {}, value: Number(v[1]) }];
-    }
-    return body.data.result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
-  }
-
-  /** The raw samples of a range selector (`metric{...}[5000ms]`) evaluated at `atSeconds`: one series per label set, samples ascending. */
-  async samples(selector: string, atSeconds: number): Promise<PromSeries[]> {
-    let body: { status: string; error?: string; data?: { resultType: string; result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> } };
-    try {
-      const res = await fetch(`${this.baseUrl}/api/v1/query?query=${encodeURIComponent(selector)}&time=${atSeconds.toFixed(3)}`, { signal: AbortSignal.timeout(5000) });
-      body = (await res.json()) as typeof body;
-    } catch (e) {
-      throw new HarnessError("CONTAINER_FAILED", `Prometheus query failed: ${errorMessage(e)}`, { hint: "read the prometheus log in the run folder" });
-    }
-    if (body.status !== "success" || !body.data || body.data.resultType !== "matrix") {
-      throw new HarnessError("CONTAINER_FAILED", `Prometheus rejected ${selector}: ${body.error ?? `a ${body.data?.resultType ?? "missing"} result, not a matrix`}`);
-    }
-    return body.data.result.map((r) => ({ labels: r.metric, values: r.values.map(([t, v]): [number, number] => [t, Number(v)]) }));
+    return body.data;
   }
 
   /** One number from a query that yields at most one series; undefined when it yields none. */

@@ -193,7 +193,7 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
         healthFailures: failures,
         windowSeconds: window / 1000,
         verdict: verdict.kind,
-        ...(verdict.kind === "undecided" || verdict.kind === "unjudged" || verdict.kind === "saturated" ? { why: verdict.reason } : {}),
+        ...("reason" in verdict ? { why: verdict.reason } : {}),
         ...(m.intervals?.errorRate ? { errorRateInterval: [...m.intervals.errorRate] } : {}),
         ...(m.intervals?.latencies?.[m.latencyStatistic] ? { latencyInterval: [...m.intervals.latencies[m.latencyStatistic]!] } : {}),
       });

@@ -143,8 +143,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const span = evidenceSpan(timeline);
     const why = { duringEvidence: headroom.saturation(span.fromMs, span.toMs), strategy: run.strategy?.inconclusive?.saturated ? run.strategy.inconclusive.reason : undefined };
     for (const e of scenario.expectations) {
-      const { timingOnly: _timing, ...j } = judge(e, evidence);
-      const inconclusive = saturationExplains(e.kind, { ...j, ...(_timing ? { timingOnly: _timing } : {}) }, why);
+      const judged = judge(e, evidence);
+      const inconclusive = saturationExplains(e.kind, judged, why);
+      // timingOnly is for the rule above; results carry the conclusion instead.
+      const { timingOnly: _timingOnly, ...j } = judged;
       if (inconclusive) j.inconclusive = inconclusive;
       judgements.push(j);
       emit({ type: "expectation.judged", ...j });
