@@ -9,6 +9,7 @@ import { errorLines } from "../common/exec.js";
 import { ROOT } from "../common/paths.js";
 import type { LoadGenerator, LoadPlan, LoadRunEnd, RequestResult } from "./load-generator.js";
 import { boundSegments, checkBaseUrl, vegetaRate, vegetaTargets } from "./vegeta-plan.js";
+import { toResult, type VegetaResult } from "./vegeta-results.js";
 import { ensureTool } from "../common/tools.js";
 
 const TOOLS_BIN = join(ROOT, ".cache", "tools", "bin");
@@ -24,51 +25,6 @@ const HINT = "`bash scripts/tools.sh vegeta` builds vegeta into .cache/tools/bin
 /** Make sure vegeta is there (built with go install on first use), once per process. */
 export function ensureVegeta(signal?: AbortSignal): Promise<void> {
   return ensureTool("vegeta", { hint: HINT, ...(signal ? { signal } : {}) });
-}
-
-/** One line of `vegeta encode --to json`. */
-interface VegetaResult {
-  seq: number;
-  code: number;
-  timestamp: string;
-  /** Nanoseconds. */
-  latency: number;
-  error: string;
-  headers: Record<string, string[]> | null;
-  method?: string;
-  /** The answer's body, base64. */
-  body?: string;
-}
-
-/** Epoch milliseconds, sub-millisecond digits kept (vegeta writes nanoseconds). */
-function epochMs(timestamp: string): number {
-  const m = /^(.*T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.exec(timestamp);
-  if (!m) return Date.parse(timestamp);
-  return Date.parse(`${m[1]}${m[3]}`) + (m[2] ? Number(m[2]) * 1000 : 0);
-}
-
-function toResult(o: VegetaResult): RequestResult {
-  const r: RequestResult = { at: epochMs(o.timestamp), latencyMs: o.latency / 1e6, code: o.code };
-  if (o.code === 0 && o.error) r.error = o.error;
-  const headers = o.headers ?? {};
-  const version = headers["X-App-Version"] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === "x-app-version")?.[1];
-  if (version?.[0] !== undefined) r.version = version[0];
-  const timing = (headers["Server-Timing"] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === "server-timing")?.[1])?.[0];
-  const dur = timing ? /(?:^|,)\s*app;dur=([\d.]+)/.exec(timing)?.[1] : undefined;
-  if (dur !== undefined) r.serverMs = Number(dur);
-  const created = o.method === "POST" && o.code >= 200 && o.code < 300 && o.body ? createdId(o.body) : undefined;
-  if (created !== undefined) r.created = created;
-  return r;
-}
-
-/** The `id` of the JSON object a POST answered with (the row it created), as text. */
-export function createdId(base64: string): string | undefined {
-  try {
-    const id = (JSON.parse(Buffer.from(base64, "base64").toString("utf8")) as { id?: unknown }).id;
-    return typeof id === "string" || typeof id === "number" ? String(id) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 interface Exit {

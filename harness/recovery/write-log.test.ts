@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createdId } from "../load/vegeta-generator.js";
+import { createdId } from "../load/vegeta-results.js";
 import { WriteLog } from "./write-log.js";
 
 describe("the write log", () => {
