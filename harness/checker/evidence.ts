@@ -104,13 +104,43 @@ export function candidateLoad(evidence: Evidence, from: number, to: number): { r
   };
 }
 
-export function lastLoadVersions(evidence: Evidence, seconds: number): Record<string, number> | undefined {
+/**
+ * Who answered the load in its last full seconds: the requests that got an
+ * HTTP answer, by the version that gave it (answers without one, such as the
+ * router's own 503, under "(none)"), and apart from them the requests that
+ * got no answer at all (a transport error: reset, EOF, timeout), by cause.
+ * Those say nothing about where the router sent traffic.
+ */
+export interface LoadServed {
+  versions: Record<string, number>;
+  unanswered: Record<string, number>;
+}
+
+export function lastLoadServed(evidence: Evidence, seconds: number): LoadServed | undefined {
   const rows = of(evidence.events, "load.second").filter((r) => r.version !== "*");
   if (rows.length === 0) return undefined;
   const last = Math.max(...rows.map((r) => r.second));
-  const counts: Record<string, number> = {};
-  for (const r of rows) if (r.second > last - seconds && r.second < last && r.requests > 0) counts[r.version] = (counts[r.version] ?? 0) + r.requests;
-  return counts;
+  const served: LoadServed = { versions: {}, unanswered: {} };
+  for (const r of rows) {
+    if (r.second <= last - seconds || r.second >= last || r.requests === 0) continue;
+    const noAnswer = r.codes["0"] ?? 0;
+    if (r.requests > noAnswer) served.versions[r.version] = (served.versions[r.version] ?? 0) + r.requests - noAnswer;
+    if (noAnswer === 0) continue;
+    const causes = Object.entries(r.errors ?? {});
+    const named = causes.reduce((n, [, c]) => n + c, 0);
+    for (const [cause, n] of causes) served.unanswered[cause] = (served.unanswered[cause] ?? 0) + n;
+    if (noAnswer > named) served.unanswered["transport error"] = (served.unanswered["transport error"] ?? 0) + noAnswer - named;
+  }
+  return served;
+}
+
+/** "; the load's last full second went to good-2 ×199 (1 got no answer: EOF ×1)" for a verdict's evidence. */
+export function servedText(served: LoadServed | undefined): string {
+  if (!served) return "";
+  const to = Object.entries(served.versions).map(([v, n]) => `${v} ×${n}`).join(", ") || "nobody";
+  const lost = Object.entries(served.unanswered);
+  const none = lost.reduce((n, [, c]) => n + c, 0);
+  return `; the load's last full second went to ${to}${none > 0 ? ` (${none} got no answer: ${lost.map(([e, n]) => `${e} ×${n}`).join(", ")})` : ""}`;
 }
 
 /** The wall-time window an expectation is judged in: its step's, or the whole run; undefined when the step never ran to its end. */

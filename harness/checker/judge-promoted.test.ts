@@ -68,6 +68,13 @@ describe("judge: promoted expectations", () => {
     expect(j.held).toBe(false);
   });
 
+  it("does not count a request that got no answer at all against the promotion, and names its cause", () => {
+    const lost = loadSecond(19, 8, "(none)", { requests: 1, failed: 1, codes: { "0": 1 }, errors: { EOF: 1 } });
+    const j = judge(promoted, evidenceOf(promotedRun((s) => (s === 8 ? [lost] : [])), { finalShares: { stable: 0, candidate: 100 } }));
+    expect(j.held).toBe(true);
+    expect(j.evidence).toBe(`router read back: stable 0%, candidate 100%; the load's last full second went to ${CANDIDATE} ×200 (1 got no answer: EOF ×1)`);
+  });
+
   it("looks only at the last full second: not the partial last one, not earlier ones", () => {
     const partial = promotedRun((s) => (s === 9 ? [loadSecond(20, 9, STABLE, { requests: 5 })] : []));
     expect(judge(promoted, evidenceOf(partial, { finalShares: { stable: 0, candidate: 100 } })).held).toBe(true);

@@ -1,5 +1,5 @@
 import type { Expectation } from "../scenario/scenario.js";
-import { collectShares, lastLoadVersions, of, sharesText, type Evidence, type ExpectationKind, type Verdict } from "./evidence.js";
+import { collectShares, lastLoadServed, of, servedText, sharesText, type Evidence, type ExpectationKind, type Verdict } from "./evidence.js";
 
 function judgePromoted(_e: Extract<Expectation, { kind: "promoted" }>, evidence: Evidence): Verdict {
   const decided = of(evidence.events, "rollback.decided")[0];
@@ -8,13 +8,10 @@ function judgePromoted(_e: Extract<Expectation, { kind: "promoted" }>, evidence:
   if (inconclusive) return { held: false, evidence: `${inconclusive.stage} was inconclusive, so the promotion stopped there: ${inconclusive.reason}` };
   const final = evidence.finalShares;
   const candidateVersion = evidence.versions.get("candidate");
-  const versions = lastLoadVersions(evidence, 2);
-  const onlyCandidate = !versions || Object.keys(versions).every((v) => v === candidateVersion);
+  const served = lastLoadServed(evidence, 2);
+  const onlyCandidate = !served || Object.keys(served.versions).every((v) => v === candidateVersion);
   const held = (final?.candidate ?? 0) === 100 && onlyCandidate;
-  return {
-    held,
-    evidence: `router read back: ${sharesText(final)}${versions ? `; the load's last full second went to ${Object.entries(versions).map(([v, n]) => `${v} ×${n}`).join(", ")}` : ""}`,
-  };
+  return { held, evidence: `router read back: ${sharesText(final)}${servedText(served)}` };
 }
 
 export const promoted = {

@@ -61,9 +61,9 @@ export class HeadroomWatch {
       if (this.stopper.signal.aborted) break;
       const now = clock.now();
       const r = sampler.reading();
-      this.host.push({ atMs: now, spanMs: now - last, cpu: r.cpu, loopDelayMs: r.loopDelayMs });
+      this.host.push({ atMs: now, spanMs: now - last, cpu: r.cpu, ioStall: r.ioStall, memoryStall: r.memoryStall, loopDelayMs: r.loopDelayMs });
       last = now;
-      emit({ type: "host.sampled", cpu: r.cpu ?? null, engineCpu: r.engineCpu ?? null, loopDelayMs: round1(r.loopDelayMs), loopMaxMs: round1(r.loopMaxMs), cores: r.cores });
+      emit({ type: "host.sampled", cpu: r.cpu ?? null, engineCpu: r.engineCpu ?? null, ioStall: r.ioStall ?? null, memoryStall: r.memoryStall ?? null, loopDelayMs: round1(r.loopDelayMs), loopMaxMs: round1(r.loopMaxMs), cores: r.cores });
     }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HostSampler, parseProcStat } from "./host-sampler.js";
+import { HostSampler, parsePressureFull, parseProcStat } from "./host-sampler.js";
 
 describe("parseProcStat", () => {
   it("counts idle and iowait as not busy", () => {
@@ -7,6 +7,15 @@ describe("parseProcStat", () => {
   });
   it("has nothing to say about text without a cpu line", () => {
     expect(parseProcStat("intr 1 2 3\n")).toBeUndefined();
+  });
+});
+
+describe("parsePressureFull", () => {
+  it("reads the total of the full line, in microseconds", () => {
+    expect(parsePressureFull("some avg10=0.00 avg60=2.21 avg300=2.92 total=589644826\nfull avg10=0.00 avg60=2.17 avg300=2.51 total=249296873\n")).toBe(249296873);
+  });
+  it("has nothing to say without a full line (the kernel's cpu file had none before 5.13)", () => {
+    expect(parsePressureFull("some avg10=0.00 avg60=0.00 avg300=0.00 total=1\n")).toBeUndefined();
   });
 });
 
@@ -24,6 +33,18 @@ describe("HostSampler", () => {
     expect(r.cores).toBeGreaterThan(0);
   });
 
+  it("reads the share of the time every task was stalled on I/O and on memory", async () => {
+    let io = "full avg10=0 avg60=0 avg300=0 total=1000000\n";
+    const memory = "full avg10=0 avg60=0 avg300=0 total=5\n";
+    const sampler = new HostSampler((p) => (p.endsWith("/io") ? io : p.endsWith("/memory") ? memory : ""));
+    await new Promise((r) => setTimeout(r, 50));
+    io = `full avg10=0 avg60=0 avg300=0 total=${1000000 + 1_000_000}\n`; // a whole second of stall: more than the time passed
+    const r = sampler.reading();
+    sampler.close();
+    expect(r.ioStall).toBe(1);
+    expect(r.memoryStall).toBe(0);
+  });
+
   it("says nothing of what it cannot read", () => {
     const sampler = new HostSampler(() => {
       throw new Error("ENOENT");
@@ -32,5 +53,7 @@ describe("HostSampler", () => {
     sampler.close();
     expect(r.cpu).toBeUndefined();
     expect(r.engineCpu).toBeUndefined();
+    expect(r.ioStall).toBeUndefined();
+    expect(r.memoryStall).toBeUndefined();
   });
 });

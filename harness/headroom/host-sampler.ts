@@ -13,6 +13,18 @@ export function parseProcStat(text: string): { busy: number; total: number } | u
   return { busy: total - idle, total };
 }
 
+/**
+ * Microseconds, since boot, during which every task that could run waited for
+ * the resource at once: the "full" line of Linux's pressure stall information
+ * (/proc/pressure/io or /memory). Undefined for text without one.
+ */
+export function parsePressureFull(text: string): number | undefined {
+  const m = /^full .*\btotal=(\d+)/m.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+const PRESSURE = { io: "/proc/pressure/io", memory: "/proc/pressure/memory" } as const;
+
 /** Where the engine's containers account their CPU time (ns), cgroup v1 and v2 layouts. */
 const ENGINE_CPU = ["/sys/fs/cgroup/cpuacct/docker/cpuacct.usage", "/sys/fs/cgroup/cpu,cpuacct/docker/cpuacct.usage"];
 
@@ -21,6 +33,12 @@ export interface HostReading {
   cpu: number | undefined;
   /** The engine's containers' share of all cores since the last reading (0-1), where its cgroup is readable. */
   engineCpu: number | undefined;
+  /**
+   * Share of the time since the last reading (0-1) during which every task that could run was stalled on
+   * I/O, and on memory (PSI "full"); undefined where the kernel does not report pressure.
+   */
+  ioStall: number | undefined;
+  memoryStall: number | undefined;
   /** The harness's event-loop delay since the last reading: p99 and max, ms. */
   loopDelayMs: number;
   loopMaxMs: number;
@@ -32,6 +50,7 @@ export class HostSampler {
   private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private lastStat: { busy: number; total: number } | undefined;
   private lastEngine: { ns: number; atNs: bigint } | undefined;
+  private lastPressure: { io: number | undefined; memory: number | undefined; atNs: bigint } | undefined;
   readonly cores = availableParallelism();
 
   constructor(private readonly read: (path: string) => string = (p) => readFileSync(p, "utf8")) {
@@ -47,10 +66,20 @@ export class HostSampler {
     const ns = ENGINE_CPU.map((p) => this.tryRead(p, (t) => Number(t.trim()))).find((x) => x !== undefined && !Number.isNaN(x));
     const engineCpu = ns !== undefined && this.lastEngine && now > this.lastEngine.atNs ? (ns - this.lastEngine.ns) / Number(now - this.lastEngine.atNs) / this.cores : undefined;
     this.lastEngine = ns !== undefined ? { ns, atNs: now } : undefined;
+    const pressure = { io: this.tryRead(PRESSURE.io, parsePressureFull), memory: this.tryRead(PRESSURE.memory, parsePressureFull), atNs: now };
+    const stall = (kind: "io" | "memory"): number | undefined => {
+      const before = this.lastPressure?.[kind];
+      const after = pressure[kind];
+      if (before === undefined || after === undefined || !this.lastPressure || now <= this.lastPressure.atNs) return undefined;
+      return clamp(((after - before) * 1000) / Number(now - this.lastPressure.atNs));
+    };
+    const ioStall = stall("io");
+    const memoryStall = stall("memory");
+    this.lastPressure = pressure;
     const loopDelayMs = this.loop.count > 0 ? this.loop.percentile(99) / 1e6 : 0;
     const loopMaxMs = this.loop.count > 0 ? this.loop.max / 1e6 : 0;
     this.loop.reset();
-    return { cpu: cpu === undefined ? undefined : clamp(cpu), engineCpu: engineCpu === undefined ? undefined : clamp(engineCpu), loopDelayMs, loopMaxMs, cores: this.cores };
+    return { cpu: cpu === undefined ? undefined : clamp(cpu), engineCpu: engineCpu === undefined ? undefined : clamp(engineCpu), ioStall, memoryStall, loopDelayMs, loopMaxMs, cores: this.cores };
   }
 
   close(): void {

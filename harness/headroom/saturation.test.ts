@@ -21,6 +21,15 @@ describe("saturatedSpans", () => {
     expect(saturatedSpans([host(500, 0.2, 250)], [], DEFAULT_HEADROOM)[0]?.reason).toBe("the harness's event loop was delayed 250 ms (limit 250 ms)");
   });
 
+  it("counts a single sample in which every task was stalled on I/O or memory for the stall share", () => {
+    const stalled = (io: number, memory = 0): HostSample => ({ ...host(500, 0.3), ioStall: io, memoryStall: memory });
+    expect(saturatedSpans([stalled(0.49, 0.2)], [], DEFAULT_HEADROOM)).toEqual([]);
+    expect(saturatedSpans([stalled(0.5)], [], DEFAULT_HEADROOM)).toEqual([{ fromMs: 0, toMs: 500, reason: "every task on the host was stalled on I/O 50% of the time (limit 50%)" }]);
+    expect(saturatedSpans([stalled(0.1, 0.8)], [], DEFAULT_HEADROOM)[0]?.reason).toBe("every task on the host was stalled on memory 80% of the time (limit 50%)");
+    // A kernel without pressure information says nothing either way.
+    expect(saturatedSpans([host(500, 0.3)], [], DEFAULT_HEADROOM)).toEqual([]);
+  });
+
   it("counts a second of load that sent under the delivered fraction, or late", () => {
     expect(saturatedSpans([], [second(1000, 100, 90), second(2000, 100, 100, 499)], DEFAULT_HEADROOM)).toEqual([]);
     const spans = saturatedSpans([], [second(1000, 100, 89), second(2000, 100, 100, 500)], DEFAULT_HEADROOM);

@@ -1,6 +1,6 @@
 /**
  * When the harness itself was the problem. A run samples its machine (host
- * CPU, the harness's own event-loop delay) and its load (what each second
+ * CPU, I/O and memory stalls, the harness's own event-loop delay) and its load (what each second
  * asked for against what it sent, and how late). A span of the run during
  * which any of these crossed its limit was saturated: what was measured then
  * may be the machine's doing, not the system under test's, so a breach or a
@@ -12,6 +12,11 @@ export interface HeadroomLimits {
   /** Host CPU busy (all cores, 0-1) at or above which a sample is saturated, when it lasts `cpuSamples` samples in a row. */
   readonly cpu: number;
   readonly cpuSamples: number;
+  /**
+   * Share of a sample (0-1) during which every task that could run was stalled on I/O or on memory
+   * (Linux's pressure stall information, "full"): the whole machine stood still, the service with it.
+   */
+  readonly stall: number;
   /** The harness's event loop delayed this long (p99 of a sample, ms) or more: its timers, probes and analyses ran late. */
   readonly loopDelayMs: number;
   /** A second of load that sent less than this fraction of what its plan asked for. */
@@ -20,13 +25,16 @@ export interface HeadroomLimits {
   readonly lagMs: number;
 }
 
-export const DEFAULT_HEADROOM: HeadroomLimits = { cpu: 0.97, cpuSamples: 4, loopDelayMs: 250, delivered: 0.9, lagMs: 500 };
+export const DEFAULT_HEADROOM: HeadroomLimits = { cpu: 0.97, cpuSamples: 4, stall: 0.5, loopDelayMs: 250, delivered: 0.9, lagMs: 500 };
 
 /** One sample of the machine: wall ms at its end, host CPU busy (0-1), the event loop's p99 delay over it. */
 export interface HostSample {
   readonly atMs: number;
   readonly spanMs: number;
   readonly cpu: number | undefined;
+  /** Share of the sample every runnable task was stalled on I/O, and on memory; undefined where unknown. */
+  readonly ioStall?: number | undefined;
+  readonly memoryStall?: number | undefined;
   readonly loopDelayMs: number;
 }
 
@@ -62,6 +70,11 @@ export function saturatedSpans(host: readonly HostSample[], load: readonly LoadS
   for (const s of host) {
     if (s.cpu !== undefined && s.cpu >= limits.cpu) run.push(s);
     else flush();
+    const stall = Math.max(s.ioStall ?? 0, s.memoryStall ?? 0);
+    if (stall >= limits.stall) {
+      const on = (s.ioStall ?? 0) >= (s.memoryStall ?? 0) ? "I/O" : "memory";
+      spans.push({ fromMs: s.atMs - s.spanMs, toMs: s.atMs, reason: `every task on the host was stalled on ${on} ${pct(stall)} of the time (limit ${pct(limits.stall)})` });
+    }
     if (s.loopDelayMs >= limits.loopDelayMs) spans.push({ fromMs: s.atMs - s.spanMs, toMs: s.atMs, reason: `the harness's event loop was delayed ${Math.round(s.loopDelayMs)} ms (limit ${limits.loopDelayMs} ms)` });
   }
   flush();

@@ -57,7 +57,9 @@ describe("LoadAggregator per second", () => {
     expect(rows[0]!.versions["good-1"]!.requests).toBe(100);
     agg.finish(T0 + 2000);
     expect(rows.map((r) => r.second)).toEqual([0, 1]);
-    expect(rows[1]!.all).toMatchObject({ requests: 2, failed: 2, codes: { "0": 1, "500": 1 }, max: 7 });
+    // A transport error is counted by its text too, so a row says why it failed.
+    expect(rows[1]!.all).toMatchObject({ requests: 2, failed: 2, codes: { "0": 1, "500": 1 }, errors: { "connection refused": 1 }, max: 7 });
+    expect(rows[1]!.versions[NO_VERSION]!.errors).toEqual({ "connection refused": 1 });
     expect(Object.keys(rows[1]!.versions)).toEqual([NO_VERSION, "good-2"]);
     expect(rows[1]!.versions["good-2"]).toEqual({ requests: 1, failed: 1, codes: { "500": 1 }, p50: 5, p95: 5, p99: 5, max: 5 });
   });

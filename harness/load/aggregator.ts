@@ -130,6 +130,7 @@ interface SecondBucket {
   requests: number;
   failed: number;
   codes: Map<number, number>;
+  errors?: Map<string, number>;
   latencies: number[];
 }
 
@@ -146,6 +147,7 @@ function secondStats(b: SecondBucket | undefined): SecondStats {
     requests: b.requests,
     failed: b.failed,
     codes: codesRecord(b.codes),
+    ...(b.errors ? { errors: Object.fromEntries(b.errors) } : {}),
     p50: percentile(s, 50),
     p95: percentile(s, 95),
     p99: percentile(s, 99),
@@ -228,6 +230,7 @@ export class LoadAggregator {
       b.requests++;
       if (isFailed(r.code)) b.failed++;
       b.codes.set(r.code, (b.codes.get(r.code) ?? 0) + 1);
+      if (r.error !== undefined) (b.errors ??= new Map()).set(r.error, (b.errors.get(r.error) ?? 0) + 1);
       b.latencies.push(r.latencyMs);
     }
   }

@@ -30,7 +30,8 @@ function epochMs(timestamp: string): number {
 /** One of vegeta's results as the harness reads it: send time, latency, code, version, server time, created row. */
 export function toResult(o: VegetaResult): RequestResult {
   const r: RequestResult = { at: epochMs(o.timestamp), latencyMs: o.latency / 1e6, code: o.code };
-  if (o.code === 0 && o.error) r.error = o.error;
+  // Go's client names the request first (`Post "http://…/api/evaluations": EOF`); the cause is what differs.
+  if (o.code === 0 && o.error) r.error = o.error.replace(/^[A-Z][a-zA-Z]* "[^"]*": /, "");
   const headers = o.headers ?? {};
   const version = headers["X-App-Version"] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === "x-app-version")?.[1];
   if (version?.[0] !== undefined) r.version = version[0];

@@ -7,6 +7,8 @@ export interface SecondStats {
   requests: number;
   failed: number;
   codes: Record<string, number>;
+  /** Transport errors (no HTTP status) by their text, where the second had any. */
+  errors?: Record<string, number>;
   p50: number;
   p95: number;
   p99: number;

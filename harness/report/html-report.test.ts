@@ -20,13 +20,13 @@ describe("report.html", () => {
     const sampled: Stamped[] = [
       at(0, { type: "load.started", phase: "load", target: "router", executor: "constant-arrival-rate", plannedRequests: 400 }),
       at(0.5, { type: "host.sampled", cpu: 0.42, engineCpu: 0.3, loopDelayMs: 11, loopMaxMs: 20, cores: 2 }),
-      at(1, { type: "host.sampled", cpu: 1, engineCpu: 0.8, loopDelayMs: 12, loopMaxMs: 30, cores: 2 }),
+      at(1, { type: "host.sampled", cpu: 1, engineCpu: 0.8, ioStall: 0.1, memoryStall: 0, loopDelayMs: 12, loopMaxMs: 30, cores: 2 }),
       at(1.5, { type: "host.sampled", cpu: 1, engineCpu: 0.8, loopDelayMs: 13, loopMaxMs: 31, cores: 2 }),
       at(2, { type: "load.second", phase: "load", second: 1, version: "*", requests: 150, failed: 0, codes: { "200": 150 }, p50: 4, p95: 8, p99: 10, max: 11, asked: 200, lagMs: 700 }),
     ];
     const inconclusive = { ...failed, inconclusive: "the machine running the harness was saturated while this was measured (host CPU 100% busy (limit 97%) for 2 samples in a row)" };
     const html = htmlReport(
-      results([inconclusive], { verdict: "inconclusive", exitCode: 3, headroom: { limits: { cpu: 0.97, cpuSamples: 2, loopDelayMs: 250, delivered: 0.9, lagMs: 500 }, saturated: [{ from: 0.5, to: 1.5, reason: "host CPU 100% busy (limit 97%) for 2 samples in a row" }] } }),
+      results([inconclusive], { verdict: "inconclusive", exitCode: 3, headroom: { limits: { cpu: 0.97, cpuSamples: 2, stall: 0.5, loopDelayMs: 250, delivered: 0.9, lagMs: 500 }, saturated: [{ from: 0.5, to: 1.5, reason: "host CPU 100% busy (limit 97%) for 2 samples in a row" }] } }),
       sampled,
       [],
     );
@@ -36,6 +36,8 @@ describe("report.html", () => {
       "at least 97% busy for 2 samples in a row",
       "<tr><td>0.5-1.5 s</td><td>host CPU 100% busy (limit 97%) for 2 samples in a row</td></tr>",
       'aria-label="CPU busy, all cores"',
+      'aria-label="Time every task was stalled (pressure stall information, full)"',
+      "stalled on I/O or memory 50% of a sample",
       'aria-label="Load delivered: requests sent against the plan, per second (load generator)"',
       '<tr class="inconclusive"><td>?</td>',
       "<i>inconclusive: the machine running the harness was saturated",

@@ -54,6 +54,7 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
     headroom: obj({
       cpu: z.number().gt(0).max(1).optional(),
       cpuSamples: z.number().int().min(1).optional(),
+      stall: z.number().gt(0).max(1).optional(),
       loopDelayMs: z.number().gt(0).optional(),
       delivered: z.number().gt(0).max(1).optional(),
       lagMs: z.number().gt(0).optional(),

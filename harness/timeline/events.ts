@@ -30,7 +30,7 @@ export type TimelineEvent =
   /** The run's share of the machine: its estimated cost, how long it waited for it, whether it fit, and the runs beside it. */
   | { type: "budget.admitted"; cores: number; detail: string; machineCores: number; waitedSeconds: number; fit: boolean; beside: string[] }
   /** The machine's headroom: host CPU busy and the engine's share (0-1, all cores), the harness's event-loop delay (p99, max). */
-  | { type: "host.sampled"; cpu: number | null; engineCpu: number | null; loopDelayMs: number; loopMaxMs: number; cores: number }
+  | { type: "host.sampled"; cpu: number | null; engineCpu: number | null; ioStall?: number | null; memoryStall?: number | null; loopDelayMs: number; loopMaxMs: number; cores: number }
   | {
       type: "strategy.started";
       strategy: string;

@@ -56,8 +56,14 @@ describe("haproxyConfig", () => {
   it("takes traffic on its port into the app backend", () => {
     const traffic = lines.indexOf("frontend traffic");
     expect(lines[traffic + 1]).toBe(`  bind :${HAPROXY_PORTS.traffic}`);
-    expect(lines[traffic + 2]).toBe("  default_backend app");
+    expect(lines.slice(traffic).find((l) => l.includes("default_backend"))).toBe("  default_backend app");
     expect(lines).toContain("backend app");
+  });
+
+  it("never closes an idle load connection first: the load's client has no idle timeout, and a POST on a closed one fails", () => {
+    const traffic = lines.slice(lines.indexOf("frontend traffic"), lines.indexOf("frontend metrics"));
+    expect(traffic).toContain("  timeout http-keep-alive 1h");
+    expect(traffic).toContain("  timeout client 1h");
   });
 
   it("has one server line per backend, with its address and weight", () => {

@@ -39,6 +39,11 @@ export function haproxyConfig(backends: readonly Backend[], initial: Shares, opt
     ...resolvers,
     "frontend traffic",
     `  bind :${HAPROXY_PORTS.traffic}`,
+    // The load generator (Go's client) keeps idle connections with no timeout of its own. A router that
+    // closes one races the next request sent on it, and Go resends only idempotent ones: a POST would fail
+    // with EOF, the router's doing, not the service's. So the router never closes an idle client first.
+    "  timeout client 1h",
+    "  timeout http-keep-alive 1h",
     `  default_backend ${BACKEND}`,
     "",
     "frontend metrics",
