@@ -29,6 +29,9 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
+          // A whole run on a shared machine: one retry, as Playwright's runner does on CI. A test that
+          // passes only on its retry is reported as retried by the reporter; one that fails twice fails.
+          retry: 1,
           testTimeout: 30_000,
           hookTimeout: 120_000,
           globalSetup: ["test/global-setup.ts"],

@@ -58,3 +58,24 @@ export function readEvents(runDir: string): RunEvent[] {
 export async function runContainers(runId: string): Promise<number> {
   return (await docker().listContainers({ all: true, filters: { label: [`${LABEL.project}=${PROJECT}`, `${LABEL.runId}=${runId}`] } })).length;
 }
+
+/**
+ * What a failed e2e assertion should tell whoever reads CI's log: the run's
+ * slowest seconds (the load's own view), the requests that got no answer,
+ * and how busy the machine was. The run folder is gone with CI's clone.
+ */
+export function runStory(runDir: string): string {
+  const events = readEvents(runDir);
+  const seconds = events.filter((e) => e.type === "load.second" && e.version === "*") as Array<RunEvent & { second: number; requests: number; p95: number; max: number; asked?: number; lagMs?: number }>;
+  const slowest = [...seconds].sort((a, b) => b.p95 - a.p95).slice(0, 3).map((s) => `second ${s.second} at ${s.t.toFixed(1)} s: p95 ${Math.round(s.p95)} ms, max ${Math.round(s.max)} ms, ${s.requests}/${s.asked ?? "?"} sent, lag ${s.lagMs ?? "?"} ms`);
+  const errors: Record<string, number> = {};
+  for (const e of events) if (e.type === "load.second" && e.version === "*") for (const [k, n] of Object.entries((e.errors as Record<string, number> | undefined) ?? {})) errors[k] = (errors[k] ?? 0) + n;
+  const host = events.filter((e) => e.type === "host.sampled") as Array<RunEvent & { cpu: number | null; ioStall?: number | null; memoryStall?: number | null; loopDelayMs: number }>;
+  const peak = (f: (h: (typeof host)[number]) => number | null | undefined) => Math.max(0, ...host.map((h) => f(h) ?? 0));
+  const saturated = events.filter((e) => e.type === "analysis.evaluated" && e.verdict === "saturated").length;
+  return [
+    `slowest seconds: ${slowest.join("; ") || "none"}`,
+    `no answer: ${Object.entries(errors).map(([k, n]) => `${k} ×${n}`).join(", ") || "none"}`,
+    `machine: ${host.length} samples, CPU peak ${Math.round(100 * peak((h) => h.cpu))}%, I/O stall peak ${Math.round(100 * peak((h) => h.ioStall))}%, memory stall peak ${Math.round(100 * peak((h) => h.memoryStall))}%, event-loop delay peak ${Math.round(peak((h) => h.loopDelayMs))} ms, ${saturated} saturated window(s)`,
+  ].join("\n");
+}

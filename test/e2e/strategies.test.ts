@@ -5,7 +5,7 @@ import { runProcesses } from "../../harness/cleanup/processes.js";
 import { LABEL, PROJECT } from "../../harness/common/labels.js";
 import { docker } from "../../harness/engine/docker.js";
 import { ROOT } from "../../harness/common/paths.js";
-import { cli, readResults } from "./cli.js";
+import { cli, readResults, runStory } from "./cli.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 
@@ -21,20 +21,21 @@ interface Results {
   load: Array<{ phase: string; requests: number; stoppedBy: string; thresholds: Array<{ metric: string; expression: string; pass: boolean; observed: number }> }>;
 }
 
-async function run(nameOrFile: string): Promise<{ code: number | null; results: Results; stdout: string }> {
+async function run(nameOrFile: string): Promise<{ code: number | null; results: Results; stdout: string; runDir: string }> {
   const r = await cli(["scenario", nameOrFile]);
   expect(r.runDir, `no run folder; stderr: ${r.stderr}\nstdout: ${r.stdout}`).toBeDefined();
-  return { code: r.code, results: readResults(r.runDir!) as unknown as Results, stdout: r.stdout };
+  return { code: r.code, results: readResults(r.runDir!) as unknown as Results, stdout: r.stdout, runDir: r.runDir! };
 }
 
-function allHeld(results: Results): void {
-  for (const e of results.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
+/** Every expectation held; a failure says why, and what the run saw of its load and its machine. */
+function allHeld(results: Results, runDir: string): void {
+  for (const e of results.expectations) if (!e.held) expect.fail(`${e.id}: ${e.evidence}\n${runStory(runDir)}`);
 }
 
 describe("strategy scenarios on Docker", () => {
   it("canary-fail: rolled back during canary-10 by the error-rate trigger, stable back to 100%", async () => {
-    const { code, results } = await run("canary-fail");
-    allHeld(results);
+    const { code, results, runDir } = await run("canary-fail");
+    allHeld(results, runDir);
     expect(code).toBe(0);
     expect(results).toMatchObject({ verdict: "passed", platform: "docker", timeScale: 0.01 });
     expect(results.rollback).toMatchObject({ trigger: "error_rate", stage: "canary-10", source: "rollback-trigger" });
@@ -53,7 +54,7 @@ describe("strategy scenarios on Docker", () => {
   it("canary-fail-gradual: the gradual rollback steps the candidate down, stated in the report", async () => {
     const r = await cli(["scenario", "canary-fail-gradual"]);
     const results = readResults(r.runDir!) as unknown as Results & { rollback: { strategy: string } };
-    allHeld(results);
+    allHeld(results, r.runDir!);
     expect(r.code).toBe(0);
     expect(results.rollback).toMatchObject({ trigger: "error_rate", stage: "canary-10", strategy: "gradual" });
     const events = readFileSync(join(r.runDir!, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { type: string; shares?: Record<string, number>; candidatePercentage?: number });
@@ -67,43 +68,43 @@ describe("strategy scenarios on Docker", () => {
   }, 180_000);
 
   it("canary-success: promoted through canary-10 and canary-50 with no trigger", async () => {
-    const { code, results } = await run("canary-success");
-    allHeld(results);
+    const { code, results, runDir } = await run("canary-success");
+    allHeld(results, runDir);
     expect(code).toBe(0);
     expect(results.rollback).toBeNull();
   }, 180_000);
 
   it("canary-latency-fail: rolled back on response time", async () => {
-    const { code, results } = await run("canary-latency-fail");
-    allHeld(results);
+    const { code, results, runDir } = await run("canary-latency-fail");
+    allHeld(results, runDir);
     expect(code).toBe(0);
     expect(results.rollback).toMatchObject({ trigger: "response_time", stage: "canary-10" });
   }, 180_000);
 
   it("bluegreen-success: 10% -> 50% -> 100% with no rollback", async () => {
-    const { code, results } = await run("bluegreen-success");
-    allHeld(results);
+    const { code, results, runDir } = await run("bluegreen-success");
+    allHeld(results, runDir);
     expect(code).toBe(0);
     expect(results.rollback).toBeNull();
   }, 180_000);
 
   it("bluegreen-fail: the 5% threshold rolls back at the 10% shift", async () => {
-    const { code, results } = await run("bluegreen-fail");
-    allHeld(results);
+    const { code, results, runDir } = await run("bluegreen-fail");
+    allHeld(results, runDir);
     expect(code).toBe(0);
     expect(results.rollback).toMatchObject({ trigger: "error_rate", stage: "shift-10" });
   }, 180_000);
 
   it("health-check-failure: three consecutive failures roll back", async () => {
-    const { code, results } = await run("health-check-failure");
-    allHeld(results);
+    const { code, results, runDir } = await run("health-check-failure");
+    allHeld(results, runDir);
     expect(code).toBe(0);
     expect(results.rollback).toMatchObject({ trigger: "health_check_failures" });
   }, 180_000);
 
   it("health-check-recovers: two failures then recovery is not rolled back", async () => {
-    const { code, results } = await run("health-check-recovers");
-    allHeld(results);
+    const { code, results, runDir } = await run("health-check-recovers");
+    allHeld(results, runDir);
     expect(code).toBe(0);
     expect(results.rollback).toBeNull();
   }, 180_000);
