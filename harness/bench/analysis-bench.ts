@@ -43,10 +43,13 @@ const BURST_MS = 2000;
  */
 export async function analysisBench(signal: AbortSignal, args: readonly string[]): Promise<{ figures: BenchFigure[]; detail: unknown }> {
   let seeds = 20;
+  let only: "latency" | "errors" | undefined;
   for (const a of args) {
     const m = /^--seeds=(\d+)$/.exec(a);
+    const o = /^--only=(latency|errors)$/.exec(a);
     if (m && Number(m[1]) >= 2) seeds = Number(m[1]);
-    else throw new HarnessError("USAGE", `bench analysis does not know ${a}`, { hint: "npm run bench -- analysis [--seeds=20]" });
+    else if (o) only = o[1] as "latency" | "errors";
+    else throw new HarnessError("USAGE", `bench analysis does not know ${a}`, { hint: "npm run bench -- analysis [--seeds=20] [--only=latency|errors]" });
   }
   await ensureEngine();
   const scenario = loadScenario(resolveScenarioPath("bluegreen-fail"));
@@ -77,7 +80,7 @@ export async function analysisBench(signal: AbortSignal, args: readonly string[]
     // candidate's own (its weight up for BURST_MS, then 0), measured once every request of it is answered and scraped:
     // the analysis's window and the exact p95 then count the same requests.
     const latency: Record<string, { maxError: number; inScope: number; wrongSide: number; trials: Array<{ seed: number; exact: number; client: number; analysis: number; requests: number }> }> = {};
-    for (const t of THRESHOLDS_MS) {
+    for (const t of only === "errors" ? [] : THRESHOLDS_MS) {
       const trials: Array<{ seed: number; exact: number; client: number; analysis: number; requests: number }> = [];
       const quiet = () => systemClock.sleep(t * 1.6 + 4 * SCRAPE_INTERVAL_MS, signal);
       for (let seed = 1; seed <= seeds; seed++) {
@@ -139,18 +142,18 @@ export async function analysisBench(signal: AbortSignal, args: readonly string[]
       return { seed, result: outcome.result, intervals };
     };
     const errors: Record<string, Record<DecisionPolicy, Array<Awaited<ReturnType<typeof bluegreen>>>>> = {};
-    for (const errorRate of [0.025, 0.1]) {
+    for (const errorRate of only === "latency" ? [] : [0.025, 0.1]) {
       errors[errorRate] = { literal: [], significant: [] };
       for (const policy of POLICIES) for (let seed = 1; seed <= seeds; seed++) errors[errorRate]![policy].push(await bluegreen(errorRate, policy, seed));
     }
 
     const figures: BenchFigure[] = [];
-    for (const t of THRESHOLDS_MS) {
+    for (const t of only === "errors" ? [] : THRESHOLDS_MS) {
       const l = latency[t]!;
       figures.push({ name: `p95 near ${t} ms: largest relative error vs the exact p95 (the ${l.inScope} of ${l.trials.length} seeds whose exact p95 is within 20% of ${t} ms)`, value: Math.round(l.maxError * 10000) / 100, unit: "%", target: "<= 5%", met: l.maxError <= 0.05 });
       figures.push({ name: `p95 near ${t} ms: windows on the wrong side of ${t} ms`, value: l.wrongSide, unit: `of ${l.trials.length}`, target: "0", met: l.wrongSide === 0 });
     }
-    for (const policy of POLICIES) {
+    for (const policy of only === "latency" ? [] : POLICIES) {
       const half = errors[0.025]![policy];
       const rolled = half.filter((r) => r.result === "rolled-back").length;
       figures.push({
@@ -160,7 +163,7 @@ export async function analysisBench(signal: AbortSignal, args: readonly string[]
         ...(policy === "significant" ? { target: `<= 1 of 20`, met: rolled / seeds <= 1 / 20 } : {}),
       });
     }
-    for (const policy of POLICIES) {
+    for (const policy of only === "latency" ? [] : POLICIES) {
       const twice = errors[0.1]![policy];
       const detected = twice.filter((r) => r.result === "rolled-back");
       figures.push({ name: `blue-green, candidate at 10% errors (twice the trigger), ${policy}: rolled back`, value: detected.length, unit: `of ${seeds}`, target: "all", met: detected.length === seeds });

@@ -9,7 +9,8 @@ import { ManualClock } from "../../test/support/manual-clock.js";
 import { FakeRouter } from "../../test/support/fake-router.js";
 import { FakeAnalysis, byTime, measurement, type AnalysisScript } from "../../test/support/fake-analysis.js";
 import { FakeHealthProbe, type HealthScript } from "../../test/support/fake-health-probe.js";
-import { DEFAULT_CONSECUTIVE_ERROR_LIMIT, GRADUAL_STEPS, runStrategy, type ControllerOptions, type StrategyOutcome } from "./controller.js";
+import { requestsToTell } from "../analysis/sample-size.js";
+import { DEFAULT_CONSECUTIVE_ERROR_LIMIT, GRADUAL_STEPS, MAX_SIGNIFICANT_EXTENSION, runStrategy, type ControllerOptions, type StrategyOutcome } from "./controller.js";
 import type { RollbackTriggers } from "./decide.js";
 
 function c(text: string): Comparison {
@@ -392,8 +393,29 @@ describe("runStrategy: the significant policy", () => {
   it("widens the window to the whole stage once the stage is extended, so the evidence accumulates", async () => {
     const t = setup({ analysis: [straddling], options: { policy: "significant" } });
     await t.run();
-    // canary-10 is 6 s: windows of 1, 2, 2, 2, 2, 2 s, then (extended) 7, 8, ... 12 s: all of the stage so far.
-    expect(t.analysis.calls.map((c) => c.windowMs / 1000)).toEqual([1, 2, 2, 2, 2, 2, 7, 8, 9, 10, 11, 12]);
+    // canary-10 is 6 s: windows of 1, 2, 2, 2, 2, 2 s, then (extended) 7, 8, ... s: all of the stage so far.
+    const windows = t.analysis.calls.map((c) => c.windowMs / 1000);
+    expect(windows.slice(0, 8)).toEqual([1, 2, 2, 2, 2, 2, 7, 8]);
+    expect(windows.slice(6, -1)).toEqual(windows.slice(6, -1).map((_, i) => 7 + i));
+  });
+
+  it("extends an undecided stage until it holds the requests that tell its error-rate thresholds, at the candidate's rate", async () => {
+    // 300 requests per 2 s window: 150 a second. canary-10's <1% needs requestsToTell(0.01) of them.
+    const t = setup({ analysis: [straddling], options: { policy: "significant" } });
+    const outcome = await t.run();
+    const needed = requestsToTell(0.01);
+    const extraSeconds = needed / 150 - 6;
+    expect(t.of("stage.extended")).toEqual([expect.objectContaining({ stage: "canary-10", requestsNeeded: needed, extraSeconds: expect.closeTo(extraSeconds, 6) })]);
+    expect(t.analysis.calls.at(-1)!.windowMs / 1000).toBeCloseTo(6 + extraSeconds, 0);
+    expect(outcome.inconclusive?.reason).toContain(`${needed} being what tells a candidate at twice or half its error-rate threshold`);
+  });
+
+  it("extends it at most MAX_SIGNIFICANT_EXTENSION times the stage, however slow the candidate's requests come", async () => {
+    const slow = measurement({ requests: 20, errorRate: 0, intervals: { errorRate: [0, 0.16], latencies: { p95: [90, 110] } } });
+    const t = setup({ analysis: [slow], options: { policy: "significant", minRequests: 10 } });
+    const outcome = await t.run();
+    expect(t.of("stage.extended")[0]).toMatchObject({ extraSeconds: MAX_SIGNIFICANT_EXTENSION * 6 });
+    expect(outcome.inconclusive?.reason).toContain(`in ${1 + MAX_SIGNIFICANT_EXTENSION} times its duration`);
   });
 
   it("keeps the document's sliding window under the literal policy, extended or not", async () => {

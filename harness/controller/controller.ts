@@ -1,4 +1,5 @@
 import type { Analysis, Measurement } from "../analysis/analysis.js";
+import { requestsToTell } from "../analysis/sample-size.js";
 import type { DecisionPolicy, LatencyStatistic, StrategyName } from "../model/strategy.js";
 import { waitFor, type Clock, type TimeScale } from "../common/clock.js";
 import { errorMessage } from "../common/errors.js";
@@ -74,6 +75,15 @@ export interface StrategyOutcome {
  */
 export const INCONCLUSIVE_EXTENSION = 1;
 
+/**
+ * Under `significant`, an undecided stage is observed until it holds the
+ * requests its error-rate thresholds need (`requestsToTell`: enough to tell
+ * a candidate at twice a threshold, or at half of it, in 19 tries of 20), at
+ * the candidate's observed rate: at least INCONCLUSIVE_EXTENSION and at most
+ * this many times the stage's own length.
+ */
+export const MAX_SIGNIFICANT_EXTENSION = 20;
+
 /** Number of steps a gradual rollback takes, one analysis interval apart. */
 export const GRADUAL_STEPS = 4;
 
@@ -129,14 +139,15 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
     const stageWall = scale.toWallMs(stage.durationMs);
     const stageStart = clock.now();
     const stageEnd = stageStart + stageWall;
-    const extendedEnd = stageEnd + INCONCLUSIVE_EXTENSION * stageWall;
     const policy = o.policy ?? "literal";
     let succeeded = 0;
     let passes = 0;
     let mostRequests = 0;
     let last: WindowVerdict | undefined;
     let lastError = "";
-    let extended = false;
+    /** The candidate's requests per wall ms in the last window measured. */
+    let requestRate = 0;
+    let extension: Extension | undefined;
     for (;;) {
       const now = clock.now();
       // Literal: some window was judged and passed. Significant: the last judged window passed, all of its intervals within.
@@ -149,18 +160,21 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
           return rollBack(o, stage.name, analysisErrors(`no analysis of ${stage.name} succeeded (${consecutiveErrors} in a row failed, under the limit of ${errorLimit})`, consecutiveErrors, errorLimit, lastError), stage.percentage);
         }
         const why = unpassed(stage.name, policy, last, mostRequests, o.minRequests);
-        if (now >= extendedEnd) return stopInconclusive(o, stage.name, `${why}, in ${1 + INCONCLUSIVE_EXTENSION} times its duration`, last?.kind === "saturated");
-        if (!extended) {
-          extended = true;
-          emit({ type: "stage.extended", stage: stage.name, reason: why, extraSeconds: (extendedEnd - now) / 1000 });
+        if (extension && now >= stageEnd + extension.ms) {
+          const held = extension.needed ? `; it held ${Math.round(mostRequests)} of the candidate's requests, ${extension.needed} being what tells a candidate at twice or half its error-rate threshold` : "";
+          return stopInconclusive(o, stage.name, `${why}, in ${+(1 + extension.ms / stageWall).toFixed(1)} times its duration${held}`, last?.kind === "saturated");
+        }
+        if (!extension) {
+          extension = extensionFor(policy, stage, o.triggers, stageWall, requestRate, now - stageStart);
+          emit({ type: "stage.extended", stage: stage.name, reason: why, extraSeconds: extension.ms / 1000, ...(extension.needed ? { requestsNeeded: extension.needed } : {}) });
         }
       }
-      const until = now < stageEnd ? stageEnd : extendedEnd;
+      const until = extension ? stageEnd + extension.ms : stageEnd;
       await clock.sleep(Math.min(o.intervalMs, Math.max(0, until - now)), signal);
       // The window never reaches back before this stage's traffic began. Under `significant`, a stage extended for
       // want of evidence looks at all of its traffic so far: the evidence accumulates instead of sliding away.
       const sinceStart = clock.now() - stageStart;
-      const window = policy === "significant" && extended ? Math.max(o.intervalMs, sinceStart) : Math.min(o.windowMs, Math.max(o.intervalMs, sinceStart));
+      const window = policy === "significant" && extension ? Math.max(o.intervalMs, sinceStart) : Math.min(o.windowMs, Math.max(o.intervalMs, sinceStart));
       // Health is checked whatever becomes of the metrics query: a failed query must not hide failing health checks.
       const [measured, failures] = await Promise.all([measure(o, window, stage), health.check()]);
       signal.throwIfAborted();
@@ -182,6 +196,7 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
       const saturated = judged.kind === "breach" ? o.saturation?.(clock.now() - window, clock.now()) : undefined;
       const verdict: WindowVerdict = judged.kind === "breach" && saturated ? { kind: "saturated", reason: `${judged.decision.reason}, while ${saturated}` } : judged;
       mostRequests = Math.max(mostRequests, m.requests);
+      requestRate = m.requests / window;
       emit({
         type: "analysis.evaluated",
         stage: stage.name,
@@ -204,6 +219,21 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
   }
   emit({ type: "strategy.finished", result: "promoted" });
   return { result: "promoted" };
+}
+
+/** How long past its end an unpassed stage is observed (wall ms), and under `significant` the requests it aims to hold. */
+interface Extension {
+  ms: number;
+  needed?: number;
+}
+
+function extensionFor(policy: DecisionPolicy, stage: Stage, triggers: RollbackTriggers, stageWall: number, requestRate: number, elapsed: number): Extension {
+  const least = INCONCLUSIVE_EXTENSION * stageWall;
+  if (policy !== "significant") return { ms: least };
+  const thresholds = [triggers.errorRate, stage.criteria.errorRate].filter((c) => c !== undefined).map((c) => c.value).filter((v) => v > 0 && v < 1);
+  if (thresholds.length === 0 || !(requestRate > 0)) return { ms: least };
+  const needed = Math.max(...thresholds.map(requestsToTell));
+  return { ms: Math.min(MAX_SIGNIFICANT_EXTENSION * stageWall, Math.max(least, needed / requestRate - elapsed)), needed };
 }
 
 /** Why a stage has not passed at its end: what its windows held. */

@@ -1,6 +1,8 @@
-import { wilson } from "../analysis/intervals.js";
+import { requestsToShowBelow, requestsToTell } from "../analysis/sample-size.js";
+import { MAX_SIGNIFICANT_EXTENSION } from "../controller/controller.js";
+import type { Comparison } from "../document/comparison.js";
 import type { TimeScale } from "../common/clock.js";
-import { stagesFor } from "../document/stages.js";
+import { stagesFor, type Stage } from "../document/stages.js";
 import { wallRate, type LoadProfile } from "../load/profile.js";
 
 import type { Scenario } from "../scenario/scenario.js";
@@ -11,15 +13,6 @@ import { analysisTiming } from "./strategy-run.js";
 export function apiShare(load: LoadProfile): number {
   const total = load.requests.reduce((a, r) => a + r.weight, 0);
   return total === 0 ? 0 : load.requests.filter((r) => r.path.startsWith("/api/")).reduce((a, r) => a + r.weight, 0) / total;
-}
-
-/** The fewest requests with no error whose 95% Wilson interval lies wholly under `threshold` (a fraction): what `significant` needs to pass "<threshold". */
-export function requestsToShowBelow(threshold: number): number {
-  let n = 1;
-  while (wilson(0, n)[1] >= threshold && n < 10_000_000) n = Math.ceil(n * 1.05) + 1;
-  // Step back down to the first n that does it.
-  while (n > 1 && wilson(0, n - 1)[1] < threshold) n--;
-  return n;
 }
 
 /**
@@ -46,6 +39,10 @@ export function sampleSizeWarnings(scenario: Scenario, scale: TimeScale): string
     if (strategy.decision === "significant" && criterion && (criterion.op === "<" || criterion.op === "<=") && criterion.value > 0) {
       needed.push({ n: requestsToShowBelow(criterion.value), why: `the ${requestsToShowBelow(criterion.value)} error-free requests that show ${criterion.text} at 95% (decision: significant)` });
     }
+    if (strategy.decision === "significant") {
+      const told = tellingWarning(scenario.file, stage, scenario.spec.rollback.errorRate, rate, load, scale);
+      if (told) out.push(told);
+    }
     const most = needed.reduce((a, b) => (b.n > a.n ? b : a));
     if (perWindow >= most.n) continue;
     const enough = Math.ceil(most.n / ((stage.percentage / 100) * seconds * Math.max(apiShare(load), 1e-9)));
@@ -54,4 +51,23 @@ export function sampleSizeWarnings(scenario: Scenario, scale: TimeScale): string
     );
   }
   return out;
+}
+
+/**
+ * Under `significant`, a stage is observed past its end until it holds the
+ * requests that tell its error-rate thresholds, for at most
+ * MAX_SIGNIFICANT_EXTENSION times its length. When even that cannot hold
+ * them at the scenario's rate, a candidate at twice a trigger may end the
+ * stage inconclusive instead of rolled back: said before anything starts.
+ */
+function tellingWarning(file: string, stage: Stage, trigger: Comparison, rate: number, load: LoadProfile, scale: TimeScale): string | undefined {
+  const thresholds = [trigger, stage.criteria.errorRate].filter((c) => c !== undefined).filter((c) => c.value > 0 && c.value < 1);
+  if (thresholds.length === 0) return undefined;
+  const hardest = thresholds.reduce((a, b) => (b.value < a.value ? b : a));
+  const needed = requestsToTell(hardest.value);
+  const seconds = ((1 + MAX_SIGNIFICANT_EXTENSION) * scale.toWallMs(stage.durationMs)) / 1000;
+  const held = rate * (stage.percentage / 100) * seconds;
+  if (held >= needed) return undefined;
+  const enough = Math.ceil(needed / ((stage.percentage / 100) * seconds * Math.max(apiShare(load), 1e-9)));
+  return `${file}: strategy stage ${stage.name} (${stage.percentage}% of the load): even observed ${1 + MAX_SIGNIFICANT_EXTENSION} times its ${(seconds / (1 + MAX_SIGNIFICANT_EXTENSION)).toFixed(1)} s, it holds about ${Math.floor(held)} of the candidate's API requests at ${wallRate(load).toFixed(0)} req/s, under the ${needed} that tell a candidate at twice or half ${hardest.text} (decision: significant): such a candidate may end the stage inconclusive instead of rolled back or passed; a load of at least ${enough} req/s would be enough`;
 }

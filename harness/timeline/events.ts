@@ -58,7 +58,7 @@ export type TimelineEvent =
       errorRateInterval?: number[];
       latencyInterval?: number[];
     }
-  | { type: "stage.extended"; stage: string; reason: string; extraSeconds: number }
+  | { type: "stage.extended"; stage: string; reason: string; extraSeconds: number; requestsNeeded?: number }
   | { type: "stage.inconclusive"; stage: string; reason: string }
   | { type: "health.checked"; target: string; path: string; status: number | null; consecutiveFailures: number; error?: string }
   | {
