@@ -1,6 +1,6 @@
 import { waitFor } from "../common/clock.js";
 import { HarnessError, errorMessage } from "../common/errors.js";
-import type { Platform, Service } from "../platforms/platform.js";
+import type { AddressedRole, Platform } from "../platforms/platform.js";
 
 export const PROMETHEUS_PORT = 9090;
 
@@ -86,12 +86,24 @@ export class PrometheusClient {
   }
 }
 
-/** Start Prometheus scraping the services' instances and, when given, the router's exporter. */
-export async function startPrometheus(
+/** Start Prometheus scraping the services' instances and, when given, the router's exporter; resolves once it has scraped every target. */
+export async function startPrometheus(platform: Platform, services: readonly AddressedRole[], options: { scrapeIntervalMs: number; router?: string }): Promise<PrometheusClient> {
+  const launched = await launchPrometheus(platform, services, options);
+  await launched.scraping();
+  return launched.client;
+}
+
+/**
+ * Start Prometheus with its targets known up front, deployed or not yet:
+ * it spends its first seconds discovering them (a fixed throttle of about
+ * 5 s) while they start. `scraping()` resolves once every target has been
+ * scraped: an analysis before that would see no data and judge nothing.
+ */
+export async function launchPrometheus(
   platform: Platform,
-  services: readonly Service[],
+  services: readonly AddressedRole[],
   options: { scrapeIntervalMs: number; router?: string },
-): Promise<PrometheusClient> {
+): Promise<{ client: PrometheusClient; scraping: (signal?: AbortSignal) => Promise<void> }> {
   const targets: ScrapeTarget[] = services.flatMap((s) => s.instances.map((i) => ({ job: "app", address: i.address, labels: { role: s.role } })));
   if (options.router) targets.push({ job: "router", address: options.router, labels: {} });
   const component = await platform.startComponent({
@@ -103,13 +115,14 @@ export async function startPrometheus(
   });
   const e = component.endpoint(PROMETHEUS_PORT);
   const client = new PrometheusClient(`http://${e.host}:${e.port}`);
-  // Ready means every target has been scraped once: an analysis before that would see no data and judge nothing.
-  await waitFor(
-    async () => {
-      const t = await client.targets();
-      return t.length === targets.length && t.every((x) => x.health === "up") ? true : undefined;
-    },
-    { description: `Prometheus to scrape all ${targets.length} targets`, timeoutMs: 30_000, intervalMs: 100, hint: "read the prometheus log in the run folder's logs/" },
-  );
-  return client;
+  const scraping = async (signal?: AbortSignal) => {
+    await waitFor(
+      async () => {
+        const t = await client.targets();
+        return t.length === targets.length && t.every((x) => x.health === "up") ? true : undefined;
+      },
+      { description: `Prometheus to scrape all ${targets.length} targets`, timeoutMs: 30_000, intervalMs: 100, hint: "read the prometheus log in the run folder's logs/", ...(signal ? { signal } : {}) },
+    );
+  };
+  return { client, scraping };
 }

@@ -48,6 +48,17 @@ export interface Platform {
    */
   startDatabaseProxy(database: Database): Promise<Database>;
   deploy(spec: DeploySpec): Promise<Service>;
+  /** Roles may be deployed at the same time (each deploy() independent of the others in flight). */
+  readonly deploysConcurrently?: boolean;
+  /**
+   * host:port on the platform's network of each instance a role will have,
+   * before it is deployed, where the platform names them up front (Docker's
+   * aliases): a router and Prometheus can then start beside the services
+   * instead of after them.
+   */
+  plannedAddresses?(role: string, replicas: number): string[];
+  /** host:port on the platform's network of a component (router, Prometheus) before it starts, where plannedAddresses is known too. */
+  plannedComponentAddress?(role: string, port: number): string;
   /** A supporting part (router, Prometheus) from a catalog image with configuration files. */
   startComponent(spec: ComponentSpec): Promise<Component>;
   /** Make the catalog images the run will use available to the platform up front (kind loads them into its node in one go). */
@@ -221,6 +232,13 @@ export interface Instance {
   readonly address: string;
   /** Base URL reachable from the harness, e.g. http://127.0.0.1:32771. */
   readonly baseUrl: string;
+}
+
+/** What a router or Prometheus needs of a role: its instances' addresses (and the role's own, where it has one), deployed or planned. */
+export interface AddressedRole {
+  readonly role: string;
+  readonly instances: ReadonlyArray<{ readonly address: string }>;
+  readonly address?: string;
 }
 
 export interface Service {

@@ -50,3 +50,40 @@ describe("provision and the database proxy", () => {
     expect(database).toBe(direct);
   });
 });
+
+describe("provision, roles at once", () => {
+  /** deploy() that takes a while and records how many were in flight at most. */
+  function slowPlatform(concurrently: boolean) {
+    let inFlight = 0;
+    let most = 0;
+    const seeds: Record<string, number> = {};
+    const platform = {
+      name: "docker",
+      operations: {},
+      deploysConcurrently: concurrently,
+      startDatabase: async () => ({ serviceUrl: "postgres://u:p@db:5432/x" }) as Database,
+      deploy: async (spec: DeploySpec): Promise<Service> => {
+        most = Math.max(most, ++inFlight);
+        seeds[spec.role] = spec.seed!;
+        await new Promise((r) => setTimeout(r, 20));
+        inFlight--;
+        return { role: spec.role, version: spec.version, instances: [] };
+      },
+    } as unknown as Platform;
+    return { platform, most: () => most, seeds };
+  }
+
+  it("deploys every role at once where the platform allows it, each with its own seeds, in the scenario's order", async () => {
+    const p = slowPlatform(true);
+    const { services } = await provision(scenario("canary-fail"), p.platform, { clock: systemClock, signal: new AbortController().signal, seed: 5 });
+    expect(p.most()).toBe(2);
+    expect([...services.keys()]).toEqual(["stable", "candidate"]);
+    expect(p.seeds).toEqual({ stable: 5, candidate: 1005 });
+  });
+
+  it("deploys one role after the other where it does not", async () => {
+    const p = slowPlatform(false);
+    await provision(scenario("canary-fail"), p.platform, { clock: systemClock, signal: new AbortController().signal, seed: 5 });
+    expect(p.most()).toBe(1);
+  });
+});

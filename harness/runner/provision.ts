@@ -9,6 +9,7 @@ import { httpGet } from "../probes/http-probe.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { faultType } from "../faults/registry.js";
 import { stepImages } from "./steps.js";
+import { allSettledOrThrow } from "../common/settled.js";
 
 /** The platform a run asked for; kind's cluster comes from the invocation's session (created on first use). */
 export async function createPlatform(
@@ -33,8 +34,9 @@ export interface Provisioned {
 
 /**
  * What the scenario runs on: its images made available in one go, the
- * database, and each version deployed and ready (a version meant never to be
- * ready is not waited for), like a rollout that counts once it is ready.
+ * database, and each version deployed and ready, all at once where the
+ * platform allows it (a version meant never to be ready is not waited for),
+ * like a rollout that counts once it is ready.
  */
 export async function provision(scenario: Scenario, platform: Platform, { clock, signal, seed }: { clock: Clock; signal: AbortSignal; seed: number }): Promise<Provisioned> {
   const images = new Set([...scenario.versions.values()].map((v) => `app:${v.tag}`));
@@ -45,16 +47,19 @@ export async function provision(scenario: Scenario, platform: Platform, { clock,
   const proxied = scenario.steps.some((s) => s.fault && faultType(s.fault.type)?.needsDatabaseProxy);
   const startDatabase = async () => (proxied ? platform.startDatabaseProxy(await platform.startDatabase()) : platform.startDatabase());
   const [database] = await Promise.all([scenario.database ? startDatabase() : undefined, platform.preload?.([...images])]);
-  const services = new Map<string, Service>();
-  let role = 0;
-  for (const v of scenario.versions.values()) {
+  // Each role draws from its own seeds: the run's, 1000 apart per role (instance i adds i on Docker).
+  const roles = [...scenario.versions.values()].map((v, index) => ({ v, seed: seed + 1000 * index }));
+  const deployOne = async ({ v, seed: roleSeed }: (typeof roles)[number]): Promise<[string, Service]> => {
     signal.throwIfAborted();
-    // Each role draws from its own seeds: the run's, 1000 apart per role (instance i adds i on Docker).
-    const service = await platform.deploy({ role: v.role, version: v.tag, replicas: v.replicas, faults: v.faults, database, env: bucketsEnv(scenario.spec), seed: seed + 1000 * role++ });
-    services.set(v.role, service);
+    const service = await platform.deploy({ role: v.role, version: v.tag, replicas: v.replicas, faults: v.faults, database, env: bucketsEnv(scenario.spec), seed: roleSeed });
     // Without a database the service is rightly never ready (/ready checks it): it counts once it is alive.
     if (!v.faults.readinessFail) await waitAnswering(service, database ? "/ready" : "/health", clock, signal);
-  }
+    return [v.role, service];
+  };
+  const deployed: Array<[string, Service]> = [];
+  if (platform.deploysConcurrently) deployed.push(...(await allSettledOrThrow(roles.map(deployOne))));
+  else for (const r of roles) deployed.push(await deployOne(r));
+  const services = new Map<string, Service>(deployed);
   return { database, services };
 }
 

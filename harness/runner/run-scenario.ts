@@ -36,7 +36,8 @@ import { startLoad } from "./load-phase.js";
 import { createPlatform, provision } from "./provision.js";
 import { openRunFolder, writeRunFolder } from "./run-folder.js";
 import { checkPlatform, runSteps } from "./steps.js";
-import { prepareStrategy } from "./strategy-run.js";
+import { plannedStrategyRoles, prepareStrategy, startStrategyInfrastructure } from "./strategy-run.js";
+import { allSettledOrThrow } from "../common/settled.js";
 
 export { checkPlatform };
 
@@ -216,7 +217,12 @@ interface ExecuteContext {
 /** Provision, then the load, the strategy and the steps side by side; then what the expectations need at the end. */
 async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock, originWallMs, backups, drill: holder, seed, saturation }: ExecuteContext) {
   const { emit, signal, teardown } = ctx;
-  const { database, services } = await provision(scenario, platform, { clock, signal, seed });
+  // Where the platform names its parts up front, the router and Prometheus start beside the database and the versions.
+  const planned = scenario.strategy ? plannedStrategyRoles(scenario, platform) : undefined;
+  const [{ database, services }, early] = await allSettledOrThrow([
+    provision(scenario, platform, { clock, signal, seed }),
+    planned ? startStrategyInfrastructure(platform, planned) : Promise.resolve(undefined),
+  ] as const);
   const drill = database ? new RecoveryDrill({ platform, database, services, backups, scale, clock, originWallMs, emit, signal }) : undefined;
   if (drill) holder.current = drill;
   backups?.start();
@@ -225,7 +231,19 @@ async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clo
   pods?.start();
 
   const strategy = scenario.strategy
-    ? await prepareStrategy({ platform, strategy: scenario.strategy, spec: scenario.spec, stable: services.get("stable")!, candidate: services.get("candidate")!, scale, clock, emit, teardown, saturation })
+    ? await prepareStrategy({
+        infrastructure: early ?? (await startStrategyInfrastructure(platform, { stable: services.get("stable")!, candidate: services.get("candidate")! })),
+        strategy: scenario.strategy,
+        spec: scenario.spec,
+        stable: services.get("stable")!,
+        candidate: services.get("candidate")!,
+        scale,
+        clock,
+        emit,
+        teardown,
+        saturation,
+        signal,
+      })
     : undefined;
 
   // Load aimed at the router without a strategy: one in front of every role, each as a whole where the platform has a Service for it.

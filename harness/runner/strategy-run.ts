@@ -1,15 +1,16 @@
 import { PrometheusAnalysis } from "../analysis/analysis.js";
-import { startPrometheus } from "../analysis/prometheus.js";
+import { launchPrometheus, type PrometheusClient } from "../analysis/prometheus.js";
 import type { Clock, TimeScale } from "../common/clock.js";
 import { runStrategy, type StrategyOutcome } from "../controller/controller.js";
 import { stagesFor } from "../document/stages.js";
-import type { InstanceGate, Platform, Service } from "../platforms/platform.js";
-import type { StrategySpec } from "../scenario/scenario.js";
+import type { AddressedRole, InstanceGate, Platform, Service } from "../platforms/platform.js";
+import { allSettledOrThrow } from "../common/settled.js";
+import type { Scenario, StrategySpec } from "../scenario/scenario.js";
 import type { DeploymentSpec } from "../document/deployment-spec.js";
 import type { Sink } from "../timeline/events.js";
 import type { Router } from "../traffic/router.js";
 import { startRouter } from "../traffic/start-router.js";
-import { HAPROXY_PORTS } from "../traffic/haproxy-router.js";
+import { HAPROXY_PORTS, type HaproxyRouter } from "../traffic/haproxy-router.js";
 import type { TeardownStack } from "../cleanup/teardown.js";
 
 /**
@@ -36,9 +37,48 @@ export interface StrategyParts {
   intervalMs: number;
 }
 
-/** Start the router and Prometheus in front of stable and candidate, and watch the router's weights independently of the controller. */
+/** The router and Prometheus in front of a strategy's two roles. */
+export interface StrategyInfrastructure {
+  router: HaproxyRouter;
+  prometheus: PrometheusClient;
+  /** Resolves once Prometheus has scraped every target: the versions must be up by then. */
+  scraping(signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * Start the router (every request on stable) and Prometheus in front of the
+ * roles, deployed or only planned. Where the platform names its parts up
+ * front (Docker), both start at once, and beside the versions: Prometheus
+ * spends its first seconds discovering its targets while they come up.
+ */
+export async function startStrategyInfrastructure(platform: Platform, roles: { stable: AddressedRole; candidate: AddressedRole }): Promise<StrategyInfrastructure> {
+  const initial = { [roles.stable.role]: 100, [roles.candidate.role]: 0 };
+  const both = [roles.stable, roles.candidate];
+  const options = (router: string) => ({ scrapeIntervalMs: SCRAPE_INTERVAL_MS, router });
+  if (platform.plannedComponentAddress) {
+    const [router, launched] = await allSettledOrThrow([startRouter(platform, both, initial), launchPrometheus(platform, both, options(platform.plannedComponentAddress("router", HAPROXY_PORTS.metrics)))] as const);
+    return { router, prometheus: launched.client, scraping: launched.scraping };
+  }
+  const router = await startRouter(platform, both, initial);
+  const launched = await launchPrometheus(platform, both, options(router.metricsAddress ?? `router:${HAPROXY_PORTS.metrics}`));
+  return { router, prometheus: launched.client, scraping: launched.scraping };
+}
+
+/** The strategy's two roles as they will be on the platform's network, where the platform names them up front. */
+export function plannedStrategyRoles(scenario: Scenario, platform: Platform): { stable: AddressedRole; candidate: AddressedRole } | undefined {
+  if (!platform.plannedAddresses || !platform.plannedComponentAddress) return undefined;
+  const plan = (role: string): AddressedRole | undefined => {
+    const v = [...scenario.versions.values()].find((x) => x.role === role);
+    return v && { role, instances: platform.plannedAddresses!(role, v.replicas).map((address) => ({ address })) };
+  };
+  const stable = plan("stable");
+  const candidate = plan("candidate");
+  return stable && candidate ? { stable, candidate } : undefined;
+}
+
+/** With the router and Prometheus started: wait for Prometheus's first scrapes, and watch the router's weights independently of the controller. */
 export async function prepareStrategy(args: {
-  platform: Platform;
+  infrastructure: StrategyInfrastructure;
   strategy: StrategySpec;
   spec: DeploymentSpec;
   stable: Service;
@@ -49,10 +89,11 @@ export async function prepareStrategy(args: {
   teardown: TeardownStack;
   /** Why the machine was saturated during a wall span: a breach then is not acted on. */
   saturation?: (fromMs: number, toMs: number) => string | undefined;
+  signal?: AbortSignal;
 }): Promise<StrategyParts> {
-  const { platform, strategy, spec, stable, candidate, scale, clock, emit, teardown, saturation } = args;
-  const router = await startRouter(platform, [stable, candidate], { [stable.role]: 100, [candidate.role]: 0 });
-  const prometheus = await startPrometheus(platform, [stable, candidate], { scrapeIntervalMs: SCRAPE_INTERVAL_MS, router: router.metricsAddress ?? `router:${HAPROXY_PORTS.metrics}` });
+  const { infrastructure, strategy, spec, stable, candidate, scale, clock, emit, teardown, saturation, signal } = args;
+  const { router, prometheus } = infrastructure;
+  await infrastructure.scraping(signal);
   const { intervalMs, windowMs } = analysisTiming(strategy, scale);
 
   // The checker's view of the router: read back on its own schedule, never taken from the controller.

@@ -1,4 +1,4 @@
-import type { Platform, Service } from "../platforms/platform.js";
+import type { AddressedRole, Platform } from "../platforms/platform.js";
 import { HAPROXY_PORTS, HaproxyRouter, haproxyConfig, type Backend } from "./haproxy-router.js";
 import type { Shares } from "./weights.js";
 
@@ -8,7 +8,7 @@ import type { Shares } from "./weights.js";
  * the platform has an address for it (a Kubernetes Service, whose rollouts
  * keep it serving), so the router follows the role's instances as they change.
  */
-export async function startRouter(platform: Platform, services: readonly Service[], initial: Shares, options: { wholeRoles?: boolean } = {}): Promise<HaproxyRouter> {
+export async function startRouter(platform: Platform, services: readonly AddressedRole[], initial: Shares, options: { wholeRoles?: boolean } = {}): Promise<HaproxyRouter> {
   const backends: Backend[] = services.flatMap((s) =>
     options.wholeRoles && s.address ? [{ server: s.role, role: s.role, address: s.address }] : s.instances.map((i, n) => ({ server: `${s.role}-${n}`, role: s.role, address: i.address })),
   );

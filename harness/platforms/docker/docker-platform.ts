@@ -1,5 +1,6 @@
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
 import { waitFor } from "../../common/clock.js";
+import { allSettledOrThrow } from "../../common/settled.js";
 import { HarnessError } from "../../common/errors.js";
 import { runLabels } from "../../common/labels.js";
 import { sweep } from "../../cleanup/sweep.js";
@@ -51,7 +52,9 @@ export class DockerPlatform implements Platform {
   };
   /** Docker's embedded DNS: the router re-resolves instances an operation replaced. */
   readonly dnsResolver = "127.0.0.11:53";
+  readonly deploysConcurrently = true;
   private network: string | undefined;
+  private networkReady: Promise<string> | undefined;
   private readonly roles = new Map<string, string>();
   private readonly deployed = new Map<string, DeployedRole>();
   /** Databases started so far: names each one after the first. */
@@ -62,8 +65,12 @@ export class DockerPlatform implements Platform {
     configureTestcontainers();
   }
 
-  private async ensureNetwork(): Promise<string> {
-    if (this.network) return this.network;
+  /** The run's network, created once however many parts start at the same time. */
+  private ensureNetwork(): Promise<string> {
+    return (this.networkReady ??= this.createNetwork());
+  }
+
+  private async createNetwork(): Promise<string> {
     const name = `gameday-${this.ctx.runId}`;
     // One teardown for everything this platform starts, registered before the first of it: containers go in parallel, then the network.
     this.ctx.teardown.add(`remove the run's containers and network ${name}`, async () => {
@@ -128,16 +135,28 @@ export class DockerPlatform implements Platform {
     return startDatabaseProxy(this.ctx, database, { name, network, alias: "db-proxy", start: (run) => this.start("database-proxy", name, run), logTo: logTo(this.ctx, name) });
   }
 
+  /** Each instance of a role answers on the run's network under its role and index: known before it starts. */
+  plannedAddresses(role: string, replicas: number): string[] {
+    return Array.from({ length: replicas }, (_, i) => `${role}-${i}:${APP_PORT}`);
+  }
+
+  /** A component answers on the run's network under its role. */
+  plannedComponentAddress(role: string, port: number): string {
+    return `${role}:${port}`;
+  }
+
+  /** Every instance of the role at once; each keeps its index (name, alias, seed) whatever order they come up in. */
   async deploy(spec: DeploySpec): Promise<Service> {
     const service = { role: spec.role, version: spec.version, instances: [] as Instance[] };
     const role: DeployedRole = { spec, service, history: [], containers: [], hostPorts: [], generation: 0 };
     this.deployed.set(spec.role, role);
-    for (let i = 0; i < spec.replicas; i++) {
-      const container = await this.startInstance(role, spec.version, i);
+    const addresses = this.plannedAddresses(spec.role, spec.replicas);
+    const started = await allSettledOrThrow(addresses.map((_, i) => this.startInstance(role, spec.version, i)));
+    started.forEach((container, i) => {
       role.containers.push(container);
       role.hostPorts.push(container.getMappedPort(APP_PORT));
-      service.instances.push({ name: container.getName().replace(/^\//, ""), address: `${spec.role}-${i}:${APP_PORT}`, baseUrl: `http://${container.getHost()}:${container.getMappedPort(APP_PORT)}` });
-    }
+      service.instances.push({ name: container.getName().replace(/^\//, ""), address: addresses[i]!, baseUrl: `http://${container.getHost()}:${container.getMappedPort(APP_PORT)}` });
+    });
     return service;
   }
 
@@ -342,7 +361,7 @@ export class DockerPlatform implements Platform {
         .withStartupTimeout(30_000)
         .start(),
     );
-    return { name, endpoint: (port) => ({ host: container.getHost(), port: container.getMappedPort(port) }), address: (port) => `${spec.role}:${port}` };
+    return { name, endpoint: (port) => ({ host: container.getHost(), port: container.getMappedPort(port) }), address: (port) => this.plannedComponentAddress(spec.role, port) };
   }
 
   /** Start one container; the platform's teardown (registered with the network) removes it, naming its role. */
