@@ -1,7 +1,6 @@
 import { waitFor, type Clock } from "../common/clock.js";
 import type { PlatformName } from "../model/platform-name.js";
 import { DockerPlatform } from "../platforms/docker/docker-platform.js";
-import { KindPlatform } from "../platforms/kind/kind-platform.js";
 import type { KindSession } from "../platforms/kind/session.js";
 import type { Database, Platform, PlatformContext, Service } from "../platforms/platform.js";
 import { bucketsEnv } from "../analysis/latency-buckets.js";
@@ -18,6 +17,8 @@ export async function createPlatform(
   options: { kind: KindSession; scale: number; environment: string | undefined; clock: Clock },
 ): Promise<Platform> {
   if (name === "docker") return new DockerPlatform(ctx);
+  // Loaded only for kind: it brings the Kubernetes client, about a second to import.
+  const { KindPlatform } = await import("../platforms/kind/kind-platform.js");
   return new KindPlatform(ctx, {
     cluster: await options.kind.get(ctx.emit, ctx.signal),
     scale: options.scale,

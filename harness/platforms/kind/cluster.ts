@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { systemClock, waitFor, type Clock } from "../../common/clock.js";
 import { HarnessError, errorMessage } from "../../common/errors.js";
 import { exec } from "../../common/exec.js";
@@ -108,6 +108,8 @@ export class KindCluster {
       const kubeconfig = await exec(kindBinary(), ["get", "kubeconfig", "--name", name]);
       writeFileSync(paths.kubeconfig, kubeconfig.stdout);
     }
+    // Loaded when a cluster is used: the client takes about a second to import, which a Docker run need not pay.
+    const { KubeConfig } = await import("@kubernetes/client-node");
     const kc = new KubeConfig();
     kc.loadFromFile(paths.kubeconfig);
     const container = await nodeContainer(name);
@@ -271,6 +273,7 @@ export function pruneClusterState(live: ReadonlySet<string>): void {
  */
 export async function pruneRunNamespaces(name: string, includeLive: boolean, isAlive: (pid: string | undefined) => boolean): Promise<string[]> {
   const paths = statePaths(name);
+  const { KubeConfig, CoreV1Api } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
   try {
     if (existsSync(paths.kubeconfig)) kc.loadFromFile(paths.kubeconfig);
@@ -278,7 +281,6 @@ export async function pruneRunNamespaces(name: string, includeLive: boolean, isA
   } catch {
     return [];
   }
-  const { CoreV1Api } = await import("@kubernetes/client-node");
   const core = kc.makeApiClient(CoreV1Api);
   const list = await core.listNamespace({ labelSelector: K8S_LABEL.runId });
   const gone = list.items.filter((ns) => includeLive || !isAlive(ns.metadata?.labels?.[K8S_LABEL.ownerPid]));
