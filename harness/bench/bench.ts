@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   dr: async () => (await import("./dr-bench.js")).drBench,
   analysis: async () => (await import("./analysis-bench.js")).analysisBench,
   concurrency: async () => (await import("./concurrency-bench.js")).concurrencyBench,
+  speed: async () => (await import("./speed-bench.js")).speedBench,
 };
 
 /** `npm run bench -- <name>`: measure, print the figures, write runs/bench/<name>.json. */
