@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { constructedPlatforms } from "../../test/support/platforms.js";
-import { PLATFORMS, type PlatformName } from "../model/platform-name.js";
-import type { Platform, PlatformContext } from "../platforms/platform.js";
+import { PLATFORMS } from "../model/platform-name.js";
+import type { Platform } from "../platforms/platform.js";
 import { performAction } from "./action.js";
 import { ACTIONS, ACTION_TYPES, actionType } from "./registry.js";
 

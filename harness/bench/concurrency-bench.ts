@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HarnessError } from "../common/errors.js";
-import { ROOT } from "../common/paths.js";
 import { ensureEngine } from "../engine/docker.js";
 import { median, type BenchFigure } from "./figures.js";
+import { CLI, runCommand } from "./cli-run.js";
 
 interface Run {
   code: number | null;
@@ -15,22 +14,11 @@ interface Run {
 }
 
 /** One `npm run scenario canary-fail` as a user types it (its own process), read back from its results.json. */
-function canaryFail(extra: readonly string[], signal: AbortSignal): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "harness/cli/main.ts"), "scenario", "canary-fail", ...extra], { cwd: ROOT, env: process.env, stdio: ["ignore", "pipe", "inherit"] });
-    const stop = () => child.kill("SIGINT");
-    signal.addEventListener("abort", stop, { once: true });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      signal.removeEventListener("abort", stop);
-      const dir = /^evidence: (\S+)/m.exec(out)?.[1];
-      if (!dir) return reject(new HarnessError("COMMAND_FAILED", `canary-fail printed no evidence line (exit ${code})`, { hint: out.slice(-2000) }));
-      const r = JSON.parse(readFileSync(join(ROOT, dir, "results.json"), "utf8")) as { verdict: string; wallSeconds: number; budget?: { waitedSeconds: number; beside: string[] } };
-      resolve({ code, verdict: r.verdict, wallSeconds: r.wallSeconds, waitedSeconds: r.budget?.waitedSeconds ?? 0, beside: r.budget?.beside ?? [] });
-    });
-  });
+async function canaryFail(extra: readonly string[], signal: AbortSignal): Promise<Run> {
+  const [node, ...args] = CLI;
+  const { code, runDir } = await runCommand(node, [...args, "scenario", "canary-fail", ...extra], signal);
+  const r = JSON.parse(readFileSync(join(runDir, "results.json"), "utf8")) as { verdict: string; wallSeconds: number; budget?: { waitedSeconds: number; beside: string[] } };
+  return { code, verdict: r.verdict, wallSeconds: r.wallSeconds, waitedSeconds: r.budget?.waitedSeconds ?? 0, beside: r.budget?.beside ?? [] };
 }
 
 /** Wall seconds of `f`. */

@@ -9,7 +9,6 @@ import { LABEL } from "../common/labels.js";
 import { ROOT } from "../common/paths.js";
 import { docker, ensureEngine } from "../engine/docker.js";
 import { DockerPlatform } from "../platforms/docker/docker-platform.js";
-import type { Database } from "../platforms/platform.js";
 import { DB } from "../platforms/postgres.js";
 import { BackupStore, type Retention } from "../recovery/backup-store.js";
 import { backupDatabase, restoreDatabase } from "../recovery/database-backup.js";

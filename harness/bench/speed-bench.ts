@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HarnessError } from "../common/errors.js";
-import { ROOT } from "../common/paths.js";
 import { ensureEngine } from "../engine/docker.js";
 import { median, type BenchFigure } from "./figures.js";
+import { runCommand } from "./cli-run.js";
 
 /** The figure the issue measured for the whole warm command before the start-up was made parallel. */
 const ISSUE_BASELINE_SECONDS = 20.2;
@@ -59,25 +58,11 @@ export function speedParts(events: readonly Event[], commandSeconds: number, ver
 }
 
 /** One `npm run scenario canary-fail`, as people type it, timed from outside. */
-function command(signal: AbortSignal): Promise<SpeedParts> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn("npm", ["run", "--silent", "scenario", "--", "canary-fail"], { cwd: ROOT, env: process.env, stdio: ["ignore", "pipe", "inherit"] });
-    const stop = () => child.kill("SIGINT");
-    signal.addEventListener("abort", stop, { once: true });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      signal.removeEventListener("abort", stop);
-      const dir = /^evidence: (\S+)/m.exec(out)?.[1];
-      if (!dir) return reject(new HarnessError("COMMAND_FAILED", `canary-fail printed no evidence line (exit ${code})`, { hint: out.slice(-2000) }));
-      const events = readFileSync(join(ROOT, dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Event);
-      const verdict = (JSON.parse(readFileSync(join(ROOT, dir, "results.json"), "utf8")) as { verdict: string }).verdict;
-      resolve(speedParts(events, seconds, verdict));
-    });
-  });
+async function command(signal: AbortSignal): Promise<SpeedParts> {
+  const { runDir, seconds } = await runCommand("npm", ["run", "--silent", "scenario", "--", "canary-fail"], signal);
+  const events = readFileSync(join(runDir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Event);
+  const verdict = (JSON.parse(readFileSync(join(runDir, "results.json"), "utf8")) as { verdict: string }).verdict;
+  return speedParts(events, seconds, verdict);
 }
 
 /**

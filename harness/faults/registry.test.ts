@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { constructedPlatforms } from "../../test/support/platforms.js";
-import { PLATFORMS, type PlatformName } from "../model/platform-name.js";
-import type { InstanceFault, KilledInstance, Platform, PlatformContext, Service, Stress } from "../platforms/platform.js";
+import { PLATFORMS } from "../model/platform-name.js";
+import type { InstanceFault, KilledInstance, Platform, Service, Stress } from "../platforms/platform.js";
 import { FAULTS, FAULT_TYPES, faultType } from "./registry.js";
 
 

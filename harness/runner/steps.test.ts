@@ -6,7 +6,7 @@ import type { KilledInstance, Platform, PlatformContext, Service } from "../plat
 import type { Step } from "../scenario/scenario.js";
 import type { TimelineEvent } from "../timeline/events.js";
 import { listScenarios, loadScenario, resolveScenarioPath } from "../scenario/load-scenario.js";
-import { checkPlatform, runSteps, unsupported } from "./steps.js";
+import { runSteps, unsupported } from "./steps.js";
 
 const START = 1_000_000;
 
