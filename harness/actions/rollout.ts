@@ -1,11 +1,15 @@
 import { z } from "zod";
+import { unknownVersion } from "../images/catalog.js";
 import { defineAction, operationOf } from "./action.js";
 
 /** `kubectl set image`: the role's instances move to another version of the reference service (on Docker: recreated); the step watches what happens. */
 export const rollout = defineAction({
   type: "rollout",
   summary: "roll a role to another version of the reference service (kubectl set image); the step watches what happens",
-  schema: z.object({ type: z.literal("rollout"), role: z.string().min(1), tag: z.string().regex(/^[a-z0-9][a-z0-9-]*$/) }).strict(),
+  schema: z.object({ type: z.literal("rollout"), role: z.string().min(1), tag: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).superRefine((t, ctx) => {
+    const why = unknownVersion(t);
+    if (why) ctx.addIssue({ code: "custom", message: why });
+  }) }).strict(),
   operation: "rollout",
   platforms: ["kind", "docker"],
   roles: (spec) => [spec.role],

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 
 import { ROOT } from "../common/paths.js";
+import { didYouMean } from "../common/suggest.js";
 
 export const REPO = "deploy-gameday";
 
@@ -29,6 +30,19 @@ export interface AppVersion {
   name: string;
   description: string;
   env: Record<string, string>;
+}
+
+/** The names of the versions the harness builds (fixtures/app/versions.yaml), read once. */
+let versionNamesRead: string[] | undefined;
+export function versionNames(): string[] {
+  return (versionNamesRead ??= appVersions().map((v) => v.name));
+}
+
+/** Why `tag` names no version the harness builds, or undefined when it names one. */
+export function unknownVersion(tag: string): string | undefined {
+  const names = versionNames();
+  if (names.includes(tag)) return undefined;
+  return `must be a version of the reference service in fixtures/app/versions.yaml (${names.join(", ")}), got "${tag}"${didYouMean(tag, names)}`;
 }
 
 export function appVersions(): AppVersion[] {

@@ -152,6 +152,11 @@ describe("loadScenario", () => {
     expect(lines).toContainEqual("expect[1].probe.status is missing: expected a number");
   });
 
+  it("rejects a tag that names no version the harness builds, before anything starts, with the known ones", () => {
+    const { lines } = loadError(MINIMAL.replace("tag: good-1", "tag: erroring-2"));
+    expect(lines).toEqual(['versions.stable.tag must be a version of the reference service in fixtures/app/versions.yaml (good-1, good-2, erroring-1, slow-1, crashing-1), got "erroring-2" (did you mean "erroring-1"?)']);
+  });
+
   it("rejects a probe on a version role that is not declared", () => {
     const { lines } = loadError(MINIMAL.replace("probe: { role: stable", "probe: { role: canary"));
     expect(lines).toEqual(['expect[0].probe.role must name a version declared under versions (stable), got "canary"']);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ALWAYS, asRecord, declaredRole, duration, entries, obj, str, list } from "../common/fields.js";
 import { addProblems, validate } from "../common/problems.js";
 import type { PlatformName } from "../model/platform-name.js";
-import { NAME, NAME_TEXT, PATH, TAG } from "./schema-versions.js";
+import { knownTag, NAME, NAME_TEXT, PATH } from "./schema-versions.js";
 import { platformMessage } from "./schema-steps.js";
 import { parseDurationMs } from "../common/duration.js";
 import { parseComparison, type Comparison } from "../document/comparison.js";
@@ -134,12 +134,12 @@ function kinds(c: ExpectationContext) {
       : refused(needsStrategy),
     thresholds: c.load ? z.enum(["passed", "failed"]) : refused("needs a load: section whose thresholds it judges"),
     requests: c.load
-      ? obj({ during, dropped: countBound.optional(), failed: rateBound.optional(), versions: list(str(TAG), { nonEmpty: true }).optional() }).superRefine((r, ctx) => {
+      ? obj({ during, dropped: countBound.optional(), failed: rateBound.optional(), versions: list(knownTag(), { nonEmpty: true }).optional() }).superRefine((r, ctx) => {
           if (!["dropped", "failed", "versions"].some((k) => asRecord(r)?.[k] !== undefined)) ctx.addIssue({ code: "custom", message: "must say what to check: one or more of dropped, failed, versions" });
         }, ALWAYS)
       : refused("needs a load: section whose requests it judges"),
     health: obj({ role, path: str({ re: PATH, text: 'an absolute path like "/health"' }), status }),
-    pods: obj({ role, during, within, ready: podCount.optional(), endpoints: podCount.optional(), restarted: z.boolean().optional(), tag: str(TAG).optional() })
+    pods: obj({ role, during, within, ready: podCount.optional(), endpoints: podCount.optional(), restarted: z.boolean().optional(), tag: knownTag().optional() })
       .superRefine(withinNeedsDuring, ALWAYS)
       .superRefine((p, ctx) => {
         if (!["ready", "endpoints", "restarted", "tag"].some((k) => asRecord(p)?.[k] !== undefined)) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ALWAYS, asRecord, declaredRole, duration, entries, list, obj, str } from "../common/fields.js";
 import { addProblems, validate } from "../common/problems.js";
+import { unknownVersion } from "../images/catalog.js";
 import { faultSettingsSchema } from "../faults/set-faults.js";
 import { DECISION_POLICIES, LATENCY_STATISTICS, STRATEGIES } from "../model/strategy.js";
 import type { MonitorSpec, StrategySpec, VersionSpec } from "./scenario.js";
@@ -19,9 +20,16 @@ const startFaults = faultSettingsSchema.superRefine((f, ctx) => {
   }
 }, ALWAYS);
 
+/** A tag names a version of fixtures/app/versions.yaml: one that does not is caught here, before anything starts. */
+export const knownTag = () =>
+  str(TAG).superRefine((t, ctx) => {
+    const why = unknownVersion(t);
+    if (why) ctx.addIssue({ code: "custom", message: why });
+  });
+
 const version = obj({
   image: z.enum(["app"]),
-  tag: str(TAG),
+  tag: knownTag(),
   /** Left out: the environment's replicas (0 until the scenario's reader knows them). */
   replicas: z.number().int().min(1).max(10).optional(),
   faults: startFaults.optional(),
