@@ -10,9 +10,9 @@ source scripts/lib.sh
 ensure_node_modules
 needs_engine=1
 for a in "$@"; do
-  case "$a" in --list|--validate|--validate=*|--help) needs_engine=0 ;; esac
+  case "$a" in --list|--validate|--help|-h) needs_engine=0 ;; esac
 done
-[ "${1:-}" = doctor ] && needs_engine=0
+case "${1:-}" in doctor|help|-h|--help|"") needs_engine=0 ;; esac
 if [ "$needs_engine" = 1 ]; then
   bash scripts/engine.sh
   # The load generator is built before a run starts, not in the middle of one.

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { join } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 import { HarnessError } from "../common/errors.js";
 import { ROOT } from "../common/paths.js";
 
@@ -18,7 +18,8 @@ export function runCommand(command: string, args: readonly string[], signal: Abo
       signal.removeEventListener("abort", stop);
       const dir = /^evidence: (\S+)/m.exec(out)?.[1];
       if (!dir) return reject(new HarnessError("COMMAND_FAILED", `${[command, ...args].join(" ")} printed no evidence line (exit ${code})`, { hint: out.slice(-2000) }));
-      resolve({ code, runDir: join(ROOT, dir), seconds });
+      // The CLI names its run folder from where the user ran the command (npm says where: INIT_CWD).
+      resolve({ code, runDir: resolvePath(process.env.INIT_CWD ?? ROOT, dir), seconds });
     });
   });
 }

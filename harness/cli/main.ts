@@ -1,16 +1,9 @@
 import { parseArgs } from "node:util";
 import { ExitCode, HarnessError, asHarnessError, errorMessage } from "../common/errors.js";
+import { didYouMean } from "../common/suggest.js";
 import { formatEvent } from "../timeline/progress.js";
 import type { Stamped } from "../timeline/events.js";
-
-const USAGE = `usage:
-  npm run scenario <name | path.yaml>... [-- --platform docker|kind] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--no-wait] [--json] [--verbose]
-  npm run scenario -- --list
-  npm run scenario -- --validate <name | path.yaml>
-  npm run doctor
-  npm run images [-- --force]
-  npm run clean [-- --images] [--clusters] [--force]
-  npm run bench -- <images | load | strategies | kind | dr | analysis | concurrency>`;
+import { helpFor, rightForm, swallowedFlags, USAGE } from "./help.js";
 
 type Command = (args: string[], signal: AbortSignal) => Promise<number>;
 
@@ -28,7 +21,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
     allowPositionals: true,
     options: {
       list: { type: "boolean" },
-      validate: { type: "string" },
+      validate: { type: "boolean" },
       "time-scale": { type: "string" },
       seed: { type: "string" },
       inconclusive: { type: "string" },
@@ -39,7 +32,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
       verbose: { type: "boolean" },
     },
   });
-  const { listScenarios, loadScenarioWithWarnings, resolveScenarioPath, displayPath } = await import("../scenario/load-scenario.js");
+  const { listScenarios, loadScenarioWithWarnings, resolveScenarioPaths, displayPath } = await import("../scenario/load-scenario.js");
   // A file that reads with warnings (a deprecated field, say) says so on stderr.
   const loadScenario = (file: string) => {
     const { scenario, warnings } = loadScenarioWithWarnings(file);
@@ -52,13 +45,9 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
     for (const s of all) console.log(`${s.name.padEnd(width)}  ${s.description}`);
     return ExitCode.held;
   }
-  if (values.validate !== undefined) {
-    const file = resolveScenarioPath(values.validate);
-    const s = loadScenario(file);
-    const [{ sampleSizeWarnings }, { TimeScale }] = await Promise.all([import("../runner/sample-size.js"), import("../common/clock.js")]);
-    for (const w of sampleSizeWarnings(s, new TimeScale(s.timeScale))) console.error(`warning: ${w}`);
-    console.log(`${displayPath(file)}: valid (${s.name}: ${s.steps.length} steps, ${s.expectations.length} expectations)`);
-    return ExitCode.held;
+  if (values.validate) {
+    if (positionals.length === 0) throw new HarnessError("USAGE", "name the scenarios to validate", { hint: "npm run scenario -- --validate <name | path.yaml | folder>..." });
+    return validateAll(positionals, loadScenario, resolveScenarioPaths, displayPath);
   }
   if (positionals.length === 0) throw new HarnessError("USAGE", "name a scenario to run", { hint: USAGE });
   const { PLATFORMS } = await import("../model/platform-name.js");
@@ -67,7 +56,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
     throw new HarnessError("USAGE", `unknown platform "${values.platform}"`, { hint: `use --platform ${PLATFORMS.join(" or --platform ")}` });
   }
   // Every file is read and checked before anything starts.
-  const scenarios = positionals.map((p) => loadScenario(resolveScenarioPath(p)));
+  const scenarios = positionals.flatMap((p) => resolveScenarioPaths(p)).map((file) => loadScenario(file));
   const timeScale = values["time-scale"] === undefined ? undefined : Number(values["time-scale"]);
   if (timeScale !== undefined && !(timeScale > 0)) {
     throw new HarnessError("USAGE", `--time-scale must be a positive number, got "${values["time-scale"]}"`, { hint: "e.g. --time-scale 0.01 runs a 600 s stage in 6 s" });
@@ -119,8 +108,67 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   return ExitCode.held;
 }
 
+/** Check every file (names, files, folders), say which are valid and why the others are not: exit 2 if any is not. */
+async function validateAll(
+  args: readonly string[],
+  load: (file: string) => import("../scenario/scenario.js").Scenario,
+  resolvePaths: (arg: string) => string[],
+  displayPath: (file: string) => string,
+): Promise<number> {
+  const [{ sampleSizeWarnings }, { TimeScale }] = await Promise.all([import("../runner/sample-size.js"), import("../common/clock.js")]);
+  let invalid = 0;
+  for (const arg of args) {
+    let files: string[];
+    try {
+      files = resolvePaths(arg);
+    } catch (e) {
+      invalid++;
+      reportError(e, false);
+      continue;
+    }
+    for (const file of files) {
+      try {
+        const s = load(file);
+        for (const w of sampleSizeWarnings(s, new TimeScale(s.timeScale))) console.error(`warning: ${w}`);
+        console.log(`${displayPath(file)}: valid (${s.name}: ${s.steps.length} steps, ${s.expectations.length} expectations)`);
+      } catch (e) {
+        invalid++;
+        reportError(e, false);
+      }
+    }
+  }
+  if (invalid > 0) console.error(`${invalid} invalid`);
+  return invalid > 0 ? ExitCode.badInputOrEnvironment : ExitCode.held;
+}
+
+/** An error as the CLI prints it: code, message, hint; the stack of a harness bug, or with --verbose. */
+function reportError(e: unknown, verbose: boolean): number {
+  if (e instanceof HarnessError) {
+    console.error(`error ${e.code}: ${e.message}`);
+    if (e.hint) console.error(`hint: ${e.hint}`);
+    if (verbose && e.stack) console.error(e.stack);
+    return e.exitCode;
+  }
+  if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    console.error(`error USAGE: ${errorMessage(e)}\n${USAGE}`);
+    return ExitCode.badInputOrEnvironment;
+  }
+  const internal = asHarnessError(e);
+  console.error(`error ${internal.code}: ${internal.message}`);
+  console.error(`hint: ${internal.hint}`);
+  return internal.exitCode;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "-h" || name === "--help") {
+    console.log(helpFor(rest[0]));
+    return name === undefined ? ExitCode.badInputOrEnvironment : ExitCode.held;
+  }
+  if (rest.includes("-h") || rest.includes("--help")) {
+    console.log(helpFor(name));
+    return COMMANDS[name] ? ExitCode.held : ExitCode.badInputOrEnvironment;
+  }
   const verbose = rest.includes("--verbose");
   const controller = new AbortController();
   let interrupts = 0;
@@ -134,24 +182,18 @@ async function main(argv: string[]): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const load = name ? COMMANDS[name] : undefined;
-    if (!load) throw new HarnessError("USAGE", name ? `unknown command "${name}"` : "no command given", { hint: USAGE });
+    const load = COMMANDS[name];
+    if (!load) throw new HarnessError("USAGE", `unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}`, { hint: USAGE });
+    const swallowed = swallowedFlags(name);
+    if (swallowed.length > 0) {
+      throw new HarnessError("USAGE", `npm took ${swallowed.map((f) => `--${f}`).join(", ")} for itself: the harness never saw ${swallowed.length === 1 ? "it" : "them"}, so nothing was run`, {
+        hint: `put the harness's flags after "--", as in: ${rightForm(name, swallowed)}`,
+      });
+    }
     return await (await load())(rest.filter((a) => a !== "--verbose" || name === "scenario"), controller.signal);
   } catch (e) {
-    if (e instanceof HarnessError) {
-      console.error(`error ${e.code}: ${e.message}`);
-      if (e.hint) console.error(`hint: ${e.hint}`);
-      if (verbose && e.stack) console.error(e.stack);
-      return controller.signal.aborted ? ExitCode.interrupted : e.exitCode;
-    }
-    if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error(`error USAGE: ${errorMessage(e)}\n${USAGE}`);
-      return ExitCode.badInputOrEnvironment;
-    }
-    const internal = asHarnessError(e);
-    console.error(`error ${internal.code}: ${internal.message}`);
-    console.error(`hint: ${internal.hint}`);
-    return internal.exitCode;
+    const code = reportError(e, verbose);
+    return controller.signal.aborted ? ExitCode.interrupted : code;
   }
 }
 

@@ -1,9 +1,9 @@
 import { readdirSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScenarioFiles } from "../../test/support/scenario-files.js";
 import { HarnessError } from "../common/errors.js";
-import { displayPath, listScenarios, loadScenario, loadScenarioWithWarnings, resolveScenarioPath, SCENARIO_DIR } from "./load-scenario.js";
+import { displayPath, listScenarios, loadScenario, loadScenarioWithWarnings, resolveScenarioPath, resolveScenarioPaths, SCENARIO_DIR } from "./load-scenario.js";
 import { platformMessage } from "./schema-steps.js";
 import { EXPECTATION_KINDS } from "./schema-expectations.js";
 import { ACTION_TYPES } from "../actions/registry.js";
@@ -150,6 +150,25 @@ describe("loadScenario", () => {
     const { lines } = loadError(FULL.replace("status: 503, during: outage", "statuss: 503, during: outage"));
     expect(lines).toContainEqual(expect.stringMatching(/^expect\[1\]\.probe\.statuss is not a known field \(did you mean "status"\?\)/));
     expect(lines).toContainEqual("expect[1].probe.status is missing: expected a number");
+  });
+
+  it("names an unknown scenario with the name it probably meant", () => {
+    expect(() => resolveScenarioPath("canry-fail")).toThrow(/no scenario named "canry-fail" \(did you mean "canary-fail"\?\)/);
+  });
+
+  it("reads a relative path from where the user ran the command (npm's INIT_CWD), and a folder as its .yaml files", () => {
+    const file = write(MINIMAL, "in-folder.yaml");
+    const folder = dirname(file);
+    const before = process.env.INIT_CWD;
+    process.env.INIT_CWD = folder;
+    try {
+      expect(resolveScenarioPath("in-folder.yaml")).toBe(file);
+      expect(resolveScenarioPaths(".")).toContain(file);
+      expect(resolveScenarioPaths(".").every((f) => f.endsWith(".yaml") || f.endsWith(".yml"))).toBe(true);
+    } finally {
+      if (before === undefined) delete process.env.INIT_CWD;
+      else process.env.INIT_CWD = before;
+    }
   });
 
   it("rejects a tag that names no version the harness builds, before anything starts, with the known ones", () => {

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { HarnessError } from "../common/errors.js";
 import { ROOT } from "../common/paths.js";
 import { formatProblem, validate, type Problem } from "../common/problems.js";
+import { didYouMean } from "../common/suggest.js";
 import { readYaml } from "../common/yaml-file.js";
 import { readDeploymentSpec } from "../document/deployment-spec.js";
 import { renameRoleAliases } from "./role-alias.js";
@@ -11,17 +12,42 @@ import type { Scenario } from "./scenario.js";
 
 export const SCENARIO_DIR = join(ROOT, "scenarios");
 
-/** `canary-fail` -> scenarios/canary-fail.yaml; a path is used as it is. */
-export function resolveScenarioPath(nameOrPath: string, cwd = process.cwd()): string {
+/**
+ * Where the user ran the command: npm runs its scripts in the project's root
+ * but says where it was started (INIT_CWD), so a relative path means what
+ * the user meant.
+ */
+export function userDirectory(): string {
+  return process.env.INIT_CWD ?? process.cwd();
+}
+
+/** `canary-fail` -> scenarios/canary-fail.yaml; a path is used as it is, relative to where the user ran the command. */
+export function resolveScenarioPath(nameOrPath: string, cwd = userDirectory()): string {
   const looksLikePath = nameOrPath.includes("/") || /\.ya?ml$/.test(nameOrPath);
   const candidate = looksLikePath ? resolve(cwd, nameOrPath) : join(SCENARIO_DIR, `${nameOrPath}.yaml`);
   if (!existsSync(candidate)) {
-    const known = listScenarios().map((s) => s.name);
-    throw new HarnessError("SCENARIO_NOT_FOUND", `no scenario ${looksLikePath ? `file ${nameOrPath}` : `named "${nameOrPath}"`}`, {
+    const known = scenarioNames();
+    throw new HarnessError("SCENARIO_NOT_FOUND", `no scenario ${looksLikePath ? `file ${nameOrPath}` : `named "${nameOrPath}"${didYouMean(nameOrPath, known)}`}`, {
       hint: `known scenarios: ${known.join(", ") || "(none)"}; or pass a path to a YAML file`,
     });
   }
   return candidate;
+}
+
+/** resolveScenarioPath, where a folder stands for every .yaml file in it (in name order). */
+export function resolveScenarioPaths(nameOrPath: string, cwd = userDirectory()): string[] {
+  const direct = resolve(cwd, nameOrPath);
+  if (existsSync(direct) && statSync(direct).isDirectory()) {
+    const files = readdirSync(direct).filter((f) => /\.ya?ml$/.test(f)).sort();
+    if (files.length === 0) throw new HarnessError("SCENARIO_NOT_FOUND", `folder ${nameOrPath} holds no .yaml file`, { hint: "pass scenario names, files, or a folder of scenario files" });
+    return files.map((f) => join(direct, f));
+  }
+  return [resolveScenarioPath(nameOrPath, cwd)];
+}
+
+/** The names of the shipped scenarios (their file names), without reading them. */
+export function scenarioNames(): string[] {
+  return existsSync(SCENARIO_DIR) ? readdirSync(SCENARIO_DIR).filter((f) => f.endsWith(".yaml")).map((f) => basename(f, ".yaml")).sort() : [];
 }
 
 export function listScenarios(): Array<{ name: string; description: string; file: string }> {
@@ -41,7 +67,7 @@ export function listScenarios(): Array<{ name: string; description: string; file
 }
 
 export function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
+  const rel = relative(userDirectory(), file);
   return rel.startsWith("..") || isAbsolute(rel) ? file : rel;
 }
 

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 import { LABEL, PROJECT } from "../../harness/common/labels.js";
 import { ROOT } from "../../harness/common/paths.js";
 import { docker } from "../../harness/engine/docker.js";
@@ -26,7 +26,7 @@ export function cli(args: string[], options: { onStdout?: (text: string, child: 
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("close", (code) => {
       const m = /^evidence: (\S+)/m.exec(stdout);
-      resolve({ code, stdout, stderr, ...(m ? { runDir: join(ROOT, m[1]!) } : {}) });
+      resolve({ code, stdout, stderr, ...(m ? { runDir: resolvePath(process.env.INIT_CWD ?? ROOT, m[1]!) } : {}) });
     });
   });
 }

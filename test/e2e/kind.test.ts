@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KIND_CLUSTER_LABEL, LABEL, PROJECT } from "../../harness/common/labels.js";
 import { docker } from "../../harness/engine/docker.js";
@@ -47,7 +47,7 @@ beforeAll(async () => {
   clustersBefore = await kindNodes();
   run = await cli(["scenario", ...ALL, "--platform", "kind"]);
   for (const m of run.stdout.matchAll(/^evidence: (\S+)/gm)) {
-    const runDir = join(ROOT, m[1]!);
+    const runDir = resolve(process.env.INIT_CWD ?? ROOT, m[1]!);
     const r = JSON.parse(readFileSync(join(runDir, "results.json"), "utf8")) as Results;
     const events = readFileSync(join(runDir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Event);
     results.set(r.scenario, { results: r, events, runDir });

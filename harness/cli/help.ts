@@ -1,0 +1,96 @@
+/** What each command says for -h/--help (exit 0, nothing started), and the flags npm may take for itself. */
+
+export const USAGE = `usage:
+  npm run scenario <name | path.yaml | folder>... [-- --platform docker|kind] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--no-wait] [--json] [--verbose]
+  npm run scenario -- --list
+  npm run scenario -- --validate <name | path.yaml | folder>...
+  npm run doctor
+  npm run images [-- --force]
+  npm run clean [-- --images] [--clusters] [--force]
+  npm run bench -- <images | load | strategies | kind | dr | analysis | concurrency | speed>
+Every command takes -h or --help. Flags for the harness go after npm's "--".`;
+
+const HELP: Record<string, string> = {
+  scenario: `npm run scenario -- <name | path.yaml | folder>... [flags]
+
+Runs each scenario (a shipped name, a file, or every .yaml file of a folder), one after the other, and
+writes its evidence to runs/<run id>/ (report.html, results.json, events.jsonl, junit.xml, logs/).
+Every file is read and checked before anything starts; paths are relative to where you ran the command.
+
+flags:
+  --list                       list the shipped scenarios and what each checks
+  --validate <file>...         check scenario files (names, files, folders) and start nothing; exit 2 if any is invalid
+  --platform docker|kind       where to run (default: the scenario's platform, else docker)
+  --keep-cluster               keep the kind cluster for the next command (npm run clean -- --clusters removes it)
+  --time-scale N               wall seconds per spec second (0.01 runs a 600 s stage in 6 s)
+  --seed N                     replay a run's randomness (results.json names its seed)
+  --inconclusive=fail          exit 1 instead of 3 when the only unmet expectations were measured on a saturated machine
+  --no-wait                    start at once even when the machine's budget is taken by other runs (the report says so)
+  --json                       print the timeline as JSON lines
+  --verbose                    print every event, and stack traces
+  -h, --help                   this text
+
+exit codes: 0 every expectation held, 1 one failed, 2 bad input or environment, 3 inconclusive, 130 interrupted
+
+examples:
+  npm run scenario canary-fail
+  npm run scenario -- canary-fail --platform kind --keep-cluster
+  npm run scenario -- --validate scenarios/ my-scenario.yaml
+  npm run scenario -- bluegreen-fail --time-scale 0.05 --seed 42`,
+  doctor: `npm run doctor
+
+Checks what runs need (the Docker engine, node, the tools, the images, kind's node image, the machine's
+cores and memory against the largest shipped scenario) and says how to fix what is missing.`,
+  images: `npm run images [-- --force]
+
+Builds the local images (the reference service's versions, PostgreSQL, HAProxy, Prometheus, Toxiproxy)
+from their recipes; an image whose recipe has not changed is reused. --force rebuilds them all.`,
+  clean: `npm run clean [-- --images] [--clusters] [--force]
+
+Removes what runs left behind (containers, networks, kind namespaces of runs whose harness is gone).
+  --clusters   also delete the kept kind cluster
+  --images     also remove the local images (rebuilt on the next run)
+  --force      also remove what belongs to runs still going on`,
+  bench: `npm run bench -- <name> [flags]
+
+Measures and prints figures, and writes them to runs/bench/<name>.json:
+  images, load, strategies, kind, dr [--only=...], analysis [--seeds=20] [--only=latency|errors],
+  concurrency [--pairs=10], speed [--runs=5]`,
+};
+
+/** The help of a command, or the usage of all. */
+export function helpFor(command: string | undefined): string {
+  return (command && HELP[command]) || USAGE;
+}
+
+/** Flags that take a value: npm leaves the value among the arguments, so the right form cannot be rebuilt. */
+const VALUED = new Set(["platform", "time-scale", "seed", "inconclusive", "runs", "seeds", "pairs", "only"]);
+
+/** How the command should have been typed: the flags after "--", a value shown as <value>. */
+export function rightForm(command: string, flags: readonly string[]): string {
+  const written = flags.map((f) => (VALUED.has(f) ? `--${f} <value>` : `--${f}`)).join(" ");
+  return `npm run ${command} -- ${command === "scenario" ? "<names, files or folders> " : ""}${written}`;
+}
+
+/** Each command's flags, as npm would export them had it taken them for itself (npm_config_<flag>). */
+const FLAGS: Record<string, readonly string[]> = {
+  scenario: ["list", "validate", "platform", "keep-cluster", "time-scale", "seed", "inconclusive", "no-wait", "json"],
+  clean: ["images", "clusters", "force"],
+  images: ["force"],
+  bench: ["runs", "seeds", "pairs", "only"],
+  doctor: [],
+};
+
+/**
+ * Flags npm took for itself: `npm run scenario --validate x.yaml` (without
+ * "--") hands the harness only "x.yaml" and exports npm_config_validate. Only
+ * when npm ran this very command (npm_lifecycle_event names it).
+ */
+export function swallowedFlags(command: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (env.npm_lifecycle_event !== command) return [];
+  return (FLAGS[command] ?? []).filter((flag) => {
+    // npm reads --no-wait as "wait" set to false, exported empty.
+    if (flag.startsWith("no-")) return env[`npm_config_${flag.slice(3).replace(/-/g, "_")}`] !== undefined;
+    return env[`npm_config_${flag.replace(/-/g, "_")}`] !== undefined;
+  });
+}
