@@ -10,8 +10,9 @@ function judgePromoted(_e: Extract<Expectation, { kind: "promoted" }>, evidence:
   const candidateVersion = evidence.versions.get("candidate");
   const served = lastLoadServed(evidence, 2);
   const onlyCandidate = !served || Object.keys(served.versions).every((v) => v === candidateVersion);
-  const held = (final?.candidate ?? 0) === 100 && onlyCandidate;
-  return { held, evidence: `router read back: ${sharesText(final)}${servedText(served)}` };
+  const routed = (final?.candidate ?? 0) === 100;
+  // Right weights, but answers in the last full second from another version: timing, as for `traffic`.
+  return { held: routed && onlyCandidate, evidence: `router read back: ${sharesText(final)}${servedText(served)}`, ...(routed && !onlyCandidate ? { timingOnly: true } : {}) };
 }
 
 export const promoted = {
