@@ -1,7 +1,7 @@
 /** What each command says for -h/--help (exit 0, nothing started), and the flags npm may take for itself. */
 
 export const USAGE = `usage:
-  npm run scenario <name | path.yaml | folder>... [-- --platform docker|kind] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--no-wait] [--json] [--verbose]
+  npm run scenario <name | path.yaml | folder>... [-- --platform docker|kind] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--no-wait] [--out-dir DIR] [--junit PATH] [--json] [--verbose]
   npm run scenario -- --list
   npm run scenario -- --validate <name | path.yaml | folder>...
   npm run doctor
@@ -26,6 +26,8 @@ flags:
   --seed N                     replay a run's randomness (results.json names its seed)
   --inconclusive=fail          exit 1 instead of 3 when the only unmet expectations were measured on a saturated machine
   --no-wait                    start at once even when the machine's budget is taken by other runs (the report says so)
+  --out-dir DIR                write the run folders under DIR instead of runs/
+  --junit PATH                 also write one JUnit file for the whole command (a suite per scenario)
   --json                       print the timeline as JSON lines
   --verbose                    print every event, and stack traces
   -h, --help                   this text
@@ -64,7 +66,7 @@ export function helpFor(command: string | undefined): string {
 }
 
 /** Flags that take a value: npm leaves the value among the arguments, so the right form cannot be rebuilt. */
-const VALUED = new Set(["platform", "time-scale", "seed", "inconclusive", "runs", "seeds", "pairs", "only"]);
+const VALUED = new Set(["platform", "time-scale", "seed", "inconclusive", "junit", "out-dir", "runs", "seeds", "pairs", "only"]);
 
 /** How the command should have been typed: the flags after "--", a value shown as <value>. */
 export function rightForm(command: string, flags: readonly string[]): string {
@@ -74,7 +76,7 @@ export function rightForm(command: string, flags: readonly string[]): string {
 
 /** Each command's flags, as npm would export them had it taken them for itself (npm_config_<flag>). */
 const FLAGS: Record<string, readonly string[]> = {
-  scenario: ["list", "validate", "platform", "keep-cluster", "time-scale", "seed", "inconclusive", "no-wait", "json"],
+  scenario: ["list", "validate", "platform", "keep-cluster", "time-scale", "seed", "inconclusive", "no-wait", "json", "junit", "out-dir"],
   clean: ["images", "clusters", "force"],
   images: ["force"],
   bench: ["runs", "seeds", "pairs", "only"],

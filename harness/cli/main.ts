@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ExitCode, HarnessError, asHarnessError, errorMessage } from "../common/errors.js";
 import { didYouMean } from "../common/suggest.js";
@@ -30,9 +31,11 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
       "keep-cluster": { type: "boolean" },
       json: { type: "boolean" },
       verbose: { type: "boolean" },
+      junit: { type: "string" },
+      "out-dir": { type: "string" },
     },
   });
-  const { listScenarios, loadScenarioWithWarnings, resolveScenarioPaths, displayPath } = await import("../scenario/load-scenario.js");
+  const { listScenarios, loadScenarioWithWarnings, resolveScenarioPaths, displayPath, userDirectory } = await import("../scenario/load-scenario.js");
   // A file that reads with warnings (a deprecated field, say) says so on stderr.
   const loadScenario = (file: string) => {
     const { scenario, warnings } = loadScenarioWithWarnings(file);
@@ -82,13 +85,14 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
         if (line) console.log(line);
         else if (values.verbose) console.log(`[${e.t.toFixed(1).padStart(6)}s] ${JSON.stringify(e)}`);
       };
-  const outcomes: Array<{ name: string; verdict: string; exitCode: number; wallSeconds: number; runDir: string }> = [];
+  const outcomes: Array<{ name: string; verdict: string; exitCode: number; wallSeconds: number; runDir: string; results: import("../report/results.js").RunResults }> = [];
+  const runsDir = values["out-dir"] === undefined ? undefined : resolve(userDirectory(), values["out-dir"]);
   try {
     for (const scenario of scenarios) {
       if (signal.aborted) break;
-      const outcome = await runScenario(scenario, { ...(timeScale !== undefined ? { timeScale } : {}), ...(seed !== undefined ? { seed } : {}), ...(inconclusive ? { inconclusive } : {}), ...(values["no-wait"] ? { wait: false } : {}), ...(platform ? { platform } : {}), kind, signal, onEvent });
+      const outcome = await runScenario(scenario, { ...(timeScale !== undefined ? { timeScale } : {}), ...(seed !== undefined ? { seed } : {}), ...(inconclusive ? { inconclusive } : {}), ...(values["no-wait"] ? { wait: false } : {}), ...(platform ? { platform } : {}), ...(runsDir ? { runsDir } : {}), kind, signal, onEvent });
       if (!values.json) console.log(`evidence: ${displayPath(outcome.runDir)} (report.html, results.json, events.jsonl, junit.xml, logs/)`);
-      outcomes.push({ name: scenario.name, verdict: outcome.verdict, exitCode: outcome.exitCode, wallSeconds: outcome.results.wallSeconds, runDir: outcome.runDir });
+      outcomes.push({ name: scenario.name, verdict: outcome.verdict, exitCode: outcome.exitCode, wallSeconds: outcome.results.wallSeconds, runDir: outcome.runDir, results: outcome.results });
     }
   } finally {
     if (!values.json && (platform === "kind" || scenarios.some((s) => s.platform === "kind"))) {
@@ -100,6 +104,14 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
     const width = Math.max(...outcomes.map((o) => o.name.length));
     console.log("\nsummary:");
     for (const o of outcomes) console.log(`  ${o.name.padEnd(width)}  ${o.verdict.toUpperCase().padEnd(11)} ${o.wallSeconds.toFixed(1).padStart(6)} s  ${displayPath(o.runDir)}`);
+  }
+  if (values.junit !== undefined && outcomes.length > 0) {
+    // One file for the whole command: a suite per scenario that ran.
+    const file = resolve(userDirectory(), values.junit);
+    const [{ mkdirSync, writeFileSync }, { dirname }, { junitOf }] = await Promise.all([import("node:fs"), import("node:path"), import("../report/results.js")]);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, junitOf(outcomes.map((o) => o.results)));
+    if (!values.json) console.log(`junit: ${displayPath(file)} (${outcomes.length} suite(s))`);
   }
   // The worst outcome decides: interrupted, then an error, then a failed expectation.
   const codes = outcomes.map((o) => o.exitCode);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Judgement } from "../checker/checker.js";
-import { junit } from "./results.js";
+import { junit, junitOf } from "./results.js";
 import { failed, held, results } from "./test-fixtures.js";
 
 function count(haystack: string, needle: string | RegExp): number {
@@ -19,13 +19,12 @@ describe("junit", () => {
     const xml = junit(results([held, failed, { ...held, id: "other" }]));
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n')).toBe(true);
     expect(xml.endsWith("  </testsuite>\n</testsuites>\n")).toBe(true);
-    expect(xml).toContain('<testsuite name="health-endpoints" tests="3" failures="1" skipped="0" errors="0" time="12.346">');
+    expect(xml).toContain('<testsuite name="health-endpoints" tests="3" failures="1" skipped="0" errors="0" time="12.346" timestamp="2026-11-26T17:15:00.000Z">');
     expect(count(xml, "<testcase ")).toBe(3);
+    // Named by the expectation's id, which CI's history follows; the description goes with the evidence.
+    expect(xml).toContain('<testcase classname="health-endpoints" name="ready-ok"><system-out>/ready answers 200\n5 of 5 observations answered 200</system-out></testcase>');
     expect(xml).toContain(
-      '<testcase classname="health-endpoints" name="ready-ok: /ready answers 200"><system-out>5 of 5 observations answered 200</system-out></testcase>',
-    );
-    expect(xml).toContain(
-      '<testcase classname="health-endpoints" name="ready-503: /ready answers 503"><failure message="2 of 5 observations differed"/></testcase>',
+      '<testcase classname="health-endpoints" name="ready-503"><failure message="2 of 5 observations differed"/><system-out>/ready answers 503\n2 of 5 observations differed</system-out></testcase>',
     );
     expect(xml).not.toContain("<error");
   });
@@ -34,7 +33,7 @@ describe("junit", () => {
     const xml = junit(results([failed, { ...failed, id: "b" }, held]));
     expect(xml).toContain('tests="3" failures="2" skipped="0" errors="0"');
     expect(count(xml, "<failure ")).toBe(2);
-    expect(count(xml, "<system-out>")).toBe(1);
+    expect(count(xml, "<system-out>")).toBe(3);
   });
 
   it("escapes XML special characters in names, attributes and text", () => {
@@ -48,9 +47,9 @@ describe("junit", () => {
     const xml = junit(results([nasty, ok], { scenario: `a&b<"c">` }));
     expect(xml).toContain('<testsuite name="a&amp;b&lt;&quot;c&quot;&gt;"');
     expect(xml).toContain('classname="a&amp;b&lt;&quot;c&quot;&gt;"');
-    expect(xml).toContain(`name="q: body says &quot;failing&quot; &amp; &lt;database&gt; isn't ready"`);
+    expect(xml).toContain(`<system-out>body says &quot;failing&quot; &amp; &lt;database&gt; isn't ready\n503 failing=[database] &lt;&amp;&gt; &quot;quoted&quot;</system-out>`);
     expect(xml).toContain('<failure message="503 failing=[database] &lt;&amp;&gt; &quot;quoted&quot;"/>');
-    expect(xml).toContain("<system-out>a &lt; b &amp;&amp; c &gt; d</system-out>");
+    expect(xml).toContain("<system-out>d\na &lt; b &amp;&amp; c &gt; d</system-out>");
     // Nothing unescaped is left: every & starts an entity, and < only opens tags.
     expect(xml).not.toMatch(/&(?!amp;|lt;|gt;|quot;)/);
     for (const attr of xml.matchAll(/="([^"]*)"/g)) expect(attr[1]).not.toMatch(/[<>&](?!amp;|lt;|gt;|quot;)/);
@@ -76,10 +75,18 @@ describe("junit", () => {
     expect(xml).toBe(
       '<?xml version="1.0" encoding="UTF-8"?>\n' +
         "<testsuites>\n" +
-        '  <testsuite name="health-endpoints" tests="1" failures="0" skipped="0" errors="1" time="0.500">\n' +
+        '  <testsuite name="health-endpoints" tests="1" failures="0" skipped="0" errors="1" time="0.500" timestamp="2026-11-26T17:15:00.000Z">\n' +
         '    <testcase classname="health-endpoints" name="run"><error message="TIMEOUT: timed out"/></testcase>\n' +
         "  </testsuite>\n" +
         "</testsuites>\n",
     );
+  });
+
+  it("puts several runs in one file, a suite each, for a command that ran several scenarios", () => {
+    const xml = junitOf([results([held]), results([failed], { scenario: "canary-fail", wallSeconds: 20 })]);
+    expect(count(xml, "<testsuites>")).toBe(1);
+    expect(count(xml, "<testsuite ")).toBe(2);
+    expect(xml).toContain('<testsuite name="canary-fail" tests="1" failures="1"');
+    expect(xml.endsWith("  </testsuite>\n</testsuites>\n")).toBe(true);
   });
 });

@@ -64,23 +64,37 @@ function xml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-/** JUnit XML: one test case per expectation, so CI systems show each one. */
+/**
+ * JUnit XML: one test case per expectation, so CI systems show each one.
+ * A case is named by the expectation's id (what CI's history follows: a
+ * description can be reworded), its class by the scenario; the
+ * description goes with the evidence in its output.
+ */
 export function junit(r: RunResults): string {
+  return junitOf([r]);
+}
+
+/** One JUnit file for several runs (a command that ran several scenarios): a suite each. */
+export function junitOf(runs: readonly RunResults[]): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n${runs.map(junitSuite).join("")}</testsuites>\n`;
+}
+
+function junitSuite(r: RunResults): string {
   const failures = r.expectations.filter((e) => !e.held && !e.inconclusive).length;
   const skipped = r.expectations.filter((e) => !e.held && e.inconclusive).length;
   const cases = r.expectations.map(
     (e) =>
-      `    <testcase classname="${xml(r.scenario)}" name="${xml(`${e.id}: ${e.description}`)}">` +
-      (e.held ? `<system-out>${xml(e.evidence)}</system-out>` : e.inconclusive ? `<skipped message="${xml(`inconclusive: ${e.inconclusive}; ${e.evidence}`)}"/>` : `<failure message="${xml(e.evidence)}"/>`) +
+      `    <testcase classname="${xml(r.scenario)}" name="${xml(e.id)}">` +
+      (e.held ? "" : e.inconclusive ? `<skipped message="${xml(`inconclusive: ${e.inconclusive}; ${e.evidence}`)}"/>` : `<failure message="${xml(e.evidence)}"/>`) +
+      `<system-out>${xml(`${e.description}\n${e.evidence}`)}</system-out>` +
       `</testcase>`,
   );
   const error = r.error ? `    <testcase classname="${xml(r.scenario)}" name="run"><error message="${xml(`${r.error.code}: ${r.error.message}`)}"/></testcase>\n` : "";
   return (
-    `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<testsuites>\n  <testsuite name="${xml(r.scenario)}" tests="${r.expectations.length + (r.error ? 1 : 0)}" failures="${failures}" skipped="${skipped}" errors="${r.error ? 1 : 0}" time="${r.wallSeconds.toFixed(3)}">\n` +
+    `  <testsuite name="${xml(r.scenario)}" tests="${r.expectations.length + (r.error ? 1 : 0)}" failures="${failures}" skipped="${skipped}" errors="${r.error ? 1 : 0}" time="${r.wallSeconds.toFixed(3)}" timestamp="${xml(r.startedAt)}">\n` +
     cases.join("\n") +
     (cases.length ? "\n" : "") +
     error +
-    `  </testsuite>\n</testsuites>\n`
+    `  </testsuite>\n`
   );
 }

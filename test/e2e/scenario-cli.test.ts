@@ -24,6 +24,19 @@ describe("npm run scenario", () => {
     const valid = await cli(["scenario", "--validate", "health-endpoints"]);
     expect(valid.code).toBe(0);
     expect(valid.stdout).toContain("scenarios/health-endpoints.yaml: valid");
+    // Every file named is checked, and one bad file among them makes the answer 2.
+    const empty = scenarioFile("");
+    const several = await cli(["scenario", "--validate", "health-endpoints", empty, "canary-fail"]);
+    expect(several.code).toBe(2);
+    expect(several.stdout).toContain("scenarios/health-endpoints.yaml: valid");
+    expect(several.stdout).toContain("scenarios/canary-fail.yaml: valid");
+    expect(several.stderr).toContain(`${empty}: is empty`);
+    // Help on every command: exit 0, nothing started.
+    for (const command of ["scenario", "doctor", "clean", "images", "bench"]) {
+      const help = await cli([command, "--help"]);
+      expect(help.code, `${command} --help`).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^npm run ${command}`));
+    }
   });
 
   it("rejects a scenario with mistakes: exit 2, the file, the path, what was expected, and nothing started", async () => {
@@ -155,11 +168,18 @@ expect:
   - id: not-ready
     probe: { role: stable, path: /ready, status: 503, failing: database }
 `);
-    const r = await cli(["scenario", file]);
+    // With the CI outputs: the run folder under --out-dir, and one JUnit file for the command, cases named by id.
+    const out = mkdtempSync(join(tmpdir(), "gameday-e2e-out-"));
+    const r = await cli(["scenario", file, "--out-dir", out, "--junit", join(out, "ci", "junit.xml")]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.runDir!.startsWith(out)).toBe(true);
     expect(readResults(r.runDir!).expectations.map((e) => [e.id, e.held])).toEqual([
       ["alive", true],
       ["not-ready", true],
     ]);
+    const xml = readFileSync(join(out, "ci", "junit.xml"), "utf8");
+    expect(xml).toContain('<testsuite name="no-database" tests="2" failures="0"');
+    expect(xml).toContain('<testcase classname="no-database" name="alive">');
+    expect(xml).toContain('<testcase classname="no-database" name="not-ready">');
   }, 60_000);
 });
