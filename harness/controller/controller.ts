@@ -9,6 +9,7 @@ import type { Router } from "../traffic/router.js";
 import type { Sink } from "../timeline/events.js";
 import { decideHealth, judgeWindow, type Decision, type RollbackTriggers, type WindowVerdict } from "./decide.js";
 import type { Stage } from "../document/stages.js";
+import type { Comparison } from "../document/comparison.js";
 
 export interface ControllerOptions {
   strategy: StrategyName;
@@ -227,13 +228,24 @@ interface Extension {
   needed?: number;
 }
 
+/**
+ * The requests a stage must hold to tell its error-rate thresholds (the
+ * trigger's and its criterion's): those of the smallest, which needs the
+ * most; undefined for a stage with none strictly between 0% and 100%.
+ */
+export function requestsToTellStage(stage: Stage, trigger: Comparison): { needed: number; threshold: Comparison } | undefined {
+  const thresholds = [trigger, stage.criteria.errorRate].filter((c) => c !== undefined).filter((c) => c.value > 0 && c.value < 1);
+  if (thresholds.length === 0) return undefined;
+  const threshold = thresholds.reduce((a, b) => (b.value < a.value ? b : a));
+  return { needed: requestsToTell(threshold.value), threshold };
+}
+
 function extensionFor(policy: DecisionPolicy, stage: Stage, triggers: RollbackTriggers, stageWall: number, requestRate: number, elapsed: number): Extension {
   const least = INCONCLUSIVE_EXTENSION * stageWall;
   if (policy !== "significant") return { ms: least };
-  const thresholds = [triggers.errorRate, stage.criteria.errorRate].filter((c) => c !== undefined).map((c) => c.value).filter((v) => v > 0 && v < 1);
-  if (thresholds.length === 0 || !(requestRate > 0)) return { ms: least };
-  const needed = Math.max(...thresholds.map(requestsToTell));
-  return { ms: Math.min(MAX_SIGNIFICANT_EXTENSION * stageWall, Math.max(least, needed / requestRate - elapsed)), needed };
+  const told = requestsToTellStage(stage, triggers.errorRate);
+  if (!told || !(requestRate > 0)) return { ms: least };
+  return { ms: Math.min(MAX_SIGNIFICANT_EXTENSION * stageWall, Math.max(least, told.needed / requestRate - elapsed)), needed: told.needed };
 }
 
 /** Why a stage has not passed at its end: what its windows held. */

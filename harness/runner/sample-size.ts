@@ -1,5 +1,5 @@
-import { requestsToShowBelow, requestsToTell } from "../analysis/sample-size.js";
-import { MAX_SIGNIFICANT_EXTENSION } from "../controller/controller.js";
+import { requestsToShowBelow } from "../analysis/sample-size.js";
+import { MAX_SIGNIFICANT_EXTENSION, requestsToTellStage } from "../controller/controller.js";
 import type { Comparison } from "../document/comparison.js";
 import type { TimeScale } from "../common/clock.js";
 import { stagesFor, type Stage } from "../document/stages.js";
@@ -61,10 +61,9 @@ export function sampleSizeWarnings(scenario: Scenario, scale: TimeScale): string
  * stage inconclusive instead of rolled back: said before anything starts.
  */
 function tellingWarning(file: string, stage: Stage, trigger: Comparison, rate: number, load: LoadProfile, scale: TimeScale): string | undefined {
-  const thresholds = [trigger, stage.criteria.errorRate].filter((c) => c !== undefined).filter((c) => c.value > 0 && c.value < 1);
-  if (thresholds.length === 0) return undefined;
-  const hardest = thresholds.reduce((a, b) => (b.value < a.value ? b : a));
-  const needed = requestsToTell(hardest.value);
+  const told = requestsToTellStage(stage, trigger);
+  if (!told) return undefined;
+  const { needed, threshold: hardest } = told;
   const seconds = ((1 + MAX_SIGNIFICANT_EXTENSION) * scale.toWallMs(stage.durationMs)) / 1000;
   const held = rate * (stage.percentage / 100) * seconds;
   if (held >= needed) return undefined;
