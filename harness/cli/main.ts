@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ExitCode, HarnessError, asHarnessError, errorMessage } from "../common/errors.js";
 import { didYouMean } from "../common/suggest.js";
@@ -108,7 +108,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   if (values.junit !== undefined && outcomes.length > 0) {
     // One file for the whole command: a suite per scenario that ran.
     const file = resolve(userDirectory(), values.junit);
-    const [{ mkdirSync, writeFileSync }, { dirname }, { junitOf }] = await Promise.all([import("node:fs"), import("node:path"), import("../report/results.js")]);
+    const [{ mkdirSync, writeFileSync }, { junitOf }] = await Promise.all([import("node:fs"), import("../report/results.js")]);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, junitOf(outcomes.map((o) => o.results)));
     if (!values.json) console.log(`junit: ${displayPath(file)} (${outcomes.length} suite(s))`);
