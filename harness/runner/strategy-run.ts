@@ -68,7 +68,7 @@ export async function startStrategyInfrastructure(platform: Platform, roles: { s
 export function plannedStrategyRoles(scenario: Scenario, platform: Platform): { stable: AddressedRole; candidate: AddressedRole } | undefined {
   if (!platform.plannedAddresses || !platform.plannedComponentAddress) return undefined;
   const plan = (role: string): AddressedRole | undefined => {
-    const v = [...scenario.versions.values()].find((x) => x.role === role);
+    const v = scenario.versions.get(role);
     return v && { role, instances: platform.plannedAddresses!(role, v.replicas).map((address) => ({ address })) };
   };
   const stable = plan("stable");
