@@ -5,6 +5,7 @@ import type { Collected, Evidence, EvidenceSources, ExpectationKind, Judgement, 
 import { health } from "./health-expectation.js";
 import { metrics } from "./metrics-expectation.js";
 import { pods } from "./pods-expectation.js";
+import { restarts } from "./restarts-expectation.js";
 import { probe } from "./probe-expectation.js";
 import { promoted } from "./promoted-expectation.js";
 import { restored, rpo, rto } from "./recovery-expectation.js";
@@ -17,7 +18,7 @@ export type { Collected, Evidence, EvidenceSources, Judgement } from "./evidence
 export { MIN_OBSERVATIONS } from "./probe-expectation.js";
 
 /** One module per kind of expectation, each beside its collector: a new kind without one does not compile. */
-const KINDS: { [K in Expectation["kind"]]: ExpectationKind<K> } = { probe, metrics, rollback, promoted, traffic, thresholds, requests, health, pods, deployment, restored, rpo, rto, backups };
+const KINDS: { [K in Expectation["kind"]]: ExpectationKind<K> } = { probe, metrics, rollback, promoted, traffic, thresholds, requests, health, pods, restarts, deployment, restored, rpo, rto, backups };
 
 function kindOf<K extends Expectation["kind"]>(e: Extract<Expectation, { kind: K }>): ExpectationKind<K> {
   return KINDS[e.kind as K];

@@ -9,8 +9,8 @@ export interface Fault {
   readonly target: string;
   /** Inject; returns a one-line description for the timeline (fault.injected). */
   inject(): Promise<string>;
-  /** Undo; the timeline gets fault.undone. */
-  undo(): Promise<void>;
+  /** Undo; the timeline gets fault.undone, with what the undo found where it says (a line). */
+  undo(): Promise<void | string>;
   /** The damage stays (lost data, a damaged backup): undo does nothing and no fault.undone is recorded; a recovery step is what repairs it. */
   readonly permanent?: boolean;
 }

@@ -29,8 +29,9 @@ export function instanceFault(o: { name: string; role: string; instance: number;
     },
     undo: async () => {
       if (!applied) return;
-      await applied.undo();
+      const found = await applied.undo();
       applied = undefined;
+      return found;
     },
   };
 }

@@ -12,6 +12,8 @@ export interface PodsObservation {
     restarts: number;
     /** Why a container of the pod last ended, where one has ("OOMKilled", "Error"): the kubelet's lastState.terminated.reason. */
     lastTerminated?: string;
+    /** Why a container of the pod waits to start, where one does ("CrashLoopBackOff"): the kubelet's state.waiting.reason. */
+    waiting?: string;
   }>;
 }
 

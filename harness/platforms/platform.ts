@@ -102,6 +102,15 @@ export interface Operations {
    */
   partitionInstance?(role: string, index: number, peer: string): Promise<InstanceFault>;
   /**
+   * A crash loop: the instance's process is killed (SIGKILL) each time the
+   * platform brings it back, until undone; the platform's own restart
+   * machinery restarts it with its own back-off (kind: the kubelet, which
+   * shows CrashLoopBackOff; Docker: a restart policy the fault sets). Each
+   * restart goes on the timeline (instance.restarted). The crash-loop fault
+   * in harness/faults/ uses this.
+   */
+  crashLoopInstance?(role: string, index: number): Promise<InstanceFault>;
+  /**
    * stress-ng in one instance's container, so in its cgroup: CPU workers, or
    * memory held up to a share of the container's memory limit (see Stress).
    * The resource-pressure faults in harness/faults/ use this.
@@ -135,7 +144,8 @@ export interface InstanceGate {
 /** A fault a platform put on one instance: what it did, for the timeline, and how to take it away (safe to call more than once). */
 export interface InstanceFault {
   readonly detail: string;
-  undo(): Promise<void>;
+  /** Take it away; may say what it found (a line for fault.undone). */
+  undo(): Promise<void | string>;
 }
 
 /** What stress-ng does in an instance's container. */

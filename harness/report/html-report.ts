@@ -65,6 +65,7 @@ function markersOf(events: readonly Stamped<TimelineEvent>[]): Marker[] {
     if (e.type === "stage.started") out.push({ t: e.t, label: `${e.stage} ${e.percentage}%`, color: "#6b7280" });
     if (e.type === "fault.injected") out.push({ t: e.t, label: `fault ${e.fault}`, color: "#ea580c" });
     if (e.type === "fault.undone") out.push({ t: e.t, label: "undone", color: "#16a34a" });
+    if (e.type === "instance.restarted") out.push({ t: e.t, label: `${e.role}-${e.instance} restart ${e.restarts}`, color: "#9333ea" });
     if (e.type === "rollback.decided") out.push({ t: e.t, label: `rollback: ${e.trigger}`, color: "#dc2626" });
     if (e.type === "stage.inconclusive") out.push({ t: e.t, label: `${e.stage} inconclusive`, color: "#ca8a04" });
     if (e.type === "action.performed") out.push({ t: e.t, label: e.action, color: "#7c3aed" });

@@ -178,10 +178,16 @@ export class FaultSchedule {
     if (entry.undone) return Promise.resolve();
     entry.undoing ??= entry.fault
       .undo()
-      .then(() => {
+      .then((detail) => {
         entry.undone = true;
         if (announce && !entry.fault.permanent) {
-          this.ctx.emit({ type: "fault.undone", fault: entry.fault.name, target: entry.fault.target, ...(atTeardown ? { atTeardown: true as const } : {}) });
+          this.ctx.emit({
+            type: "fault.undone",
+            fault: entry.fault.name,
+            target: entry.fault.target,
+            ...(atTeardown ? { atTeardown: true as const } : {}),
+            ...(detail ? { detail } : {}),
+          });
         }
       })
       .finally(() => {

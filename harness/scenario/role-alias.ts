@@ -17,7 +17,7 @@ export interface RoleAliases {
   written(path: ReadonlyArray<string | number>): Array<string | number>;
 }
 
-const EXPECTATION_KINDS = ["probe", "metrics", "health", "pods", "deployment"];
+const EXPECTATION_KINDS = ["probe", "metrics", "health", "pods", "restarts", "deployment"];
 
 export function renameRoleAliases(raw: unknown): RoleAliases {
   const warnings: Problem[] = [];

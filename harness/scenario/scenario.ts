@@ -88,6 +88,7 @@ export type Expectation =
   | ProbeExpectation
   | MetricsExpectation
   | PodsExpectation
+  | RestartsExpectation
   | DeploymentExpectation
   | RollbackExpectation
   | PromotedExpectation
@@ -175,6 +176,21 @@ export interface PodsExpectation extends ExpectationBase {
   readonly restarted?: boolean;
   /** Every pod runs this version of the reference service. */
   readonly tag?: string;
+}
+
+/**
+ * How many times the platform itself restarted one instance of a role (its
+ * restart policy, the kubelet), counted from instance.restarted events in a
+ * step (or the whole run): what a crash loop shows, on either platform.
+ */
+export interface RestartsExpectation extends ExpectationBase {
+  readonly kind: "restarts";
+  readonly version: string;
+  readonly instance: number;
+  readonly during?: string;
+  readonly count: CountBound;
+  /** A reason the platform gave for waiting between restarts, seen at least once ("CrashLoopBackOff"). */
+  readonly waiting?: string;
 }
 
 /** The version's live Deployment matches the scenario's environment in the document: replicas, resources, probes. */

@@ -25,7 +25,7 @@ export interface ExpectationContext {
   readonly recovery: boolean;
 }
 
-export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "deployment", "restored", "rpo", "rto", "backups"] as const;
+export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "restarts", "deployment", "restored", "rpo", "rto", "backups"] as const;
 
 /** "<=60m", "<5m", "<= 90s": an upper bound on a spec-time duration (RPO, RTO). */
 const timeBound = z.unknown().transform((v, ctx): TimeBound => {
@@ -38,16 +38,18 @@ const timeBound = z.unknown().transform((v, ctx): TimeBound => {
   return { op: m[1] as "<" | "<=", ms, text: `${m[1]}${m[2]}` };
 });
 
-/** A number of backups: exactly n, or a bound like ">=24". */
-const countBound = z.unknown().transform((v, ctx): CountBound => {
-  if (typeof v === "number" && Number.isInteger(v) && v >= 0) return { op: "==", value: v, text: String(v) };
-  const c = typeof v === "string" ? parseComparison(v) : undefined;
-  if (!c || c.unit !== "count" || !Number.isInteger(c.value)) {
-    ctx.addIssue({ code: "custom", message: `must be a number of backups or a bound like ">=24", got ${JSON.stringify(v)}` });
-    return z.NEVER;
-  }
-  return { op: c.op, value: c.value, text: c.text };
-});
+/** A number of things (backups, restarts): exactly n, or a bound like ">=24". */
+const countOf = (things: string, example: string) =>
+  z.unknown().transform((v, ctx): CountBound => {
+    if (typeof v === "number" && Number.isInteger(v) && v >= 0) return { op: "==", value: v, text: String(v) };
+    const c = typeof v === "string" ? parseComparison(v) : undefined;
+    if (!c || c.unit !== "count" || !Number.isInteger(c.value)) {
+      ctx.addIssue({ code: "custom", message: `must be a number of ${things} or a bound like "${example}", got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return { op: c.op, value: c.value, text: c.text };
+  });
+const countBound = countOf("backups", ">=24");
 
 /** A share of requests: "<1%", "<=0.5%". */
 const rateBound = z.unknown().transform((v, ctx): Comparison => {
@@ -147,6 +149,7 @@ function kinds(c: ExpectationContext) {
         }
       }, ALWAYS)
       .superRefine(kubernetes, ALWAYS),
+    restarts: obj({ role, instance: z.number().int().min(0).optional(), during, count: countOf("restarts", ">=3"), waiting: str().optional() }),
     deployment: obj({ role }).superRefine(kubernetes, ALWAYS),
     restored: c.recovery ? obj({ rowsLost: z.number().int().min(0), skipped: z.number().int().min(0).optional() }) : refused(needsRecovery),
     rpo: c.recovery ? timeBound : refused(needsRecovery),
@@ -179,6 +182,7 @@ function expectationSchema(c: ExpectationContext) {
     requests: k.requests.optional(),
     health: k.health.optional(),
     pods: k.pods.optional(),
+    restarts: k.restarts.optional(),
     deployment: k.deployment.optional(),
     restored: k.restored.optional(),
     rpo: k.rpo.optional(),
@@ -223,6 +227,10 @@ function expectationSchema(c: ExpectationContext) {
           ...opt("restarted", p.restarted),
           ...opt("tag", p.tag),
         };
+      }
+      if (e.restarts) {
+        const r = e.restarts as { role: string; instance?: number; during?: string; count: CountBound; waiting?: string };
+        return { ...base, kind: "restarts", version: r.role, instance: r.instance ?? 0, count: r.count, ...opt("during", r.during), ...opt("waiting", r.waiting) };
       }
       if (e.restored) {
         const r = e.restored as { rowsLost: number; skipped?: number };

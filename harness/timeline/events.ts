@@ -24,7 +24,9 @@ export type TimelineEvent =
   | { type: "action.performed"; action: string; target: string; detail: string }
   | { type: "probe.observed"; target: string; path: string; status: number | null; ms: number; error?: string; body?: unknown }
   | { type: "fault.injected"; fault: string; target: string; detail: string }
-  | { type: "fault.undone"; fault: string; target: string; atTeardown?: true }
+  | { type: "fault.undone"; fault: string; target: string; atTeardown?: true; detail?: string }
+  /** The platform restarted an instance (its restart policy, the kubelet): its own restart count, and why it waits, where it says ("CrashLoopBackOff"). */
+  | { type: "instance.restarted"; role: string; instance: number; name: string; restarts: number; by: string; waiting?: string }
   | { type: "expectation.judged"; id: string; description: string; held: boolean; evidence: string; inconclusive?: string }
   | { type: "note"; level: "info" | "warn"; message: string }
   /** The run's share of the machine: its estimated cost, how long it waited for it, whether it fit, and the runs beside it. */

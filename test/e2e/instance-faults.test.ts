@@ -39,3 +39,37 @@ describe("instance faults on Docker", () => {
     expect(await runContainers(results.runId)).toBe(0);
   }, 180_000);
 });
+
+describe("crash loop on Docker", () => {
+  it("crash-loop: Docker's restart policy restarts instance 0 with a growing back-off each time it is killed, instance 1 answers throughout, and the instance is back after the loop", async () => {
+    const r = await cli(["scenario", "crash-loop"]);
+    expect(r.runDir, `stderr: ${r.stderr}\nstdout: ${r.stdout}`).toBeDefined();
+    const results = readResults(r.runDir!);
+    for (const e of results.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
+    expect(r.code).toBe(0);
+
+    const events = readEvents(r.runDir!);
+    const injected = events.find((e) => e.type === "fault.injected")!;
+    const undone = events.find((e) => e.type === "fault.undone")!;
+    expect(injected).toMatchObject({ fault: "crash-loop", target: "stable-0", detail: expect.stringContaining("Docker's restart policy (on-failure)") });
+    expect(undone.specT - injected.specT).toBeGreaterThanOrEqual(40);
+    expect(String(undone.detail)).toMatch(/^killed (\d+) time\(s\), restarted by Docker's restart policy \(on-failure\) \1 time\(s\); up and ready again, restart policy back to none$/);
+    // Each restart is the platform's own, while the loop ran, and Docker's back-off grows between them.
+    const restarts = events.filter((e) => e.type === "instance.restarted");
+    expect(restarts.length).toBeGreaterThanOrEqual(5);
+    expect(restarts.map((e) => e.restarts)).toEqual(restarts.map((_, i) => i + 1));
+    for (const e of restarts) expect(e.t).toBeGreaterThanOrEqual(injected.t - 1);
+    const gaps = restarts.slice(1).map((e, i) => e.t - restarts[i]!.t);
+    expect(gaps.at(-1)!).toBeGreaterThan(4 * gaps[0]!);
+    // The monitor followed the instance to the host port Docker gave it at each restart: it answers again after the loop.
+    const probes = (suffix: string) => events.filter((e) => e.type === "probe.observed" && String(e.target).endsWith(suffix));
+    const zero = probes("-stable-0");
+    expect(zero.filter((e) => e.status !== 200 && e.t > injected.t && e.t < undone.t).length).toBeGreaterThan(3);
+    expect(zero.filter((e) => e.t > undone.t).every((e) => e.status === 200)).toBe(true);
+    const one = probes("-stable-1");
+    expect(one.length).toBeGreaterThan(100);
+    expect(one.every((e) => e.status === 200)).toBe(true);
+    // Nothing left: the container the policy restarted is removed with the run.
+    expect(await runContainers(results.runId)).toBe(0);
+  }, 300_000);
+});

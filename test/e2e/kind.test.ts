@@ -19,7 +19,7 @@ const STRATEGIES = [
   "health-check-recovers",
 ];
 const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback", "oom-restart"];
-const ALL = [...STRATEGIES, "health-endpoints", "kill-recovers", "partition-recovers", "dr-pg-restore", "dr-last-known-good", ...KIND_ONLY];
+const ALL = [...STRATEGIES, "health-endpoints", "kill-recovers", "crash-loop", "partition-recovers", "dr-pg-restore", "dr-last-known-good", ...KIND_ONLY];
 
 interface Results {
   scenario: string;
@@ -94,6 +94,22 @@ describe("every scenario with --platform kind, in one cluster", () => {
     expect(injected, "no kill was injected").toBeDefined();
     const restarted = events.filter((e) => e.type === "pods.observed" && e.role === "stable" && (e.pods as Array<{ restarts: number }>).some((p) => p.restarts > 0));
     expect(restarted.length, "the API server never showed a restart of a stable pod").toBeGreaterThan(0);
+  });
+
+  it("crash-loop on kind: the kubelet restarts the killed container with its back-off and shows CrashLoopBackOff, then starts it for good", () => {
+    const { events } = scenario("crash-loop");
+    const restarts = events.filter((e) => e.type === "instance.restarted");
+    expect(restarts.length).toBeGreaterThanOrEqual(2);
+    expect(restarts.every((e) => e.by === "the kubelet (restartPolicy Always)")).toBe(true);
+    expect(restarts.some((e) => e.waiting === "CrashLoopBackOff"), JSON.stringify(restarts)).toBe(true);
+    // The kubelet restarts at once, then backs off 20 s, then 40 s: the longest gap is at least 15 s.
+    const gaps = restarts.slice(1).map((e, i) => e.t - restarts[i]!.t);
+    expect(Math.max(...gaps)).toBeGreaterThanOrEqual(15);
+    expect(String(events.find((e) => e.type === "fault.undone")?.detail)).toMatch(/^killed \d+ time\(s\), restarted by the kubelet \d+ time\(s\) while the loop ran \(seen waiting: CrashLoopBackOff\); the kubelet starts it again after its back-off$/);
+    // The API server's view agrees: the pod's restarts at the end are at least the loop's.
+    const pods = events.filter((e) => e.type === "pods.observed" && e.role === "stable") as Array<Event & { pods: Array<{ restarts: number; waiting?: string }> }>;
+    expect(Math.max(...pods.at(-1)!.pods.map((p) => p.restarts))).toBeGreaterThanOrEqual(restarts.length);
+    expect(pods.some((s) => s.pods.some((p) => p.waiting === "CrashLoopBackOff"))).toBe(true);
   });
 
   it("dr-last-known-good on kind: kubectl set image to the version the history names, rolled out behind the Service with no request dropped", () => {

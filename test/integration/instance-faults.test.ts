@@ -172,3 +172,30 @@ describe("the memory-pressure fault on Docker", () => {
     await fault.undo();
   }, 90_000);
 });
+
+describe("the crash-loop fault on Docker", () => {
+  it("Docker's restart policy restarts the killed service again and again, on a new host port each time that the instance follows; undo leaves it running, ready, with no policy", async () => {
+    const first = stable.instances[0]!.baseUrl;
+    const fault = create(parse({ type: "crash-loop", role: "stable", instance: 0 }));
+    expect(await fault.inject()).toMatch(/-stable-0's process killed \(SIGKILL from the host, a crash to Docker\) each time Docker's restart policy \(on-failure\) brings it back/);
+    expect((await container(0).inspect()).HostConfig.RestartPolicy).toMatchObject({ Name: "on-failure" });
+    // Docker's back-off doubles from 100 ms: within a few seconds it has restarted the container several times.
+    await waitFor(async () => ((await container(0).inspect()).RestartCount >= 4 ? true : undefined), { description: "4 restarts by Docker", timeoutMs: 20_000, intervalMs: 200 });
+    // The other instance is untouched.
+    expect((await get(1, "/health")).status).toBe(200);
+    const detail = await fault.undo();
+    expect(detail).toMatch(/^killed (\d+) time\(s\), restarted by Docker's restart policy \(on-failure\) \1 time\(s\); up and ready again, restart policy back to none$/);
+    const after = await container(0).inspect();
+    expect(after.State.Running).toBe(true);
+    expect(after.HostConfig.RestartPolicy).toMatchObject({ Name: "no" });
+    // The platform's instance points at the port Docker published at the last restart: it answers there.
+    expect(stable.instances[0]!.baseUrl).not.toBe(first);
+    expect((await get(0, "/ready")).status).toBe(200);
+    // Nothing kills it any more.
+    const pid = after.State.Pid;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await container(0).inspect()).State.Pid).toBe(pid);
+    // A second undo has nothing left to do.
+    expect(await fault.undo()).toBeUndefined();
+  }, 120_000);
+});

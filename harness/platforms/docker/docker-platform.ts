@@ -10,6 +10,7 @@ import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
 import { startDatabaseProxy } from "../database-proxy.js";
 import type { Component, ComponentSpec, Database, DeploySpec, Instance, InstanceFault, KilledInstance, Operations, Platform, PlatformContext, RolloutOptions, Service, Stress } from "../platform.js";
+import { crashLoopContainer } from "./crash-loop.js";
 import { partitionContainer, stressContainer, type DockerInstance } from "./instance-faults.js";
 
 const DB_ALIAS = "db";
@@ -49,6 +50,7 @@ export class DockerPlatform implements Platform {
     killInstance: (role, index) => this.killInstance(role, index),
     partitionInstance: (role, index, peer) => this.partitionInstance(role, index, peer),
     stressInstance: (role, index, stress) => this.stressInstance(role, index, stress),
+    crashLoopInstance: (role, index) => this.crashLoopInstance(role, index),
   };
   /** Docker's embedded DNS: the router re-resolves instances an operation replaced. */
   readonly dnsResolver = "127.0.0.11:53";
@@ -338,6 +340,27 @@ export class DockerPlatform implements Platform {
       stress,
       restore: async () => {
         await this.replace(role, role.service.version, [index]);
+        await this.waitReplacedReady(role, [index]);
+      },
+    });
+  }
+
+  /** Killed each time Docker's restart policy (set for the fault) brings it back; the instance follows the host port Docker publishes anew. */
+  private crashLoopInstance(roleName: string, index: number): Promise<InstanceFault> {
+    const { role, instance } = this.dockerInstance(roleName, index);
+    return crashLoopContainer({
+      instance,
+      role: roleName,
+      index,
+      emit: this.ctx.emit,
+      signal: this.ctx.signal,
+      onHostPort: (port) => {
+        const now = role.service.instances[index]!;
+        const baseUrl = now.baseUrl.replace(/:\d+$/, `:${port}`);
+        if (port > 0 && baseUrl !== now.baseUrl) role.service.instances[index] = { ...now, baseUrl };
+        if (port > 0) role.hostPorts[index] = port;
+      },
+      ready: async () => {
         await this.waitReplacedReady(role, [index]);
       },
     });

@@ -8,6 +8,9 @@ import { peerAddresses } from "../peer-addresses.js";
 import type { InstanceFault, Stress } from "../platform.js";
 import { startStress, stopCommand } from "../stress-process.js";
 import { streamExec } from "../stream-exec.js";
+import { startCrashLoop } from "../crash-loop.js";
+import type { Clock } from "../../common/clock.js";
+import type { Sink } from "../../timeline/events.js";
 import { APP_CONTAINER, K8S_LABEL } from "./manifests.js";
 
 export interface KindInstanceFaultsOptions {
@@ -18,7 +21,12 @@ export interface KindInstanceFaultsOptions {
   readonly node: string;
   /** The cluster's Docker network, where PostgreSQL runs beside the node. */
   readonly network: string;
+  readonly emit: Sink;
+  readonly clock?: Clock;
 }
+
+/** What restarts a pod's container on kind. */
+const KUBELET = "the kubelet (restartPolicy Always)";
 
 /** A pod's app container as the faults need it. */
 interface PodContainer {
@@ -91,6 +99,55 @@ export class KindInstanceFaults {
           if (!ended) throw new HarnessError("CONTAINER_FAILED", `stress-ng (pid ${report.pid}) in pod ${target.pod} did not stop within 15 s of SIGTERM`);
         }
         undone = true;
+      },
+    };
+  }
+
+  /**
+   * A crash loop on one pod: its app container is killed (SIGKILL through
+   * containerd, as in the kill fault) each time the kubelet starts it again,
+   * until undone. The kubelet backs off (10 s, doubling up to 5 min) and
+   * shows the pod waiting in CrashLoopBackOff. Undo stops the killing; the
+   * kubelet starts the container after its current back-off, by itself.
+   */
+  async crashLoop(role: string, index: number): Promise<InstanceFault> {
+    const target = await this.podContainer(role, index);
+    const status = async () => {
+      const pod = await this.o.core.readNamespacedPod({ name: target.pod, namespace: this.o.namespace });
+      if (pod.metadata?.uid !== target.uid) return undefined;
+      const c = pod.status?.containerStatuses?.find((s) => s.name === APP_CONTAINER);
+      if (!c) return undefined;
+      return { running: c.state?.running ? c.containerID?.replace(/^containerd:\/\//, "") : undefined, restarts: c.restartCount, ...(c.state?.waiting?.reason ? { waiting: c.state.waiting.reason } : {}) };
+    };
+    const kill = async (id: string) => {
+      await completed(
+        streamExec(docker().getContainer(this.o.node), ["ctr", "--namespace", "k8s.io", "task", "kill", "--signal", "SIGKILL", id], {
+          describe: `ctr task kill of pod ${target.pod}'s ${APP_CONTAINER} container in node ${this.o.node}`,
+        }),
+      );
+    };
+    const restart = (restarts: number, waiting?: string) =>
+      this.o.emit({ type: "instance.restarted", role, instance: index, name: target.pod, restarts, by: KUBELET, ...(waiting ? { waiting } : {}) });
+    // The first kill is made here, so a fault that cannot be put in place fails the step.
+    const first = await status();
+    if (!first?.running) throw new HarnessError("CONTAINER_FAILED", `the ${APP_CONTAINER} container of pod ${target.pod} is not running: nothing to crash`);
+    await kill(first.running);
+    const loop = startCrashLoop({
+      first: { killed: first.running, restarts: first.restarts },
+      observe: status,
+      kill,
+      onRestart: restart,
+      onError: (message) => this.o.emit({ type: "note", level: "warn", message: `crash loop on pod ${target.pod}: ${message}` }),
+      clock: this.o.clock,
+      intervalMs: 250,
+    });
+    let undone: string | undefined;
+    return {
+      detail: `the ${APP_CONTAINER} container of pod ${target.pod} killed (SIGKILL) each time ${KUBELET} starts it again, the kubelet backing off between restarts (CrashLoopBackOff)`,
+      undo: async () => {
+        if (undone !== undefined) return undone;
+        const summary = await loop.stop();
+        return (undone = `killed ${summary.kills} time(s), restarted by the kubelet ${summary.restarts} time(s) while the loop ran${summary.waiting ? ` (seen waiting: ${summary.waiting})` : ""}; the kubelet starts it again after its back-off`);
       },
     };
   }

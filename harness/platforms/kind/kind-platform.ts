@@ -93,7 +93,7 @@ export class KindPlatform implements Platform {
     this.clock = options.clock ?? systemClock;
     this.namespace = ctx.runId.slice(0, 63).replace(/-+$/, "");
     this.freeNodePorts = options.cluster.nodePorts;
-    const faults = new KindInstanceFaults({ core: this.core, namespace: this.namespace, runId: ctx.runId, node: options.cluster.node, network: options.cluster.network });
+    const faults = new KindInstanceFaults({ core: this.core, namespace: this.namespace, runId: ctx.runId, node: options.cluster.node, network: options.cluster.network, emit: ctx.emit, clock: this.clock });
     this.operations = {
       rollout: (role, version, options) => this.rollout(role, version, options),
       rolloutUndo: (role) => this.undo(role),
@@ -101,6 +101,7 @@ export class KindPlatform implements Platform {
       killInstance: (role, index) => this.killPod(role, index),
       partitionInstance: (role, index, peer) => faults.partition(role, index, peer),
       stressInstance: (role, index, stress) => faults.stress(role, index, stress),
+      crashLoopInstance: (role, index) => faults.crashLoop(role, index),
     };
     this.kubernetes = { observe: () => this.observe() };
   }

@@ -24,6 +24,7 @@ export async function observePods(core: CoreV1Api, discovery: DiscoveryV1Api, na
       pods: mine
         .map((p) => {
           const lastTerminated = (p.status?.containerStatuses ?? []).map((c) => c.lastState?.terminated?.reason).find((r) => r !== undefined);
+          const waiting = (p.status?.containerStatuses ?? []).map((c) => c.state?.waiting?.reason).find((r) => r !== undefined);
           return {
             name: p.metadata!.name!,
             version: p.metadata?.labels?.[K8S_LABEL.version] ?? "",
@@ -31,6 +32,7 @@ export async function observePods(core: CoreV1Api, discovery: DiscoveryV1Api, na
             ready: p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
             restarts: (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0),
             ...(lastTerminated ? { lastTerminated } : {}),
+            ...(waiting ? { waiting } : {}),
           };
         })
         .sort((a, b) => (a.name < b.name ? -1 : 1)),
