@@ -94,6 +94,8 @@ describe("every scenario with --platform kind, in one cluster", () => {
     expect(injected, "no kill was injected").toBeDefined();
     const restarted = events.filter((e) => e.type === "pods.observed" && e.role === "stable" && (e.pods as Array<{ restarts: number }>).some((p) => p.restarts > 0));
     expect(restarted.length, "the API server never showed a restart of a stable pod").toBeGreaterThan(0);
+    // The kubelet's restart is on the timeline for the restarts expectation, as the platform's own.
+    expect(events.filter((e) => e.type === "instance.restarted")).toMatchObject([{ role: "stable", instance: 0, restarts: 1, by: "the kubelet (restartPolicy Always)" }]);
   });
 
   it("crash-loop on kind: the kubelet restarts the killed container with its back-off and shows CrashLoopBackOff, then starts it for good", () => {
@@ -102,9 +104,9 @@ describe("every scenario with --platform kind, in one cluster", () => {
     expect(restarts.length).toBeGreaterThanOrEqual(2);
     expect(restarts.every((e) => e.by === "the kubelet (restartPolicy Always)")).toBe(true);
     expect(restarts.some((e) => e.waiting === "CrashLoopBackOff"), JSON.stringify(restarts)).toBe(true);
-    // The kubelet restarts at once, then backs off 20 s, then 40 s: the longest gap is at least 15 s.
+    // The kubelet restarts at once, then backs off 10 s and more (measured: 16 to 21 s between the first two restarts).
     const gaps = restarts.slice(1).map((e, i) => e.t - restarts[i]!.t);
-    expect(Math.max(...gaps)).toBeGreaterThanOrEqual(15);
+    expect(Math.max(...gaps)).toBeGreaterThanOrEqual(8);
     expect(String(events.find((e) => e.type === "fault.undone")?.detail)).toMatch(/^killed \d+ time\(s\), restarted by the kubelet \d+ time\(s\) while the loop ran \(seen waiting: CrashLoopBackOff\); the kubelet starts it again after its back-off$/);
     // The API server's view agrees: the pod's restarts at the end are at least the loop's.
     const pods = events.filter((e) => e.type === "pods.observed" && e.role === "stable") as Array<Event & { pods: Array<{ restarts: number; waiting?: string }> }>;

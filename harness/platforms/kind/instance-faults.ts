@@ -5,11 +5,11 @@ import { HarnessError } from "../../common/errors.js";
 import { docker } from "../../engine/docker.js";
 import { partitionCommand } from "../partition-rules.js";
 import { peerAddresses } from "../peer-addresses.js";
-import type { InstanceFault, Stress } from "../platform.js";
+import type { InstanceFault, KilledInstance, Stress } from "../platform.js";
 import { startStress, stopCommand } from "../stress-process.js";
 import { streamExec } from "../stream-exec.js";
-import { startCrashLoop } from "../crash-loop.js";
-import type { Clock } from "../../common/clock.js";
+import { startCrashLoop, type Incarnation } from "../crash-loop.js";
+import { waitFor, type Clock } from "../../common/clock.js";
 import type { Sink } from "../../timeline/events.js";
 import { APP_CONTAINER, K8S_LABEL } from "./manifests.js";
 
@@ -23,6 +23,7 @@ export interface KindInstanceFaultsOptions {
   readonly network: string;
   readonly emit: Sink;
   readonly clock?: Clock;
+  readonly signal: AbortSignal;
 }
 
 /** What restarts a pod's container on kind. */
@@ -104,6 +105,40 @@ export class KindInstanceFaults {
   }
 
   /**
+   * SIGKILL to the app container of one pod, through the node's containerd:
+   * what the kernel does to a process, which `kubectl exec ... kill -9 1`
+   * cannot do (inside its PID namespace the container's PID 1 ignores
+   * SIGKILL). The kubelet restarts the container (restartPolicy Always), so
+   * there is nothing to undo. Done when the API server shows the container
+   * gone or restarted, so the kill is on the record and not assumed; the
+   * kubelet's restart goes on the timeline when it comes (at once, unless
+   * the pod was already backing off).
+   */
+  async kill(role: string, index: number): Promise<KilledInstance> {
+    const target = await this.podContainer(role, index);
+    const before = await this.appStatus(target);
+    if (!before?.running) throw new HarnessError("CONTAINER_FAILED", `the ${APP_CONTAINER} container of pod ${target.pod} is not running: nothing to kill`);
+    await this.killContainer(target.pod, before.running);
+    const wait = { intervalMs: 250, clock: this.o.clock, signal: this.o.signal };
+    await waitFor(
+      async () => {
+        const now = await this.appStatus(target);
+        return !now || now.restarts > before.restarts || now.running !== before.running ? true : undefined;
+      },
+      { description: `the API server to show the ${APP_CONTAINER} container of pod ${target.pod} killed`, timeoutMs: 30_000, ...wait },
+    );
+    const restarted = await waitFor(async () => {
+      const now = await this.appStatus(target);
+      return now && now.restarts > before.restarts ? now.restarts : undefined;
+    }, { description: `the kubelet to restart the ${APP_CONTAINER} container of pod ${target.pod}`, timeoutMs: 20_000, ...wait }).catch(() => undefined);
+    if (restarted !== undefined) this.o.emit({ type: "instance.restarted", role, instance: index, name: target.pod, restarts: restarted, by: KUBELET });
+    return {
+      detail: `container ${APP_CONTAINER} of pod ${target.pod} killed (SIGKILL); ${restarted !== undefined ? "the kubelet restarted it" : "the kubelet restarts it after its back-off"} (restartPolicy Always): nothing to undo`,
+      restore: async () => undefined,
+    };
+  }
+
+  /**
    * A crash loop on one pod: its app container is killed (SIGKILL through
    * containerd, as in the kill fault) each time the kubelet starts it again,
    * until undone. The kubelet backs off (10 s, doubling up to 5 min) and
@@ -112,20 +147,8 @@ export class KindInstanceFaults {
    */
   async crashLoop(role: string, index: number): Promise<InstanceFault> {
     const target = await this.podContainer(role, index);
-    const status = async () => {
-      const pod = await this.o.core.readNamespacedPod({ name: target.pod, namespace: this.o.namespace });
-      if (pod.metadata?.uid !== target.uid) return undefined;
-      const c = pod.status?.containerStatuses?.find((s) => s.name === APP_CONTAINER);
-      if (!c) return undefined;
-      return { running: c.state?.running ? c.containerID?.replace(/^containerd:\/\//, "") : undefined, restarts: c.restartCount, ...(c.state?.waiting?.reason ? { waiting: c.state.waiting.reason } : {}) };
-    };
-    const kill = async (id: string) => {
-      await completed(
-        streamExec(docker().getContainer(this.o.node), ["ctr", "--namespace", "k8s.io", "task", "kill", "--signal", "SIGKILL", id], {
-          describe: `ctr task kill of pod ${target.pod}'s ${APP_CONTAINER} container in node ${this.o.node}`,
-        }),
-      );
-    };
+    const status = () => this.appStatus(target);
+    const kill = (id: string) => this.killContainer(target.pod, id);
     const restart = (restarts: number, waiting?: string) =>
       this.o.emit({ type: "instance.restarted", role, instance: index, name: target.pod, restarts, by: KUBELET, ...(waiting ? { waiting } : {}) });
     // The first kill is made here, so a fault that cannot be put in place fails the step.
@@ -150,6 +173,24 @@ export class KindInstanceFaults {
         return (undone = `killed ${summary.kills} time(s), restarted by the kubelet ${summary.restarts} time(s) while the loop ran${summary.waiting ? ` (seen waiting: ${summary.waiting})` : ""}; the kubelet starts it again after its back-off`);
       },
     };
+  }
+
+  /** The pod's app container as the API server shows it (undefined once the pod is gone or replaced). */
+  private async appStatus(target: PodContainer): Promise<Incarnation | undefined> {
+    const pod = await this.o.core.readNamespacedPod({ name: target.pod, namespace: this.o.namespace }).catch(() => undefined);
+    if (pod?.metadata?.uid !== target.uid) return undefined;
+    const c = pod.status?.containerStatuses?.find((s) => s.name === APP_CONTAINER);
+    if (!c) return undefined;
+    return { running: c.state?.running ? c.containerID?.replace(/^containerd:\/\//, "") : undefined, restarts: c.restartCount, ...(c.state?.waiting?.reason ? { waiting: c.state.waiting.reason } : {}) };
+  }
+
+  /** SIGKILL to a container through the node's containerd. */
+  private async killContainer(pod: string, id: string): Promise<void> {
+    await completed(
+      streamExec(docker().getContainer(this.o.node), ["ctr", "--namespace", "k8s.io", "task", "kill", "--signal", "SIGKILL", id], {
+        describe: `ctr task kill of pod ${pod}'s ${APP_CONTAINER} container in node ${this.o.node}`,
+      }),
+    );
   }
 
   private async onNode(command: string[], describe: string): Promise<string> {

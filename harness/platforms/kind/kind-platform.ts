@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { completed } from "../../common/command-stream.js";
 import { join } from "node:path";
 import {
   AppsV1Api,
@@ -16,17 +15,15 @@ import { parseAllDocuments, stringify } from "yaml";
 import { systemClock, waitFor, type Clock } from "../../common/clock.js";
 import { HarnessError, errorMessage } from "../../common/errors.js";
 import { exec } from "../../common/exec.js";
-import { docker } from "../../engine/docker.js";
-import { streamExec } from "../stream-exec.js";
 import { ROOT } from "../../common/paths.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
 import { startDatabaseProxy } from "../database-proxy.js";
-import type { Component, ComponentSpec, Database, DeploySpec, Instance, KilledInstance, KubernetesView, Operations, Platform, PlatformContext, RolloutOptions, Service } from "../platform.js";
+import type { Component, ComponentSpec, Database, DeploySpec, Instance, KubernetesView, Operations, Platform, PlatformContext, RolloutOptions, Service } from "../platform.js";
 import type { PodsObservation } from "../../model/kubernetes.js";
 import { faultEnv } from "../../model/fault-knobs.js";
 import type { KindCluster } from "./cluster.js";
-import { APP_CONTAINER, APP_PORT, K8S_LABEL, appObjects, componentObjects, databaseSecret, previousTemplate, summarizeDeployment } from "./manifests.js";
+import { APP_PORT, K8S_LABEL, appObjects, componentObjects, databaseSecret, previousTemplate, summarizeDeployment } from "./manifests.js";
 import { PodProxy } from "./pod-proxy.js";
 import { observePods, saveNamespaceLogs } from "./namespace-evidence.js";
 import { KindInstanceFaults } from "./instance-faults.js";
@@ -93,12 +90,12 @@ export class KindPlatform implements Platform {
     this.clock = options.clock ?? systemClock;
     this.namespace = ctx.runId.slice(0, 63).replace(/-+$/, "");
     this.freeNodePorts = options.cluster.nodePorts;
-    const faults = new KindInstanceFaults({ core: this.core, namespace: this.namespace, runId: ctx.runId, node: options.cluster.node, network: options.cluster.network, emit: ctx.emit, clock: this.clock });
+    const faults = new KindInstanceFaults({ core: this.core, namespace: this.namespace, runId: ctx.runId, node: options.cluster.node, network: options.cluster.network, emit: ctx.emit, clock: this.clock, signal: ctx.signal });
     this.operations = {
       rollout: (role, version, options) => this.rollout(role, version, options),
       rolloutUndo: (role) => this.undo(role),
       deleteInstance: (role) => this.deletePod(role),
-      killInstance: (role, index) => this.killPod(role, index),
+      killInstance: (role, index) => faults.kill(role, index),
       partitionInstance: (role, index, peer) => faults.partition(role, index, peer),
       stressInstance: (role, index, stress) => faults.stress(role, index, stress),
       crashLoopInstance: (role, index) => faults.crashLoop(role, index),
@@ -398,51 +395,6 @@ export class KindPlatform implements Platform {
     if (!pod) throw new HarnessError("ROLLOUT_FAILED", `no pod of ${svc.deployment} to delete`);
     await this.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: this.namespace, gracePeriodSeconds: 0 });
     return `pod ${pod.metadata!.name} deleted`;
-  }
-
-  /**
-   * SIGKILL to the app container of one pod (its running pods in name order,
-   * as the role's instances are), through the node's containerd: what the
-   * kernel does to a process, which `kubectl exec ... kill -9 1` cannot do
-   * (inside its PID namespace the container's PID 1 ignores SIGKILL). The
-   * kubelet restarts the container (restartPolicy Always), so there is
-   * nothing to undo. Done when the API server shows the container gone or
-   * restarted, so the kill is on the record and not assumed.
-   */
-  private async killPod(role: string, index: number): Promise<KilledInstance> {
-    const svc = this.service(role);
-    const pods = (await this.pods(role)).filter((p) => p.status?.phase === "Running").sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1));
-    const pod = pods[index];
-    if (!pod) {
-      throw new HarnessError("SCENARIO_INVALID", `${svc.deployment} has no running pod ${index}: it has ${pods.length}${pods.length > 0 ? ` (0 to ${pods.length - 1})` : ""}`, {
-        hint: "set the fault's instance: to one of them, or raise the role's replicas",
-      });
-    }
-    const name = pod.metadata!.name!;
-    const before = pod.status?.containerStatuses?.find((c) => c.name === APP_CONTAINER);
-    const id = before?.containerID?.replace(/^containerd:\/\//, "");
-    if (!before?.state?.running || !id) throw new HarnessError("CONTAINER_FAILED", `the ${APP_CONTAINER} container of pod ${name} is not running: nothing to kill`);
-    const kill = streamExec(docker().getContainer(this.options.cluster.node), ["ctr", "--namespace", "k8s.io", "task", "kill", "--signal", "SIGKILL", id], {
-      describe: `ctr task kill of pod ${name}'s ${APP_CONTAINER} container in node ${this.options.cluster.node}`,
-    });
-    await completed(kill);
-    await waitFor(
-      async () => {
-        const now = (await this.core.readNamespacedPod({ name, namespace: this.namespace })).status?.containerStatuses?.find((c) => c.name === APP_CONTAINER);
-        return now && (now.restartCount > before.restartCount || now.containerID !== before.containerID || !now.state?.running) ? true : undefined;
-      },
-      {
-        description: `the API server to show the ${APP_CONTAINER} container of pod ${name} killed`,
-        timeoutMs: 30_000,
-        intervalMs: 250,
-        clock: this.clock,
-        signal: this.ctx.signal,
-      },
-    );
-    return {
-      detail: `container ${APP_CONTAINER} of pod ${name} killed (SIGKILL); the kubelet restarts it (restartPolicy Always): nothing to undo`,
-      restore: async () => undefined,
-    };
   }
 
   /** Pods and ready endpoints per role, as the API server has them now. */
