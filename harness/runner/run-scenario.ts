@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { collectEvidence, judge, type EvidenceSources, type Judgement } from "../checker/checker.js";
+import { judge, type Judgement } from "../checker/checker.js";
 import { killRunProcesses } from "../cleanup/processes.js";
 import { startReaper } from "../cleanup/reaper.js";
 import { sweep } from "../cleanup/sweep.js";
@@ -8,36 +8,25 @@ import { systemClock, TimeScale, type Clock } from "../common/clock.js";
 import { ExitCode, HarnessError, asHarnessError, errorMessage } from "../common/errors.js";
 import { newRunId } from "../common/labels.js";
 import { ROOT } from "../common/paths.js";
-import type { StrategyOutcome } from "../controller/controller.js";
 import { ensureEngine } from "../engine/docker.js";
 import { ImageBuilder } from "../images/builder.js";
 import type { PlatformName } from "../model/platform-name.js";
 import { KindSession } from "../platforms/kind/session.js";
-import type { Platform, PlatformContext, Service } from "../platforms/platform.js";
-import { httpGet } from "../probes/http-probe.js";
-import { HealthMonitor } from "../probes/monitor.js";
-import { PodWatcher } from "../probes/pod-watcher.js";
-import { DeploymentHistory } from "../recovery/deployment-history.js";
+import type { PlatformContext } from "../platforms/platform.js";
 import { RecoveryDrill } from "../recovery/drill.js";
-import { startRouter } from "../traffic/start-router.js";
-import { evenShares } from "../traffic/weights.js";
 import { RunBackups } from "../recovery/run-backups.js";
 import { RESULTS_SCHEMA_VERSION, type RollbackResult, type RunResults } from "../report/results.js";
 import type { Scenario } from "../scenario/scenario.js";
-import type { Sink, Stamped, Verdict } from "../timeline/events.js";
+import type { Stamped, Verdict } from "../timeline/events.js";
 import { Timeline } from "../timeline/timeline.js";
-import type { Router } from "../traffic/router.js";
-import { FirstBadRequest, rollbackResult } from "./detection.js";
 import { HeadroomWatch } from "../headroom/headroom-watch.js";
 import { MACHINE_CORES, MachineBudget, type Admission } from "../coordination/budget.js";
 import { estimateCost, type RunCost } from "../coordination/cost.js";
 import { saturationExplains } from "./inconclusive.js";
-import { startLoad } from "./load-phase.js";
-import { createPlatform, provision } from "./provision.js";
+import { createPlatform } from "./provision.js";
 import { openRunFolder, writeRunFolder } from "./run-folder.js";
-import { checkPlatform, runSteps } from "./steps.js";
-import { plannedStrategyRoles, prepareStrategy, startStrategyInfrastructure } from "./strategy-run.js";
-import { allSettledOrThrow } from "../common/settled.js";
+import { checkPlatform } from "./steps.js";
+import { execute } from "./execute.js";
 
 export { checkPlatform };
 
@@ -200,113 +189,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   return { verdict, exitCode, runDir: folder.dir, results };
 }
 
-interface ExecuteContext {
-  ctx: PlatformContext;
-  scale: TimeScale;
-  clock: Clock;
-  /** Wall time the run started: spec time counts from it (backup points, the disaster). */
-  originWallMs: number;
-  backups: RunBackups | undefined;
-  /** Filled in with the run's drill once the database is up (the backups read its current database). */
-  drill: { current?: RecoveryDrill };
-  seed: number;
-  /** Why the machine was saturated during a wall span, if it was (the headroom watch). */
-  saturation: (fromMs: number, toMs: number) => string | undefined;
-}
-
-/** Provision, then the load, the strategy and the steps side by side; then what the expectations need at the end. */
-async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock, originWallMs, backups, drill: holder, seed, saturation }: ExecuteContext) {
-  const { emit, signal, teardown } = ctx;
-  // Where the platform names its parts up front, the router and Prometheus start beside the database and the versions.
-  const planned = scenario.strategy ? plannedStrategyRoles(scenario, platform) : undefined;
-  const [{ database, services }, early] = await allSettledOrThrow([
-    provision(scenario, platform, { clock, signal, seed }),
-    planned ? startStrategyInfrastructure(platform, planned) : Promise.resolve(undefined),
-  ] as const);
-  const drill = database ? new RecoveryDrill({ platform, database, services, backups, scale, clock, originWallMs, emit, signal }) : undefined;
-  if (drill) holder.current = drill;
-  backups?.start();
-  const pods = platform.kubernetes ? new PodWatcher(platform.kubernetes, { intervalMs: 500, emit, clock }) : undefined;
-  if (pods) teardown.add("stop watching the pods", () => pods.stop());
-  pods?.start();
-
-  const strategy = scenario.strategy
-    ? await prepareStrategy({
-        infrastructure: early ?? (await startStrategyInfrastructure(platform, { stable: services.get("stable")!, candidate: services.get("candidate")! })),
-        strategy: scenario.strategy,
-        spec: scenario.spec,
-        stable: services.get("stable")!,
-        candidate: services.get("candidate")!,
-        scale,
-        clock,
-        emit,
-        teardown,
-        saturation,
-        signal,
-      })
-    : undefined;
-
-  // Load aimed at the router without a strategy: one in front of every role, each as a whole where the platform has a Service for it.
-  const router = strategy?.router ?? (scenario.load?.target === "router" ? await startRouter(platform, [...services.values()], evenShares([...services.keys()]), { wholeRoles: true }) : undefined);
-  const history = new DeploymentHistory();
-  for (const [role, s] of services) history.deployed(role, s.version, clock.now());
-
-  const monitor = new HealthMonitor(
-    scenario.monitor.targets.map((t) => ({ service: services.get(t.version)!, paths: t.paths })),
-    { intervalMs: Math.max(50, scale.toWallMs(scenario.monitor.intervalMs)), emit, clock },
-  );
-  teardown.add("stop the health monitor", () => monitor.stop());
-  monitor.start();
-
-  const firstBad = new FirstBadRequest(services.get("candidate")?.version, scenario.spec);
-  const load = scenario.load
-    ? startLoad(scenario.load, {
-        baseUrl: scenario.load.target === "router" ? router!.baseUrl : roleUrl(services.get(scenario.load.target)!),
-        scale,
-        clock,
-        emit,
-        signal,
-        teardown,
-        runId: ctx.runId,
-        onResult: (r) => {
-          firstBad.see(r);
-          drill?.writes.see(r);
-          history.see(r);
-        },
-      })
-    : undefined;
-  if (load && strategy) await load.firstAnswer();
-
-  const steps = runSteps(scenario.steps, { ctx, platform, database, services, scale, clock, pods, drill, history, rollback: scenario.spec.rollback, ...(router ? { gate: router } : {}) });
-  let outcome: StrategyOutcome | undefined;
-  if (strategy) {
-    outcome = await strategy.run(signal);
-    // Keep traffic flowing for two analysis intervals, so the evidence shows where it went after the decision.
-    await clock.sleep(2 * strategy.intervalMs, signal);
-  }
-  await steps;
-  // Without a strategy the load runs its course; with one it has shown what it had to.
-  await load?.finish({ untilDone: !strategy });
-  await monitor.stop();
-  await pods?.poll();
-  await backups?.stop();
-  const recovery = drill && (backups || scenario.expectations.some((e) => ["restored", "rpo", "rto", "backups"].includes(e.kind))) ? await drill.evidence() : undefined;
-
-  const collected = await collectEvidence(scenario.expectations, evidenceSources(services, router, emit));
-  const versions = new Map([...services].map(([role, s]) => [role, s.version]));
-  return {
-    evidence: {
-      versions,
-      metrics: collected.metrics,
-      finalHealth: collected.finalHealth,
-      ...(collected.finalShares ? { finalShares: collected.finalShares } : {}),
-      ...(recovery ? { recovery } : {}),
-    },
-    rollback: rollbackResult(outcome, firstBad, scenario.spec),
-    strategy: outcome ? { result: outcome.result, ...(outcome.inconclusive ? { inconclusive: outcome.inconclusive } : {}) } : null,
-  };
-}
-
 /** Passed when every expectation held; failed when one failed outright; inconclusive when the rest could not be judged. */
 function verdictOf(judgements: readonly Judgement[]): Verdict {
   if (judgements.every((j) => j.held)) return "passed";
@@ -332,23 +214,4 @@ export function defaultSeed(name: string): number {
   let h = 0x811c9dc5;
   for (const c of Buffer.from(name)) h = Math.imul(h ^ c, 0x01000193) >>> 0;
   return h % 2 ** 31;
-}
-
-/** Where load aimed at a role goes: the role as a whole where the platform has such an address, else its first instance. */
-function roleUrl(service: Service): string {
-  return service.baseUrl ?? service.instances[0]!.baseUrl;
-}
-
-/** What the checker's collectors read at the end of the run: the router read back (and put on the timeline), instances, plain GETs. */
-function evidenceSources(services: ReadonlyMap<string, Service>, router: Router | undefined, emit: Sink): EvidenceSources {
-  return {
-    async readShares() {
-      if (!router) return undefined;
-      const shares = await router.readShares();
-      emit({ type: "router.observed", shares });
-      return shares;
-    },
-    instances: (role) => services.get(role)?.instances,
-    get: (url, options) => httpGet(url, options),
-  };
 }

@@ -9,9 +9,9 @@ import { faultEnv } from "../../model/fault-knobs.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
 import { startDatabaseProxy } from "../database-proxy.js";
-import type { Component, ComponentSpec, Database, DeploySpec, Instance, InstanceFault, KilledInstance, Operations, Platform, PlatformContext, RolloutOptions, Service, Stress } from "../platform.js";
-import { crashLoopContainer } from "./crash-loop.js";
-import { partitionContainer, stressContainer, type DockerInstance } from "./instance-faults.js";
+import type { Component, ComponentSpec, Database, DeploySpec, Instance, Operations, Platform, PlatformContext, RolloutOptions, Service } from "../platform.js";
+import { APP_PORT, type DeployedRole } from "./deployed-role.js";
+import { DockerInstanceOperations } from "./instance-operations.js";
 
 const DB_ALIAS = "db";
 
@@ -26,18 +26,6 @@ function waitReady(instance: Instance): Promise<true> {
   );
 }
 
-/** A deployed role as the platform keeps it: its service (whose version an operation changes), containers and what they replaced. */
-interface DeployedRole {
-  readonly spec: DeploySpec;
-  readonly service: { role: string; version: string; instances: Instance[] };
-  /** Versions before each rollout, for undo. */
-  readonly history: string[];
-  readonly containers: StartedTestContainer[];
-  readonly hostPorts: number[];
-  /** How many times instances were replaced: names each replacement's log. */
-  generation: number;
-}
-const APP_PORT = 8000;
 
 /** Each version is a set of containers on a network of the run's own. */
 export class DockerPlatform implements Platform {
@@ -47,10 +35,10 @@ export class DockerPlatform implements Platform {
     rollout: (role, version, options) => this.rollout(role, version, options),
     rolloutUndo: (role, options) => this.rolloutUndo(role, options),
     deleteInstance: (role) => this.deleteInstance(role),
-    killInstance: (role, index) => this.killInstance(role, index),
-    partitionInstance: (role, index, peer) => this.partitionInstance(role, index, peer),
-    stressInstance: (role, index, stress) => this.stressInstance(role, index, stress),
-    crashLoopInstance: (role, index) => this.crashLoopInstance(role, index),
+    killInstance: (role, index) => this.instanceOps.kill(role, index),
+    partitionInstance: (role, index, peer) => this.instanceOps.partition(role, index, peer),
+    stressInstance: (role, index, stress) => this.instanceOps.stress(role, index, stress),
+    crashLoopInstance: (role, index) => this.instanceOps.crashLoop(role, index),
   };
   /** Docker's embedded DNS: the router re-resolves instances an operation replaced. */
   readonly dnsResolver = "127.0.0.11:53";
@@ -62,9 +50,23 @@ export class DockerPlatform implements Platform {
   /** Databases started so far: names each one after the first. */
   private databases = 0;
   private readonly databaseContainers = new Map<Database, string>();
+  /** The faults on one instance: kill, partition, stress, crash loop. */
+  private readonly instanceOps: DockerInstanceOperations;
 
   constructor(private readonly ctx: PlatformContext) {
     configureTestcontainers();
+    this.instanceOps = new DockerInstanceOperations({
+      ctx: this.ctx,
+      role: (name) => this.role(name),
+      network: () => this.ensureNetwork(),
+      restore: async (role, index) => {
+        await this.replace(role, role.service.version, [index]);
+        await this.waitReplacedReady(role, [index]);
+      },
+      waitReady: async (role, index) => {
+        await this.waitReplacedReady(role, [index]);
+      },
+    });
   }
 
   /** The run's network, created once however many parts start at the same time. */
@@ -276,94 +278,6 @@ export class DockerPlatform implements Platform {
     if (role.containers.length === 0) throw new HarnessError("ROLLOUT_FAILED", `no instance of ${roleName} to delete`);
     await this.replace(role, role.service.version, [0]);
     return `${roleName}: instance 0 deleted and replaced`;
-  }
-
-  /**
-   * SIGKILL to one instance's container. The run's containers have no restart
-   * policy, so it stays down until the fault is undone; undoing starts it
-   * again as a successor with the same name, network alias and host port (a
-   * plain `docker start` publishes the port anew, on another host port, and
-   * the log stream the harness follows ended with the old process).
-   */
-  private async killInstance(roleName: string, index: number): Promise<KilledInstance> {
-    const role = this.role(roleName);
-    const container = this.instanceContainer(role, index);
-    const name = container.getName().replace(/^\//, "");
-    const handle = docker().getContainer(container.getId());
-    await handle.kill({ signal: "SIGKILL" });
-    // The engine answers once the signal is sent: wait until it reports the container gone, so the fault is in place when the step observes.
-    await waitFor(async () => ((await handle.inspect()).State.Running ? undefined : true), {
-      description: `${name} to exit after SIGKILL`,
-      timeoutMs: 10_000,
-      intervalMs: 50,
-      signal: this.ctx.signal,
-    });
-    return {
-      detail: `container ${name} killed (SIGKILL); Docker does not restart it: undone by starting it again`,
-      restore: async () => {
-        // Replaced since (a rollout, a deleted instance): its successor is already running.
-        if (role.containers[index] !== container) return;
-        await this.replace(role, role.service.version, [index]);
-        await this.waitReplacedReady(role, [index]);
-      },
-    };
-  }
-
-  private instanceContainer(role: DeployedRole, index: number): StartedTestContainer {
-    const container = role.containers[index];
-    if (!container) {
-      const n = role.containers.length;
-      throw new HarnessError("SCENARIO_INVALID", `${role.spec.role} has no instance ${index}: it has ${n}${n > 0 ? ` (0 to ${n - 1})` : ""}`, {
-        hint: "set the fault's instance: to one of them, or raise the role's replicas",
-      });
-    }
-    return container;
-  }
-
-  /** One instance's current container, for the faults in instance-faults.ts. */
-  private dockerInstance(roleName: string, index: number): { role: DeployedRole; instance: DockerInstance } {
-    const role = this.role(roleName);
-    const container = this.instanceContainer(role, index);
-    return { role, instance: { id: container.getId(), name: container.getName().replace(/^\//, ""), current: () => role.containers[index] === container } };
-  }
-
-  private async partitionInstance(roleName: string, index: number, peer: string): Promise<InstanceFault> {
-    const { instance } = this.dockerInstance(roleName, index);
-    return partitionContainer({ runId: this.ctx.runId, network: await this.ensureNetwork(), instance, peer });
-  }
-
-  /** stress-ng in one instance's container; an instance the OOM killer took is brought back by undo, as after a kill. */
-  private stressInstance(roleName: string, index: number, stress: Stress): Promise<InstanceFault> {
-    const { role, instance } = this.dockerInstance(roleName, index);
-    return stressContainer({
-      instance,
-      stress,
-      restore: async () => {
-        await this.replace(role, role.service.version, [index]);
-        await this.waitReplacedReady(role, [index]);
-      },
-    });
-  }
-
-  /** Killed each time Docker's restart policy (set for the fault) brings it back; the instance follows the host port Docker publishes anew. */
-  private crashLoopInstance(roleName: string, index: number): Promise<InstanceFault> {
-    const { role, instance } = this.dockerInstance(roleName, index);
-    return crashLoopContainer({
-      instance,
-      role: roleName,
-      index,
-      emit: this.ctx.emit,
-      signal: this.ctx.signal,
-      onHostPort: (port) => {
-        const now = role.service.instances[index]!;
-        const baseUrl = now.baseUrl.replace(/:\d+$/, `:${port}`);
-        if (port > 0 && baseUrl !== now.baseUrl) role.service.instances[index] = { ...now, baseUrl };
-        if (port > 0) role.hostPorts[index] = port;
-      },
-      ready: async () => {
-        await this.waitReplacedReady(role, [index]);
-      },
-    });
   }
 
   async startComponent(spec: ComponentSpec): Promise<Component> {

@@ -25,13 +25,12 @@ import { faultEnv } from "../../model/fault-knobs.js";
 import type { KindCluster } from "./cluster.js";
 import { APP_PORT, K8S_LABEL, appObjects, componentObjects, databaseSecret, previousTemplate, summarizeDeployment } from "./manifests.js";
 import { PodProxy } from "./pod-proxy.js";
-import { observePods, saveNamespaceLogs } from "./namespace-evidence.js";
+import { observePods } from "./namespace-evidence.js";
 import { KindInstanceFaults } from "./instance-faults.js";
+import { openNamespace } from "./namespace.js";
+import { waitRolloutComplete } from "./rollout-status.js";
 
 const FIELD_MANAGER = "deploy-gameday";
-/** Waiting reasons that mean a rollout is stuck once they last STUCK_AFTER_MS (a busy kubelet reports some of them briefly). */
-const STUCK = new Set(["ErrImageNeverPull", "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CrashLoopBackOff"]);
-const STUCK_AFTER_MS = 15_000;
 
 export interface KindPlatformOptions {
   cluster: KindCluster;
@@ -103,34 +102,9 @@ export class KindPlatform implements Platform {
     this.kubernetes = { observe: () => this.observe() };
   }
 
-  /** The run's namespace and the pod proxy, once; the teardown that saves the pods' logs and deletes the namespace is registered first. */
-  private async prepare(): Promise<PodProxy> {
-    this.ready ??= (async () => {
-      const ns = this.namespace;
-      this.ctx.teardown.add(`save pod logs and events, delete namespace ${ns}`, async () => {
-        await this.saveLogs().catch((e: unknown) => this.ctx.emit({ type: "note", level: "warn", message: `could not save the pods' logs: ${errorMessage(e)}` }));
-        // Services first: their NodePorts are free again at once, for the next run in this cluster (the namespace takes a while to go).
-        const services = await this.core.listNamespacedService({ namespace: ns }).catch(() => ({ items: [] }));
-        await Promise.all(services.items.map((svc) => this.core.deleteNamespacedService({ name: svc.metadata!.name!, namespace: ns }).catch(() => undefined)));
-        await this.core.deleteNamespace({ name: ns, gracePeriodSeconds: 0 }).catch(() => undefined);
-        this.ctx.emit({ type: "resource.removed", kind: "namespace", role: "namespace", name: ns });
-      });
-      await this.core.createNamespace({
-        body: { metadata: { name: ns, labels: { [K8S_LABEL.runId]: this.ctx.runId, [K8S_LABEL.ownerPid]: String(process.pid) } } },
-      });
-      // Pods need the namespace's default service account, which the controller manager adds a moment later.
-      await waitFor(() => this.core.readNamespacedServiceAccount({ name: "default", namespace: ns }).then(() => true), {
-        description: `the default service account of namespace ${ns}`,
-        timeoutMs: 30_000,
-        intervalMs: 100,
-        clock: this.clock,
-        signal: this.ctx.signal,
-      });
-      this.ctx.emit({ type: "resource.started", kind: "namespace", role: "namespace", name: ns, id: ns });
-      const proxy = await PodProxy.start(this.options.cluster.kubeConfig);
-      this.ctx.teardown.add("stop the pod proxy", () => proxy.stop());
-      return proxy;
-    })();
+  /** The run's namespace and the pod proxy, once (kind/namespace.ts). */
+  private prepare(): Promise<PodProxy> {
+    this.ready ??= openNamespace({ core: this.core, ctx: this.ctx, namespace: this.namespace, clock: this.clock, kubeConfig: this.options.cluster.kubeConfig });
     return this.ready;
   }
 
@@ -296,44 +270,15 @@ export class KindPlatform implements Platform {
    * does not fix. Then the service's instances are its current pods.
    */
   private async waitRollout(svc: KindService, options: { ready: boolean }): Promise<V1Deployment> {
-    let stuck: string | undefined;
-    const since = new Map<string, number>();
-    const live = await waitFor(
-      async () => {
-        const d = await this.apps.readNamespacedDeployment({ name: svc.deployment, namespace: this.namespace });
-        const want = d.spec?.replicas ?? 1;
-        const s = d.status ?? {};
-        const rolled = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && s.updatedReplicas === want && (s.replicas ?? 0) === want;
-        const pods = await this.pods(svc.role);
-        const running = pods.filter((p) => p.status?.phase === "Running" && p.status.podIP);
-        if (rolled && (options.ready ? (s.availableReplicas ?? 0) === want : running.length === want) && running.length === want) return d;
-        // Only the pods of the template being rolled out: the old version's may crash on their way out.
-        const version = d.spec?.template.metadata?.labels?.[K8S_LABEL.version];
-        const current = version === undefined ? pods : pods.filter((p) => p.metadata?.labels?.[K8S_LABEL.version] === version);
-        const seen = new Set<string>();
-        for (const p of current) {
-          for (const c of p.status?.containerStatuses ?? []) {
-            const reason = c.state?.waiting?.reason;
-            if (!reason || !STUCK.has(reason)) continue;
-            const key = `${p.metadata?.name} ${reason}`;
-            seen.add(key);
-            if (!since.has(key)) since.set(key, this.clock.now());
-            if (this.clock.now() - since.get(key)! >= STUCK_AFTER_MS) stuck = `pod ${p.metadata?.name} has been ${reason} for ${STUCK_AFTER_MS / 1000} s: ${c.state?.waiting?.message ?? ""}`.trim();
-          }
-        }
-        for (const key of since.keys()) if (!seen.has(key)) since.delete(key);
-        return stuck ? d : undefined;
-      },
-      {
-        description: `the rollout of deployment ${svc.deployment} in namespace ${this.namespace}`,
-        timeoutMs: 120_000,
-        intervalMs: 250,
-        clock: this.clock,
-        signal: this.ctx.signal,
-        hint: "the pods' logs and the namespace's events are saved in the run folder's logs/",
-      },
-    );
-    if (stuck) throw new HarnessError("ROLLOUT_FAILED", `the rollout of ${svc.deployment} is stuck: ${stuck}`, { hint: "the namespace's events are saved in the run folder's logs/kubernetes-events.log" });
+    const live = await waitRolloutComplete({
+      apps: this.apps,
+      namespace: this.namespace,
+      deployment: svc.deployment,
+      pods: () => this.pods(svc.role),
+      ready: options.ready,
+      clock: this.clock,
+      signal: this.ctx.signal,
+    });
     await this.refresh(svc);
     return live;
   }
@@ -400,10 +345,5 @@ export class KindPlatform implements Platform {
   /** Pods and ready endpoints per role, as the API server has them now. */
   private observe(): Promise<PodsObservation[]> {
     return observePods(this.core, this.discovery, this.namespace, new Map([...this.services].map(([role, svc]) => [role, svc.deployment])));
-  }
-
-  /** Every pod's log (and its previous container's, after a restart) and the namespace's events, into the run's logs/. */
-  private saveLogs(): Promise<void> {
-    return saveNamespaceLogs(this.core, this.namespace, this.ctx.logDir);
   }
 }

@@ -1,0 +1,67 @@
+import type { AppsV1Api, V1Deployment, V1Pod } from "@kubernetes/client-node";
+import { systemClock, waitFor, type Clock } from "../../common/clock.js";
+import { HarnessError } from "../../common/errors.js";
+import { K8S_LABEL } from "./manifests.js";
+
+/** Waiting reasons that mean a rollout is stuck once they last STUCK_AFTER_MS (a busy kubelet reports some of them briefly). */
+const STUCK = new Set(["ErrImageNeverPull", "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CrashLoopBackOff"]);
+const STUCK_AFTER_MS = 15_000;
+
+/**
+ * Wait until a Deployment's rollout is complete (what `kubectl rollout
+ * status` waits for): every replica updated and running (`ready`: and
+ * available). Fails at once when a pod of the template being rolled out is
+ * stuck in a way waiting does not fix (its image cannot be pulled, it
+ * crash-loops) for STUCK_AFTER_MS.
+ */
+export async function waitRolloutComplete(o: {
+  apps: AppsV1Api;
+  namespace: string;
+  deployment: string;
+  /** The role's pods, not being deleted. */
+  pods: () => Promise<V1Pod[]>;
+  ready: boolean;
+  clock?: Clock;
+  signal: AbortSignal;
+}): Promise<V1Deployment> {
+  const clock = o.clock ?? systemClock;
+  let stuck: string | undefined;
+  const since = new Map<string, number>();
+  const live = await waitFor(
+    async () => {
+      const d = await o.apps.readNamespacedDeployment({ name: o.deployment, namespace: o.namespace });
+      const want = d.spec?.replicas ?? 1;
+      const s = d.status ?? {};
+      const rolled = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && s.updatedReplicas === want && (s.replicas ?? 0) === want;
+      const pods = await o.pods();
+      const running = pods.filter((p) => p.status?.phase === "Running" && p.status.podIP);
+      if (rolled && (o.ready ? (s.availableReplicas ?? 0) === want : running.length === want) && running.length === want) return d;
+      // Only the pods of the template being rolled out: the old version's may crash on their way out.
+      const version = d.spec?.template.metadata?.labels?.[K8S_LABEL.version];
+      const current = version === undefined ? pods : pods.filter((p) => p.metadata?.labels?.[K8S_LABEL.version] === version);
+      const seen = new Set<string>();
+      for (const p of current) {
+        for (const c of p.status?.containerStatuses ?? []) {
+          const reason = c.state?.waiting?.reason;
+          if (!reason || !STUCK.has(reason)) continue;
+          const key = `${p.metadata?.name} ${reason}`;
+          seen.add(key);
+          if (!since.has(key)) since.set(key, clock.now());
+          if (clock.now() - since.get(key)! >= STUCK_AFTER_MS) stuck = `pod ${p.metadata?.name} has been ${reason} for ${STUCK_AFTER_MS / 1000} s: ${c.state?.waiting?.message ?? ""}`.trim();
+        }
+      }
+      for (const key of since.keys()) if (!seen.has(key)) since.delete(key);
+      return stuck ? d : undefined;
+    },
+    {
+      description: `the rollout of deployment ${o.deployment} in namespace ${o.namespace}`,
+      timeoutMs: 120_000,
+      intervalMs: 250,
+      clock,
+      signal: o.signal,
+      hint: "the pods' logs and the namespace's events are saved in the run folder's logs/",
+    },
+  );
+  if (stuck) throw new HarnessError("ROLLOUT_FAILED", `the rollout of ${o.deployment} is stuck: ${stuck}`, { hint: "the namespace's events are saved in the run folder's logs/kubernetes-events.log" });
+  return live;
+}
