@@ -26,6 +26,11 @@ describe("helpFor", () => {
     expect(helpFor("scenario")).toMatch(/exit codes: 0 .* 3 inconclusive, 130 interrupted/);
     expect(helpFor("scenario")).toMatch(/examples:\n {2}npm run scenario canary-fail/);
     for (const c of ["doctor", "images", "clean", "bench"]) expect(helpFor(c)).toMatch(new RegExp(`^npm run ${c}`));
+    expect(helpFor("run")).toMatch(/^gameday run .*\(npm run scenario -- \.\.\.\)\n\nRuns each scenario/);
+    expect(helpFor("run")).toMatch(/exit codes: 0 /);
+    expect(helpFor("validate")).toMatch(/^gameday validate /);
+    expect(helpFor("list")).toMatch(/^gameday list /);
+    expect(USAGE).toMatch(/^ {2}gameday run /m);
     expect(helpFor(undefined)).toBe(USAGE);
     expect(helpFor("nope")).toBe(USAGE);
   });

@@ -1,14 +1,17 @@
 /** What each command says for -h/--help (exit 0, nothing started), and the flags npm may take for itself. */
 
 export const USAGE = `usage:
-  npm run scenario <name | path.yaml | folder>... [-- --platform docker|kind] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--no-wait] [--out-dir DIR] [--junit PATH] [--json] [--verbose]
-  npm run scenario -- --list
-  npm run scenario -- --validate <name | path.yaml | folder>...
-  npm run doctor
-  npm run images [-- --force]
-  npm run clean [-- --images] [--clusters] [--force]
-  npm run bench -- <images | load | strategies | kind | dr | analysis | concurrency | speed>
-Every command takes -h or --help. Flags for the harness go after npm's "--".`;
+  gameday run <name | path.yaml | folder>... [--platform docker|kind] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--no-wait] [--out-dir DIR] [--junit PATH] [--json] [--verbose]
+  gameday validate <name | path.yaml | folder>...
+  gameday list
+  gameday doctor
+  gameday images [--force]
+  gameday clean [--images] [--clusters] [--force]
+  gameday bench <images | load | strategies | kind | dr | analysis | concurrency | speed>
+gameday is scripts/gameday (npx gameday in this folder, or on your PATH after npm link).
+The npm scripts are the same commands: npm run scenario|doctor|images|clean|bench, with the
+harness's flags after npm's "--" (npm run scenario -- --validate x.yaml is gameday validate x.yaml).
+Every command takes -h or --help.`;
 
 const HELP: Record<string, string> = {
   scenario: `npm run scenario -- <name | path.yaml | folder>... [flags]
@@ -59,6 +62,17 @@ Measures and prints figures, and writes them to runs/bench/<name>.json:
   images, load, strategies, kind, dr [--only=...], analysis [--seeds=20] [--only=latency|errors],
   concurrency [--pairs=10], speed [--runs=5]`,
 };
+
+HELP.run = `gameday run <name | path.yaml | folder>... [flags]   (npm run scenario -- ...)
+
+${HELP.scenario!.slice(HELP.scenario!.indexOf("\n\n") + 2)}`;
+HELP.validate = `gameday validate <name | path.yaml | folder>...   (npm run scenario -- --validate ...)
+
+Reads and checks each scenario (a shipped name, a file, or every .yaml file of a folder) and starts
+nothing: every problem with its file, line, column and path. Exit 0 when all are valid, 2 otherwise.`;
+HELP.list = `gameday list   (npm run scenario -- --list)
+
+Lists the shipped scenarios, their platform and what each checks.`;
 
 /** The help of a command, or the usage of all. */
 export function helpFor(command: string | undefined): string {

@@ -10,6 +10,10 @@ type Command = (args: string[], signal: AbortSignal) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   scenario: async () => scenarioCommand,
+  // The gameday command's words for what npm run scenario does with its flags.
+  run: async () => scenarioCommand,
+  validate: async () => (args, signal) => scenarioCommand(["--validate", ...args], signal),
+  list: async () => (args, signal) => scenarioCommand(["--list", ...args], signal),
   doctor: async () => (await import("./doctor.js")).doctorCommand,
   clean: async () => (await import("./clean.js")).cleanCommand,
   images: async () => (await import("./images.js")).imagesCommand,
@@ -76,6 +80,9 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   for (const s of scenarios) checkPlatform(s, platform ?? s.platform);
   const [{ sampleSizeWarnings }, { TimeScale }] = await Promise.all([import("../runner/sample-size.js"), import("../common/clock.js")]);
   for (const s of scenarios) for (const w of sampleSizeWarnings(s, new TimeScale(timeScale ?? s.timeScale))) console.error(`warning: ${w}`);
+  // Only now, with every name, file and flag known good: the engine and the load generator.
+  const { prepareMachine } = await import("./machine.js");
+  await prepareMachine({ needsLoad: scenarios.some((s) => s.load !== undefined || s.strategy !== undefined), signal });
   const { KindSession } = await import("../platforms/kind/session.js");
   const kind = new KindSession({ keep: values["keep-cluster"] === true });
   const onEvent = values.json
@@ -207,6 +214,15 @@ async function main(argv: string[]): Promise<number> {
     const code = reportError(e, verbose);
     return controller.signal.aborted ? ExitCode.interrupted : code;
   }
+}
+
+// Output piped into a command that stopped reading (| head) is dropped from then on, quietly: the
+// command goes on to its end, a run to its teardown, and the exit code is the command's.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    stream.write = (() => true) as typeof stream.write;
+  });
 }
 
 main(process.argv.slice(2)).then((code) => {
