@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,34 @@ function scenarioFile(text: string): string {
   writeFileSync(file, text);
   return file;
 }
+
+/** scripts/gameday as a user types it, from a folder of their own, with no engine involved. */
+function gameday(args: string[], cwd: string): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync("bash", [join(ROOT, "scripts/gameday"), ...args], { cwd, encoding: "utf8", env: { ...process.env, INIT_CWD: "" } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("the gameday command", () => {
+  it("runs, validates and lists by name or by path relative to where it is run, and checks names before any engine work", () => {
+    const folder = mkdtempSync(join(tmpdir(), "gameday-cwd-"));
+    writeFileSync(join(folder, "mine.yaml"), healthScenario);
+    const valid = gameday(["validate", "mine.yaml", "canary-fail"], folder);
+    expect(valid.code, valid.stderr).toBe(0);
+    expect(valid.stdout).toMatch(/mine\.yaml: valid \(health-endpoints: /);
+    expect(gameday(["list"], folder).stdout).toMatch(/^crash-loop\s+\S/m);
+    // A misspelt command or scenario: a did-you-mean, exit 2, and the engine never touched.
+    const command = gameday(["valdate", "x.yaml"], folder);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('unknown command "valdate" (did you mean "validate"?)');
+    const name = gameday(["run", "canry-fail", "--platform", "docker"], folder);
+    expect(name.code).toBe(2);
+    expect(name.stderr).toContain('no scenario named "canry-fail" (did you mean "canary-fail"?)');
+    expect(name.stdout + name.stderr).not.toContain("[engine]");
+    const help = gameday(["run", "--help"], folder);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^gameday run /);
+  });
+});
 
 describe("npm run scenario", () => {
   it("lists and validates scenarios without starting anything", async () => {
