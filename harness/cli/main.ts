@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ExitCode, HarnessError, asHarnessError, errorMessage } from "../common/errors.js";
@@ -5,6 +6,7 @@ import { didYouMean } from "../common/suggest.js";
 import { formatEvent } from "../timeline/progress.js";
 import type { Stamped } from "../timeline/events.js";
 import { helpFor, rightForm, swallowedFlags, USAGE } from "./help.js";
+import { withSourceLines } from "./source-lines.js";
 
 type Command = (args: string[], signal: AbortSignal) => Promise<number>;
 
@@ -160,10 +162,19 @@ async function validateAll(
   return invalid > 0 ? ExitCode.badInputOrEnvironment : ExitCode.held;
 }
 
+/** A file a problem names, as the user named it (relative to where they ran the command). */
+function readUserFile(file: string): string | undefined {
+  try {
+    return readFileSync(resolve(process.env.INIT_CWD || process.cwd(), file), "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
 /** An error as the CLI prints it: code, message, hint; the stack of a harness bug, or with --verbose. */
 function reportError(e: unknown, verbose: boolean): number {
   if (e instanceof HarnessError) {
-    console.error(`error ${e.code}: ${e.message}`);
+    console.error(`error ${e.code}: ${e.code === "SCENARIO_INVALID" ? withSourceLines(e.message, readUserFile) : e.message}`);
     if (e.hint) console.error(`hint: ${e.hint}`);
     if (verbose && e.stack) console.error(e.stack);
     return e.exitCode;
