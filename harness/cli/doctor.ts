@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { freemem, totalmem } from "node:os";
-import { ExitCode, errorMessage } from "../common/errors.js";
+import { parseArgs } from "node:util";
+import { ExitCode, HarnessError, errorMessage } from "../common/errors.js";
 import { join } from "node:path";
 import { ensureEngine, imageExists } from "../engine/docker.js";
 import { ROOT } from "../common/paths.js";
@@ -21,8 +22,12 @@ function toolVersion(cmd: string, args: string[]): string | undefined {
   }
 }
 
-/** `npm run doctor`: what this machine has, what is missing and how to get it. Starts and builds nothing. */
-export async function doctorCommand(): Promise<number> {
+/** `npm run doctor [-- -o json]`: what this machine has, what is missing and how to get it. Starts and builds nothing. */
+export async function doctorCommand(args: string[] = []): Promise<number> {
+  const { values } = parseArgs({ args, options: { output: { type: "string", short: "o" } } });
+  if (values.output !== undefined && values.output !== "json" && values.output !== "text") {
+    throw new HarnessError("USAGE", `-o must be json or text, got "${values.output}"`, { hint: "-o json prints the checks as one JSON document" });
+  }
   const checks: Check[] = [];
   const major = Number(process.versions.node.split(".")[0]);
   checks.push({ what: "Node.js", ok: major >= 20, detail: process.version, fix: "install Node.js 20 or newer" });
@@ -86,13 +91,18 @@ export async function doctorCommand(): Promise<number> {
     });
   }
   checks.push(await machineCheck());
+  const missing = checks.filter((c) => !c.ok).length;
+  const code = missing === 0 || engineOk ? ExitCode.held : ExitCode.badInputOrEnvironment;
+  if (values.output === "json") {
+    console.log(JSON.stringify({ ok: missing === 0, missing, checks }, null, 2));
+    return code;
+  }
   const width = Math.max(...checks.map((c) => c.what.length));
   for (const c of checks) {
     console.log(`${c.ok ? "ok  " : "MISS"}  ${c.what.padEnd(width)}  ${c.detail}${!c.ok && c.fix ? `\n      ${"".padEnd(width)}  fix: ${c.fix}` : ""}`);
   }
-  const missing = checks.filter((c) => !c.ok).length;
   console.log(missing === 0 ? "\neverything is in place" : `\n${missing} item(s) missing; npm run scenario and npm test set up what they need on first use`);
-  return missing === 0 || engineOk ? ExitCode.held : ExitCode.badInputOrEnvironment;
+  return code;
 }
 
 /**

@@ -2,9 +2,9 @@
 
 export const USAGE = `usage:
   gameday run <name | path.yaml | folder>... [--platform docker|kind] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--no-wait] [--out-dir DIR] [--junit PATH] [--json] [--verbose]
-  gameday validate <name | path.yaml | folder>...
-  gameday list
-  gameday doctor
+  gameday validate <name | path.yaml | folder>... [-o json]
+  gameday list [-o json]
+  gameday doctor [-o json]
   gameday images [--force]
   gameday clean [--images] [--clusters] [--force]
   gameday bench <images | load | strategies | kind | dr | analysis | concurrency | speed>
@@ -22,6 +22,7 @@ Every file is read and checked before anything starts; paths are relative to whe
 
 flags:
   --list                       list the shipped scenarios and what each checks
+  -o json                      with --list or --validate: one JSON document instead of lines
   --validate <file>...         check scenario files (names, files, folders) and start nothing; exit 2 if any is invalid
   --platform docker|kind       where to run (default: the scenario's platform, else docker)
   --keep-cluster               keep the kind cluster for the next command (npm run clean -- --clusters removes it)
@@ -45,7 +46,8 @@ examples:
   doctor: `npm run doctor
 
 Checks what runs need (the Docker engine, node, the tools, the images, kind's node image, the machine's
-cores and memory against the largest shipped scenario) and says how to fix what is missing.`,
+cores and memory against the largest shipped scenario) and says how to fix what is missing.
+  -o json      the checks as one JSON document ({ ok, missing, checks: [{ what, ok, detail, fix }] })`,
   images: `npm run images [-- --force]
 
 Builds the local images (the reference service's versions, PostgreSQL, HAProxy, Prometheus, Toxiproxy)
@@ -69,10 +71,12 @@ ${HELP.scenario!.slice(HELP.scenario!.indexOf("\n\n") + 2)}`;
 HELP.validate = `gameday validate <name | path.yaml | folder>...   (npm run scenario -- --validate ...)
 
 Reads and checks each scenario (a shipped name, a file, or every .yaml file of a folder) and starts
-nothing: every problem with its file, line, column and path. Exit 0 when all are valid, 2 otherwise.`;
+nothing: every problem with its file, line, column and path. Exit 0 when all are valid, 2 otherwise.
+  -o json      one JSON list, an entry per file: { file, valid, name, steps, expectations, warnings, problems }`;
 HELP.list = `gameday list   (npm run scenario -- --list)
 
-Lists the shipped scenarios, their platform and what each checks.`;
+Lists the shipped scenarios and what each checks.
+  -o json      one JSON list: { name, description, file }`;
 
 /** The help of a command, or the usage of all. */
 export function helpFor(command: string | undefined): string {

@@ -39,8 +39,10 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
       verbose: { type: "boolean" },
       junit: { type: "string" },
       "out-dir": { type: "string" },
+      output: { type: "string", short: "o" },
     },
   });
+  const json = outputJson(values.output);
   const { listScenarios, loadScenarioWithWarnings, resolveScenarioPaths, displayPath, userDirectory } = await import("../scenario/load-scenario.js");
   // A file that reads with warnings (a deprecated field, say) says so on stderr.
   const loadScenario = (file: string) => {
@@ -50,13 +52,17 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   };
   if (values.list) {
     const all = listScenarios();
+    if (json) {
+      console.log(JSON.stringify(all, null, 2));
+      return ExitCode.held;
+    }
     const width = Math.max(...all.map((s) => s.name.length), 4);
     for (const s of all) console.log(`${s.name.padEnd(width)}  ${s.description}`);
     return ExitCode.held;
   }
   if (values.validate) {
     if (positionals.length === 0) throw new HarnessError("USAGE", "name the scenarios to validate", { hint: "npm run scenario -- --validate <name | path.yaml | folder>..." });
-    return validateAll(positionals, loadScenario, resolveScenarioPaths, displayPath);
+    return validateAll(positionals, json ? loadScenarioWithWarnings : loadScenario, resolveScenarioPaths, displayPath, json);
   }
   if (positionals.length === 0) throw new HarnessError("USAGE", "name a scenario to run", { hint: USAGE });
   const { PLATFORMS } = await import("../model/platform-name.js");
@@ -129,36 +135,71 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   return ExitCode.held;
 }
 
-/** Check every file (names, files, folders), say which are valid and why the others are not: exit 2 if any is not. */
+/** `-o json` or `-o text` (the default). */
+function outputJson(output: string | undefined): boolean {
+  if (output === undefined || output === "text") return false;
+  if (output === "json") return true;
+  throw new HarnessError("USAGE", `-o must be json or text, got "${output}"`, { hint: "-o json prints one JSON document for list, validate and doctor" });
+}
+
+type Scenario = import("../scenario/scenario.js").Scenario;
+/** What `validate -o json` says of one name, file or folder. */
+interface Validated {
+  file: string;
+  valid: boolean;
+  name?: string;
+  steps?: number;
+  expectations?: number;
+  warnings: string[];
+  problems: string[];
+  error?: string;
+}
+
+/**
+ * Check every file (names, files, folders), say which are valid and why the others are not: exit 2 if any is not.
+ * With `json`, one JSON list on stdout, an entry per file (or per argument that named none), instead of lines.
+ */
 async function validateAll(
   args: readonly string[],
-  load: (file: string) => import("../scenario/scenario.js").Scenario,
+  load: (file: string) => Scenario | { scenario: Scenario; warnings: string[] },
   resolvePaths: (arg: string) => string[],
   displayPath: (file: string) => string,
+  json = false,
 ): Promise<number> {
   const [{ sampleSizeWarnings }, { TimeScale }] = await Promise.all([import("../runner/sample-size.js"), import("../common/clock.js")]);
   let invalid = 0;
+  const entries: Validated[] = [];
+  const failed = (file: string, e: unknown) => {
+    invalid++;
+    if (!json) return void reportError(e, false);
+    const error = asHarnessError(e);
+    entries.push({ file, valid: false, warnings: [], problems: error.code === "SCENARIO_INVALID" ? error.message.split("\n") : [error.message], error: error.code });
+  };
   for (const arg of args) {
     let files: string[];
     try {
       files = resolvePaths(arg);
     } catch (e) {
-      invalid++;
-      reportError(e, false);
+      failed(arg, e);
       continue;
     }
     for (const file of files) {
       try {
-        const s = load(file);
-        for (const w of sampleSizeWarnings(s, new TimeScale(s.timeScale))) console.error(`warning: ${w}`);
-        console.log(`${displayPath(file)}: valid (${s.name}: ${s.steps.length} steps, ${s.expectations.length} expectations)`);
+        const loaded = load(file);
+        const s = "scenario" in loaded ? loaded.scenario : loaded;
+        const warnings = [...("scenario" in loaded ? loaded.warnings : []), ...sampleSizeWarnings(s, new TimeScale(s.timeScale))];
+        if (json) entries.push({ file: displayPath(file), valid: true, name: s.name, steps: s.steps.length, expectations: s.expectations.length, warnings, problems: [] });
+        else {
+          for (const w of warnings) console.error(`warning: ${w}`);
+          console.log(`${displayPath(file)}: valid (${s.name}: ${s.steps.length} steps, ${s.expectations.length} expectations)`);
+        }
       } catch (e) {
-        invalid++;
-        reportError(e, false);
+        failed(displayPath(file), e);
       }
     }
   }
-  if (invalid > 0) console.error(`${invalid} invalid`);
+  if (json) console.log(JSON.stringify(entries, null, 2));
+  else if (invalid > 0) console.error(`${invalid} invalid`);
   return invalid > 0 ? ExitCode.badInputOrEnvironment : ExitCode.held;
 }
 

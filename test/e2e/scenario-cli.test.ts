@@ -39,6 +39,21 @@ describe("the gameday command", () => {
     expect(name.code).toBe(2);
     expect(name.stderr).toContain('no scenario named "canry-fail" (did you mean "canary-fail"?)');
     expect(name.stdout + name.stderr).not.toContain("[engine]");
+    // -o json: one document to parse, for list, validate and doctor.
+    writeFileSync(join(folder, "bad.yaml"), healthScenario.replace(/^name: .*$/m, "name: 7"));
+    const checked = gameday(["validate", "-o", "json", "mine.yaml", "bad.yaml"], folder);
+    expect(checked.code).toBe(2);
+    const entries = JSON.parse(checked.stdout) as Array<{ file: string; valid: boolean; name?: string; problems: string[] }>;
+    expect(entries.map((e) => [e.file, e.valid, e.name])).toEqual([
+      ["mine.yaml", true, "health-endpoints"],
+      ["bad.yaml", false, undefined],
+    ]);
+    expect(entries[1]!.problems).toEqual([expect.stringMatching(/^bad\.yaml:1:7: name must be /)]);
+    const listed = JSON.parse(gameday(["list", "-o", "json"], folder).stdout) as Array<{ name: string; description: string }>;
+    expect(listed.find((s) => s.name === "crash-loop")?.description).toMatch(/crashes each time the platform brings it back/);
+    const doctor = JSON.parse(gameday(["doctor", "-o", "json"], folder).stdout) as { checks: Array<{ what: string; ok: boolean }> };
+    expect(doctor.checks.find((c) => c.what === "Docker engine")?.ok).toBe(true);
+    expect(gameday(["list", "-o", "yaml"], folder)).toMatchObject({ code: 2, stderr: expect.stringContaining('-o must be json or text, got "yaml"') });
     const help = gameday(["run", "--help"], folder);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^gameday run /);
