@@ -1,16 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { cli, readEvents, readResults, runContainers, type RunEvent } from "./cli.js";
+import { readEvents, runContainers, type RunEvent, passingRun } from "./cli.js";
 
 // Operator actions on Docker, through the real CLI: the action registry runs them on every platform that implements them.
 
 describe("operator actions on Docker", () => {
   it("rollout-undo: the bad release is recreated over good-1, serves errors, and the undo brings good-1 back, ready", async () => {
-    const r = await cli(["scenario", "rollout-undo"]);
-    expect(r.runDir, `stderr: ${r.stderr}\nstdout: ${r.stdout}`).toBeDefined();
-    const results = readResults(r.runDir!);
-    for (const e of results.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
-    expect(r.code).toBe(0);
-    expect(results.verdict).toBe("passed");
+    const { run: r, results } = await passingRun(["scenario", "rollout-undo"]);    expect(results.verdict).toBe("passed");
 
     const events = readEvents(r.runDir!);
     const actions = events.filter((e) => e.type === "action.performed");

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
@@ -78,4 +79,17 @@ export function runStory(runDir: string): string {
     `no answer: ${Object.entries(errors).map(([k, n]) => `${k} ×${n}`).join(", ") || "none"}`,
     `machine: ${host.length} samples, CPU peak ${Math.round(100 * peak((h) => h.cpu))}%, I/O stall peak ${Math.round(100 * peak((h) => h.ioStall))}%, memory stall peak ${Math.round(100 * peak((h) => h.memoryStall))}%, event-loop delay peak ${Math.round(peak((h) => h.loopDelayMs))} ms, ${saturated} saturated window(s)`,
   ].join("\n");
+}
+
+/**
+ * A scenario run meant to pass: it left a run folder, every expectation held
+ * (a failure says its evidence) and it exited 0. Its results and timeline.
+ */
+export async function passingRun(args: string[]): Promise<{ run: CliResult; results: ReturnType<typeof readResults>; events: RunEvent[] }> {
+  const run = await cli(args);
+  expect(run.runDir, `stderr: ${run.stderr}\nstdout: ${run.stdout}`).toBeDefined();
+  const results = readResults(run.runDir!);
+  for (const e of results.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
+  expect(run.code).toBe(0);
+  return { run, results, events: readEvents(run.runDir!) };
 }

@@ -1,17 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { cli, readEvents, readResults, runContainers } from "./cli.js";
+import { runContainers, passingRun } from "./cli.js";
 
 // Faults on the run's clock, through the real CLI: a kill that starts in the middle of a step (at) and ends by itself (for).
 
 describe("faults on Docker", () => {
   it("kill-recovers: instance 0 is killed 10 s into the step, down until its fault ends 30 s later, then answers /health 200 again", async () => {
-    const r = await cli(["scenario", "kill-recovers"]);
-    expect(r.runDir, `stderr: ${r.stderr}\nstdout: ${r.stdout}`).toBeDefined();
-    const results = readResults(r.runDir!);
-    for (const e of results.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
-    expect(r.code).toBe(0);
-
-    const events = readEvents(r.runDir!);
+    const { results, events } = await passingRun(["scenario", "kill-recovers"]);
     const crash = events.find((e) => e.type === "step.started" && e.step === "crash")!;
     const injected = events.find((e) => e.type === "fault.injected")!;
     const undone = events.find((e) => e.type === "fault.undone")!;

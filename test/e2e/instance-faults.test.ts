@@ -1,17 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { cli, readEvents, readResults, runContainers } from "./cli.js";
+import { runContainers, passingRun } from "./cli.js";
 
 // The partition fault through the real CLI, on the run's clock: one instance cut off from the database in the middle of a step.
 
 describe("instance faults on Docker", () => {
   it("partition-recovers: instance 0 loses the database 10 s into the step (its /ready 503 naming it, instance 1 ready throughout), then is ready again", async () => {
-    const r = await cli(["scenario", "partition-recovers"]);
-    expect(r.runDir, `stderr: ${r.stderr}\nstdout: ${r.stdout}`).toBeDefined();
-    const results = readResults(r.runDir!);
-    for (const e of results.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
-    expect(r.code).toBe(0);
-
-    const events = readEvents(r.runDir!);
+    const { results, events } = await passingRun(["scenario", "partition-recovers"]);
     const step = events.find((e) => e.type === "step.started" && e.step === "partition")!;
     const injected = events.find((e) => e.type === "fault.injected")!;
     const undone = events.find((e) => e.type === "fault.undone")!;
@@ -42,13 +36,7 @@ describe("instance faults on Docker", () => {
 
 describe("crash loop on Docker", () => {
   it("crash-loop: Docker's restart policy restarts instance 0 with a growing back-off each time it is killed, instance 1 answers throughout, and the instance is back after the loop", async () => {
-    const r = await cli(["scenario", "crash-loop"]);
-    expect(r.runDir, `stderr: ${r.stderr}\nstdout: ${r.stdout}`).toBeDefined();
-    const results = readResults(r.runDir!);
-    for (const e of results.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
-    expect(r.code).toBe(0);
-
-    const events = readEvents(r.runDir!);
+    const { results, events } = await passingRun(["scenario", "crash-loop"]);
     const injected = events.find((e) => e.type === "fault.injected")!;
     const undone = events.find((e) => e.type === "fault.undone")!;
     expect(injected).toMatchObject({ fault: "crash-loop", target: "stable-0", detail: expect.stringContaining("Docker's restart policy (on-failure)") });
