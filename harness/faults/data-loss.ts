@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { completed } from "../common/command-stream.js";
 import { HarnessError } from "../common/errors.js";
-import { DB } from "../platforms/postgres.js";
+import { DB } from "../model/database.js";
 import type { RecoveryDrill } from "../recovery/drill.js";
-import { BACKUP_DAMAGE } from "../recovery/run-backups.js";
+import { BACKUP_DAMAGE } from "../model/backup-kind.js";
 import { defineFault, type FaultTarget } from "./fault.js";
 
 function drillOf(target: FaultTarget, type: string): RecoveryDrill {

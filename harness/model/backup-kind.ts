@@ -2,3 +2,7 @@
 export const BACKUP_KINDS = ["database", "application-data", "configuration"] as const;
 
 export type BackupKind = (typeof BACKUP_KINDS)[number];
+
+/** How the backup-damage fault spoils the newest backup: cut short, bytes flipped, or encrypted for another key. */
+export const BACKUP_DAMAGE = ["truncate", "corrupt", "foreign-key"] as const;
+export type BackupDamage = (typeof BACKUP_DAMAGE)[number];

@@ -7,7 +7,9 @@ import { configureTestcontainers, docker } from "../engine/docker.js";
 import { streamExec } from "./stream-exec.js";
 import type { Database, PlatformContext } from "./platform.js";
 
-export const DB = { user: "gameday", password: "gameday", name: "evaluations", port: 5432 } as const;
+import { DB } from "../model/database.js";
+
+export { DB };
 
 /**
  * PostgreSQL as a testcontainers container on a Docker network, for every platform:

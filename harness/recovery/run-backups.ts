@@ -18,8 +18,8 @@ import { BackupSchedule } from "./backup-schedule.js";
 import { BackupStore, type BackupEntry, type TakenAt } from "./backup-store.js";
 import { backupApplicationData, backupDatabase } from "./database-backup.js";
 
-export const BACKUP_DAMAGE = ["truncate", "corrupt", "foreign-key"] as const;
-export type BackupDamage = (typeof BACKUP_DAMAGE)[number];
+import type { BackupDamage } from "../model/backup-kind.js";
+export { BACKUP_DAMAGE, type BackupDamage } from "../model/backup-kind.js";
 
 /** A stored backup file as it looks without the key. */
 export interface StoredFile {
