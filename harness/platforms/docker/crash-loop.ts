@@ -5,6 +5,7 @@ import { docker } from "../../engine/docker.js";
 import type { Sink } from "../../timeline/events.js";
 import { startCrashLoop } from "../crash-loop.js";
 import type { InstanceFault } from "../platform.js";
+import { APP_PORT } from "./deployed-role.js";
 import type { DockerInstance } from "./instance-faults.js";
 
 /** Docker restarts a container whose process died on its own, with a back-off that doubles from 100 ms (and resets after 10 s up). */
@@ -54,15 +55,17 @@ export async function crashLoopContainer(o: DockerCrashLoopOptions): Promise<Ins
     }
     process.kill(Number(pid), "SIGKILL");
   };
-  const hostPort = (info: Awaited<ReturnType<typeof observe>>["info"]) => Number(info.NetworkSettings.Ports?.["8000/tcp"]?.[0]?.HostPort ?? 0);
+  const hostPort = (info: Awaited<ReturnType<typeof observe>>["info"]) => Number(info.NetworkSettings.Ports?.[`${APP_PORT}/tcp`]?.[0]?.HostPort ?? 0);
 
+  /** The run's containers have no restart policy: the one the fault gave is taken away again. */
+  const dropPolicy = () => container.update({ RestartPolicy: { Name: "no" } });
   await container.update({ RestartPolicy: { Name: POLICY, MaximumRetryCount: 0 } });
   const first = await observe();
   try {
     if (!first.running) throw new HarnessError("CONTAINER_FAILED", `${o.instance.name} is not running: nothing to crash`);
     await kill(first.running);
   } catch (e) {
-    await container.update({ RestartPolicy: { Name: "no" } }).catch(() => undefined);
+    await dropPolicy().catch(() => undefined);
     throw e;
   }
   // The first restart shows the policy at work before the step goes on.
@@ -73,7 +76,7 @@ export async function crashLoopContainer(o: DockerCrashLoopOptions): Promise<Ins
     clock: o.clock,
     signal: o.signal,
   }).catch(async (e: unknown) => {
-    await container.update({ RestartPolicy: { Name: "no" } }).catch(() => undefined);
+    await dropPolicy().catch(() => undefined);
     throw e;
   });
   const restart = (restarts: number, waiting?: string) =>
@@ -102,7 +105,7 @@ export async function crashLoopContainer(o: DockerCrashLoopOptions): Promise<Ins
         const now = await observe();
         return now.running ? now : undefined;
       }, { description: `Docker to restart ${o.instance.name} once the crash loop ended`, timeoutMs: RESTART_WAIT_MS, intervalMs: 100, clock: o.clock, signal: o.signal });
-      await container.update({ RestartPolicy: { Name: "no" } }).catch((e: unknown) => {
+      await dropPolicy().catch((e: unknown) => {
         throw new HarnessError("CONTAINER_FAILED", `could not take the restart policy of ${o.instance.name} away: ${errorMessage(e)}`, { cause: e });
       });
       o.onHostPort(hostPort(back.info));
