@@ -1,5 +1,5 @@
 /**
- * The reaper's own process: `reaper-process.ts <parent pid> <run id> [<extra as JSON>]`.
+ * The reaper's own process: `reaper-process.ts <parent identity> <run id> [<extra as JSON>]`.
  * Waits for the parent to disappear, then kills the run's processes (load
  * generators), sweeps its containers and networks, and removes the extra
  * containers and files it was given (a kind cluster).
@@ -7,25 +7,20 @@
  */
 import { killRunProcesses } from "./processes.js";
 import { rmSync } from "node:fs";
+import { ownerAlive, pidOf } from "../common/process-identity.js";
 import type { ReaperExtra } from "./reaper.js";
 import { removeContainersLabelled, sweep } from "./sweep.js";
 
 const [parentArg, runId, extraArg] = process.argv.slice(2);
 const extra = extraArg ? (JSON.parse(extraArg) as ReaperExtra) : undefined;
-const parent = Number(parentArg);
-if (!Number.isInteger(parent) || !runId) process.exit(2);
+const parent = parentArg ?? "";
+if (!Number.isInteger(pidOf(parent)) || !runId) process.exit(2);
 
 process.on("SIGTERM", () => process.exit(0));
 process.on("SIGINT", () => undefined); // Ctrl-C reaches the whole process group: the parent handles it.
 
-function parentAlive(): boolean {
-  try {
-    process.kill(parent, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+// By pid and start time: the kernel reuses pids, and a stranger with the harness's must not keep the run's resources.
+const parentAlive = () => ownerAlive(parent);
 
 const timer = setInterval(() => {
   if (parentAlive()) return;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SELF } from "../common/process-identity.js";
 
 /**
  * A watchdog process, started before any resource: when this process dies
@@ -27,7 +28,7 @@ export function startReaper(runId: string, extra?: ReaperExtra): Reaper {
   // What it did, or why it failed, is kept: it has no terminal to say it on.
   mkdirSync(join(root, ".cache/reapers"), { recursive: true });
   const log = openSync(join(root, ".cache/reapers", `${runId}.log`), "w");
-  let child: ChildProcess | undefined = spawn(process.execPath, ["--import", "tsx", script, String(process.pid), runId, ...(extra ? [JSON.stringify(extra)] : [])], {
+  let child: ChildProcess | undefined = spawn(process.execPath, ["--import", "tsx", script, SELF, runId, ...(extra ? [JSON.stringify(extra)] : [])], {
     detached: true,
     stdio: ["ignore", log, log],
     env: process.env,

@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import { KIND_CLUSTER_LABEL, LABEL, PROJECT } from "../common/labels.js";
+import { ownerAlive } from "../common/process-identity.js";
 import { docker } from "../engine/docker.js";
 
 export interface SweepResult {
@@ -9,16 +10,9 @@ export interface SweepResult {
   skippedLiveRuns: string[];
 }
 
-/** Whether a harness process (by its owner-pid label) is still running. */
-export function alive(pid: string | number | undefined): boolean {
-  const n = Number(pid);
-  if (!Number.isInteger(n) || n <= 0 || n === process.pid) return false;
-  try {
-    process.kill(n, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
+/** Whether another harness process (by its owner-pid label: a pid and its start time) is still running. */
+export function alive(owner: string | undefined): boolean {
+  return ownerAlive(owner);
 }
 
 /**

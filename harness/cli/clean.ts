@@ -27,7 +27,7 @@ export async function cleanCommand(args: string[]): Promise<number> {
       console.log(`left kind cluster ${name} (kept with --keep-cluster; -- --clusters removes it)`);
       continue;
     }
-    if (!kept && !force && owner && alive(owner.pid)) {
+    if (!kept && !force && owner && alive(owner.owner ?? String(owner.pid))) {
       console.log(`left kind cluster ${name}: its harness (pid ${owner.pid}) is still running; stop it, or use -- --force`);
       continue;
     }

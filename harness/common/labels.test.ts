@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { LABEL, PROJECT, newRunId, runLabels } from "./labels.js";
+import { SELF } from "./process-identity.js";
 
 const AT = new Date("2026-11-26T17:15:09.123Z");
 
@@ -57,7 +58,7 @@ describe("newRunId", () => {
 describe("runLabels", () => {
   it("labels the project and the run", () => {
     // The owner pid lets `npm run clean` leave a live run alone.
-    expect(runLabels("r-1")).toEqual({ [LABEL.project]: PROJECT, [LABEL.runId]: "r-1", [LABEL.ownerPid]: String(process.pid) });
+    expect(runLabels("r-1")).toEqual({ [LABEL.project]: PROJECT, [LABEL.runId]: "r-1", [LABEL.ownerPid]: SELF });
     expect(LABEL.project).toBe("dev.deploy-gameday.project");
     expect(LABEL.runId).toBe("dev.deploy-gameday.run-id");
     expect(PROJECT).toBe("deploy-gameday");
@@ -67,7 +68,7 @@ describe("runLabels", () => {
     expect(runLabels("r-1", "postgres")).toEqual({
       "dev.deploy-gameday.project": "deploy-gameday",
       "dev.deploy-gameday.run-id": "r-1",
-      "dev.deploy-gameday.owner-pid": String(process.pid),
+      "dev.deploy-gameday.owner-pid": SELF,
       "dev.deploy-gameday.role": "postgres",
     });
     expect(runLabels("r-1", "")).not.toHaveProperty(LABEL.role);

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { SELF } from "./process-identity.js";
 
 /** Every resource the harness creates carries these labels, so cleanup can find it by label. */
 export const LABEL = {
@@ -6,7 +7,7 @@ export const LABEL = {
   runId: "dev.deploy-gameday.run-id",
   role: "dev.deploy-gameday.role",
   recipeHash: "dev.deploy-gameday.recipe-hash",
-  /** The pid of the harness process that owns the resource: `npm run clean` leaves a live run's resources alone. */
+  /** The harness process that owns the resource (`<pid>-<start time>`): `npm run clean` leaves a live run's resources alone. */
   ownerPid: "dev.deploy-gameday.owner-pid",
 } as const;
 
@@ -16,7 +17,7 @@ export const PROJECT = "deploy-gameday";
 export const KIND_CLUSTER_LABEL = "io.x-k8s.kind.cluster";
 
 export function runLabels(runId: string, role?: string): Record<string, string> {
-  return { [LABEL.project]: PROJECT, [LABEL.runId]: runId, [LABEL.ownerPid]: String(process.pid), ...(role ? { [LABEL.role]: role } : {}) };
+  return { [LABEL.project]: PROJECT, [LABEL.runId]: runId, [LABEL.ownerPid]: SELF, ...(role ? { [LABEL.role]: role } : {}) };
 }
 
 /** A run id that sorts by time and names its scenario: 20261126-171500-canary-fail-3f9a. */

@@ -11,7 +11,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const DEAD = 2 ** 22 + 12345;
-const alive = (pid: number) => pid !== DEAD;
+const alive = (owner: string) => Number(owner.split("-")[0]) !== DEAD;
 
 describe("MachineBudget", () => {
   it("lets a second run in beside the first when both fit, and lists who is beside it", async () => {
@@ -68,6 +68,21 @@ describe("MachineBudget", () => {
     const a = await budget.acquire({ runId: "a", scenario: "canary-fail", cores: 1.5, wait: true });
     expect(a.beside).toEqual([]);
     expect(readdirSync(join(dir, "claims"))).toEqual(["a.json"]);
+    a.release();
+  });
+
+  it("does not let a stranger that got a dead run's pid hold its claim or its lock", async () => {
+    // This process stands for the stranger: the pid is alive, but its start time is not the one recorded.
+    mkdirSync(join(dir, "claims"), { recursive: true });
+    writeFileSync(join(dir, "claims", "crashed.json"), JSON.stringify({ runId: "crashed", scenario: "canary-fail", pid: process.pid, owner: `${process.pid}-1`, cores: 2, since: 0 }));
+    mkdirSync(join(dir, "lock"));
+    writeFileSync(join(dir, "lock", "pid"), `${process.pid}-1`);
+    const budget = new MachineBudget({ dir, cores: 2 });
+    const a = await budget.acquire({ runId: "a", scenario: "canary-fail", cores: 1.5, wait: true });
+    expect(a.beside).toEqual([]);
+    expect(readdirSync(join(dir, "claims"))).toEqual(["a.json"]);
+    // The run's own claim, with this process's real identity, holds.
+    expect(budget.holders().map((c) => c.runId)).toEqual(["a"]);
     a.release();
   });
 

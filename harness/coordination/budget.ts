@@ -1,7 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { systemClock, type Clock } from "../common/clock.js";
+import { ownerAlive, SELF, type ProcessIdentity } from "../common/process-identity.js";
 import { STATE_DIR } from "../common/state-dir.js";
 
 /** One run's share of the machine, as written in the budget's folder. */
@@ -9,6 +10,8 @@ export interface Claim {
   runId: string;
   scenario: string;
   pid: number;
+  /** The process with its start time: a pid the kernel has since given to another process does not hold the claim. */
+  owner?: ProcessIdentity;
   cores: number;
   /** Epoch ms it was taken. */
   since: number;
@@ -35,15 +38,16 @@ export const MACHINE_CORES = availableParallelism();
  * claims its estimated cost under `.state/budget/` and waits while the runs
  * already there leave too little. The claims are read and written under a
  * lock (a directory, which mkdir creates atomically); a claim or a lock whose
- * process is gone is ignored and removed, so a crashed run never blocks the
- * next. A run bigger than the whole budget runs alone.
+ * process is gone (or whose pid now names another process) is ignored and
+ * removed, so a crashed run never blocks the next. A run bigger than the
+ * whole budget runs alone.
  */
 export class MachineBudget {
   private readonly claims: string;
   private readonly lock: string;
 
   constructor(
-    private readonly o: { dir?: string; cores?: number; clock?: Clock; pollMs?: number; alive?: (pid: number) => boolean } = {},
+    private readonly o: { dir?: string; cores?: number; clock?: Clock; pollMs?: number; alive?: (owner: ProcessIdentity) => boolean } = {},
   ) {
     const dir = o.dir ?? join(STATE_DIR, "budget");
     this.claims = join(dir, "claims");
@@ -66,7 +70,7 @@ export class MachineBudget {
       } catch {
         continue; // being written, or damaged: the writer's lock covers it
       }
-      if (this.alive(c.pid)) out.push(c);
+      if (this.alive(c.owner ?? String(c.pid))) out.push(c);
       else rmSync(path, { force: true });
     }
     return out;
@@ -87,7 +91,7 @@ export class MachineBudget {
         const used = others.reduce((a, c) => a + c.cores, 0);
         const fit = others.length === 0 || used + run.cores <= this.cores + 1e-9;
         if (!fit && run.wait) return { taken: false as const, others, used };
-        const claim: Claim = { runId: run.runId, scenario: run.scenario, pid: process.pid, cores: run.cores, since: clock.now(), ...(fit ? {} : { noWait: true as const }) };
+        const claim: Claim = { runId: run.runId, scenario: run.scenario, pid: process.pid, owner: SELF, cores: run.cores, since: clock.now(), ...(fit ? {} : { noWait: true as const }) };
         writeFileSync(join(this.claims, `${run.runId}.json`), JSON.stringify(claim));
         return { taken: true as const, others, fit };
       });
@@ -103,14 +107,8 @@ export class MachineBudget {
     }
   }
 
-  private alive(pid: number): boolean {
-    if (this.o.alive) return this.o.alive(pid);
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === "EPERM";
-    }
+  private alive(owner: ProcessIdentity): boolean {
+    return this.o.alive ? this.o.alive(owner) : ownerAlive(owner, { self: true });
   }
 
   /** Runs `f` holding the budget's lock; a lock left by a process that is gone is broken. */
@@ -119,13 +117,15 @@ export class MachineBudget {
       try {
         mkdirSync(this.lock);
       } catch {
-        const owner = Number(readOr(join(this.lock, "pid")));
-        if (owner > 0 && !this.alive(owner)) rmSync(this.lock, { recursive: true, force: true });
+        const owner = readOr(join(this.lock, "pid"));
+        // No owner written a while after the lock was made: its maker died between the two steps.
+        const orphan = owner === "" && Date.now() - mtimeOr(this.lock) > 5_000;
+        if ((owner !== "" && !this.alive(owner)) || orphan) rmSync(this.lock, { recursive: true, force: true });
         else await clock.sleep(20, signal);
         continue;
       }
       try {
-        writeFileSync(join(this.lock, "pid"), String(process.pid));
+        writeFileSync(join(this.lock, "pid"), SELF);
         return f();
       } finally {
         rmSync(this.lock, { recursive: true, force: true });
@@ -139,6 +139,14 @@ function readOr(path: string): string {
     return readFileSync(path, "utf8");
   } catch {
     return "";
+  }
+}
+
+function mtimeOr(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return Date.now();
   }
 }
 

@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { expect, onTestFinished } from "vitest";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
@@ -25,11 +25,33 @@ export function cli(args: string[], options: { onStdout?: (text: string, child: 
       options.onStdout?.(stdout, child);
     });
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    stopWithTheTest(child, () => stdout + stderr);
     child.on("close", (code) => {
       const m = /^evidence: (\S+)/m.exec(stdout);
       resolve({ code, stdout, stderr, ...(m ? { runDir: resolvePath(process.env.INIT_CWD ?? ROOT, m[1]!) } : {}) });
     });
   });
+}
+
+/**
+ * A run still going when its test ends (a timeout) is interrupted, then
+ * killed (the reaper removes what it started): left running, it would hold
+ * its share of the machine's budget and every later run would wait for it.
+ * What it last printed goes to the log, since the timeout says nothing else.
+ */
+function stopWithTheTest(child: ReturnType<typeof spawn>, output: () => string): void {
+  try {
+    onTestFinished(() => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      console.error(`[e2e] the test ended with the harness (pid ${child.pid}) still running; it last printed:\n${output().split("\n").slice(-25).join("\n")}`);
+      child.kill("SIGINT");
+      const kill = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      kill.unref();
+      child.once("exit", () => clearTimeout(kill));
+    });
+  } catch {
+    // Outside a test (a hook): the hook's own timeout applies.
+  }
 }
 
 export function readResults(runDir: string): {

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { SELF, type ProcessIdentity } from "../../common/process-identity.js";
 import { systemClock, waitFor, type Clock } from "../../common/clock.js";
 import { HarnessError, errorMessage } from "../../common/errors.js";
 import { exec } from "../../common/exec.js";
@@ -29,6 +30,8 @@ export function kindBinary(): string {
 
 export interface ClusterOwner {
   pid: number;
+  /** The owner with its start time (a reused pid is not the owner). */
+  owner?: ProcessIdentity;
   kept: boolean;
   createdAt: string;
 }
@@ -87,7 +90,7 @@ export class KindCluster {
     }
     if (!existing || existing.State !== "running") {
       await requireNodeImage();
-      writeFileSync(paths.owner, JSON.stringify({ pid: process.pid, kept: keep, createdAt: new Date().toISOString() } satisfies ClusterOwner));
+      writeFileSync(paths.owner, JSON.stringify({ pid: process.pid, owner: SELF, kept: keep, createdAt: new Date().toISOString() } satisfies ClusterOwner));
       log(`creating kind cluster ${name} from ${NODE_IMAGE} (about 20 s)`);
       const started = Date.now();
       await exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", join(ROOT, "kind-config.yaml"), "--kubeconfig", paths.kubeconfig, "--wait", "0s"], {
@@ -271,7 +274,7 @@ export function pruneClusterState(live: ReadonlySet<string>): void {
  * Namespaces of runs whose harness is gone, in a cluster that outlives its runs
  * (the kept one): a run killed before its teardown leaves its namespace.
  */
-export async function pruneRunNamespaces(name: string, includeLive: boolean, isAlive: (pid: string | undefined) => boolean): Promise<string[]> {
+export async function pruneRunNamespaces(name: string, includeLive: boolean, isAlive: (owner: string | undefined) => boolean): Promise<string[]> {
   const paths = statePaths(name);
   const { KubeConfig, CoreV1Api } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();

@@ -1,6 +1,7 @@
 import type { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { waitFor, type Clock } from "../../common/clock.js";
 import { errorMessage } from "../../common/errors.js";
+import { SELF } from "../../common/process-identity.js";
 import type { PlatformContext } from "../platform.js";
 import { K8S_LABEL } from "./manifests.js";
 import { saveNamespaceLogs } from "./namespace-evidence.js";
@@ -23,7 +24,7 @@ export async function openNamespace(o: { core: CoreV1Api; ctx: PlatformContext; 
     ctx.emit({ type: "resource.removed", kind: "namespace", role: "namespace", name: ns });
   });
   await core.createNamespace({
-    body: { metadata: { name: ns, labels: { [K8S_LABEL.runId]: ctx.runId, [K8S_LABEL.ownerPid]: String(process.pid) } } },
+    body: { metadata: { name: ns, labels: { [K8S_LABEL.runId]: ctx.runId, [K8S_LABEL.ownerPid]: SELF } } },
   });
   // Pods need the namespace's default service account, which the controller manager adds a moment later.
   await waitFor(() => core.readNamespacedServiceAccount({ name: "default", namespace: ns }).then(() => true), {
