@@ -64,7 +64,8 @@ for tool in "$@"; do
     wrk) apt_tool wrk wrk ;;
     age) apt_tool age age ;;
     stress-ng) apt_tool stress-ng stress-ng ;;
+    chromium) apt_tool chromium chromium ;;
     toxiproxy-server) toxiproxy_server ;;
-    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, toxiproxy-server" ;;
+    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, chromium, toxiproxy-server" ;;
   esac
 done

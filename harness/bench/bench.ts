@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   analysis: async () => (await import("./analysis-bench.js")).analysisBench,
   concurrency: async () => (await import("./concurrency-bench.js")).concurrencyBench,
   speed: async () => (await import("./speed-bench.js")).speedBench,
+  report: async () => (await import("./report-bench.js")).reportBench,
 };
 
 /** `npm run bench -- <name>`: measure, print the figures, write runs/bench/<name>.json. */

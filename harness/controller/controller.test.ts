@@ -108,10 +108,11 @@ describe("runStrategy: canary stages", () => {
       ["full-deployment", 100, T0 + 15_000],
     ]);
     expect(t.of("strategy.started")[0]!.stages).toEqual([
-      { name: "canary-10", percentage: 10, specSeconds: 600, wallSeconds: 6 },
-      { name: "canary-50", percentage: 50, specSeconds: 900, wallSeconds: 9 },
-      { name: "full-deployment", percentage: 100, specSeconds: 0, wallSeconds: 0 },
+      { name: "canary-10", percentage: 10, specSeconds: 600, wallSeconds: 6, criteria: { errorRate: "<1%", responseTime: "<500ms" } },
+      { name: "canary-50", percentage: 50, specSeconds: 900, wallSeconds: 9, criteria: { errorRate: "<0.5%", responseTime: "<300ms" } },
+      { name: "full-deployment", percentage: 100, specSeconds: 0, wallSeconds: 0, criteria: {} },
     ]);
+    expect(t.of("strategy.started")[0]!.triggers).toEqual({ errorRate: ">5%", responseTime: ">2s", healthCheckFailures: 3 });
     // One analysis per interval: 6 in canary-10, 9 in canary-50, none in the last stage (no duration).
     expect(t.analysis.calls.map((call) => call.at! - T0)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].map((s) => s * 1_000));
     expect(t.analysis.calls.every((call) => call.version === "erroring-1")).toBe(true);

@@ -100,7 +100,14 @@ export async function runStrategy(o: ControllerOptions): Promise<StrategyOutcome
   emit({
     type: "strategy.started",
     strategy: o.strategy,
-    stages: o.stages.map((s) => ({ name: s.name, percentage: s.percentage, specSeconds: s.durationMs / 1000, wallSeconds: scale.toWallMs(s.durationMs) / 1000 })),
+    stages: o.stages.map((s) => ({
+      name: s.name,
+      percentage: s.percentage,
+      specSeconds: s.durationMs / 1000,
+      wallSeconds: scale.toWallMs(s.durationMs) / 1000,
+      criteria: { ...(s.criteria.errorRate ? { errorRate: s.criteria.errorRate.text } : {}), ...(s.criteria.responseTime ? { responseTime: s.criteria.responseTime.text } : {}) },
+    })),
+    triggers: { errorRate: o.triggers.errorRate.text, responseTime: o.triggers.responseTime.text, healthCheckFailures: o.triggers.healthCheckFailures },
     intervalSeconds: o.intervalMs / 1000,
     windowSeconds: o.windowMs / 1000,
     rollbackStrategy: o.rollbackStrategy,

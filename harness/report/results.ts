@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Judgement } from "../checker/checker.js";
 import type { EventOf, Verdict } from "../timeline/events.js";
 import type { HeadroomLimits } from "../headroom/saturation.js";
+import type { HarnessInfo } from "./harness-info.js";
 
 /**
  * The version of results.json's layout. Raised when a field changes meaning or
@@ -38,6 +39,8 @@ export interface RunResults {
   teardownFailures: Array<{ title: string; error: string }>;
   /** The run's share of the machine-wide budget: its estimated cores, how long it waited, and whom it ran beside (noWait: started at once, at its own risk). */
   budget?: { cores: number; detail: string; machineCores: number; waitedSeconds: number; noWait: boolean; fit: boolean; beside: string[] };
+  /** Which harness ran (its commit) and on what machine. */
+  harness?: HarnessInfo;
   /** The machine's headroom: the limits the run used, and every span it was saturated (run seconds) with why. */
   headroom?: { limits: HeadroomLimits; saturated: Array<{ from: number; to: number; reason: string }> };
 }

@@ -20,6 +20,7 @@ import type { Scenario } from "../scenario/scenario.js";
 import type { Stamped, Verdict } from "../timeline/events.js";
 import { Timeline } from "../timeline/timeline.js";
 import { HeadroomWatch } from "../headroom/headroom-watch.js";
+import { harnessInfo } from "../report/harness-info.js";
 import { MACHINE_CORES, MachineBudget, type Admission } from "../coordination/budget.js";
 import { estimateCost, type RunCost } from "../coordination/cost.js";
 import { saturationExplains } from "./inconclusive.js";
@@ -179,6 +180,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     load: timeline.of("load.finished").map(({ type: _type, at: _at, t: _t, specT: _specT, ...summary }) => summary),
     error: error ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } : null,
     teardownFailures,
+    harness: harnessInfo(),
     ...(cost && admission ? { budget: { cores: cost.cores, detail: cost.detail, machineCores: MACHINE_CORES, waitedSeconds: round3(admission.waitedMs / 1000), noWait: options.wait === false, fit: admission.fit, beside: admission.beside.map((c) => c.scenario) } } : {}),
     headroom: {
       limits: scenario.headroom,

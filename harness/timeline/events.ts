@@ -36,7 +36,10 @@ export type TimelineEvent =
   | {
       type: "strategy.started";
       strategy: string;
-      stages: Array<{ name: string; percentage: number; specSeconds: number; wallSeconds: number }>;
+      /** Each stage with its success criteria as the document writes them ("<1%", "<500ms"). */
+      stages: Array<{ name: string; percentage: number; specSeconds: number; wallSeconds: number; criteria?: { errorRate?: string; responseTime?: string } }>;
+      /** The rollback triggers the strategy runs under (">5%", ">2s"). */
+      triggers?: { errorRate: string; responseTime: string; healthCheckFailures: number };
       intervalSeconds: number;
       windowSeconds: number;
       rollbackStrategy: string;
