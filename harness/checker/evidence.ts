@@ -29,6 +29,8 @@ export interface Judgement {
   evidence: string;
   /** Not held, but not failed either: why the evidence cannot be trusted (the machine running the harness was saturated). */
   inconclusive?: string;
+  /** Wall seconds the checker took to judge it (JUnit's case time): reading and comparing the evidence, not gathering it. */
+  seconds?: number;
   /** Failed only on timing evidence (see Verdict); read by the saturation rule, not written to results. */
   timingOnly?: boolean;
 }

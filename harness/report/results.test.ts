@@ -22,11 +22,13 @@ describe("junit", () => {
     expect(xml).toContain('<testsuite name="health-endpoints" tests="3" failures="1" skipped="0" errors="0" time="12.346" timestamp="2026-11-26T17:15:00.000Z">');
     expect(count(xml, "<testcase ")).toBe(3);
     // Named by the expectation's id, which CI's history follows; the description goes with the evidence.
-    expect(xml).toContain('<testcase classname="health-endpoints" name="ready-ok"><system-out>/ready answers 200\n5 of 5 observations answered 200</system-out></testcase>');
+    expect(xml).toContain('<testcase classname="health-endpoints" name="ready-ok" time="0.000"><system-out>/ready answers 200\n5 of 5 observations answered 200</system-out></testcase>');
     expect(xml).toContain(
-      '<testcase classname="health-endpoints" name="ready-503"><failure message="2 of 5 observations differed"/><system-out>/ready answers 503\n2 of 5 observations differed</system-out></testcase>',
+      '<testcase classname="health-endpoints" name="ready-503" time="0.000"><failure message="2 of 5 observations differed"/><system-out>/ready answers 503\n2 of 5 observations differed</system-out></testcase>',
     );
     expect(xml).not.toContain("<error");
+    // A case's time is what judging it took.
+    expect(junit(results([{ ...held, seconds: 0.0123 }]))).toContain('name="ready-ok" time="0.012">');
   });
 
   it("counts every expectation that did not hold as a failure", () => {
@@ -66,7 +68,7 @@ describe("junit", () => {
     expect(xml).toContain('tests="2" failures="0" skipped="0" errors="1"');
     expect(count(xml, "<testcase ")).toBe(2);
     expect(xml).toContain(
-      '    <testcase classname="health-endpoints" name="run"><error message="ENGINE_UNAVAILABLE: cannot reach &quot;docker&quot; &lt;socket&gt;"/></testcase>\n',
+      '    <testcase classname="health-endpoints" name="run" time="12.346"><error message="ENGINE_UNAVAILABLE: cannot reach &quot;docker&quot; &lt;socket&gt;"/></testcase>\n',
     );
   });
 
@@ -76,7 +78,7 @@ describe("junit", () => {
       '<?xml version="1.0" encoding="UTF-8"?>\n' +
         "<testsuites>\n" +
         '  <testsuite name="health-endpoints" tests="1" failures="0" skipped="0" errors="1" time="0.500" timestamp="2026-11-26T17:15:00.000Z">\n' +
-        '    <testcase classname="health-endpoints" name="run"><error message="TIMEOUT: timed out"/></testcase>\n' +
+        '    <testcase classname="health-endpoints" name="run" time="0.500"><error message="TIMEOUT: timed out"/></testcase>\n' +
         "  </testsuite>\n" +
         "</testsuites>\n",
     );

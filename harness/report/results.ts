@@ -71,7 +71,9 @@ function xml(s: string): string {
  * JUnit XML: one test case per expectation, so CI systems show each one.
  * A case is named by the expectation's id (what CI's history follows: a
  * description can be reworded), its class by the scenario; the
- * description goes with the evidence in its output.
+ * description goes with the evidence in its output. A case's time is what
+ * judging it took (the evidence is gathered by the whole run, which is the
+ * suite's time); a run that failed to complete is a case of the run's time.
  */
 export function junit(r: RunResults): string {
   return junitOf([r]);
@@ -87,12 +89,12 @@ function junitSuite(r: RunResults): string {
   const skipped = r.expectations.filter((e) => !e.held && e.inconclusive).length;
   const cases = r.expectations.map(
     (e) =>
-      `    <testcase classname="${xml(r.scenario)}" name="${xml(e.id)}">` +
+      `    <testcase classname="${xml(r.scenario)}" name="${xml(e.id)}" time="${(e.seconds ?? 0).toFixed(3)}">` +
       (e.held ? "" : e.inconclusive ? `<skipped message="${xml(`inconclusive: ${e.inconclusive}; ${e.evidence}`)}"/>` : `<failure message="${xml(e.evidence)}"/>`) +
       `<system-out>${xml(`${e.description}\n${e.evidence}`)}</system-out>` +
       `</testcase>`,
   );
-  const error = r.error ? `    <testcase classname="${xml(r.scenario)}" name="run"><error message="${xml(`${r.error.code}: ${r.error.message}`)}"/></testcase>\n` : "";
+  const error = r.error ? `    <testcase classname="${xml(r.scenario)}" name="run" time="${r.wallSeconds.toFixed(3)}"><error message="${xml(`${r.error.code}: ${r.error.message}`)}"/></testcase>\n` : "";
   return (
     `  <testsuite name="${xml(r.scenario)}" tests="${r.expectations.length + (r.error ? 1 : 0)}" failures="${failures}" skipped="${skipped}" errors="${r.error ? 1 : 0}" time="${r.wallSeconds.toFixed(3)}" timestamp="${xml(r.startedAt)}">\n` +
     cases.join("\n") +

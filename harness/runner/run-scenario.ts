@@ -134,7 +134,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const span = evidenceSpan(timeline);
     const why = { duringEvidence: headroom.saturation(span.fromMs, span.toMs), strategy: run.strategy?.inconclusive?.saturated ? run.strategy.inconclusive.reason : undefined };
     for (const e of scenario.expectations) {
-      const judged = judge(e, evidence);
+      const judgeStarted = performance.now();
+      const judged = { ...judge(e, evidence), seconds: round3((performance.now() - judgeStarted) / 1000) };
       const inconclusive = saturationExplains(e.kind, judged, why);
       // timingOnly is for the rule above; results carry the conclusion instead.
       const { timingOnly: _timingOnly, ...j } = judged;

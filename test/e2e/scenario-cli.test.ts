@@ -223,7 +223,9 @@ expect:
     ]);
     const xml = readFileSync(join(out, "ci", "junit.xml"), "utf8");
     expect(xml).toContain('<testsuite name="no-database" tests="2" failures="0"');
-    expect(xml).toContain('<testcase classname="no-database" name="alive">');
-    expect(xml).toContain('<testcase classname="no-database" name="not-ready">');
+    // Each case with its time, the suite with the run's.
+    expect(xml).toMatch(/<testcase classname="no-database" name="alive" time="\d+\.\d{3}">/);
+    expect(xml).toMatch(/<testcase classname="no-database" name="not-ready" time="\d+\.\d{3}">/);
+    expect(xml).toMatch(/<testsuite name="no-database" [^>]* time="[1-9]\d*\.\d{3}"/);
   }, 60_000);
 });
