@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Entry point behind `npm run scenario|doctor|clean|images|bench` and scripts/gameday
-# (run|validate|list|doctor|clean|images|bench): makes sure the
+# Entry point behind `npm run scenario|suite|doctor|clean|images|bench` and scripts/gameday
+# (run|validate|list|suite|doctor|clean|images|bench): makes sure the
 # npm dependencies and (for commands that need it) the Docker engine are in
 # place, then runs the harness CLI.
 set -euo pipefail

@@ -21,7 +21,7 @@ const LAYERS = [
   ["checker"],
   ["report"],
   ["runner"],
-  ["bench"],
+  ["bench", "suite"],
   ["cli"],
 ];
 

@@ -65,7 +65,8 @@ for tool in "$@"; do
     age) apt_tool age age ;;
     stress-ng) apt_tool stress-ng stress-ng ;;
     chromium) apt_tool chromium chromium ;;
+    actionlint) go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 ;;
     toxiproxy-server) toxiproxy_server ;;
-    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, chromium, toxiproxy-server" ;;
+    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, chromium, actionlint, toxiproxy-server" ;;
   esac
 done

@@ -4,12 +4,13 @@ export const USAGE = `usage:
   gameday run <name | path.yaml | folder>... [--platform docker|kind] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--no-wait] [--out-dir DIR] [--junit PATH] [--json] [--verbose]
   gameday validate <name | path.yaml | folder>... [-o json]
   gameday list [-o json]
+  gameday suite [--from DIR] [--tag T]... [--only NAME]... [--platform docker|kind] [run flags]
   gameday doctor [-o json]
   gameday images [--force]
   gameday clean [--images] [--clusters] [--force]
-  gameday bench <images | load | strategies | kind | dr | analysis | concurrency | speed>
+  gameday bench <images | load | strategies | kind | dr | analysis | concurrency | speed | report>
 gameday is scripts/gameday (npx gameday in this folder, or on your PATH after npm link).
-The npm scripts are the same commands: npm run scenario|doctor|images|clean|bench, with the
+The npm scripts are the same commands: npm run scenario|suite|doctor|images|clean|bench, with the
 harness's flags after npm's "--" (npm run scenario -- --validate x.yaml is gameday validate x.yaml).
 Every command takes -h or --help.`;
 
@@ -62,7 +63,31 @@ Removes what runs left behind (containers, networks, kind namespaces of runs who
 
 Measures and prints figures, and writes them to runs/bench/<name>.json:
   images, load, strategies, kind, dr [--only=...], analysis [--seeds=20] [--only=latency|errors],
-  concurrency [--pairs=10], speed [--runs=5]`,
+  concurrency [--pairs=10], speed [--runs=5], report`,
+  suite: `npm run suite -- [flags]   (gameday suite ...)
+
+Runs every shipped scenario, or those the flags select, one after the other and past failures, then
+writes runs/suites/<suite id>/: index.html (every run with its verdict, what decided it and a link to
+its report, and the trend against the suites run before it), junit.xml (a suite per run) and suite.json.
+Every file is read and checked before anything starts.
+
+flags:
+  --from DIR                   the scenarios of this folder instead of the shipped ones
+  --tag T                      only scenarios with this tag (repeat, or T1,T2: any of them). A scenario's tags are
+                               its own (tags: in the file), its platform, its strategy, dr, faults, environment
+  --only NAME                  only this scenario (repeat, or N1,N2; names may also be given as arguments)
+  --platform docker|kind       run every selected scenario there; those it cannot run are skipped, with why
+  --out-dir DIR                write the run folders and suites/ under DIR instead of runs/
+  --junit PATH                 also write the suite's JUnit file there
+  --time-scale N, --seed N, --inconclusive=fail, --no-wait, --keep-cluster, --json, --verbose: as for a run
+
+exit codes: the worst run's: 0 every expectation held, 1 one failed, 2 bad input or environment,
+3 inconclusive, 130 interrupted
+
+examples:
+  npm run suite
+  npm run suite -- --tag canary --tag blue-green
+  npm run suite -- --platform kind --junit runs/nightly-junit.xml`,
 };
 
 HELP.run = `gameday run <name | path.yaml | folder>... [flags]   (npm run scenario -- ...)
@@ -84,7 +109,7 @@ export function helpFor(command: string | undefined): string {
 }
 
 /** Flags that take a value: npm leaves the value among the arguments, so the right form cannot be rebuilt. */
-const VALUED = new Set(["platform", "time-scale", "seed", "inconclusive", "junit", "out-dir", "runs", "seeds", "pairs", "only"]);
+const VALUED = new Set(["from", "tag", "platform", "time-scale", "seed", "inconclusive", "junit", "out-dir", "runs", "seeds", "pairs", "only"]);
 
 /** How the command should have been typed: the flags after "--", a value shown as <value>. */
 export function rightForm(command: string, flags: readonly string[]): string {
@@ -95,6 +120,7 @@ export function rightForm(command: string, flags: readonly string[]): string {
 /** Each command's flags, as npm would export them had it taken them for itself (npm_config_<flag>). */
 const FLAGS: Record<string, readonly string[]> = {
   scenario: ["list", "validate", "platform", "keep-cluster", "time-scale", "seed", "inconclusive", "no-wait", "json", "junit", "out-dir"],
+  suite: ["from", "tag", "only", "platform", "keep-cluster", "time-scale", "seed", "inconclusive", "no-wait", "json", "junit", "out-dir"],
   clean: ["images", "clusters", "force"],
   images: ["force"],
   bench: ["runs", "seeds", "pairs", "only"],

@@ -3,8 +3,6 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ExitCode, HarnessError, asHarnessError, errorMessage } from "../common/errors.js";
 import { didYouMean } from "../common/suggest.js";
-import { formatEvent } from "../timeline/progress.js";
-import type { Stamped } from "../timeline/events.js";
 import { helpFor, rightForm, swallowedFlags, USAGE } from "./help.js";
 import { withSourceLines } from "./source-lines.js";
 
@@ -16,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => scenarioCommand,
   validate: async () => (args, signal) => scenarioCommand(["--validate", ...args], signal),
   list: async () => (args, signal) => scenarioCommand(["--list", ...args], signal),
+  suite: async () => (await import("./suite.js")).suiteCommand,
   doctor: async () => (await import("./doctor.js")).doctorCommand,
   clean: async () => (await import("./clean.js")).cleanCommand,
   images: async () => (await import("./images.js")).imagesCommand,
@@ -65,74 +64,20 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
     return validateAll(positionals, json ? loadScenarioWithWarnings : loadScenario, resolveScenarioPaths, displayPath, json);
   }
   if (positionals.length === 0) throw new HarnessError("USAGE", "name a scenario to run", { hint: USAGE });
-  const { PLATFORMS } = await import("../model/platform-name.js");
-  const platform = values.platform as (typeof PLATFORMS)[number] | undefined;
-  if (platform !== undefined && !PLATFORMS.includes(platform)) {
-    throw new HarnessError("USAGE", `unknown platform "${values.platform}"`, { hint: `use --platform ${PLATFORMS.join(" or --platform ")}` });
-  }
+  const { runFlags, checkRunnable, runMany, printSummary, writeJunit, worstExitCode } = await import("./run-many.js");
+  const flags = await runFlags(values);
   // Every file is read and checked before anything starts.
   const scenarios = positionals.flatMap((p) => resolveScenarioPaths(p)).map((file) => loadScenario(file));
-  const timeScale = values["time-scale"] === undefined ? undefined : Number(values["time-scale"]);
-  if (timeScale !== undefined && !(timeScale > 0)) {
-    throw new HarnessError("USAGE", `--time-scale must be a positive number, got "${values["time-scale"]}"`, { hint: "e.g. --time-scale 0.01 runs a 600 s stage in 6 s" });
-  }
-  const seed = values.seed === undefined ? undefined : Number(values.seed);
-  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 31)) {
-    throw new HarnessError("USAGE", `--seed must be a whole number from 0 to ${2 ** 31 - 1}, got "${values.seed}"`, { hint: "results.json and the report name the seed of every run: pass it to replay one" });
-  }
-  const inconclusive = values.inconclusive;
-  if (inconclusive !== undefined && inconclusive !== "fail" && inconclusive !== "inconclusive") {
-    throw new HarnessError("USAGE", `--inconclusive must be "fail" or "inconclusive", got "${inconclusive}"`, { hint: "a run whose only unmet expectations were measured on a saturated machine exits 3; --inconclusive=fail makes it exit 1" });
-  }
-  const { runScenario, checkPlatform } = await import("../runner/run-scenario.js");
-  for (const s of scenarios) checkPlatform(s, platform ?? s.platform);
-  const [{ sampleSizeWarnings }, { TimeScale }] = await Promise.all([import("../runner/sample-size.js"), import("../common/clock.js")]);
-  for (const s of scenarios) for (const w of sampleSizeWarnings(s, new TimeScale(timeScale ?? s.timeScale))) console.error(`warning: ${w}`);
-  // Only now, with every name, file and flag known good: the engine and the load generator.
-  const { prepareMachine } = await import("./machine.js");
-  await prepareMachine({ needsLoad: scenarios.some((s) => s.load !== undefined || s.strategy !== undefined), signal });
-  const { KindSession } = await import("../platforms/kind/session.js");
-  const kind = new KindSession({ keep: values["keep-cluster"] === true });
-  const onEvent = values.json
-    ? (e: Stamped) => console.log(JSON.stringify(e))
-    : (e: Stamped) => {
-        const line = formatEvent(e);
-        if (line) console.log(line);
-        else if (values.verbose) console.log(`[${e.t.toFixed(1).padStart(6)}s] ${JSON.stringify(e)}`);
-      };
-  const outcomes: Array<{ name: string; verdict: string; exitCode: number; wallSeconds: number; runDir: string; results: import("../report/results.js").RunResults }> = [];
+  await checkRunnable(scenarios, flags);
   const runsDir = values["out-dir"] === undefined ? undefined : resolve(userDirectory(), values["out-dir"]);
-  try {
-    for (const scenario of scenarios) {
-      if (signal.aborted) break;
-      const outcome = await runScenario(scenario, { ...(timeScale !== undefined ? { timeScale } : {}), ...(seed !== undefined ? { seed } : {}), ...(inconclusive ? { inconclusive } : {}), ...(values["no-wait"] ? { wait: false } : {}), ...(platform ? { platform } : {}), ...(runsDir ? { runsDir } : {}), kind, signal, onEvent });
-      if (!values.json) console.log(`evidence: ${displayPath(outcome.runDir)} (report.html, results.json, events.jsonl, junit.xml, logs/)`);
-      outcomes.push({ name: scenario.name, verdict: outcome.verdict, exitCode: outcome.exitCode, wallSeconds: outcome.results.wallSeconds, runDir: outcome.runDir, results: outcome.results });
-    }
-  } finally {
-    if (!values.json && (platform === "kind" || scenarios.some((s) => s.platform === "kind"))) {
-      console.log(values["keep-cluster"] ? "kind cluster gameday kept for the next run (npm run clean -- --clusters removes it)" : "deleting the kind cluster");
-    }
-    await kind.close();
-  }
-  if (outcomes.length > 1 && !values.json) {
-    const width = Math.max(...outcomes.map((o) => o.name.length));
-    console.log("\nsummary:");
-    for (const o of outcomes) console.log(`  ${o.name.padEnd(width)}  ${o.verdict.toUpperCase().padEnd(11)} ${o.wallSeconds.toFixed(1).padStart(6)} s  ${displayPath(o.runDir)}`);
-  }
+  const outcomes = await runMany(scenarios, { ...flags, ...(runsDir ? { runsDir } : {}), keepCluster: values["keep-cluster"] === true, noWait: values["no-wait"] === true, json: values.json === true, verbose: values.verbose === true, signal, displayPath });
+  if (outcomes.length > 1 && !values.json) printSummary(outcomes, displayPath);
   if (values.junit !== undefined && outcomes.length > 0) {
-    // One file for the whole command: a suite per scenario that ran.
     const file = resolve(userDirectory(), values.junit);
-    const [{ mkdirSync, writeFileSync }, { junitOf }] = await Promise.all([import("node:fs"), import("../report/results.js")]);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, junitOf(outcomes.map((o) => o.results)));
+    await writeJunit(file, outcomes);
     if (!values.json) console.log(`junit: ${displayPath(file)} (${outcomes.length} suite(s))`);
   }
-  // The worst outcome decides: interrupted, then an error, then a failed expectation.
-  const codes = outcomes.map((o) => o.exitCode);
-  if (signal.aborted) return ExitCode.interrupted;
-  for (const worst of [ExitCode.interrupted, ExitCode.internal, ExitCode.badInputOrEnvironment, ExitCode.expectationFailed, ExitCode.inconclusive]) if (codes.includes(worst)) return worst;
-  return ExitCode.held;
+  return worstExitCode(outcomes, signal.aborted);
 }
 
 /** `-o json` or `-o text` (the default). */

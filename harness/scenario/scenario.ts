@@ -4,6 +4,8 @@ export interface Scenario {
   readonly file: string;
   readonly name: string;
   readonly description: string;
+  /** Words to select it by in a suite (`gameday suite --tag nightly`), beside those the suite derives (its strategy, platform, ...). */
+  readonly tags: readonly string[];
   /** An environment of the deployment document (development, staging, production). */
   readonly environment: string | undefined;
   /** The deployment document's configuration with the scenario's `spec:` overrides applied. */

@@ -43,6 +43,7 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
   return obj({
     name: str({ re: NAME, text: NAME_TEXT }),
     description: str(),
+    tags: z.array(str({ re: NAME, text: NAME_TEXT })).optional(),
     environment: str()
       .superRefine((e, ctx) => {
         if (!environments.includes(e)) ctx.addIssue({ code: "custom", message: `must be an environment of the deployment document (${environments.join(", ")}), got "${e}"` });
@@ -93,6 +94,7 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
       return {
         name: s.name,
         description: s.description,
+        tags: s.tags ?? [],
         environment: s.environment,
         spec,
         strategy: s.strategy,

@@ -1,0 +1,135 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { ExitCode, HarnessError } from "../common/errors.js";
+import type { PlatformName } from "../model/platform-name.js";
+import type { RunResults } from "../report/results.js";
+import type { Scenario } from "../scenario/scenario.js";
+import type { Stamped } from "../timeline/events.js";
+import { formatEvent } from "../timeline/progress.js";
+
+export interface RunManyOptions {
+  platform?: PlatformName;
+  timeScale?: number;
+  seed?: number;
+  inconclusive?: "fail" | "inconclusive";
+  noWait?: boolean;
+  runsDir?: string;
+  keepCluster?: boolean;
+  /** Events as JSON lines instead of progress lines. */
+  json?: boolean;
+  verbose?: boolean;
+  signal: AbortSignal;
+  /** Shows a path as the user would type it. */
+  displayPath: (file: string) => string;
+}
+
+export interface RunOutcome {
+  name: string;
+  platform: PlatformName;
+  verdict: string;
+  exitCode: number;
+  wallSeconds: number;
+  runDir: string;
+  results: RunResults;
+}
+
+/**
+ * Runs scenarios one after the other, past failures (only an interrupt
+ * stops the rest), on one kind session, printing each run's progress and
+ * its evidence folder. Every scenario has been read and checked already.
+ */
+export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions): Promise<RunOutcome[]> {
+  const { prepareMachine } = await import("./machine.js");
+  // Only now, with every name, file and flag known good: the engine and the load generator.
+  await prepareMachine({ needsLoad: scenarios.some((s) => s.load !== undefined || s.strategy !== undefined), signal: o.signal });
+  const [{ runScenario }, { KindSession }] = await Promise.all([import("../runner/run-scenario.js"), import("../platforms/kind/session.js")]);
+  const kind = new KindSession({ keep: o.keepCluster === true });
+  const onEvent = o.json
+    ? (e: Stamped) => console.log(JSON.stringify(e))
+    : (e: Stamped) => {
+        const line = formatEvent(e);
+        if (line) console.log(line);
+        else if (o.verbose) console.log(`[${e.t.toFixed(1).padStart(6)}s] ${JSON.stringify(e)}`);
+      };
+  const outcomes: RunOutcome[] = [];
+  try {
+    for (const scenario of scenarios) {
+      if (o.signal.aborted) break;
+      const outcome = await runScenario(scenario, {
+        ...(o.timeScale !== undefined ? { timeScale: o.timeScale } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(o.inconclusive ? { inconclusive: o.inconclusive } : {}),
+        ...(o.noWait ? { wait: false } : {}),
+        ...(o.platform ? { platform: o.platform } : {}),
+        ...(o.runsDir ? { runsDir: o.runsDir } : {}),
+        kind,
+        signal: o.signal,
+        onEvent,
+      });
+      if (!o.json) console.log(`evidence: ${o.displayPath(outcome.runDir)} (report.html, results.json, events.jsonl, junit.xml, logs/)`);
+      outcomes.push({ name: scenario.name, platform: o.platform ?? scenario.platform, verdict: outcome.verdict, exitCode: outcome.exitCode, wallSeconds: outcome.results.wallSeconds, runDir: outcome.runDir, results: outcome.results });
+    }
+  } finally {
+    if (!o.json && (o.platform === "kind" || scenarios.some((s) => s.platform === "kind"))) {
+      console.log(o.keepCluster ? "kind cluster gameday kept for the next run (npm run clean -- --clusters removes it)" : "deleting the kind cluster");
+    }
+    await kind.close();
+  }
+  return outcomes;
+}
+
+/** The summary lines of several runs. */
+export function printSummary(outcomes: readonly RunOutcome[], displayPath: (file: string) => string): void {
+  const width = Math.max(...outcomes.map((o) => o.name.length));
+  console.log("\nsummary:");
+  for (const o of outcomes) console.log(`  ${o.name.padEnd(width)}  ${o.verdict.toUpperCase().padEnd(11)} ${o.wallSeconds.toFixed(1).padStart(6)} s  ${displayPath(o.runDir)}`);
+}
+
+/** One JUnit file for several runs: a suite per scenario that ran. */
+export async function writeJunit(file: string, outcomes: readonly RunOutcome[]): Promise<void> {
+  const { junitOf } = await import("../report/results.js");
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, junitOf(outcomes.map((o) => o.results)));
+}
+
+/** The worst outcome decides: interrupted, then an error, then a failed expectation, then an inconclusive one. */
+export function worstExitCode(outcomes: readonly RunOutcome[], aborted: boolean): number {
+  if (aborted) return ExitCode.interrupted;
+  const codes = outcomes.map((o) => o.exitCode);
+  for (const worst of [ExitCode.interrupted, ExitCode.internal, ExitCode.badInputOrEnvironment, ExitCode.expectationFailed, ExitCode.inconclusive]) if (codes.includes(worst)) return worst;
+  return ExitCode.held;
+}
+
+/** The flags a run takes, checked: a platform, a time scale, a seed, what an inconclusive result exits with. */
+export async function runFlags(values: { platform?: string; "time-scale"?: string; seed?: string; inconclusive?: string }): Promise<{
+  platform?: PlatformName;
+  timeScale?: number;
+  seed?: number;
+  inconclusive?: "fail" | "inconclusive";
+}> {
+  const { PLATFORMS } = await import("../model/platform-name.js");
+  const platform = values.platform as (typeof PLATFORMS)[number] | undefined;
+  if (platform !== undefined && !PLATFORMS.includes(platform)) {
+    throw new HarnessError("USAGE", `unknown platform "${values.platform}"`, { hint: `use --platform ${PLATFORMS.join(" or --platform ")}` });
+  }
+  const timeScale = values["time-scale"] === undefined ? undefined : Number(values["time-scale"]);
+  if (timeScale !== undefined && !(timeScale > 0)) {
+    throw new HarnessError("USAGE", `--time-scale must be a positive number, got "${values["time-scale"]}"`, { hint: "e.g. --time-scale 0.01 runs a 600 s stage in 6 s" });
+  }
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 31)) {
+    throw new HarnessError("USAGE", `--seed must be a whole number from 0 to ${2 ** 31 - 1}, got "${values.seed}"`, { hint: "results.json and the report name the seed of every run: pass it to replay one" });
+  }
+  const inconclusive = values.inconclusive;
+  if (inconclusive !== undefined && inconclusive !== "fail" && inconclusive !== "inconclusive") {
+    throw new HarnessError("USAGE", `--inconclusive must be "fail" or "inconclusive", got "${inconclusive}"`, { hint: "a run whose only unmet expectations were measured on a saturated machine exits 3; --inconclusive=fail makes it exit 1" });
+  }
+  return { ...(platform ? { platform } : {}), ...(timeScale !== undefined ? { timeScale } : {}), ...(seed !== undefined ? { seed } : {}), ...(inconclusive ? { inconclusive } : {}) };
+}
+
+/** Each scenario can run on its platform (or the one asked for), and a stage the load cannot judge is warned of, before anything starts. */
+export async function checkRunnable(scenarios: readonly Scenario[], flags: { platform?: PlatformName; timeScale?: number }): Promise<void> {
+  const [{ checkPlatform }, { sampleSizeWarnings }, { TimeScale }] = await Promise.all([import("../runner/steps.js"), import("../runner/sample-size.js"), import("../common/clock.js")]);
+  for (const s of scenarios) checkPlatform(s, flags.platform ?? s.platform);
+  for (const s of scenarios) for (const w of sampleSizeWarnings(s, new TimeScale(flags.timeScale ?? s.timeScale))) console.error(`warning: ${w}`);
+}

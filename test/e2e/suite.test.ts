@@ -1,0 +1,94 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SuiteRecord } from "../../harness/suite/record.js";
+import { ScenarioFiles } from "../support/scenario-files.js";
+import { cli } from "./cli.js";
+
+// gameday suite on a folder of the user's own: every scenario runs, past a failing one; one page links
+// every run's report, with the trend against the suite before; one JUnit file; a bad filter starts nothing.
+
+const files = new ScenarioFiles();
+let out: string;
+beforeAll(() => {
+  files.open("gameday-suite-");
+  out = mkdtempSync(join(tmpdir(), "gameday-suite-out-"));
+});
+afterAll(() => {
+  files.close();
+  rmSync(out, { recursive: true, force: true });
+});
+
+/** A quick scenario with no database: the service is alive, and /ready answers `readyStatus`. */
+const quick = (name: string, readyStatus: number) => `name: ${name}
+description: the service without a database, /ready expected ${readyStatus}
+tags: [quick]
+database: false
+versions:
+  stable: { image: app, tag: good-1 }
+monitor:
+  interval: 200ms
+  targets:
+    - { role: stable, paths: [/health, /ready] }
+steps:
+  - name: watch
+    observe: 1s
+expect:
+  - id: alive
+    probe: { role: stable, path: /health, status: 200 }
+  - id: ready-${readyStatus}
+    probe: { role: stable, path: /ready, status: ${readyStatus} }
+`;
+
+const suiteOf = (stdout: string): string => {
+  const m = /^suite: (\S+)index\.html/m.exec(stdout);
+  expect(m, stdout).not.toBeNull();
+  return resolve(m![1]!);
+};
+
+describe("gameday suite", () => {
+  it("runs every scenario past a failure, links each report from one page, and follows the trend from one suite to the next", async () => {
+    files.write(quick("quick-pass", 503), "quick-pass.yaml");
+    files.write(quick("quick-fail", 200), "quick-fail.yaml");
+    const first = await cli(["suite", "--from", files.folder, "--out-dir", out, "--tag", "quick"]);
+    expect(first.code, first.stdout + first.stderr).toBe(1);
+    const dir = suiteOf(first.stdout);
+    const record = JSON.parse(readFileSync(join(dir, "suite.json"), "utf8")) as SuiteRecord;
+    // Name order; the failure did not stop the suite.
+    expect(record.runs.map((r) => [r.name, r.verdict, r.exitCode])).toEqual([
+      ["quick-fail", "failed", 1],
+      ["quick-pass", "passed", 0],
+    ]);
+    expect(record.runs[0]!.story).toMatch(/^ready-200: /);
+    expect(record.runs[0]!.expectations).toEqual({ held: 1, failed: 1, inconclusive: 0 });
+    expect(record.exitCode).toBe(1);
+    const page = readFileSync(join(dir, "index.html"), "utf8");
+    for (const r of record.runs) {
+      expect(page).toContain(`<a href="${r.runDir}/report.html"><b>${r.name}</b></a>`);
+      expect(existsSync(join(dir, r.runDir, "report.html")), r.runDir).toBe(true);
+    }
+    const junit = readFileSync(join(dir, "junit.xml"), "utf8");
+    expect(junit.match(/<testsuite /g)).toHaveLength(2);
+    expect(junit).toContain('<testcase classname="quick-fail" name="ready-200"');
+
+    // The next suite, of one scenario, compares with the first.
+    const second = await cli(["suite", "--from", files.folder, "--out-dir", out, "--only", "quick-pass"]);
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    const next = suiteOf(second.stdout);
+    expect(next).not.toBe(dir);
+    const trend = readFileSync(join(next, "index.html"), "utf8");
+    expect(trend).toContain(`<a href="../${record.id}/index.html">${record.id}</a>`);
+    expect(trend).toMatch(new RegExp(`<td class="trend"><span class="m-passed" title="${record.id}">✓</span><b class="m-passed">✓</b></td>`));
+    expect(trend).toMatch(/s <small>\([+-]\d+% against \d+\.\d s\)<\/small>/);
+    expect(readFileSync(join(out, "suites", "latest", "suite.json"), "utf8")).toContain(`"quick-pass"`);
+  }, 180_000);
+
+  it("refuses a filter that matches nothing, with a did-you-mean, and starts nothing", async () => {
+    const before = readdirSync(out).length;
+    const r = await cli(["suite", "--from", files.folder, "--out-dir", out, "--tag", "quik"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no scenario has the tag "quik".*quick/);
+    expect(readdirSync(out).length).toBe(before);
+  }, 60_000);
+});
