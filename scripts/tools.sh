@@ -66,7 +66,8 @@ for tool in "$@"; do
     stress-ng) apt_tool stress-ng stress-ng ;;
     chromium) apt_tool chromium chromium ;;
     actionlint) go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 ;;
+    shellcheck) apt_tool shellcheck shellcheck ;;
     toxiproxy-server) toxiproxy_server ;;
-    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, chromium, actionlint, toxiproxy-server" ;;
+    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, chromium, actionlint, shellcheck, toxiproxy-server" ;;
   esac
 done

@@ -154,10 +154,11 @@ export class ImageBuilder {
   }
 
   private async buildRootfs(spec: Extract<ImageSpec, { kind: "rootfs" }>, hash: string): Promise<void> {
-    const sources = ["/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"].find((f) => existsSync(f) && readFileSync(f, "utf8").trim() !== "");
+    // GAMEDAY_DEBIAN_SOURCES: a Debian sources file for a machine that is not Debian (the nightly workflow's Ubuntu runner).
+    const sources = [process.env.GAMEDAY_DEBIAN_SOURCES, "/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"].find((f) => f && existsSync(f) && readFileSync(f, "utf8").trim() !== "");
     if (!sources) {
       throw new HarnessError("IMAGE_BUILD_FAILED", "the base image is built with mmdebstrap from this machine's Debian apt sources, and none were found", {
-        hint: "run on Debian (or a machine with /etc/apt/sources.list), or load a Debian bookworm image yourself: `docker tag debian:bookworm-slim deploy-gameday/base:bookworm` is not enough, the recipe hash label must match, so prefer building on Debian",
+        hint: "run on Debian (or a machine with /etc/apt/sources.list), set GAMEDAY_DEBIAN_SOURCES to a file of Debian sources lines (with debian-archive-keyring installed, as .github/workflows/nightly.yml does), or load a Debian bookworm image yourself: `docker tag debian:bookworm-slim deploy-gameday/base:bookworm` is not enough, the recipe hash label must match, so prefer building on Debian",
       });
     }
     await exec("bash", [join(ROOT, "scripts", "tools.sh"), "mmdebstrap"], { hint: "mmdebstrap comes from Debian's package of that name" });
