@@ -21,6 +21,7 @@ const LAYERS = [
   ["checker"],
   ["report"],
   ["runner"],
+  ["live"],
   ["bench", "suite"],
   ["cli"],
 ];

@@ -2,6 +2,7 @@
 
 export const USAGE = `usage:
   gameday run <name | path.yaml | folder>... [--platform docker|kind] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--no-wait] [--out-dir DIR] [--junit PATH] [--json] [--verbose]
+  gameday run <name | path.yaml> --live [--time-scale N] [run flags]
   gameday validate <name | path.yaml | folder>... [-o json]
   gameday list [-o json]
   gameday suite [--from DIR] [--tag T]... [--only NAME]... [--platform docker|kind] [run flags]
@@ -35,6 +36,9 @@ flags:
   --junit PATH                 also write one JUnit file for the whole command (a suite per scenario)
   --json                       print the timeline as JSON lines
   --verbose                    print every event, and stack traces
+  --live                       a game day: one scenario at real speed (unless --time-scale), with a page on
+                               127.0.0.1 (its address and token printed) that follows the run and lets you
+                               inject any fault of the platform, undo it, mark what you see, or abort
   -h, --help                   this text
 
 exit codes: 0 every expectation held, 1 one failed, 2 bad input or environment, 3 inconclusive, 130 interrupted
@@ -43,7 +47,8 @@ examples:
   npm run scenario canary-fail
   npm run scenario -- canary-fail --platform kind --keep-cluster
   npm run scenario -- --validate scenarios/ my-scenario.yaml
-  npm run scenario -- bluegreen-fail --time-scale 0.05 --seed 42`,
+  npm run scenario -- bluegreen-fail --time-scale 0.05 --seed 42
+  gameday run canary-success --live`,
   doctor: `npm run doctor
 
 Checks what runs need (the Docker engine, node, the tools, the images, kind's node image, the machine's
@@ -119,7 +124,7 @@ export function rightForm(command: string, flags: readonly string[]): string {
 
 /** Each command's flags, as npm would export them had it taken them for itself (npm_config_<flag>). */
 const FLAGS: Record<string, readonly string[]> = {
-  scenario: ["list", "validate", "platform", "keep-cluster", "time-scale", "seed", "inconclusive", "no-wait", "json", "junit", "out-dir"],
+  scenario: ["list", "validate", "platform", "keep-cluster", "time-scale", "seed", "inconclusive", "no-wait", "json", "junit", "out-dir", "live"],
   suite: ["from", "tag", "only", "platform", "keep-cluster", "time-scale", "seed", "inconclusive", "no-wait", "json", "junit", "out-dir"],
   clean: ["images", "clusters", "force"],
   images: ["force"],

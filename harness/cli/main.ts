@@ -38,6 +38,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
       verbose: { type: "boolean" },
       junit: { type: "string" },
       "out-dir": { type: "string" },
+      live: { type: "boolean" },
       output: { type: "string", short: "o" },
     },
   });
@@ -69,8 +70,11 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   // Every file is read and checked before anything starts.
   const scenarios = positionals.flatMap((p) => resolveScenarioPaths(p)).map((file) => loadScenario(file));
   await checkRunnable(scenarios, flags);
+  if (values.live && scenarios.length !== 1) {
+    throw new HarnessError("USAGE", `--live runs one scenario with its page, and ${scenarios.length} were named`, { hint: "gameday run <scenario> --live; a suite of scenarios is gameday suite" });
+  }
   const runsDir = values["out-dir"] === undefined ? undefined : resolve(userDirectory(), values["out-dir"]);
-  const outcomes = await runMany(scenarios, { ...flags, ...(runsDir ? { runsDir } : {}), keepCluster: values["keep-cluster"] === true, noWait: values["no-wait"] === true, json: values.json === true, verbose: values.verbose === true, signal, displayPath });
+  const outcomes = await runMany(scenarios, { ...flags, ...(runsDir ? { runsDir } : {}), keepCluster: values["keep-cluster"] === true, noWait: values["no-wait"] === true, json: values.json === true, verbose: values.verbose === true, live: values.live === true, signal, displayPath });
   if (outcomes.length > 1 && !values.json) printSummary(outcomes, displayPath);
   if (values.junit !== undefined && outcomes.length > 0) {
     const file = resolve(userDirectory(), values.junit);

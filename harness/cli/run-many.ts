@@ -1,5 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
+import type { LiveServer } from "../live/server.js";
+import type { OperatorDesk } from "../runner/operator-desk.js";
 import { ExitCode, HarnessError } from "../common/errors.js";
 import type { PlatformName } from "../model/platform-name.js";
 import type { RunResults } from "../report/results.js";
@@ -18,6 +20,8 @@ export interface RunManyOptions {
   /** Events as JSON lines instead of progress lines. */
   json?: boolean;
   verbose?: boolean;
+  /** A live game day (one scenario): the page and the operator's desk, real time unless a time scale is given. */
+  live?: boolean;
   signal: AbortSignal;
   /** Shows a path as the user would type it. */
   displayPath: (file: string) => string;
@@ -55,8 +59,10 @@ export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions)
   try {
     for (const scenario of scenarios) {
       if (o.signal.aborted) break;
+      const live = o.live ? await openLive(scenario, o) : undefined;
       const outcome = await runScenario(scenario, {
-        ...(o.timeScale !== undefined ? { timeScale: o.timeScale } : {}),
+        ...(o.timeScale !== undefined ? { timeScale: o.timeScale } : live ? { timeScale: 1 } : {}),
+        ...(live ? { operator: live.desk } : {}),
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
         ...(o.inconclusive ? { inconclusive: o.inconclusive } : {}),
         ...(o.noWait ? { wait: false } : {}),
@@ -64,8 +70,14 @@ export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions)
         ...(o.runsDir ? { runsDir: o.runsDir } : {}),
         kind,
         signal: o.signal,
-        onEvent,
-      });
+        onEvent: live
+          ? (e) => {
+              onEvent(e);
+              live.server.publish(e);
+            }
+          : onEvent,
+      }).finally(() => live?.close());
+      live?.server.finish({ verdict: outcome.verdict, exitCode: outcome.exitCode, report: o.displayPath(join(outcome.runDir, "report.html")) });
       if (!o.json) console.log(`evidence: ${o.displayPath(outcome.runDir)} (report.html, results.json, events.jsonl, junit.xml, logs/)`);
       outcomes.push({ name: scenario.name, platform: o.platform ?? scenario.platform, verdict: outcome.verdict, exitCode: outcome.exitCode, wallSeconds: outcome.results.wallSeconds, runDir: outcome.runDir, results: outcome.results });
     }
@@ -76,6 +88,34 @@ export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions)
     await kind.close();
   }
   return outcomes;
+}
+
+/**
+ * The live page of a game day and its operator's desk. The page's abort is
+ * the terminal's Ctrl-C: the same interrupt, the same cleanup, exit 130.
+ */
+async function openLive(scenario: Scenario, o: RunManyOptions): Promise<{ desk: OperatorDesk; server: LiveServer; close(): void }> {
+  const [{ OperatorDesk }, { startLiveServer }] = await Promise.all([import("../runner/operator-desk.js"), import("../live/server.js")]);
+  const platform = o.platform ?? scenario.platform;
+  const desk = new OperatorDesk(platform);
+  const server = await startLiveServer({
+    scenario: scenario.name,
+    platform,
+    timeScale: o.timeScale ?? 1,
+    desk,
+    versions: Object.fromEntries([...scenario.versions.values()].map((v) => [v.role, v.tag])),
+    abort: () => process.kill(process.pid, "SIGINT"),
+  });
+  console.log(`live: ${server.url} (the game day's page: the run as it goes, faults and marks by hand, abort)`);
+  let closing: Promise<void> | undefined;
+  return {
+    desk,
+    server,
+    close() {
+      // The page gets the run's end first; then the server goes with the command.
+      closing ??= new Promise((resolve) => setTimeout(resolve, 200)).then(() => server.close());
+    },
+  };
 }
 
 /** The summary lines of several runs. */

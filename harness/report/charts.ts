@@ -68,6 +68,22 @@ export function perSecondSteps(started: number, seconds: ReadonlyArray<{ second:
   return out;
 }
 
+const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2"];
+
+/** A color per role, shared by the version it runs (roles to versions), in every plot; others after them. */
+export function roleColors(versions: Record<string, string>): (name: string, i: number) => string {
+  const roles = Object.keys(versions);
+  return (name, i) => {
+    const role = roles.indexOf(name) >= 0 ? roles.indexOf(name) : roles.findIndex((k) => versions[k] === name);
+    return COLORS[(role >= 0 ? role : roles.length + i) % COLORS.length]!;
+  };
+}
+
+/** The palette, for plots of things that are not roles (the machine's figures). */
+export function paletteColor(i: number): string {
+  return COLORS[i % COLORS.length]!;
+}
+
 /** Collects a report's plots and writes the page's part of them: a placeholder per plot, then the data and the renderer once. */
 export class Charts {
   private readonly specs: Array<ChartSpec & { id: string }> = [];
@@ -87,18 +103,35 @@ export class Charts {
     return this.specs.length;
   }
 
+  /** What the page's renderer draws: the plots, the markers and the shared time axis. */
+  data(): PlotData {
+    return { charts: this.specs, markers: this.frame.markers, tStart: 0, tEnd: this.frame.tEnd, timeScale: this.frame.timeScale };
+  }
+
   /** uPlot, its stylesheet, the plots' data and the renderer. */
   html(): string {
     if (this.specs.length === 0) return "";
-    const data = { charts: this.specs, markers: this.frame.markers, tStart: 0, tEnd: this.frame.tEnd, timeScale: this.frame.timeScale };
     // JSON in a script element: "<" escaped, so no "</script>" in a label can end it.
-    const json = JSON.stringify(data).replace(/</g, "\\u003c");
-    const { js, css } = uPlotFiles();
-    return `<style>${css}${PLOT_CSS}</style>
-<script>${js}</script>
-<script type="application/json" id="gameday-charts">${json}</script>
-<script>${PLOT_SCRIPT}</script>`;
+    const json = JSON.stringify(this.data()).replace(/</g, "\\u003c");
+    return plotAssets(`<script type="application/json" id="gameday-charts">${json}</script>`);
   }
+}
+
+export interface PlotData {
+  charts: Array<ChartSpec & { id: string }>;
+  markers: readonly Marker[];
+  tStart: number;
+  tEnd: number;
+  timeScale: number;
+}
+
+/** uPlot and its stylesheet, then `between` (the data, if the page embeds it), then the renderer (window.gamedayRender). */
+export function plotAssets(between = ""): string {
+  const { js, css } = uPlotFiles();
+  return `<style>${css}${PLOT_CSS}</style>
+<script>${js}</script>
+${between}
+<script>${PLOT_SCRIPT}</script>`;
 }
 
 const PLOT_CSS = `

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Stamped, TimelineEvent } from "../timeline/events.js";
-import { Charts } from "./charts.js";
+import { Charts, paletteColor, roleColors } from "./charts.js";
 import { esc } from "./html.js";
 import { headroomSection } from "./headroom-section.js";
 import { kubernetesSection } from "./kubernetes-section.js";
@@ -15,7 +15,6 @@ export function writeHtmlReport(dir: string, results: RunResults, events: readon
   writeFileSync(join(dir, "report.html"), htmlReport(results, events, logs));
 }
 
-const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2"];
 
 
 type Analysis = Stamped<Extract<TimelineEvent, { type: "analysis.evaluated" }>>;
@@ -62,14 +61,16 @@ function budgetRow(r: RunResults): string {
 export function htmlReport(r: RunResults, events: readonly Stamped<TimelineEvent>[], logs: readonly string[]): string {
   const tEnd = events.at(-1)?.t ?? 0;
   // One color per role, used for the role and for the version it runs, in every chart.
-  const roles = Object.keys(r.versions);
-  const colorOf = (name: string, i: number) => {
-    const role = roles.indexOf(name) >= 0 ? roles.indexOf(name) : roles.findIndex((k) => r.versions[k] === name);
-    return COLORS[(role >= 0 ? role : roles.length + i) % COLORS.length]!;
-  };
+  const colorOf = roleColors(r.versions);
   const plots = new Charts({ markers: markersOf(events), tEnd, timeScale: r.timeScale });
   const charts = trafficCharts(events, colorOf).map((c) => plots.add(c));
   const analyses = events.filter((e): e is Analysis => e.type === "analysis.evaluated");
+  const operator = events.filter((e) => e.type === "operator.acted") as Array<Stamped<Extract<TimelineEvent, { type: "operator.acted" }>>>;
+  const operatorTable = operator.length
+    ? `<h2>The operator (live game day)</h2>
+<table><tr><td><b>wall</b></td><td><b>spec</b></td><td><b>action</b></td><td><b>what</b></td></tr>
+${operator.map((e) => `<tr><td>${e.t.toFixed(1)} s</td><td>${e.specT.toFixed(1)} s</td><td>${esc(e.action)}${e.id ? ` ${esc(e.id)}` : ""}</td><td>${esc(e.detail)}</td></tr>`).join("\n")}</table>`
+    : "";
   const kubernetes = kubernetesSection(events, tEnd, plots, colorOf);
   const analysisTable = analysesTable(analyses);
 
@@ -100,6 +101,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}dt{color:#6b7
 <dt>versions</dt><dd>${Object.entries(r.versions).map(([k, v]) => `${esc(k)}: ${esc(v)}`).join(", ")}</dd>
 <dt>time scale</dt><dd>${r.timeScale} (spec time ${r.specSeconds.toFixed(0)} s, wall time ${r.wallSeconds.toFixed(1)} s)</dd><dt>seed</dt><dd>${r.seed ?? "not recorded"} (<code>--seed ${r.seed ?? "N"}</code> replays it)</dd><dt>exit code</dt><dd>${r.exitCode}</dd>${budgetRow(r)}</dl>
 ${error}${rollback}${inconclusive}
+${operatorTable}
 <h2>Expectations</h2>
 <table>${rows || "<tr><td>no expectation was judged</td></tr>"}</table>
 ${loadSection(r, events)}
@@ -107,7 +109,7 @@ ${charts.length ? `<h2>Timeline</h2>${timeNote(r)}${charts.join("\n")}` : ""}
 ${analysisTable}
 ${recoverySection(events)}
 ${kubernetes}
-${headroomSection(r, events, (title, unit, series) => plots.add({ title, unit, series: series.map((s, i) => ({ ...s, color: COLORS[i % COLORS.length]!, kind: "line" as const })) }))}
+${headroomSection(r, events, (title, unit, series) => plots.add({ title, unit, series: series.map((s, i) => ({ ...s, color: paletteColor(i), kind: "line" as const })) }))}
 <h2>Evidence files</h2>
 <ul><li><a href="events.jsonl">events.jsonl</a> (the timeline)</li><li><a href="results.json">results.json</a></li><li><a href="junit.xml">junit.xml</a></li>
 ${logs.map((l) => `<li><a href="logs/${encodeURIComponent(l)}">logs/${esc(l)}</a></li>`).join("")}</ul>

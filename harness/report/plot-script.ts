@@ -1,12 +1,15 @@
 /**
- * The page's renderer, run in the browser: it reads the plots' data from
- * #gameday-charts and draws each with uPlot. Markers and thresholds are
+ * The page's renderer, run in the browser: \`gamedayRender(data)\` draws
+ * each plot with uPlot (the report calls it once with #gameday-charts; the
+ * live page again on every update). Markers and thresholds are
  * elements laid over the plot (not canvas strokes), placed through the
  * plot's own scales, so a test can read where each one sits. The plots are
  * left on `window.gamedayPlots` for the same reason.
  */
 export const PLOT_SCRIPT = String.raw`(() => {
-  const data = JSON.parse(document.getElementById("gameday-charts").textContent);
+  // Draws (or draws again, for the live page) every plot of data into the element named by its chart's id.
+  window.gamedayRender = (data) => {
+  for (const p of window.gamedayPlots || []) p.plot.destroy();
   const ts = data.timeScale;
   const fmt = (v, unit) => {
     if (v == null) return "";
@@ -120,7 +123,10 @@ export const PLOT_SCRIPT = String.raw`(() => {
     const u = new uPlot(opts, [xs, ...columns], el);
     window.gamedayPlots.push({ id: chart.id, title: chart.title, unit: chart.unit, plot: u });
   }
+  };
   window.addEventListener("resize", () => {
-    for (const p of window.gamedayPlots) p.plot.setSize({ width: Math.max(document.getElementById(p.id).clientWidth, 320), height: 240 });
+    for (const p of window.gamedayPlots || []) p.plot.setSize({ width: Math.max(document.getElementById(p.id).clientWidth, 320), height: 240 });
   });
+  const embedded = document.getElementById("gameday-charts");
+  if (embedded) window.gamedayRender(JSON.parse(embedded.textContent));
 })();`;

@@ -17,6 +17,7 @@ export function markersOf(events: readonly Stamped<TimelineEvent>[]): Marker[] {
     if (e.type === "rollback.completed") mark(e, "back on stable", "#dc2626");
     if (e.type === "stage.inconclusive") mark(e, `${e.stage} inconclusive`, "#ca8a04");
     if (e.type === "action.performed") mark(e, e.action, "#7c3aed");
+    if (e.type === "operator.acted") mark(e, `operator ${e.action}${e.action === "mark" ? `: ${e.detail.slice(0, 40)}` : e.id ? ` ${e.id}` : ""}`, "#7c3aed");
     if (e.type === "backup.taken" && e.kind === "database") mark(e, `backup ${e.id.replace(/-database$/, "")}`, "#0891b2");
     if (e.type === "recovery.phase" && (e.phase === "disaster" || e.phase === "service-ready" || e.phase === "first-write")) mark(e, e.phase, e.phase === "disaster" ? "#dc2626" : "#16a34a");
   }

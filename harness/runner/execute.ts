@@ -16,6 +16,7 @@ import type { Router } from "../traffic/router.js";
 import { FirstBadRequest, rollbackResult } from "./detection.js";
 import { startLoad } from "./load-phase.js";
 import { provision } from "./provision.js";
+import type { OperatorDesk } from "./operator-desk.js";
 import { runSteps } from "./steps.js";
 import { plannedStrategyRoles, prepareStrategy, startStrategyInfrastructure } from "./strategy-run.js";
 import { allSettledOrThrow } from "../common/settled.js";
@@ -33,10 +34,12 @@ export interface ExecuteContext {
   seed: number;
   /** Why the machine was saturated during a wall span, if it was (the headroom watch). */
   saturation: (fromMs: number, toMs: number) => string | undefined;
+  /** A live game day's operator desk: opened once the services are up, closed before the evidence is read. */
+  operator?: OperatorDesk;
 }
 
 /** Provision, then the load, the strategy and the steps side by side; then what the expectations need at the end. */
-export async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock, originWallMs, backups, drill: holder, seed, saturation }: ExecuteContext) {
+export async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock, originWallMs, backups, drill: holder, seed, saturation, operator }: ExecuteContext) {
   const { emit, signal, teardown } = ctx;
   // Where the platform names its parts up front, the router and Prometheus start beside the database and the versions.
   const planned = scenario.strategy ? plannedStrategyRoles(scenario, platform) : undefined;
@@ -50,6 +53,7 @@ export async function execute(scenario: Scenario, platform: Platform, { ctx, sca
   const pods = platform.kubernetes ? new PodWatcher(platform.kubernetes, { intervalMs: 500, emit, clock }) : undefined;
   if (pods) teardown.add("stop watching the pods", () => pods.stop());
   pods?.start();
+  operator?.open({ target: { platform, database, services, ...(drill ? { drill } : {}) }, platform: platform.name, clock, scale, emit, teardown, signal });
 
   const strategy = scenario.strategy
     ? await prepareStrategy({
@@ -108,6 +112,7 @@ export async function execute(scenario: Scenario, platform: Platform, { ctx, sca
   await steps;
   // Without a strategy the load runs its course; with one it has shown what it had to.
   await load?.finish({ untilDone: !strategy });
+  operator?.close();
   await monitor.stop();
   await pods?.poll();
   await backups?.stop();

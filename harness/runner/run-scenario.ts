@@ -20,6 +20,7 @@ import type { Scenario } from "../scenario/scenario.js";
 import type { Stamped, Verdict } from "../timeline/events.js";
 import { Timeline } from "../timeline/timeline.js";
 import { HeadroomWatch } from "../headroom/headroom-watch.js";
+import type { OperatorDesk } from "./operator-desk.js";
 import { harnessInfo } from "../report/harness-info.js";
 import { MACHINE_CORES, MachineBudget, type Admission } from "../coordination/budget.js";
 import { estimateCost, type RunCost } from "../coordination/cost.js";
@@ -50,6 +51,8 @@ export interface RunOptions {
   wait?: boolean;
   /** The machine-wide budget runs share (the project's own under .state/ unless a test gives another). */
   budget?: MachineBudget;
+  /** A live game day's operator desk (gameday run --live): faults and marks by hand while the run goes. */
+  operator?: OperatorDesk;
 }
 
 export interface RunOutcome {
@@ -127,7 +130,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       ...(backups ? { recordConfiguration: (subject: string, content: string) => void backups.recordConfiguration(subject, content).catch((e: unknown) => emit({ type: "backup.failed", kind: "configuration", error: errorMessage(e) })) } : {}),
     };
     const platform = await createPlatform(platformName, ctx, { kind, scale: scale.factor, environment: scenario.environment, clock });
-    const run = await execute(scenario, platform, { ctx, scale, clock, originWallMs: timeline.startedAt, backups, drill, seed, saturation: (from, to) => headroom.saturation(from, to) });
+    const run = await execute(scenario, platform, { ctx, scale, clock, originWallMs: timeline.startedAt, backups, drill, seed, saturation: (from, to) => headroom.saturation(from, to), ...(options.operator ? { operator: options.operator } : {}) });
     rollback = run.rollback;
     strategyResult = run.strategy;
     const evidence = { events: timeline.events, ...run.evidence, spec: scenario.spec, ...(scenario.environment ? { environment: scenario.environment } : {}) };
@@ -148,6 +151,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     emit({ type: "note", level: "warn", message: `${error.code}: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ""}` });
   }
 
+  // Nothing more by hand once the run is over, however it ended.
+  options.operator?.close();
   const teardownFailures = await teardown.runAll();
   if (!options.kind) {
     await kind.close().catch((e: unknown) => teardownFailures.push({ title: "delete the kind cluster", error: errorMessage(e) }));

@@ -27,6 +27,8 @@ export type TimelineEvent =
   | { type: "fault.undone"; fault: string; target: string; atTeardown?: true; detail?: string }
   /** The platform restarted an instance (its restart policy, the kubelet): its own restart count, and why it waits, where it says ("CrashLoopBackOff"). */
   | { type: "instance.restarted"; role: string; instance: number; name: string; restarts: number; by: string; waiting?: string }
+  /** What the operator of a live game day did from its page: a fault injected or undone by hand (id), a mark, the abort. */
+  | { type: "operator.acted"; action: "inject" | "undo" | "mark" | "abort"; id?: string; detail: string }
   | { type: "expectation.judged"; id: string; description: string; held: boolean; evidence: string; inconclusive?: string }
   | { type: "note"; level: "info" | "warn"; message: string }
   /** The run's share of the machine: its estimated cost, how long it waited for it, whether it fit, and the runs beside it. */

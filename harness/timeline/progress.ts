@@ -29,6 +29,7 @@ const FORMAT: Formatters = {
   "expectation.judged": (e) => `${e.held ? "✓" : e.inconclusive ? "?" : "✗"} ${e.id}: ${e.description}${e.held ? "" : `\n      ${e.evidence}`}${e.inconclusive ? `\n      inconclusive: ${e.inconclusive}` : ""}`,
   "strategy.started": (e) =>
     `${e.strategy}: ${e.stages.map((s) => `${s.name} ${s.percentage}%${s.specSeconds ? ` ${s.specSeconds}s` : ""}`).join(" -> ")}; analysis every ${e.intervalSeconds}s over ${e.windowSeconds}s, rollback ${e.rollbackStrategy}`,
+  "operator.acted": (e) => `OPERATOR ${e.action}${e.id ? ` ${e.id}` : ""}: ${e.detail}`,
   "stage.started": (e) => `stage ${e.stage}: ${e.percentage}% of traffic to the candidate`,
   "analysis.evaluated": () => undefined,
   "stage.extended": (e) => `stage ${e.stage} not passed at its end: ${e.reason}; observing for up to ${e.extraSeconds.toFixed(1)} s more${e.requestsNeeded ? `, until it holds the ${e.requestsNeeded} requests that tell its error-rate thresholds` : ""}`,
