@@ -20,7 +20,9 @@ echo "[test] type-checking (tsc --noEmit)" >&2
 npx tsc --noEmit || failed_checks=$((failed_checks + 1))
 
 echo "[test] unit tests (no Docker)" >&2
-npx vitest run --project unit --fileParallelism --passWithNoTests --reporter=default --reporter=json --outputFile.json=runs/vitest-unit.json "$@"
+# Pure logic, no Docker: worker threads that share one module graph across files (no isolation) make this
+# about three times faster on two cores; a unit test must not leave global state behind.
+npx vitest run --project unit --fileParallelism --pool=threads --no-isolate --passWithNoTests --reporter=default --reporter=json --outputFile.json=runs/vitest-unit.json "$@"
 unit_rc=$?
 
 prepare() {
