@@ -7,6 +7,7 @@ import { LABEL, PROJECT } from "../../harness/common/labels.js";
 import { docker } from "../../harness/engine/docker.js";
 import { ROOT } from "../../harness/common/paths.js";
 import { cli, readResults } from "./cli.js";
+import { noDatabaseScenario } from "../support/scenario-files.js";
 
 const projectContainers = async () => (await docker().listContainers({ all: true, filters: { label: [`${LABEL.project}=${PROJECT}`] } })).length;
 const healthScenario = readFileSync(join(ROOT, "scenarios/health-endpoints.yaml"), "utf8");
@@ -194,24 +195,7 @@ describe("npm run scenario", () => {
   }, 120_000);
 
   it("runs a scenario without a database: the service counts once alive, and /ready rightly names the database", async () => {
-    const file = scenarioFile(`name: no-database
-description: without a database the service is alive and not ready
-database: false
-versions:
-  stable: { image: app, tag: good-1 }
-monitor:
-  interval: 200ms
-  targets:
-    - { role: stable, paths: [/health, /ready] }
-steps:
-  - name: watch
-    observe: 2s
-expect:
-  - id: alive
-    probe: { role: stable, path: /health, status: 200 }
-  - id: not-ready
-    probe: { role: stable, path: /ready, status: 503, failing: database }
-`);
+    const file = scenarioFile(noDatabaseScenario({ name: "no-database", description: "without a database the service is alive and not ready", observe: "2s", ready: 503, readyId: "not-ready" }));
     // With the CI outputs: the run folder under --out-dir, and one JUnit file for the command, cases named by id.
     const out = mkdtempSync(join(tmpdir(), "gameday-e2e-out-"));
     const r = await cli(["scenario", file, "--out-dir", out, "--junit", join(out, "ci", "junit.xml")]);

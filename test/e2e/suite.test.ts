@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SuiteRecord } from "../../harness/suite/record.js";
-import { ScenarioFiles } from "../support/scenario-files.js";
+import { noDatabaseScenario, ScenarioFiles } from "../support/scenario-files.js";
 import { cli } from "./cli.js";
 
 // gameday suite on a folder of the user's own: every scenario runs, past a failing one; one page links
@@ -20,26 +20,8 @@ afterAll(() => {
   rmSync(out, { recursive: true, force: true });
 });
 
-/** A quick scenario with no database: the service is alive, and /ready answers `readyStatus`. */
-const quick = (name: string, readyStatus: number) => `name: ${name}
-description: the service without a database, /ready expected ${readyStatus}
-tags: [quick]
-database: false
-versions:
-  stable: { image: app, tag: good-1 }
-monitor:
-  interval: 200ms
-  targets:
-    - { role: stable, paths: [/health, /ready] }
-steps:
-  - name: watch
-    observe: 1s
-expect:
-  - id: alive
-    probe: { role: stable, path: /health, status: 200 }
-  - id: ready-${readyStatus}
-    probe: { role: stable, path: /ready, status: ${readyStatus} }
-`;
+/** A quick scenario with no database: /ready rightly 503, or wrongly expected 200 (a failing run). */
+const quick = (name: string, ready: 200 | 503) => noDatabaseScenario({ name, description: `the service without a database, /ready expected ${ready}`, observe: "1s", ready, readyId: `ready-${ready}`, tags: ["quick"] });
 
 const suiteOf = (stdout: string): string => {
   const m = /^suite: (\S+)index\.html/m.exec(stdout);

@@ -15,6 +15,32 @@ export interface Rejection {
   positions: string[];
 }
 
+/**
+ * A quick scenario with no database: the service alone, watched on /health
+ * and /ready for `observe`, expected alive and with /ready answering
+ * `ready` (503 is right without a database; 200 is a wrong expectation).
+ */
+export function noDatabaseScenario(o: { name: string; description: string; observe: string; ready: 200 | 503; readyId: string; tags?: string[] }): string {
+  return `name: ${o.name}
+description: ${o.description}
+${o.tags ? `tags: [${o.tags.join(", ")}]\n` : ""}database: false
+versions:
+  stable: { image: app, tag: good-1 }
+monitor:
+  interval: 200ms
+  targets:
+    - { role: stable, paths: [/health, /ready] }
+steps:
+  - name: watch
+    observe: ${o.observe}
+expect:
+  - id: alive
+    probe: { role: stable, path: /health, status: 200 }
+  - id: ${o.readyId}
+    probe: { role: stable, path: /ready, status: ${o.ready}${o.ready === 503 ? ", failing: database" : ""} }
+`;
+}
+
 /** Scenario files written to a temporary folder, for the reader's tests: `open()` in beforeAll, `close()` in afterAll. */
 export class ScenarioFiles {
   private dir: string | undefined;
