@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { PostgreSqlContainer } from "@testcontainers/postgresql";
 import { GenericContainer, Wait } from "testcontainers";
 import { sweep } from "../cleanup/sweep.js";
@@ -8,13 +9,49 @@ import { median, type BenchFigure } from "./figures.js";
 
 const RUNS = 10;
 
+/** What `canary-fail --platform kind` loads into the node (its run's "kind load docker-image" line). */
+const CANARY_FAIL_KIND_LOAD = ["app:good-1", "app:erroring-1", "haproxy", "prometheus"];
+
+/**
+ * Each local image's size, and the bytes `kind load` sends for canary-fail:
+ * `docker save` of its images together, where layers they share count once
+ * (the issue's target: <= 250 MB).
+ */
+async function imageSizes(signal: AbortSignal): Promise<{ figures: BenchFigure[]; sizes: Record<string, number> }> {
+  const builder = new ImageBuilder({ pull: false });
+  const sizes: Record<string, number> = {};
+  for (const n of builder.names()) {
+    const { ref } = await builder.ensure(n);
+    sizes[n] = (await docker().getImage(ref).inspect()).Size;
+  }
+  const refs = await Promise.all(CANARY_FAIL_KIND_LOAD.map(async (n) => (await builder.ensure(n)).ref));
+  const saved = await new Promise<number>((resolve, reject) => {
+    const child = spawn("docker", ["save", ...refs], { stdio: ["ignore", "pipe", "inherit"], signal });
+    let bytes = 0;
+    child.stdout.on("data", (d: Buffer) => (bytes += d.length));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(bytes) : reject(new Error(`docker save exited ${code}`))));
+  });
+  const mb = (b: number) => b / 1e6;
+  const figures: BenchFigure[] = [
+    ...Object.entries(sizes).filter(([n]) => !n.includes(":")).map(([n, b]) => ({ name: `image ${n}`, value: mb(b), unit: "MB" })),
+    { name: `kind load for canary-fail (${CANARY_FAIL_KIND_LOAD.join(", ")}; shared layers once)`, value: mb(saved), unit: "MB", target: "<= 250 MB", met: saved <= 250e6 },
+  ];
+  return { figures, sizes };
+}
+
 /**
  * Cold build of every local image (after removing them), warm check (nothing
- * to rebuild), and start-to-ready of the app and PostgreSQL (median of 10).
+ * to rebuild), start-to-ready of the app and PostgreSQL (median of 10), and
+ * the images' sizes. `--sizes` measures the sizes alone.
  */
-export async function imagesBench(signal: AbortSignal): Promise<{ figures: BenchFigure[]; detail: unknown }> {
+export async function imagesBench(signal: AbortSignal, args: readonly string[] = []): Promise<{ figures: BenchFigure[]; detail: unknown }> {
   await ensureEngine();
   configureTestcontainers();
+  if (args.includes("--sizes")) {
+    const { figures, sizes } = await imageSizes(signal);
+    return { figures, detail: { sizes } };
+  }
   const runId = newRunId("bench-images");
   try {
     const images = await docker().listImages({ filters: { label: [`${LABEL.project}=${PROJECT}`] } });
@@ -64,7 +101,8 @@ export async function imagesBench(signal: AbortSignal): Promise<{ figures: Bench
       { name: "app start-to-ready (median of 10)", value: median(appReady), unit: "s", target: "<= 1.5 s", met: median(appReady) <= 1.5 },
       { name: "PostgreSQL start-to-ready (median of 10)", value: median(pgReady), unit: "s", target: "<= 3 s", met: median(pgReady) <= 3 },
     ];
-    return { figures, detail: { builds, warmRuns, appReady, pgReady } };
+    const sized = await imageSizes(signal);
+    return { figures: [...figures, ...sized.figures], detail: { builds, warmRuns, appReady, pgReady, sizes: sized.sizes } };
   } finally {
     await sweep(runId);
   }

@@ -67,7 +67,7 @@ Removes what runs left behind (containers, networks, kind namespaces of runs who
   bench: `npm run bench -- <name> [flags]
 
 Measures and prints figures, and writes them to runs/bench/<name>.json:
-  images, load, strategies, kind, dr [--only=...], analysis [--seeds=20] [--only=latency|errors],
+  images [--sizes], load, strategies, kind, dr [--only=...], analysis [--seeds=20] [--only=latency|errors],
   concurrency [--pairs=10], speed [--runs=5], report`,
   suite: `npm run suite -- [flags]   (gameday suite ...)
 
