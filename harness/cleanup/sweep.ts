@@ -10,11 +10,6 @@ export interface SweepResult {
   skippedLiveRuns: string[];
 }
 
-/** Whether another harness process (by its owner-pid label: a pid and its start time) is still running. */
-export function alive(owner: string | undefined): boolean {
-  return ownerAlive(owner);
-}
-
 /**
  * Remove every container and network carrying the project's label (and the
  * run's label when a run id is given). Used by teardown, by the reaper when a
@@ -25,7 +20,7 @@ export async function sweep(runId?: string, client: Docker = docker(), options: 
   // Sweeping everything (npm run clean) must not pull the floor from under a run still going on.
   const skip = new Set<string>();
   const keep = (l: Record<string, string> | undefined) => {
-    if (runId || options.includeLiveRuns || !alive(l?.[LABEL.ownerPid])) return false;
+    if (runId || options.includeLiveRuns || !ownerAlive(l?.[LABEL.ownerPid])) return false;
     skip.add(l?.[LABEL.runId] ?? "?");
     return true;
   };

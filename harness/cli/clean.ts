@@ -2,7 +2,8 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT } from "../common/paths.js";
-import { alive, sweep } from "../cleanup/sweep.js";
+import { sweep } from "../cleanup/sweep.js";
+import { ownerAlive } from "../common/process-identity.js";
 import { ExitCode } from "../common/errors.js";
 import { LABEL, PROJECT } from "../common/labels.js";
 import { docker, ensureEngine } from "../engine/docker.js";
@@ -22,12 +23,12 @@ export async function cleanCommand(args: string[]): Promise<number> {
   for (const { name, owner } of clusters) {
     const kept = name === KEPT_CLUSTER;
     if (kept && !values.clusters) {
-      const namespaces = await pruneRunNamespaces(name, force, alive);
+      const namespaces = await pruneRunNamespaces(name, force, ownerAlive);
       if (namespaces.length) console.log(`removed ${namespaces.length} namespace(s) of runs that are gone from kind cluster ${name}: ${namespaces.join(", ")}`);
       console.log(`left kind cluster ${name} (kept with --keep-cluster; -- --clusters removes it)`);
       continue;
     }
-    if (!kept && !force && owner && alive(owner.owner ?? String(owner.pid))) {
+    if (!kept && !force && owner && ownerAlive(owner.owner ?? owner.pid)) {
       console.log(`left kind cluster ${name}: its harness (pid ${owner.pid}) is still running; stop it, or use -- --force`);
       continue;
     }

@@ -59,9 +59,11 @@ export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions)
   try {
     for (const scenario of scenarios) {
       if (o.signal.aborted) break;
-      const live = o.live ? await openLive(scenario, o) : undefined;
+      // A game day runs at real speed unless a time scale is given.
+      const timeScale = o.timeScale ?? (o.live ? 1 : undefined);
+      const live = o.live ? await openLive(scenario, { ...o, timeScale: timeScale! }) : undefined;
       const outcome = await runScenario(scenario, {
-        ...(o.timeScale !== undefined ? { timeScale: o.timeScale } : live ? { timeScale: 1 } : {}),
+        ...(timeScale !== undefined ? { timeScale } : {}),
         ...(live ? { operator: live.desk } : {}),
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
         ...(o.inconclusive ? { inconclusive: o.inconclusive } : {}),
@@ -94,14 +96,14 @@ export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions)
  * The live page of a game day and its operator's desk. The page's abort is
  * the terminal's Ctrl-C: the same interrupt, the same cleanup, exit 130.
  */
-async function openLive(scenario: Scenario, o: RunManyOptions): Promise<{ desk: OperatorDesk; server: LiveServer; close(): void }> {
+async function openLive(scenario: Scenario, o: RunManyOptions & { timeScale: number }): Promise<{ desk: OperatorDesk; server: LiveServer; close(): void }> {
   const [{ OperatorDesk }, { startLiveServer }] = await Promise.all([import("../runner/operator-desk.js"), import("../live/server.js")]);
   const platform = o.platform ?? scenario.platform;
   const desk = new OperatorDesk(platform);
   const server = await startLiveServer({
     scenario: scenario.name,
     platform,
-    timeScale: o.timeScale ?? 1,
+    timeScale: o.timeScale,
     desk,
     versions: Object.fromEntries([...scenario.versions.values()].map((v) => [v.role, v.tag])),
     abort: () => process.kill(process.pid, "SIGINT"),

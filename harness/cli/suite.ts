@@ -1,7 +1,7 @@
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT } from "../common/paths.js";
-import { checkRunnable, printSummary, runFlags, runMany, worstExitCode, type RunOutcome } from "./run-many.js";
+import { checkRunnable, printSummary, runFlags, runMany, worstExitCode, writeJunit, type RunOutcome } from "./run-many.js";
 
 /**
  * `gameday suite`: every shipped scenario (or every one of a folder, `--from`;
@@ -92,10 +92,7 @@ export async function suiteCommand(args: string[], signal: AbortSignal): Promise
       skipped: selection.skipped,
     };
     writeSuiteFolder(suitesDir, record, outcomes.map((o) => o.results));
-    if (values.junit !== undefined) {
-      const { writeJunit } = await import("./run-many.js");
-      await writeJunit(resolve(userDirectory(), values.junit), outcomes);
-    }
+    if (values.junit !== undefined) await writeJunit(resolve(userDirectory(), values.junit), outcomes);
     if (!values.json) {
       if (outcomes.length > 0) printSummary(outcomes, displayPath);
       console.log(`suite: ${displayPath(join(suiteDir, "index.html"))} (junit.xml, suite.json beside it)`);

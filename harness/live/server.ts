@@ -126,7 +126,6 @@ export async function startLiveServer(o: LiveOptions): Promise<LiveServer> {
     publish(e) {
       events.push(e);
       broadcast("timeline", { event: e, line: formatEvent(e) ?? null });
-      if (e.type === "operator.acted" || e.type === "fault.injected" || e.type === "fault.undone" || e.type === "note") broadcast("desk", deskState());
       if (!chartsTimer) chartsTimer = setTimeout(sendCharts, Math.max(0, CHARTS_EVERY_MS - (Date.now() - chartsSent)));
     },
     finish(outcome) {
