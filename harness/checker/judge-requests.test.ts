@@ -45,6 +45,14 @@ describe("judge: requests expectations", () => {
     expect(judge(expectation({ dropped: none }), evidenceOf(outside)).held).toBe(true);
   });
 
+  it("says what each dropped request got instead of an answer: the transport error, or the router's own status", () => {
+    const events = [...run((s) => [{ version: "good-1", requests: 20 }])];
+    events.push(loadSecond(24, 13, "(none)", { requests: 3, failed: 3, codes: { "0": 2, "503": 1 }, errors: { "Get \"http://router/api/evaluations\": EOF": 2 } }));
+    const j = judge(expectation({ dropped: none }), evidenceOf(events));
+    expect(j.held).toBe(false);
+    expect(j.evidence).toContain('3 dropped (no answer from the service: second 13: 2× Get "http://router/api/evaluations": EOF, 1× status 503), expected 0');
+  });
+
   it("judges the failed share with the threshold grammar's strictness", () => {
     const at = (n: number) => run(() => [{ version: "good-1", requests: 100, failed: n }]);
     const below1 = expectation({ failed: parseComparison("<1%")! });

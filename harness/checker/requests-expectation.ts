@@ -18,9 +18,18 @@ export function requestsIn(evidence: Evidence, window: { start: number; end: num
     failed: all.reduce((a, r) => a + r.failed, 0),
     /** Sent and never answered by the service: a transport error, or the router's own answer (neither carries X-App-Version). */
     dropped: rows.filter((r) => r.version === NO_VERSION).reduce((a, r) => a + r.requests, 0),
+    /** What each dropped request got instead of an answer, by second of the load: the transport error, or the router's status. */
+    droppedWhy: rows.filter((r) => r.version === NO_VERSION && r.requests > 0).map((r) => ({ second: r.second, why: dropReasons(r) })),
     byVersion,
     seconds: seconds.length > 0 ? { from: Math.min(...seconds), to: Math.max(...seconds) } : undefined,
   };
+}
+
+/** "2× EOF, 1× status 503": a dropped second's transport errors by text, then the statuses the router answered itself. */
+function dropReasons(r: { codes: Record<string, number>; errors?: Record<string, number> }): string {
+  const parts = Object.entries(r.errors ?? {}).map(([text, n]) => `${n}× ${text}`);
+  for (const [code, n] of Object.entries(r.codes)) if (code !== "0" && n > 0) parts.push(`${n}× status ${code}`);
+  return parts.join(", ") || "no detail";
 }
 
 function judgeRequests(e: RequestsExpectation, evidence: Evidence): Verdict {
@@ -34,7 +43,9 @@ function judgeRequests(e: RequestsExpectation, evidence: Evidence): Verdict {
   if (e.dropped) {
     const ok = countSatisfies(e.dropped, seen.dropped);
     held &&= ok;
-    parts.push(`${seen.dropped} dropped (no answer from the service), expected ${e.dropped.text}`);
+    const why = seen.droppedWhy.slice(0, 5).map((d) => `second ${d.second}: ${d.why}`);
+    if (seen.droppedWhy.length > 5) why.push(`${seen.droppedWhy.length - 5} more seconds`);
+    parts.push(`${seen.dropped} dropped (no answer from the service${why.length > 0 ? `: ${why.join("; ")}` : ""}), expected ${e.dropped.text}`);
   }
   if (e.failed) {
     const rate = seen.failed / seen.requests;

@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { HarnessError } from "../../common/errors.js";
 import { ROOT } from "../../common/paths.js";
-import { APP_CONTAINER, LAME_DUCK_MS, appObjects, componentObjects, databaseSecret, K8S_LABEL, previousTemplate, scaleProbe, summarizeDeployment, type AppOptions } from "./manifests.js";
+import { APP_CONTAINER, LAME_DUCK, LAME_DUCK_ENV, appObjects, componentObjects, databaseSecret, K8S_LABEL, previousTemplate, scaleProbe, summarizeDeployment, type AppOptions } from "./manifests.js";
 
 /** The document's base overlay as kustomize renders it: its Deployment and its Service. */
 function baseRendered(): unknown[] {
@@ -116,24 +116,24 @@ describe("appObjects", () => {
     expect(api.imagePullPolicy).toBe("Never");
   });
 
-  const LAME_DUCK = { name: "SHUTDOWN_DELAY_MS", value: String(LAME_DUCK_MS) };
+  const LAME_DUCK_VARS = Object.entries(LAME_DUCK_ENV).map(([name, value]) => ({ name, value }));
 
   it("keeps DATABASE_URL from the secret when the scenario has a database", () => {
     const api = apiContainer(appObjects(baseRendered(), "k8s/base", options({ database: true })).deployment);
-    expect(api.env).toEqual([{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "database-secret", key: "url" } } }, LAME_DUCK]);
+    expect(api.env).toEqual([{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "database-secret", key: "url" } } }, ...LAME_DUCK_VARS]);
   });
 
   it("drops DATABASE_URL when the scenario runs without a database, and only it", () => {
     const api = apiContainer(appObjects(productionRendered(), "k8s/environments/production", options({ database: false })).deployment);
-    expect(api.env).toEqual([{ name: "APP_ENVIRONMENT", value: "production" }, LAME_DUCK]);
+    expect(api.env).toEqual([{ name: "APP_ENVIRONMENT", value: "production" }, ...LAME_DUCK_VARS]);
   });
 
   it("appends the fault knobs after the document's environment", () => {
     const api = apiContainer(
       appObjects(productionRendered(), "k8s/environments/production", options({ env: { FAULT_ERROR_RATE: "0.5", FAULT_LATENCY_MS: "200" } })).deployment,
     );
-    expect(api.env?.map((e) => e.name)).toEqual(["DATABASE_URL", "APP_ENVIRONMENT", "SHUTDOWN_DELAY_MS", "FAULT_ERROR_RATE", "FAULT_LATENCY_MS"]);
-    expect(api.env?.slice(3)).toEqual([
+    expect(api.env?.map((e) => e.name)).toEqual(["DATABASE_URL", "APP_ENVIRONMENT", "SHUTDOWN_DELAY_MS", "SHUTDOWN_QUIET_MS", "SHUTDOWN_MAX_MS", "FAULT_ERROR_RATE", "FAULT_LATENCY_MS"]);
+    expect(api.env?.slice(5)).toEqual([
       { name: "FAULT_ERROR_RATE", value: "0.5" },
       { name: "FAULT_LATENCY_MS", value: "200" },
     ]);
@@ -152,9 +152,10 @@ describe("appObjects", () => {
 
   it("lets a stopping pod serve as a lame duck until its endpoints are gone, within its grace period", () => {
     const pod = appObjects(baseRendered(), "k8s/base", options()).deployment.spec!.template.spec!;
-    const env = pod.containers[0]!.env!.find((e) => e.name === "SHUTDOWN_DELAY_MS");
-    expect(Number(env?.value)).toBe(LAME_DUCK_MS);
-    expect(pod.terminationGracePeriodSeconds! * 1000).toBeGreaterThan(LAME_DUCK_MS);
+    const env = Object.fromEntries(pod.containers[0]!.env!.map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ SHUTDOWN_DELAY_MS: String(LAME_DUCK.minMs), SHUTDOWN_QUIET_MS: String(LAME_DUCK.quietMs), SHUTDOWN_MAX_MS: String(LAME_DUCK.maxMs) });
+    // The kubelet's SIGKILL comes after the longest lame duck and the app's own close deadline.
+    expect(pod.terminationGracePeriodSeconds! * 1000).toBeGreaterThan(LAME_DUCK.maxMs + 5000);
   });
 
   describe("probe timings", () => {

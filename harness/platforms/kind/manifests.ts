@@ -84,8 +84,8 @@ export function appObjects(rendered: readonly unknown[], source: string, o: AppO
       template: {
         ...template,
         metadata: { ...template.metadata, labels: { ...(template.metadata?.labels ?? {}), ...selector, [K8S_LABEL.runId]: o.runId, [K8S_LABEL.version]: o.version } },
-        // A pod asked to stop serves on as a lame duck until the Service's endpoints have let it go (SHUTDOWN_DELAY_MS), then closes.
-        spec: { ...template.spec!, terminationGracePeriodSeconds: Math.ceil(LAME_DUCK_MS / 1000) + 2 },
+        // A pod asked to stop serves on as a lame duck until the Service's endpoints have let it go (LAME_DUCK), then closes.
+        spec: { ...template.spec!, terminationGracePeriodSeconds: Math.ceil((LAME_DUCK.maxMs + APP_CLOSE_TIMEOUT_MS) / 1000) + 1 },
       },
     },
   };
@@ -98,19 +98,31 @@ export function appObjects(rendered: readonly unknown[], source: string, o: AppO
 }
 
 /**
- * How long a pod asked to stop keeps serving (unready, closing each answer's
- * connection) before it closes: the time for the endpoint controller and
- * kube-proxy to stop sending it traffic, so a rolling update drops no
- * request. Wall time: propagation does not follow the run's time scale.
+ * How a pod asked to stop keeps serving (unready, closing each answer's
+ * connection) before it closes, so a rolling update drops no request: at
+ * least `minMs`, then until no request has come for `quietMs` (the endpoint
+ * controller and kube-proxy have let it go, however long that took on a busy
+ * machine), at most `maxMs`. Wall time: propagation does not follow the
+ * run's time scale.
  */
-export const LAME_DUCK_MS = 2000;
+export const LAME_DUCK = { minMs: 2000, quietMs: 1000, maxMs: 10_000 } as const;
+
+/** The app's own deadline for closing once the lame duck is over (fixtures/app/src/main.ts). */
+const APP_CLOSE_TIMEOUT_MS = 5000;
+
+/** The app container's environment for that lame duck. */
+export const LAME_DUCK_ENV = {
+  SHUTDOWN_DELAY_MS: String(LAME_DUCK.minMs),
+  SHUTDOWN_QUIET_MS: String(LAME_DUCK.quietMs),
+  SHUTDOWN_MAX_MS: String(LAME_DUCK.maxMs),
+} as const;
 
 /** Point the app container at a version: its image, environment and probe timings. */
 function setAppContainer(app: V1Container, o: Pick<AppOptions, "imageRef" | "env" | "database" | "scale">): void {
   app.image = o.imageRef;
   app.imagePullPolicy = "Never";
   const env = (app.env ?? []).filter((e) => o.database || e.name !== "DATABASE_URL");
-  for (const [k, v] of Object.entries({ SHUTDOWN_DELAY_MS: String(LAME_DUCK_MS), ...o.env })) env.push({ name: k, value: v });
+  for (const [k, v] of Object.entries({ ...LAME_DUCK_ENV, ...o.env })) env.push({ name: k, value: v });
   app.env = env;
   if (app.livenessProbe) app.livenessProbe = scaleProbe(app.livenessProbe, o.scale);
   if (app.readinessProbe) app.readinessProbe = scaleProbe(app.readinessProbe, o.scale);
