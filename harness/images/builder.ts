@@ -148,6 +148,7 @@ export class ImageBuilder {
     if (spec.kind === "dockerfile") {
       const dir = join(ROOT, "fixtures", "images", spec.recipeDir);
       for (const f of readdirSync(dir).sort()) h.update(`${f}\n`).update(readFileSync(join(dir, f)));
+      for (const f of spec.common ?? []) h.update(`common/${f}\n`).update(readFileSync(join(COMMON_DIR, f)));
       if (spec.generated) h.update((await generatedFile(spec.generated, { build }))?.content ?? "not built yet");
     }
     return h.digest("hex").slice(0, 16);
@@ -185,6 +186,7 @@ export class ImageBuilder {
     const work = mkdtempSync(join(tmpdir(), "gameday-image-"));
     try {
       cpSync(join(ROOT, "fixtures", "images", spec.recipeDir), work, { recursive: true });
+      for (const f of spec.common ?? []) cpSync(join(COMMON_DIR, f), join(work, f));
       if (spec.generated) {
         const file = (await generatedFile(spec.generated, { build: true }))!;
         writeFileSync(join(work, file.name), file.content, { mode: file.mode });
@@ -220,6 +222,9 @@ export class ImageBuilder {
     return join(CACHE_DIR, `${safe(name)}.log`);
   }
 }
+
+/** Files recipes share (fixtures/images/common), copied into the build context of each recipe that names them. */
+const COMMON_DIR = join(ROOT, "fixtures", "images", "common");
 
 const TOXIPROXY_HINT = "`bash scripts/tools.sh toxiproxy-server` builds it into .cache/tools/bin (Go and the module proxy are needed once)";
 

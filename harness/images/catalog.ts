@@ -21,6 +21,8 @@ export type ImageSpec =
       base: string;
       /** Folder under fixtures/images with the Dockerfile and its files. */
       recipeDir: string;
+      /** Files of fixtures/images/common the recipe copies too (closure.sh: a program and its libraries, for a runtime stage FROM scratch). */
+      common?: readonly string[];
       /** A file made at build time: the bundled app from its sources, or a tool scripts/tools.sh builds (toxiproxy-server). */
       generated?: "app-bundle" | "toxiproxy-server";
     }
@@ -63,8 +65,8 @@ export function catalog(): Map<string, ImageSpec> {
       base: "base",
       recipeDir: "postgres",
     },
-    { kind: "dockerfile", name: "haproxy", ref: `${REPO}/haproxy:2.6`, upstream: "haproxy:2.6", base: "base", recipeDir: "haproxy" },
-    { kind: "dockerfile", name: "prometheus", ref: `${REPO}/prometheus:2.42`, upstream: "prom/prometheus:v2.42.0", base: "base", recipeDir: "prometheus" },
+    { kind: "dockerfile", name: "haproxy", ref: `${REPO}/haproxy:2.6`, upstream: "haproxy:2.6", base: "base", recipeDir: "haproxy", common: ["closure.sh"] },
+    { kind: "dockerfile", name: "prometheus", ref: `${REPO}/prometheus:2.42`, upstream: "prom/prometheus:v2.42.0", base: "base", recipeDir: "prometheus", common: ["closure.sh"] },
     {
       kind: "dockerfile",
       name: "toxiproxy",
@@ -74,7 +76,7 @@ export function catalog(): Map<string, ImageSpec> {
       recipeDir: "toxiproxy",
       generated: "toxiproxy-server",
     },
-    { kind: "dockerfile", name: "app", ref: `${REPO}/app:build`, base: "base", recipeDir: "app", generated: "app-bundle" },
+    { kind: "dockerfile", name: "app", ref: `${REPO}/app:build`, base: "base", recipeDir: "app", common: ["closure.sh"], generated: "app-bundle" },
     ...appVersions().map(
       (v): ImageSpec => ({
         kind: "variant",
