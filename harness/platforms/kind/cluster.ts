@@ -185,7 +185,9 @@ export class KindCluster {
     }
     if (wanted.length === 0) return;
     log(`kind load docker-image ${wanted.join(" ")}`);
+    const started = performance.now();
     await exec(kindBinary(), ["load", "docker-image", ...wanted, "--name", this.name], { timeoutMs: 300_000, ...(signal ? { signal } : {}) });
+    log(`kind load: ${((performance.now() - started) / 1000).toFixed(1)} s`);
     for (const ref of wanted) {
       const id = (await docker().getImage(ref).inspect()).Id;
       await exec("docker", ["exec", this.node, "sh", "-c", `mkdir -p /var/lib/gameday-images && printf %s "${id}" > "/var/lib/gameday-images/${marker(ref)}"`]);

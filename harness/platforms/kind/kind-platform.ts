@@ -64,6 +64,8 @@ export class KindPlatform implements Platform {
   readonly name = "kind" as const;
   readonly namespace: string;
   readonly operations: Operations;
+  /** Each role is its own Deployment and Service; the shared database-secret is applied server-side, the same object from either. */
+  readonly deploysConcurrently = true;
   readonly kubernetes: KubernetesView;
   private readonly core: CoreV1Api;
   private readonly apps: AppsV1Api;
@@ -110,7 +112,9 @@ export class KindPlatform implements Platform {
 
   /** PostgreSQL on the cluster's network; a standby is no different until pointServicesAt() writes its address into database-secret. */
   async startDatabase(): Promise<Database> {
-    await this.prepare();
+    // PostgreSQL runs on Docker beside the node and needs nothing of the namespace: the namespace comes up meanwhile,
+    // for the deploys that do (they await it, and its failure with it).
+    this.prepare().catch(() => undefined);
     const n = ++this.databases;
     const name = n === 1 ? `gameday-${this.ctx.runId}-db` : `gameday-${this.ctx.runId}-db-${n}`;
     return startPostgres(this.ctx, {
