@@ -31,4 +31,25 @@ describe("speedParts", () => {
       teardown: expect.closeTo(1.4, 9),
     });
   });
+
+  it("on kind, reads the Deployments, the cluster and kind load's seconds", () => {
+    const events = [
+      { type: "run.started", t: 0 },
+      { type: "cluster.ready", t: 14.1 },
+      { type: "note", message: "kind load: 10.0 s", t: 24.5 },
+      { type: "resource.started", kind: "container", role: "database", t: 17.8 },
+      { type: "resource.started", kind: "deployment", role: "stable", t: 29.9 },
+      { type: "resource.started", kind: "deployment", role: "candidate", t: 29.7 },
+      { type: "resource.started", kind: "deployment", role: "router", t: 32.2 },
+      { type: "resource.started", kind: "deployment", role: "prometheus", t: 34.7 },
+      { type: "load.started", t: 38.6 },
+      { type: "strategy.started", t: 38.8 },
+      { type: "strategy.finished", t: 40.1 },
+      { type: "load.finished", t: 42.1 },
+      { type: "run.finished", t: 43.4 },
+    ];
+    expect(speedParts(events, 47, "passed")).toMatchObject({ cluster: 14.1, kindLoad: 10, database: 17.8, versions: 29.9, router: 32.2, prometheus: 34.7 });
+    expect(speedParts(events.filter((e) => e.type !== "note"), 47, "passed").kindLoad).toBe(0);
+    expect(speedParts(events.filter((e) => e.type !== "cluster.ready"), 47, "passed")).not.toHaveProperty("cluster");
+  });
 });
