@@ -71,7 +71,9 @@ Measures and prints figures, and writes them to runs/bench/<name>.json:
   concurrency [--pairs=10], speed [--runs=5], report`,
   suite: `npm run suite -- [flags]   (gameday suite ...)
 
-Runs every shipped scenario, or those the flags select, one after the other and past failures, then
+Runs every shipped scenario, or those the flags select, past failures: side by side as many as the
+machine's budget lets (each run's estimated cores against the machine's, less what runs of other
+commands hold; kind runs one at a time, on one cluster), each progress line named after its scenario. Then
 writes runs/suites/<suite id>/: index.html (every run with its verdict, what decided it and a link to
 its report, and the trend against the suites run before it), junit.xml (a suite per run) and suite.json.
 Every file is read and checked before anything starts.
@@ -84,6 +86,7 @@ flags:
   --platform docker|kind       run every selected scenario there; those it cannot run are skipped, with why
   --out-dir DIR                write the run folders and suites/ under DIR instead of runs/
   --junit PATH                 also write the suite's JUnit file there
+  --serial                     one run after the other, never side by side
   --time-scale N, --seed N, --inconclusive=fail, --no-wait, --keep-cluster, --json, --verbose: as for a run
 
 exit codes: the worst run's: 0 every expectation held, 1 one failed, 2 bad input or environment,

@@ -22,6 +22,8 @@ export interface RunManyOptions {
   verbose?: boolean;
   /** A live game day (one scenario): the page and the operator's desk, real time unless a time scale is given. */
   live?: boolean;
+  /** Run side by side as many as the machine's budget lets (the suite), each progress line named after its scenario. */
+  sideBySide?: boolean;
   signal: AbortSignal;
   /** Shows a path as the user would type it. */
   displayPath: (file: string) => string;
@@ -38,9 +40,11 @@ export interface RunOutcome {
 }
 
 /**
- * Runs scenarios one after the other, past failures (only an interrupt
- * stops the rest), on one kind session, printing each run's progress and
- * its evidence folder. Every scenario has been read and checked already.
+ * Runs scenarios one after the other, or side by side as the machine's
+ * budget lets (`sideBySide`), past failures (only an interrupt stops the
+ * rest), on one kind session, printing each run's progress and its evidence
+ * folder. Every scenario has been read and checked already. The outcomes
+ * come in the scenarios' order.
  */
 export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions): Promise<RunOutcome[]> {
   const { prepareMachine } = await import("./machine.js");
@@ -48,41 +52,48 @@ export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions)
   await prepareMachine({ needsLoad: scenarios.some((s) => s.load !== undefined || s.strategy !== undefined), signal: o.signal });
   const [{ runScenario }, { KindSession }] = await Promise.all([import("../runner/run-scenario.js"), import("../platforms/kind/session.js")]);
   const kind = new KindSession({ keep: o.keepCluster === true });
-  const onEvent = o.json
-    ? (e: Stamped) => console.log(JSON.stringify(e))
-    : (e: Stamped) => {
-        const line = formatEvent(e);
-        if (line) console.log(line);
-        else if (o.verbose) console.log(`[${e.t.toFixed(1).padStart(6)}s] ${JSON.stringify(e)}`);
-      };
+  /** Progress lines, named after their scenario when runs go side by side. */
+  const printer =
+    (name: string | undefined) =>
+    (e: Stamped): void => {
+      if (o.json) return console.log(JSON.stringify(e));
+      const line = formatEvent(e) ?? (o.verbose ? `[${e.t.toFixed(1).padStart(6)}s] ${JSON.stringify(e)}` : undefined);
+      if (line) console.log(name ? `[${name}] ${line}` : line);
+    };
+  const runOne = async (scenario: Scenario, name?: string): Promise<RunOutcome> => {
+    // A game day runs at real speed unless a time scale is given.
+    const timeScale = o.timeScale ?? (o.live ? 1 : undefined);
+    const live = o.live ? await openLive(scenario, { ...o, timeScale: timeScale! }) : undefined;
+    const onEvent = printer(name);
+    const outcome = await runScenario(scenario, {
+      ...(timeScale !== undefined ? { timeScale } : {}),
+      ...(live ? { operator: live.desk } : {}),
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.inconclusive ? { inconclusive: o.inconclusive } : {}),
+      ...(o.noWait ? { wait: false } : {}),
+      ...(o.platform ? { platform: o.platform } : {}),
+      ...(o.runsDir ? { runsDir: o.runsDir } : {}),
+      kind,
+      signal: o.signal,
+      onEvent: live
+        ? (e) => {
+            onEvent(e);
+            live.server.publish(e);
+          }
+        : onEvent,
+    }).finally(() => live?.close());
+    live?.server.finish({ verdict: outcome.verdict, exitCode: outcome.exitCode, report: o.displayPath(join(outcome.runDir, "report.html")) });
+    if (!o.json) console.log(`${name ? `[${name}] ` : ""}evidence: ${o.displayPath(outcome.runDir)} (report.html, results.json, events.jsonl, junit.xml, logs/)`);
+    return { name: scenario.name, platform: o.platform ?? scenario.platform, verdict: outcome.verdict, exitCode: outcome.exitCode, wallSeconds: outcome.results.wallSeconds, runDir: outcome.runDir, results: outcome.results };
+  };
   const outcomes: RunOutcome[] = [];
   try {
-    for (const scenario of scenarios) {
-      if (o.signal.aborted) break;
-      // A game day runs at real speed unless a time scale is given.
-      const timeScale = o.timeScale ?? (o.live ? 1 : undefined);
-      const live = o.live ? await openLive(scenario, { ...o, timeScale: timeScale! }) : undefined;
-      const outcome = await runScenario(scenario, {
-        ...(timeScale !== undefined ? { timeScale } : {}),
-        ...(live ? { operator: live.desk } : {}),
-        ...(o.seed !== undefined ? { seed: o.seed } : {}),
-        ...(o.inconclusive ? { inconclusive: o.inconclusive } : {}),
-        ...(o.noWait ? { wait: false } : {}),
-        ...(o.platform ? { platform: o.platform } : {}),
-        ...(o.runsDir ? { runsDir: o.runsDir } : {}),
-        kind,
-        signal: o.signal,
-        onEvent: live
-          ? (e) => {
-              onEvent(e);
-              live.server.publish(e);
-            }
-          : onEvent,
-      }).finally(() => live?.close());
-      live?.server.finish({ verdict: outcome.verdict, exitCode: outcome.exitCode, report: o.displayPath(join(outcome.runDir, "report.html")) });
-      if (!o.json) console.log(`evidence: ${o.displayPath(outcome.runDir)} (report.html, results.json, events.jsonl, junit.xml, logs/)`);
-      outcomes.push({ name: scenario.name, platform: o.platform ?? scenario.platform, verdict: outcome.verdict, exitCode: outcome.exitCode, wallSeconds: outcome.results.wallSeconds, runDir: outcome.runDir, results: outcome.results });
-    }
+    if (o.sideBySide && !o.live && scenarios.length > 1) outcomes.push(...(await runSideBySide(scenarios, runOne, o)));
+    else
+      for (const scenario of scenarios) {
+        if (o.signal.aborted) break;
+        outcomes.push(await runOne(scenario));
+      }
   } finally {
     if (!o.json && (o.platform === "kind" || scenarios.some((s) => s.platform === "kind"))) {
       console.log(o.keepCluster ? "kind cluster gameday kept for the next run (npm run clean -- --clusters removes it)" : "deleting the kind cluster");
@@ -90,6 +101,66 @@ export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions)
     await kind.close();
   }
   return outcomes;
+}
+
+/** How often a suite waiting for room looks again at other processes' claims on the budget (its own runs' ends wake it at once). */
+const PACK_RECHECK_MS = 2000;
+
+/**
+ * The suite's scheduler: starts, in the scenarios' order, every run that
+ * fits beside the ones going (harness/suite/pack.ts, on the machine's
+ * budget and each run's estimated cost), and the next whenever one ends.
+ * Each run still takes its share of the budget itself, so another process's
+ * runs are waited for as always. A run that throws stops new starts; the
+ * ones going finish, then the error is thrown.
+ */
+async function runSideBySide(scenarios: readonly Scenario[], runOne: (s: Scenario, name: string) => Promise<RunOutcome>, o: RunManyOptions): Promise<RunOutcome[]> {
+  const [{ estimateCost }, { MachineBudget }, { nextToStart }, { systemClock }] = await Promise.all([
+    import("../coordination/cost.js"),
+    import("../coordination/budget.js"),
+    import("../suite/pack.js"),
+    import("../common/clock.js"),
+  ]);
+  const budget = new MachineBudget();
+  const pending = scenarios.map((scenario, index) => {
+    const platform = o.platform ?? scenario.platform;
+    return { index, scenario, cores: estimateCost(scenario, platform).cores, kind: platform === "kind" };
+  });
+  type Item = (typeof pending)[number];
+  const running = new Map<number, Item>();
+  const outcomes: Array<RunOutcome | undefined> = [];
+  let failure: { error: unknown } | undefined;
+  let wake: () => void = () => undefined;
+  const startWhatFits = (): void => {
+    while (!o.signal.aborted && !failure) {
+      const others = budget.holders().filter((c) => c.pid !== process.pid);
+      const going = [...running.values()];
+      const free = budget.cores - others.reduce((a, c) => a + c.cores, 0) - going.reduce((a, r) => a + r.cores, 0);
+      const i = nextToStart(pending, going, free);
+      if (i === undefined) return;
+      const item = pending.splice(i, 1)[0]!;
+      running.set(item.index, item);
+      void runOne(item.scenario, item.scenario.name)
+        .then(
+          (outcome) => void (outcomes[item.index] = outcome),
+          (error: unknown) => void (failure ??= { error }),
+        )
+        .finally(() => {
+          running.delete(item.index);
+          wake();
+        });
+    }
+  };
+  for (;;) {
+    startWhatFits();
+    if (running.size === 0) break;
+    const ended = new Promise<void>((resolve) => (wake = resolve));
+    const recheck = new AbortController();
+    await Promise.race([ended, systemClock.sleep(PACK_RECHECK_MS, recheck.signal).catch(() => undefined)]);
+    recheck.abort();
+  }
+  if (failure) throw failure.error;
+  return outcomes.filter((x): x is RunOutcome => x !== undefined);
 }
 
 /**

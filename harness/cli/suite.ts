@@ -5,7 +5,8 @@ import { checkRunnable, printSummary, runFlags, runMany, worstExitCode, writeJun
 
 /**
  * `gameday suite`: every shipped scenario (or every one of a folder, `--from`;
- * or those a tag, a name or a platform selects), one after the other, past failures; then one summary
+ * or those a tag, a name or a platform selects), side by side as the machine's budget lets (one after
+ * the other with --serial), past failures; then one summary
  * page linking every run, with the trend against the suites run before,
  * one JUnit file and suite.json, under <runs>/suites/<id>/.
  */
@@ -23,6 +24,7 @@ export async function suiteCommand(args: string[], signal: AbortSignal): Promise
       inconclusive: { type: "string" },
       "no-wait": { type: "boolean" },
       "keep-cluster": { type: "boolean" },
+      serial: { type: "boolean" },
       "out-dir": { type: "string" },
       junit: { type: "string" },
       json: { type: "boolean" },
@@ -60,7 +62,7 @@ export async function suiteCommand(args: string[], signal: AbortSignal): Promise
   try {
     outcomes = await runMany(
       selection.selected.map((x) => x.scenario),
-      { ...flags, runsDir, keepCluster: values["keep-cluster"] === true, noWait: values["no-wait"] === true, json: values.json === true, verbose: values.verbose === true, signal, displayPath },
+      { ...flags, runsDir, sideBySide: values.serial !== true, keepCluster: values["keep-cluster"] === true, noWait: values["no-wait"] === true, json: values.json === true, verbose: values.verbose === true, signal, displayPath },
     );
   } finally {
     // Even an interrupted suite says what it ran.

@@ -23,6 +23,13 @@ afterAll(() => {
 /** A quick scenario with no database: /ready rightly 503, or wrongly expected 200 (a failing run). */
 const quick = (name: string, ready: 200 | 503) => noDatabaseScenario({ name, description: `the service without a database, /ready expected ${ready}`, observe: "1s", ready, readyId: `ready-${ready}`, tags: ["quick"] });
 
+/** When a run began and ended (epoch ms), from its own timeline. */
+const spanOf = (runDir: string): { from: number; to: number } => {
+  const events = readFileSync(join(runDir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { type: string; at: string });
+  const at = (type: string) => Date.parse(events.find((e) => e.type === type)!.at);
+  return { from: at("run.started"), to: at("run.finished") };
+};
+
 const suiteOf = (stdout: string): string => {
   const m = /^suite: (\S+)index\.html/m.exec(stdout);
   expect(m, stdout).not.toBeNull();
@@ -50,6 +57,11 @@ describe("gameday suite", () => {
       expect(page).toContain(`<a href="${r.runDir}/report.html"><b>${r.name}</b></a>`);
       expect(existsSync(join(dir, r.runDir, "report.html")), r.runDir).toBe(true);
     }
+    // Two small runs fit the machine's budget together: they went side by side, each line named after its run.
+    const [a, b] = record.runs.map((r) => spanOf(join(dir, r.runDir)));
+    expect(a!.from < b!.to && b!.from < a!.to, `runs overlap: ${JSON.stringify([a, b])}`).toBe(true);
+    expect(first.stdout).toMatch(/^\[quick-fail\] \[ *\d+\.\ds\] /m);
+    expect(first.stdout).toMatch(/^\[quick-pass\] evidence: /m);
     const junit = readFileSync(join(dir, "junit.xml"), "utf8");
     expect(junit.match(/<testsuite /g)).toHaveLength(2);
     expect(junit).toContain('<testcase classname="quick-fail" name="ready-200"');
@@ -64,6 +76,17 @@ describe("gameday suite", () => {
     expect(trend).toMatch(new RegExp(`<td class="trend"><span class="m-passed" title="${record.id}">✓</span><b class="m-passed">✓</b></td>`));
     expect(trend).toMatch(/s <small>\([+-]\d+% against \d+\.\d s\)<\/small>/);
     expect(readFileSync(join(out, "suites", "latest", "suite.json"), "utf8")).toContain(`"quick-pass"`);
+  }, 180_000);
+
+  it("runs one after the other with --serial, lines unnamed", async () => {
+    const r = await cli(["suite", "--from", files.folder, "--out-dir", out, "--tag", "quick", "--serial"]);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    const dir = suiteOf(r.stdout);
+    const record = JSON.parse(readFileSync(join(dir, "suite.json"), "utf8")) as SuiteRecord;
+    expect(record.runs.map((x) => x.name)).toEqual(["quick-fail", "quick-pass"]);
+    const [a, b] = record.runs.map((x) => spanOf(join(dir, x.runDir)));
+    expect(a!.to <= b!.from, `one after the other: ${JSON.stringify([a, b])}`).toBe(true);
+    expect(r.stdout).not.toMatch(/^\[quick-/m);
   }, 180_000);
 
   it("refuses a filter that matches nothing, with a did-you-mean, and starts nothing", async () => {

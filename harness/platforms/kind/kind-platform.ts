@@ -228,9 +228,17 @@ export class KindPlatform implements Platform {
       signal: this.ctx.signal,
     });
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name: spec.role, id: `${this.namespace}/${spec.role}`, seconds: (this.clock.now() - started) / 1000 });
-    // By ClusterIP: nothing the harness runs depends on cluster DNS.
+    // By ClusterIP for the harness's own uses; Prometheus, started beside the router, uses plannedComponentAddress (cluster DNS).
     const clusterIp = (await this.core.readNamespacedService({ name: spec.role, namespace: this.namespace })).spec?.clusterIP;
     return { name: spec.role, endpoint, address: (port) => `${clusterIp}:${port}` };
+  }
+
+  /**
+   * A component's Service by its cluster DNS name, known before it exists: Prometheus, started beside the
+   * router, finds the router's metrics there (it resolves the name at each scrape, as HAProxy does its servers').
+   */
+  plannedComponentAddress(role: string, port: number): string {
+    return `${role}.${this.namespace}.svc:${port}`;
   }
 
   async preload(images: readonly string[]): Promise<void> {
