@@ -57,7 +57,7 @@ export interface Platform {
    * instead of after them.
    */
   plannedAddresses?(role: string, replicas: number): string[];
-  /** host:port on the platform's network of a component (router, Prometheus) before it starts, where the platform names it up front: the router and Prometheus then start at once. */
+  /** host:port on the platform's network of a component (router, Prometheus) before it starts, where plannedAddresses is known too. */
   plannedComponentAddress?(role: string, port: number): string;
   /** A supporting part (router, Prometheus) from a catalog image with configuration files. */
   startComponent(spec: ComponentSpec): Promise<Component>;

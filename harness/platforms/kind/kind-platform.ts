@@ -23,7 +23,7 @@ import type { Component, ComponentSpec, Database, DeploySpec, Instance, Kubernet
 import type { PodsObservation } from "../../model/kubernetes.js";
 import { faultEnv } from "../../model/fault-knobs.js";
 import type { KindCluster } from "./cluster.js";
-import { APP_PORT, K8S_LABEL, appObjects, componentObjects, databaseSecret, previousTemplate, summarizeDeployment } from "./manifests.js";
+import { APP_PORT, K8S_LABEL, LAME_DUCK, TERMINATION_GRACE_SECONDS, appObjects, componentObjects, databaseSecret, previousTemplate, summarizeDeployment } from "./manifests.js";
 import { PodProxy } from "./pod-proxy.js";
 import { observePods } from "./namespace-evidence.js";
 import { KindInstanceFaults } from "./instance-faults.js";
@@ -180,7 +180,9 @@ export class KindPlatform implements Platform {
     const proxy = await this.prepare();
     const port = service.spec?.ports?.[0]?.port ?? APP_PORT;
     kindService.baseUrl = proxy.serviceUrlFor(this.namespace, service.metadata!.name!, port);
-    kindService.address = `${service.metadata!.name!}.${this.namespace}.svc:${port}`;
+    // By ClusterIP, not the Service's DNS name: a new cluster's DNS may not answer yet when the router resolves its servers, once, at its start.
+    const clusterIp = (await this.core.readNamespacedService({ name: service.metadata!.name!, namespace: this.namespace })).spec?.clusterIP;
+    kindService.address = `${clusterIp}:${port}`;
     this.services.set(spec.role, kindService);
     const live = await this.waitRollout(kindService, { ready: !spec.faults.readinessFail });
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name, id: `${this.namespace}/${name}`, seconds: (this.clock.now() - started) / 1000 });
@@ -228,17 +230,9 @@ export class KindPlatform implements Platform {
       signal: this.ctx.signal,
     });
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name: spec.role, id: `${this.namespace}/${spec.role}`, seconds: (this.clock.now() - started) / 1000 });
-    // By ClusterIP for the harness's own uses; Prometheus, started beside the router, uses plannedComponentAddress (cluster DNS).
+    // By ClusterIP: nothing the harness runs depends on cluster DNS, which a new cluster may not serve yet.
     const clusterIp = (await this.core.readNamespacedService({ name: spec.role, namespace: this.namespace })).spec?.clusterIP;
     return { name: spec.role, endpoint, address: (port) => `${clusterIp}:${port}` };
-  }
-
-  /**
-   * A component's Service by its cluster DNS name, known before it exists: Prometheus, started beside the
-   * router, finds the router's metrics there (it resolves the name at each scrape, as HAProxy does its servers').
-   */
-  plannedComponentAddress(role: string, port: number): string {
-    return `${role}.${this.namespace}.svc:${port}`;
   }
 
   async preload(images: readonly string[]): Promise<void> {
@@ -279,7 +273,10 @@ export class KindPlatform implements Platform {
   /**
    * Wait until the Deployment's rollout is complete (what `kubectl rollout
    * status` waits for), failing at once when a pod is stuck in a way waiting
-   * does not fix. Then the service's instances are its current pods.
+   * does not fix, and until the pods it replaced have stopped: `rollout
+   * status` returns while they still serve as lame ducks (LAME_DUCK) what
+   * reaches them, so only then does every answer come from the new version.
+   * Then the service's instances are its current pods.
    */
   private async waitRollout(svc: KindService, options: { ready: boolean }): Promise<V1Deployment> {
     const live = await waitRolloutComplete({
@@ -291,8 +288,25 @@ export class KindPlatform implements Platform {
       clock: this.clock,
       signal: this.ctx.signal,
     });
+    await this.waitReplacedGone(svc.role);
     await this.refresh(svc);
     return live;
+  }
+
+  /** The role's pods being deleted have stopped; past their grace period the kubelet is late, which a note says, and the run goes on. */
+  private async waitReplacedGone(role: string): Promise<void> {
+    const stopping = async () => (await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `${K8S_LABEL.role}=${role}` })).items.filter((p) => p.metadata?.deletionTimestamp).map((p) => p.metadata!.name!);
+    let left: string[] = [];
+    await waitFor(async () => ((left = await stopping()).length === 0 ? true : undefined), {
+      description: `the replaced pods of the ${role} to stop`,
+      timeoutMs: (TERMINATION_GRACE_SECONDS + 5) * 1000,
+      intervalMs: 250,
+      clock: this.clock,
+      signal: this.ctx.signal,
+    }).catch((e: unknown) => {
+      if (this.ctx.signal.aborted) throw e;
+      this.ctx.emit({ type: "note", level: "warn", message: `pods ${left.join(", ")} of the ${role} were still stopping ${TERMINATION_GRACE_SECONDS + 5} s on (a lame duck lasts at most ${LAME_DUCK.maxMs / 1000} s): the run goes on` });
+    });
   }
 
   private async refresh(svc: KindService): Promise<void> {

@@ -85,7 +85,7 @@ export function appObjects(rendered: readonly unknown[], source: string, o: AppO
         ...template,
         metadata: { ...template.metadata, labels: { ...(template.metadata?.labels ?? {}), ...selector, [K8S_LABEL.runId]: o.runId, [K8S_LABEL.version]: o.version } },
         // A pod asked to stop serves on as a lame duck until the Service's endpoints have let it go (LAME_DUCK), then closes.
-        spec: { ...template.spec!, terminationGracePeriodSeconds: Math.ceil((LAME_DUCK.maxMs + APP_CLOSE_TIMEOUT_MS) / 1000) + 1 },
+        spec: { ...template.spec!, terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS },
       },
     },
   };
@@ -109,6 +109,9 @@ export const LAME_DUCK = { minMs: 2000, quietMs: 1000, maxMs: 10_000 } as const;
 
 /** The app's own deadline for closing once the lame duck is over (fixtures/app/src/main.ts). */
 const APP_CLOSE_TIMEOUT_MS = 5000;
+
+/** The app pods' grace period: the kubelet's SIGKILL comes after the longest lame duck and the app's own close deadline. */
+export const TERMINATION_GRACE_SECONDS = Math.ceil((LAME_DUCK.maxMs + APP_CLOSE_TIMEOUT_MS) / 1000) + 1;
 
 /** The app container's environment for that lame duck. */
 export const LAME_DUCK_ENV = {
