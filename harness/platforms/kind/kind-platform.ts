@@ -23,12 +23,12 @@ import type { Component, ComponentSpec, Database, DeploySpec, Instance, Kubernet
 import type { PodsObservation } from "../../model/kubernetes.js";
 import { faultEnv } from "../../model/fault-knobs.js";
 import type { KindCluster } from "./cluster.js";
-import { APP_PORT, K8S_LABEL, LAME_DUCK, TERMINATION_GRACE_SECONDS, appObjects, componentObjects, databaseSecret, previousTemplate, summarizeDeployment } from "./manifests.js";
+import { APP_PORT, K8S_LABEL, appObjects, componentObjects, databaseSecret, previousTemplate, summarizeDeployment } from "./manifests.js";
 import { PodProxy } from "./pod-proxy.js";
 import { observePods } from "./namespace-evidence.js";
 import { KindInstanceFaults } from "./instance-faults.js";
 import { openNamespace } from "./namespace.js";
-import { waitRolloutComplete } from "./rollout-status.js";
+import { waitReplacedStopped, waitRolloutComplete } from "./rollout-status.js";
 
 const FIELD_MANAGER = "deploy-gameday";
 
@@ -181,8 +181,7 @@ export class KindPlatform implements Platform {
     const port = service.spec?.ports?.[0]?.port ?? APP_PORT;
     kindService.baseUrl = proxy.serviceUrlFor(this.namespace, service.metadata!.name!, port);
     // By ClusterIP, not the Service's DNS name: a new cluster's DNS may not answer yet when the router resolves its servers, once, at its start.
-    const clusterIp = (await this.core.readNamespacedService({ name: service.metadata!.name!, namespace: this.namespace })).spec?.clusterIP;
-    kindService.address = `${clusterIp}:${port}`;
+    kindService.address = `${await this.clusterIp(service.metadata!.name!)}:${port}`;
     this.services.set(spec.role, kindService);
     const live = await this.waitRollout(kindService, { ready: !spec.faults.readinessFail });
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name, id: `${this.namespace}/${name}`, seconds: (this.clock.now() - started) / 1000 });
@@ -231,7 +230,7 @@ export class KindPlatform implements Platform {
     });
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name: spec.role, id: `${this.namespace}/${spec.role}`, seconds: (this.clock.now() - started) / 1000 });
     // By ClusterIP: nothing the harness runs depends on cluster DNS, which a new cluster may not serve yet.
-    const clusterIp = (await this.core.readNamespacedService({ name: spec.role, namespace: this.namespace })).spec?.clusterIP;
+    const clusterIp = await this.clusterIp(spec.role);
     return { name: spec.role, endpoint, address: (port) => `${clusterIp}:${port}` };
   }
 
@@ -288,25 +287,14 @@ export class KindPlatform implements Platform {
       clock: this.clock,
       signal: this.ctx.signal,
     });
-    await this.waitReplacedGone(svc.role);
+    await waitReplacedStopped({ core: this.core, namespace: this.namespace, role: svc.role, clock: this.clock, signal: this.ctx.signal, emit: this.ctx.emit });
     await this.refresh(svc);
     return live;
   }
 
-  /** The role's pods being deleted have stopped; past their grace period the kubelet is late, which a note says, and the run goes on. */
-  private async waitReplacedGone(role: string): Promise<void> {
-    const stopping = async () => (await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `${K8S_LABEL.role}=${role}` })).items.filter((p) => p.metadata?.deletionTimestamp).map((p) => p.metadata!.name!);
-    let left: string[] = [];
-    await waitFor(async () => ((left = await stopping()).length === 0 ? true : undefined), {
-      description: `the replaced pods of the ${role} to stop`,
-      timeoutMs: (TERMINATION_GRACE_SECONDS + 5) * 1000,
-      intervalMs: 250,
-      clock: this.clock,
-      signal: this.ctx.signal,
-    }).catch((e: unknown) => {
-      if (this.ctx.signal.aborted) throw e;
-      this.ctx.emit({ type: "note", level: "warn", message: `pods ${left.join(", ")} of the ${role} were still stopping ${TERMINATION_GRACE_SECONDS + 5} s on (a lame duck lasts at most ${LAME_DUCK.maxMs / 1000} s): the run goes on` });
-    });
+  /** A Service's ClusterIP, assigned when it was created. */
+  private async clusterIp(service: string): Promise<string | undefined> {
+    return (await this.core.readNamespacedService({ name: service, namespace: this.namespace })).spec?.clusterIP;
   }
 
   private async refresh(svc: KindService): Promise<void> {

@@ -1,7 +1,8 @@
-import type { AppsV1Api, V1Deployment, V1Pod } from "@kubernetes/client-node";
+import type { AppsV1Api, CoreV1Api, V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { systemClock, waitFor, type Clock } from "../../common/clock.js";
 import { HarnessError } from "../../common/errors.js";
-import { K8S_LABEL } from "./manifests.js";
+import type { PlatformContext } from "../platform.js";
+import { K8S_LABEL, LAME_DUCK, TERMINATION_GRACE_SECONDS } from "./manifests.js";
 
 /** Waiting reasons that mean a rollout is stuck once they last STUCK_AFTER_MS (a busy kubelet reports some of them briefly). */
 const STUCK = new Set(["ErrImageNeverPull", "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CrashLoopBackOff"]);
@@ -64,4 +65,28 @@ export async function waitRolloutComplete(o: {
   );
   if (stuck) throw new HarnessError("ROLLOUT_FAILED", `the rollout of ${o.deployment} is stuck: ${stuck}`, { hint: "the namespace's events are saved in the run folder's logs/kubernetes-events.log" });
   return live;
+}
+
+/**
+ * Wait until the role's pods being deleted have stopped: `kubectl rollout
+ * status` returns while the pods a rollout replaced still serve as lame
+ * ducks (LAME_DUCK) what reaches them, so only then does every answer come
+ * from the new version. Past their grace period the kubelet is late, which
+ * a note says, and the run goes on.
+ */
+export async function waitReplacedStopped(o: { core: CoreV1Api; namespace: string; role: string; clock: Clock; signal: AbortSignal; emit: PlatformContext["emit"] }): Promise<void> {
+  const stopping = async () =>
+    (await o.core.listNamespacedPod({ namespace: o.namespace, labelSelector: `${K8S_LABEL.role}=${o.role}` })).items.filter((p) => p.metadata?.deletionTimestamp).map((p) => p.metadata!.name!);
+  const deadlineSeconds = TERMINATION_GRACE_SECONDS + 5;
+  let left: string[] = [];
+  await waitFor(async () => ((left = await stopping()).length === 0 ? true : undefined), {
+    description: `the replaced pods of the ${o.role} to stop`,
+    timeoutMs: deadlineSeconds * 1000,
+    intervalMs: 250,
+    clock: o.clock,
+    signal: o.signal,
+  }).catch((e: unknown) => {
+    if (o.signal.aborted) throw e;
+    o.emit({ type: "note", level: "warn", message: `pods ${left.join(", ")} of the ${o.role} were still stopping ${deadlineSeconds} s on (a lame duck lasts at most ${LAME_DUCK.maxMs / 1000} s): the run goes on` });
+  });
 }
