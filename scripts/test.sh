@@ -3,7 +3,12 @@
 #  1. type-check and the unit project (no Docker: seconds);
 #  2. install and start what the rest needs (the Docker engine, vegeta, the
 #     images, kind and its node image), with progress;
-#  3. the integration (real Docker and kind) and end-to-end (the CLI) projects;
+#  3. the integration (real Docker and kind) and end-to-end (the CLI) projects,
+#     in lanes (a file's first line `// lane: kind|alone` says which; Docker by
+#     default): the few that need the machine to themselves, then the kind
+#     lane beside the Docker lane (each one file at a time; every run inside
+#     takes its share of the machine's budget, so the two lanes take turns
+#     where they would not both fit);
 #  4. check that nothing with the project's labels is left behind.
 # Ends with the line "N passed, N failed" from the real counts of every step.
 set -uo pipefail
@@ -36,13 +41,46 @@ prepare() {
   bash scripts/kind/build-node-image.sh || return 2
 }
 
+# The integration and end-to-end files of a lane (see the top of this file).
+lane_files() {
+  local f lane
+  for f in test/integration/*.test.ts test/e2e/*.test.ts; do
+    lane=$(sed -n '1s#^// lane: \([a-z]*\).*#\1#p' "$f")
+    [ "${lane:-docker}" = "$1" ] && echo "$f"
+  done
+}
+
+# run_lane NAME FILE...: one vitest process, its lines prefixed with its name, its report in runs/vitest-NAME.json.
+run_lane() {
+  local name=$1 started=$SECONDS rc
+  shift
+  echo "[test] lane $name: $# file(s)" >&2
+  npx vitest run --project integration --project e2e --passWithNoTests --reporter=default --reporter=json --outputFile.json="runs/vitest-$name.json" "$@" 2>&1 | sed -u "s/^/[$name] /"
+  rc=${PIPESTATUS[0]}
+  echo "[test] lane $name: done in $((SECONDS - started)) s (exit $rc)" >&2
+  return "$rc"
+}
+
 rest_rc=0
 reports=(runs/vitest-unit.json)
 if prepare; then
-  reports+=(runs/vitest-rest.json)
   echo "[test] integration (real Docker and kind) and end-to-end (the CLI) tests" >&2
-  npx vitest run --project integration --project e2e --passWithNoTests --reporter=default --reporter=json --outputFile.json=runs/vitest-rest.json "$@"
-  rest_rc=$?
+  if [ $# -gt 0 ]; then
+    # Arguments (a file filter, say) go to one vitest process, as before the lanes.
+    reports+=(runs/vitest-rest.json)
+    npx vitest run --project integration --project e2e --passWithNoTests --reporter=default --reporter=json --outputFile.json=runs/vitest-rest.json "$@"
+    rest_rc=$?
+  else
+    mapfile -t alone < <(lane_files alone)
+    mapfile -t kind < <(lane_files kind)
+    mapfile -t dockerlane < <(lane_files docker)
+    reports+=(runs/vitest-alone.json runs/vitest-kind.json runs/vitest-docker.json)
+    run_lane alone "${alone[@]}" || rest_rc=1
+    run_lane kind "${kind[@]}" &
+    kind_pid=$!
+    run_lane docker "${dockerlane[@]}" || rest_rc=1
+    wait "$kind_pid" || rest_rc=1
+  fi
 
   echo "[test] checking that the suite left no container or network behind" >&2
   leftovers=$(node --import tsx scripts/leftovers.ts)

@@ -11,6 +11,10 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const DEAD = 2 ** 22 + 12345;
+const until = async (f: () => boolean) => {
+  for (let i = 0; i < 400 && !f(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(f()).toBe(true);
+};
 const alive = (owner: string) => Number(owner.split("-")[0]) !== DEAD;
 
 describe("MachineBudget", () => {
@@ -40,6 +44,43 @@ describe("MachineBudget", () => {
     expect(admission.waitedMs).toBeGreaterThan(0);
     expect(admission.beside).toEqual([]);
     admission.release();
+  });
+
+  it("lets runs in in the order they began waiting: a later run waits behind one queued before it, even where it would fit", async () => {
+    const budget = new MachineBudget({ dir, cores: 2, alive, pollMs: 5 });
+    const a = await budget.acquire({ runId: "a", scenario: "canary-fail", cores: 1.5, wait: true });
+    const order: string[] = [];
+    const b = budget.acquire({ runId: "b", scenario: "bluegreen-fail", cores: 1, wait: true }).then((x) => (order.push("b"), x));
+    await until(() => budget.waiting().length === 1);
+    const messages: string[] = [];
+    const c = budget.acquire({ runId: "c", scenario: "health-endpoints", cores: 0.4, wait: true, onWait: (m) => messages.push(m) }).then((x) => (order.push("c"), x));
+    await until(() => budget.waiting().length === 2);
+    expect(budget.waiting().map((w) => w.runId)).toEqual(["b", "c"]);
+    expect(messages[0]).toContain("before it in the queue: bluegreen-fail (run b)");
+    expect(order).toEqual([]);
+    a.release();
+    const [bb, cc] = await Promise.all([b, c]);
+    expect(order).toEqual(["b", "c"]);
+    expect(cc.beside.map((x) => x.runId)).toEqual(["b"]);
+    expect(readdirSync(join(dir, "queue"))).toEqual([]);
+    bb.release();
+    cc.release();
+  });
+
+  it("does not let a command that gives its share back and asks again at once starve a run waiting for it", async () => {
+    const budget = new MachineBudget({ dir, cores: 2, alive, pollMs: 5 });
+    const a1 = await budget.acquire({ runId: "a1", scenario: "canary-fail", cores: 1.5, wait: true });
+    const order: string[] = [];
+    const b = budget.acquire({ runId: "b", scenario: "canary-success", cores: 1.5, wait: true }).then((x) => (order.push("b"), x));
+    await until(() => budget.waiting().length === 1);
+    a1.release();
+    const a2 = budget.acquire({ runId: "a2", scenario: "canary-fail", cores: 1.5, wait: true }).then((x) => (order.push("a2"), x));
+    const bb = await b;
+    expect(order).toEqual(["b"]);
+    bb.release();
+    const aa = await a2;
+    expect(order).toEqual(["b", "a2"]);
+    aa.release();
   });
 
   it("starts at once without waiting, and says it did not fit", async () => {

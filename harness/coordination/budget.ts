@@ -41,9 +41,16 @@ export const MACHINE_CORES = availableParallelism();
  * process is gone (or whose pid now names another process) is ignored and
  * removed, so a crashed run never blocks the next. A run bigger than the
  * whole budget runs alone.
+ *
+ * Waiting runs queue (`.state/budget/queue/`): a run is let in only when it
+ * fits and no run that began waiting before it is still waiting. Without the
+ * queue, a command running scenarios one after another takes each next share
+ * the moment it gives the last back, and a run of another command waits for
+ * as long as that command goes on.
  */
 export class MachineBudget {
   private readonly claims: string;
+  private readonly queue: string;
   private readonly lock: string;
 
   constructor(
@@ -51,8 +58,10 @@ export class MachineBudget {
   ) {
     const dir = o.dir ?? join(STATE_DIR, "budget");
     this.claims = join(dir, "claims");
+    this.queue = join(dir, "queue");
     this.lock = join(dir, "lock");
     mkdirSync(this.claims, { recursive: true });
+    mkdirSync(this.queue, { recursive: true });
   }
 
   get cores(): number {
@@ -61,9 +70,18 @@ export class MachineBudget {
 
   /** The live claims of other runs. */
   holders(): Claim[] {
+    return this.live(this.claims);
+  }
+
+  /** The runs waiting for a share, the longest-waiting first. */
+  waiting(): Claim[] {
+    return this.live(this.queue).sort((a, b) => a.since - b.since || a.runId.localeCompare(b.runId));
+  }
+
+  private live(folder: string): Claim[] {
     const out: Claim[] = [];
-    for (const f of readdirSync(this.claims)) {
-      const path = join(this.claims, f);
+    for (const f of readdirSync(folder)) {
+      const path = join(folder, f);
       let c: Claim;
       try {
         c = JSON.parse(readFileSync(path, "utf8")) as Claim;
@@ -85,25 +103,41 @@ export class MachineBudget {
     const started = clock.now();
     let told = "";
     let waited = false;
-    for (;;) {
-      const decided = await this.locked(clock, run.signal, () => {
-        const others = this.holders();
-        const used = others.reduce((a, c) => a + c.cores, 0);
-        const fit = others.length === 0 || used + run.cores <= this.cores + 1e-9;
-        if (!fit && run.wait) return { taken: false as const, others, used };
-        const claim: Claim = { runId: run.runId, scenario: run.scenario, pid: process.pid, owner: SELF, cores: run.cores, since: clock.now(), ...(fit ? {} : { noWait: true as const }) };
-        writeFileSync(join(this.claims, `${run.runId}.json`), JSON.stringify(claim));
-        return { taken: true as const, others, fit };
-      });
-      if (decided.taken) {
-        const path = join(this.claims, `${run.runId}.json`);
-        return { release: () => rmSync(path, { force: true }), waitedMs: waited ? clock.now() - started : 0, beside: decided.others, fit: decided.fit };
+    const ticket = join(this.queue, `${run.runId}.json`);
+    const claim = (noWait: boolean, since = Date.now()): Claim => ({ runId: run.runId, scenario: run.scenario, pid: process.pid, owner: SELF, cores: run.cores, since, ...(noWait ? { noWait: true as const } : {}) });
+    try {
+      for (;;) {
+        const decided = await this.locked(clock, run.signal, () => {
+          const others = this.holders();
+          const used = others.reduce((a, c) => a + c.cores, 0);
+          const fit = others.length === 0 || used + run.cores <= this.cores + 1e-9;
+          // Those queued before this run: all of them while it has no place in the queue yet.
+          const queue = this.waiting();
+          const mine = queue.findIndex((w) => w.runId === run.runId);
+          const ahead = mine < 0 ? queue : queue.slice(0, mine);
+          if (run.wait && (!fit || ahead.length > 0)) {
+            // A place after every run queued so far, even one queued within the same millisecond.
+            if (mine < 0) writeFileSync(ticket, JSON.stringify(claim(false, Math.max(Date.now(), ...queue.map((w) => w.since + 1)))));
+            return { taken: false as const, others, used, ahead };
+          }
+          writeFileSync(join(this.claims, `${run.runId}.json`), JSON.stringify(claim(!fit)));
+          rmSync(ticket, { force: true });
+          return { taken: true as const, others, fit };
+        });
+        if (decided.taken) {
+          const path = join(this.claims, `${run.runId}.json`);
+          return { release: () => rmSync(path, { force: true }), waitedMs: waited ? clock.now() - started : 0, beside: decided.others, fit: decided.fit };
+        }
+        const holding = decided.others.map((c) => `${c.scenario} (run ${c.runId}, pid ${c.pid}) holds ${c.cores}`).join("; ") || "no run holds any";
+        const queued = decided.ahead.length > 0 ? `; before it in the queue: ${decided.ahead.map((c) => `${c.scenario} (run ${c.runId})`).join(", ")}` : "";
+        const message = `waiting for ${run.cores} of the machine's ${this.cores} cores: ${holding}; ${round(this.cores - decided.used)} free${queued} (--no-wait starts at once, at your own risk)`;
+        if (message !== told) run.onWait?.(message);
+        told = message;
+        waited = true;
+        await clock.sleep(this.o.pollMs ?? 500, run.signal);
       }
-      const message = `waiting for ${run.cores} of the machine's ${this.cores} cores: ${decided.others.map((c) => `${c.scenario} (run ${c.runId}, pid ${c.pid}) holds ${c.cores}`).join("; ")}; ${round(this.cores - decided.used)} free (--no-wait starts at once, at your own risk)`;
-      if (message !== told) run.onWait?.(message);
-      told = message;
-      waited = true;
-      await clock.sleep(this.o.pollMs ?? 500, run.signal);
+    } finally {
+      rmSync(ticket, { force: true });
     }
   }
 

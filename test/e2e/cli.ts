@@ -12,6 +12,8 @@ export interface CliResult {
   stderr: string;
   /** The run folder named on the "evidence:" line, when there is one. */
   runDir?: string;
+  /** The harness process: what it started carries its pid in the owner label. */
+  pid: number;
 }
 
 /** Run the real CLI as `npm run scenario` does (without the setup script, which test.sh already ran). */
@@ -28,7 +30,7 @@ export function cli(args: string[], options: { onStdout?: (text: string, child: 
     stopWithTheTest(child, () => stdout + stderr);
     child.on("close", (code) => {
       const m = /^evidence: (\S+)/m.exec(stdout);
-      resolve({ code, stdout, stderr, ...(m ? { runDir: resolvePath(process.env.INIT_CWD ?? ROOT, m[1]!) } : {}) });
+      resolve({ code, stdout, stderr, pid: child.pid!, ...(m ? { runDir: resolvePath(process.env.INIT_CWD ?? ROOT, m[1]!) } : {}) });
     });
   });
 }
@@ -75,6 +77,19 @@ export interface RunEvent {
 /** The run's timeline, from its events.jsonl. */
 export function readEvents(runDir: string): RunEvent[] {
   return readFileSync(join(runDir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as RunEvent);
+}
+
+/**
+ * The containers and networks a harness process started and left: the
+ * suite's other lane runs beside this one (scripts/test.sh), so a test counts
+ * what its own command started, never everything with the project's label.
+ */
+export async function leftBy(pid: number): Promise<{ containers: number; networks: number }> {
+  const mine = (labels: Record<string, string> | undefined) => (labels?.[LABEL.ownerPid] ?? "").split("-")[0] === String(pid);
+  const project = { label: [`${LABEL.project}=${PROJECT}`] };
+  const containers = (await docker().listContainers({ all: true, filters: project })).filter((c) => mine(c.Labels)).length;
+  const networks = (await docker().listNetworks({ filters: project })).filter((n) => mine(n.Labels)).length;
+  return { containers, networks };
 }
 
 /** How many containers with the run's id are left. */

@@ -1,3 +1,4 @@
+// lane: alone (stress-ng on every core on purpose: nothing else may run beside it)
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";

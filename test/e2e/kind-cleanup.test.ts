@@ -1,19 +1,21 @@
+// lane: kind (scripts/test.sh runs the kind files one after another, beside the Docker lane)
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../harness/common/clock.js";
-import { KIND_CLUSTER_LABEL, LABEL, PROJECT } from "../../harness/common/labels.js";
+import { KIND_CLUSTER_LABEL } from "../../harness/common/labels.js";
 import { docker } from "../../harness/engine/docker.js";
-import { cli } from "./cli.js";
+import { cli, leftBy } from "./cli.js";
 
 // An interrupted kind run leaves no cluster, container or network behind: Ctrl-C runs the
 // teardown and deletes the cluster; SIGKILL leaves it to the reapers started before the cluster.
 const clusters = async () => (await docker().listContainers({ all: true, filters: { label: [KIND_CLUSTER_LABEL] } })).map((c) => c.Labels[KIND_CLUSTER_LABEL]!);
-const runContainers = async () => (await docker().listContainers({ all: true, filters: { label: [`${LABEL.project}=${PROJECT}`, LABEL.runId] } })).length;
 
 async function interrupt(signal: NodeJS.Signals) {
   const before = await clusters();
   let sent = false;
+  let pid = 0;
   const r = await cli(["scenario", "canary-fail", "--platform", "kind"], {
     onStdout: (text, child) => {
+      pid = child.pid!;
       // Once the cluster, the database and a Deployment exist.
       if (!sent && /started stable deployment/.test(text)) {
         sent = true;
@@ -24,7 +26,7 @@ async function interrupt(signal: NodeJS.Signals) {
   expect(sent, r.stdout).toBe(true);
   const created = /kind cluster (gameday-[0-9a-f]+) created/.exec(r.stdout)?.[1];
   expect(created, r.stdout).toBeDefined();
-  await waitFor(async () => ((await clusters()).includes(created!) || (await runContainers()) > 0 ? undefined : true), {
+  await waitFor(async () => ((await clusters()).includes(created!) || (await leftBy(pid)).containers > 0 ? undefined : true), {
     description: `cluster ${created} and the run's containers to be removed`,
     timeoutMs: 60_000,
     intervalMs: 250,

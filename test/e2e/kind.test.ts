@@ -1,10 +1,11 @@
+// lane: kind (scripts/test.sh runs the kind files one after another, beside the Docker lane)
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KIND_CLUSTER_LABEL, LABEL, PROJECT } from "../../harness/common/labels.js";
+import { KIND_CLUSTER_LABEL } from "../../harness/common/labels.js";
 import { docker } from "../../harness/engine/docker.js";
 import { ROOT } from "../../harness/common/paths.js";
-import { cli, type CliResult } from "./cli.js";
+import { cli, leftBy, type CliResult } from "./cli.js";
 
 // Every scenario on a real kind cluster, through the CLI: one invocation runs them all in one
 // cluster (created from the locally built node image, deleted at the end), as nightly CI would.
@@ -37,7 +38,6 @@ interface Event {
 }
 
 const kindNodes = async () => (await docker().listContainers({ all: true, filters: { label: [KIND_CLUSTER_LABEL] } })).map((c) => c.Labels[KIND_CLUSTER_LABEL]!);
-const runContainers = async () => (await docker().listContainers({ all: true, filters: { label: [`${LABEL.project}=${PROJECT}`, LABEL.runId] } })).length;
 
 let run: CliResult;
 const results = new Map<string, { results: Results; events: Event[]; runDir: string }>();
@@ -76,7 +76,7 @@ describe("every scenario with --platform kind, in one cluster", () => {
     expect(created.map((e) => e.created)).toEqual([true, ...Array(ALL.length - 1).fill(false)]);
     expect(run.stdout).toMatch(/summary:/);
     expect((await kindNodes()).filter((n) => !clustersBefore.includes(n))).toEqual([]);
-    expect(await runContainers()).toBe(0);
+    expect(await leftBy(run.pid)).toEqual({ containers: 0, networks: 0 });
   });
 
   for (const name of STRATEGIES) {

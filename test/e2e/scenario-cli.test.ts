@@ -3,13 +3,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { LABEL, PROJECT } from "../../harness/common/labels.js";
 import { docker } from "../../harness/engine/docker.js";
 import { ROOT } from "../../harness/common/paths.js";
-import { cli, readResults } from "./cli.js";
+import { cli, leftBy, readResults } from "./cli.js";
 import { noDatabaseScenario } from "../support/scenario-files.js";
 
-const projectContainers = async () => (await docker().listContainers({ all: true, filters: { label: [`${LABEL.project}=${PROJECT}`] } })).length;
 const healthScenario = readFileSync(join(ROOT, "scenarios/health-endpoints.yaml"), "utf8");
 
 function scenarioFile(text: string): string {
@@ -85,7 +83,6 @@ describe("npm run scenario", () => {
   });
 
   it("rejects a scenario with mistakes: exit 2, the file, the path, what was expected, and nothing started", async () => {
-    const before = await projectContainers();
     const file = scenarioFile(healthScenario.replace("observe: 3s", "observe: soon").replace("status: 503", "status: 9000"));
     const result = await cli(["scenario", file]);
     expect(result.code).toBe(2);
@@ -93,11 +90,10 @@ describe("npm run scenario", () => {
     expect(result.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+: steps\\[0\\]\\.observe must be a duration like "600s"`));
     expect(result.stderr).toMatch(/expect\[2\]\.probe\.status must be an integer >= 100 and <= 599/);
     expect(result.runDir).toBeUndefined();
-    expect(await projectContainers()).toBe(before);
+    expect(await leftBy(result.pid)).toEqual({ containers: 0, networks: 0 });
   });
 
   it("refuses a kind-only scenario on Docker, an unknown platform, or a bad file among several, before starting anything", async () => {
-    const before = await projectContainers();
     const onDocker = await cli(["scenario", "health-endpoints", "env-production", "--platform", "docker"]);
     expect(onDocker.code).toBe(2);
     expect(onDocker.stderr).toMatch(/error USAGE: scenario env-production cannot run on docker: (step|expectation) .* not available there/);
@@ -110,7 +106,7 @@ describe("npm run scenario", () => {
     expect(several.code).toBe(2);
     expect(several.stderr).toContain("steps[0].observe");
     expect(several.stdout).not.toContain("run ");
-    expect(await projectContainers()).toBe(before);
+    for (const r of [onDocker, several]) expect(await leftBy(r.pid)).toEqual({ containers: 0, networks: 0 });
   });
 
   it("names an unknown scenario and lists the known ones", async () => {
@@ -147,7 +143,7 @@ describe("npm run scenario", () => {
       "database system is ready to accept connections",
     );
     expect(readFileSync(join(result.runDir!, "junit.xml"), "utf8")).toContain('tests="6" failures="0"');
-    expect(await projectContainers()).toBe(0);
+    expect(await leftBy(result.pid)).toEqual({ containers: 0, networks: 0 });
   }, 120_000);
 
   it("fails with exit 1 and says which expectation and why when an expectation is wrong", async () => {
@@ -160,7 +156,7 @@ describe("npm run scenario", () => {
     const results = readResults(result.runDir!);
     expect(results.verdict).toBe("failed");
     expect(results.expectations.filter((e) => !e.held).map((e) => e.id)).toEqual(["liveness-during-outage"]);
-    expect(await projectContainers()).toBe(0);
+    expect(await leftBy(result.pid)).toEqual({ containers: 0, networks: 0 });
   }, 120_000);
 
   it("stops on Ctrl-C: exit 130, verdict interrupted, every container and network removed", async () => {
@@ -172,9 +168,7 @@ describe("npm run scenario", () => {
     expect(result.code).toBe(130);
     const results = readResults(result.runDir!);
     expect(results.verdict).toBe("interrupted");
-    expect(await projectContainers()).toBe(0);
-    const networks = await docker().listNetworks({ filters: { label: [`${LABEL.project}=${PROJECT}`] } });
-    expect(networks).toEqual([]);
+    expect(await leftBy(result.pid)).toEqual({ containers: 0, networks: 0 });
     expect(existsSync(join(result.runDir!, "events.jsonl"))).toBe(true);
   }, 120_000);
 
@@ -186,12 +180,12 @@ describe("npm run scenario", () => {
     });
     expect(result.code).toBeNull();
     const deadline = Date.now() + 20_000;
-    let left = await projectContainers();
-    while (left > 0 && Date.now() < deadline) {
+    let left = await leftBy(result.pid);
+    while (left.containers + left.networks > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      left = await projectContainers();
+      left = await leftBy(result.pid);
     }
-    expect(left).toBe(0);
+    expect(left).toEqual({ containers: 0, networks: 0 });
   }, 120_000);
 
   it("runs a scenario without a database: the service counts once alive, and /ready rightly names the database", async () => {

@@ -2,15 +2,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runProcesses } from "../../harness/cleanup/processes.js";
-import { LABEL, PROJECT } from "../../harness/common/labels.js";
+import { LABEL } from "../../harness/common/labels.js";
 import { docker } from "../../harness/engine/docker.js";
 import { ROOT } from "../../harness/common/paths.js";
-import { cli, readResults, runStory } from "./cli.js";
+import { cli, leftBy, readResults, runContainers, runStory } from "./cli.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 // Every strategy scenario through the real CLI: exit code, results.json and the evidence in it.
-const projectContainers = async () => (await docker().listContainers({ all: true, filters: { label: [`${LABEL.project}=${PROJECT}`] } })).length;
 
 interface Results {
   verdict: string;
@@ -21,10 +20,10 @@ interface Results {
   load: Array<{ phase: string; requests: number; stoppedBy: string; thresholds: Array<{ metric: string; expression: string; pass: boolean; observed: number }> }>;
 }
 
-async function run(nameOrFile: string): Promise<{ code: number | null; results: Results; stdout: string; runDir: string }> {
+async function run(nameOrFile: string): Promise<{ code: number | null; results: Results; stdout: string; runDir: string; pid: number }> {
   const r = await cli(["scenario", nameOrFile]);
   expect(r.runDir, `no run folder; stderr: ${r.stderr}\nstdout: ${r.stdout}`).toBeDefined();
-  return { code: r.code, results: readResults(r.runDir!) as unknown as Results, stdout: r.stdout, runDir: r.runDir! };
+  return { code: r.code, results: readResults(r.runDir!) as unknown as Results, stdout: r.stdout, runDir: r.runDir!, pid: r.pid };
 }
 
 /** Every expectation held; a failure says why, and what the run saw of its load and its machine. */
@@ -34,7 +33,7 @@ function allHeld(results: Results, runDir: string): void {
 
 describe("strategy scenarios on Docker", () => {
   it("canary-fail: rolled back during canary-10 by the error-rate trigger, stable back to 100%", async () => {
-    const { code, results, runDir } = await run("canary-fail");
+    const { code, results, runDir, pid } = await run("canary-fail");
     allHeld(results, runDir);
     expect(code).toBe(0);
     expect(results).toMatchObject({ verdict: "passed", platform: "docker", timeScale: 0.01 });
@@ -48,7 +47,7 @@ describe("strategy scenarios on Docker", () => {
       ["http_req_duration", "p(95)<2000", true],
       ["http_req_failed{version:good-1}", "rate<0.01", true],
     ]);
-    expect(await projectContainers()).toBe(0);
+    expect(await leftBy(pid)).toEqual({ containers: 0, networks: 0 });
   }, 180_000);
 
   it("canary-fail-gradual: the gradual rollback steps the candidate down, stated in the report", async () => {
@@ -133,8 +132,8 @@ describe("strategy scenarios on Docker", () => {
     while (runProcesses(runId).length > 0 && Date.now() < processDeadline) await new Promise((res) => setTimeout(res, 100));
     expect(runProcesses(runId)).toEqual([]);
     const deadline = Date.now() + 30_000;
-    while ((await projectContainers()) > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 250));
-    expect(await projectContainers()).toBe(0);
+    while ((await runContainers(runId)) > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 250));
+    expect(await runContainers(runId)).toBe(0);
     expect(await docker().listNetworks({ filters: { label: [`${LABEL.runId}=${runId}`] } })).toEqual([]);
   }, 180_000);
 

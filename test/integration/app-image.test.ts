@@ -7,6 +7,9 @@ import type { Database, Service } from "../../harness/platforms/platform.js";
 import { httpGet } from "../../harness/probes/http-probe.js";
 import { parsePrometheusText, sumSamples } from "../../harness/probes/prometheus-text.js";
 import { testContext } from "../support/context.js";
+import { holdMachineShare } from "../support/machine-share.js";
+
+holdMachineShare("app-image", 0.5); // its own containers and requests
 
 // The reference service's images against a real PostgreSQL container, all started by the harness's Docker platform.
 const ctx = testContext("app-image");

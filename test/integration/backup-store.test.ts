@@ -9,6 +9,9 @@ import type { TimelineEvent } from "../../harness/timeline/events.js";
 import type { Retention } from "../../harness/recovery/backup-index.js";
 import { ensureAge } from "../../harness/recovery/age.js";
 import { BackupStore, type BackupSource } from "../../harness/recovery/backup-store.js";
+import { holdMachineShare } from "../support/machine-share.js";
+
+holdMachineShare("backup-store", 0.3); // pg_dump and age
 
 // The store with the real age (Debian's package, installed by scripts/test.sh before this project runs), no Docker.
 const DAY = 86_400_000;

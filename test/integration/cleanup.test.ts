@@ -1,3 +1,4 @@
+// lane: alone (a forced sweep removes every live run's containers: nothing else may run beside it)
 import { spawn } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { sweep } from "../../harness/cleanup/sweep.js";

@@ -8,6 +8,9 @@ import { faultType } from "../../harness/faults/registry.js";
 import { DockerPlatform } from "../../harness/platforms/docker/docker-platform.js";
 import type { Database, Service } from "../../harness/platforms/platform.js";
 import { testContext } from "../support/context.js";
+import { holdMachineShare } from "../support/machine-share.js";
+
+holdMachineShare("database-network-faults", 0.5); // its own containers and requests
 
 // The network faults between the reference service and PostgreSQL, through a real Toxiproxy on the Docker platform:
 // each one's effect on the real service, and the service back to normal once it is undone.

@@ -1,3 +1,4 @@
+// lane: kind (scripts/test.sh runs the kind files one after another, beside the Docker lane)
 import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../harness/common/clock.js";
@@ -10,6 +11,9 @@ import { KindSession } from "../../harness/platforms/kind/session.js";
 import type { Database, Service } from "../../harness/platforms/platform.js";
 import { httpGet } from "../../harness/probes/http-probe.js";
 import { testContext } from "../support/context.js";
+import { holdMachineShare } from "../support/machine-share.js";
+
+holdMachineShare("database-network-kind", 0.9); // a kind cluster of its own
 
 // The database proxy on kind: Toxiproxy as a container on the cluster's Docker network, like PostgreSQL; the pods
 // connect to it through database-secret. A full cut shows on the pod's /ready (through the API server's pod proxy).

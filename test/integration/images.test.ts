@@ -3,6 +3,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { docker } from "../../harness/engine/docker.js";
 import { ImageBuilder } from "../../harness/images/builder.js";
 import { REPO, type ImageSpec } from "../../harness/images/catalog.js";
+import { holdMachineShare } from "../support/machine-share.js";
+
+holdMachineShare("images", 1); // image builds
 
 // Local image builds: cached by recipe hash, rebuilt only when the recipe changes.
 const ref = `${REPO}/app:test-variant-${randomBytes(3).toString("hex")}`;

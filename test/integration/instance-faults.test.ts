@@ -1,3 +1,4 @@
+// lane: alone (the cpu-stress fault runs 8 stress-ng workers with no CPU limit: nothing else may run beside it)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../harness/common/clock.js";
 import { LABEL } from "../../harness/common/labels.js";

@@ -8,6 +8,9 @@ import { DockerPlatform } from "../../harness/platforms/docker/docker-platform.j
 import type { Database, Service } from "../../harness/platforms/platform.js";
 import { httpGet } from "../../harness/probes/http-probe.js";
 import { testContext } from "../support/context.js";
+import { holdMachineShare } from "../support/machine-share.js";
+
+holdMachineShare("kill-fault", 0.4); // its own containers
 
 // The kill fault on the Docker platform, against real containers of the reference service: SIGKILL, no restart, undo brings it back.
 const ctx = testContext("kill-fault");

@@ -1,9 +1,13 @@
+// lane: kind (scripts/test.sh runs the kind files one after another, beside the Docker lane)
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../harness/common/clock.js";
 import { ROOT } from "../../harness/common/paths.js";
 import { kindBinary, NODE_IMAGE } from "../../harness/platforms/kind/cluster.js";
+import { holdMachineShare } from "../support/machine-share.js";
+
+holdMachineShare("kind-cluster", 1); // a kind cluster of its own
 
 // A real kind cluster from the node image built without a registry (scripts/kind/build-node-image.sh,
 // run by scripts/test.sh before the suite), with the reference service deployed in it.

@@ -1,3 +1,4 @@
+// lane: kind (scripts/test.sh runs the kind files one after another, beside the Docker lane)
 import { randomBytes } from "node:crypto";
 import { CoreV1Api, type V1ContainerStatus } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +12,9 @@ import type { Database, Service } from "../../harness/platforms/platform.js";
 import { streamExec } from "../../harness/platforms/stream-exec.js";
 import { httpGet } from "../../harness/probes/http-probe.js";
 import { testContext } from "../support/context.js";
+import { holdMachineShare } from "../support/machine-share.js";
+
+holdMachineShare("kind-instance-faults", 1.2); // a kind cluster of its own and stress-ng in a pod
 
 // The partition, cpu-stress and memory-pressure faults on kind, in a cluster of their own from the locally built
 // node image: the reference service in the development overlay (limits 500m CPU, 1Gi memory), two pods.

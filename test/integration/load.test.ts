@@ -9,6 +9,9 @@ import { parseThreshold } from "../../harness/load/thresholds.js";
 import { DockerPlatform } from "../../harness/platforms/docker/docker-platform.js";
 import { httpGet } from "../../harness/probes/http-probe.js";
 import { testContext } from "../support/context.js";
+import { holdMachineShare } from "../support/machine-share.js";
+
+holdMachineShare("load", 1.2); // vegeta at 200 req/s
 
 // Load from vegeta against the reference service in Docker: good-1, erroring-1 (20% errors, seeded) and slow-1 (+600-800 ms).
 const ctx = testContext("load");

@@ -12,6 +12,9 @@ import { BackupStore } from "../../harness/recovery/backup-store.js";
 import { backupDatabase, restoreDatabase } from "../../harness/recovery/database-backup.js";
 import { compareRows, readRowChecksums } from "../../harness/recovery/row-checksums.js";
 import { testContext } from "../support/context.js";
+import { holdMachineShare } from "../support/machine-share.js";
+
+holdMachineShare("recovery", 0.5); // PostgreSQL, pg_dump and pg_restore
 
 // Disaster recovery against a real PostgreSQL container: pg_dump -Fc through age into the store, the container
 // and its volume destroyed, a fresh one started under the same alias, the newest valid backup pg_restored into it.

@@ -6,6 +6,9 @@ import { DockerPlatform } from "../../harness/platforms/docker/docker-platform.j
 import type { HaproxyRouter } from "../../harness/traffic/haproxy-router.js";
 import { startRouter } from "../../harness/traffic/start-router.js";
 import { testContext } from "../support/context.js";
+import { holdMachineShare } from "../support/machine-share.js";
+
+holdMachineShare("router-prometheus", 0.6); // HAProxy, Prometheus and the service
 
 // HAProxy holds the weights (changed live through its runtime API); Prometheus scrapes every instance and the router.
 const ctx = testContext("router");

@@ -7,6 +7,9 @@ import { systemClock, type Clock } from "../../harness/common/clock.js";
 import { HarnessError } from "../../harness/common/errors.js";
 import type { LoadPlan, RequestResult } from "../../harness/load/load-generator.js";
 import { ensureVegeta, VegetaGenerator } from "../../harness/load/vegeta-generator.js";
+import { holdMachineShare } from "../support/machine-share.js";
+
+holdMachineShare("vegeta-generator", 0.6); // vegeta against a local server
 
 // A local HTTP server stands in for the reference service: /e answers 500, /hang never answers, the rest 200.
 let server: http.Server;
