@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   concurrency: async () => (await import("./concurrency-bench.js")).concurrencyBench,
   speed: async () => (await import("./speed-bench.js")).speedBench,
   report: async () => (await import("./report-bench.js")).reportBench,
+  audit: async () => (await import("./audit-bench.js")).auditBench,
 };
 
 /** `npm run bench -- <name>`: measure, print the figures, write runs/bench/<name>.json. */

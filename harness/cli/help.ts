@@ -9,9 +9,12 @@ export const USAGE = `usage:
   gameday doctor [-o json]
   gameday images [--force]
   gameday clean [--images] [--clusters] [--force]
-  gameday bench <images | load | strategies | kind | dr | analysis | concurrency | speed | report>
+  gameday bench <images | load | strategies | kind | dr | analysis | concurrency | speed | report | audit>
+  gameday audit <verify | show | prune> [--file F] [-o json]
+  gameday approve <release> --as <name> --group <group> [--comment TEXT]
+  gameday metrics [--port N | --once]
 gameday is scripts/gameday (npx gameday in this folder, or on your PATH after npm link).
-The npm scripts are the same commands: npm run scenario|suite|doctor|images|clean|bench, with the
+The npm scripts are the same commands: npm run scenario|suite|doctor|images|clean|bench|audit|approve|metrics, with the
 harness's flags after npm's "--" (npm run scenario -- --validate x.yaml is gameday validate x.yaml).
 Every command takes -h or --help.`;
 
@@ -68,7 +71,29 @@ Removes what runs left behind (containers, networks, kind namespaces of runs who
 
 Measures and prints figures, and writes them to runs/bench/<name>.json:
   images [--sizes], load, strategies, kind, dr [--only=...], analysis [--seeds=20] [--only=latency|errors],
-  concurrency [--pairs=10], speed [--runs=5], report`,
+  concurrency [--pairs=10], speed [--runs=5], report, audit`,
+  audit: `npm run audit -- <verify | show | prune> [flags]
+
+The audit trail (audit-requirements.yml): every deployment, approval, rollback and restore, one
+record per line in .state/audit/trail.jsonl (GAMEDAY_AUDIT_LOG names another), each holding the
+hash of the one before it. Deployment logs are sealed at rest with the key beside it (mode 0600).
+  verify             check every record and the chain; exit 0, or 1 naming the first bad record and why
+  show               list the records, sealed ones opened (--type deployment|approval|promotion|rollback|restore, --last N)
+  prune              apply the retention (deployment logs 2 years, approval records 5 years): records past it
+                     keep their place and hash but lose their content, those at the start fold into a
+                     checkpoint; the trail still verifies. --now ISO prunes as of another time
+  --file F           another trail file
+  -o json            one JSON document`,
+  approve: `npm run approve -- <release> --as <name> --group <group> [--comment TEXT] [--environment production]
+
+Records an approval of a release in the audit trail, for a game day's approval gate. The gate counts it
+when the release's production deployment starts (approval-matrix.yml: 2 approvals from different people
+of senior-engineers or security-team); what it would not count is said at once.`,
+  metrics: `npm run metrics [-- --port N | --once]
+
+Serves the document's deployment metrics (deployment_duration, deployment_success_rate, rollback_count),
+computed from the audit trail at each scrape, at http://127.0.0.1:9479/metrics for a Prometheus to scrape,
+until Ctrl-C. --once prints them instead. --file F reads another trail.`,
   suite: `npm run suite -- [flags]   (gameday suite ...)
 
 Runs every shipped scenario, or those the flags select, past failures: side by side as many as the
@@ -117,7 +142,7 @@ export function helpFor(command: string | undefined): string {
 }
 
 /** Flags that take a value: npm leaves the value among the arguments, so the right form cannot be rebuilt. */
-const VALUED = new Set(["from", "tag", "platform", "time-scale", "seed", "inconclusive", "junit", "out-dir", "runs", "seeds", "pairs", "only"]);
+const VALUED = new Set(["from", "tag", "platform", "time-scale", "seed", "inconclusive", "junit", "out-dir", "runs", "seeds", "pairs", "only", "file", "type", "last", "now", "as", "group", "comment", "environment", "port"]);
 
 /** How the command should have been typed: the flags after "--", a value shown as <value>. */
 export function rightForm(command: string, flags: readonly string[]): string {
@@ -132,6 +157,9 @@ const FLAGS: Record<string, readonly string[]> = {
   clean: ["images", "clusters", "force"],
   images: ["force"],
   bench: ["runs", "seeds", "pairs", "only"],
+  audit: ["file", "type", "last", "now"],
+  approve: ["as", "group", "comment", "environment", "file"],
+  metrics: ["port", "file", "once"],
   doctor: [],
 };
 

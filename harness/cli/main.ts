@@ -19,6 +19,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   clean: async () => (await import("./clean.js")).cleanCommand,
   images: async () => (await import("./images.js")).imagesCommand,
   bench: async () => (await import("../bench/bench.js")).benchCommand,
+  audit: async () => (await import("./audit.js")).auditCommand,
+  approve: async () => (await import("./approve.js")).approveCommand,
+  metrics: async () => (await import("./metrics.js")).metricsCommand,
 };
 
 async function scenarioCommand(args: string[], signal: AbortSignal): Promise<number> {

@@ -25,6 +25,7 @@ export type ErrorCode =
   | "ROLLOUT_FAILED"
   | "TIMEOUT"
   | "BACKUP_INVALID"
+  | "AUDIT_INVALID"
   | "INTERRUPTED"
   | "USAGE"
   | "INTERNAL";

@@ -54,7 +54,7 @@ describe("MachineBudget", () => {
     await until(() => budget.waiting().length === 1);
     const messages: string[] = [];
     const c = budget.acquire({ runId: "c", scenario: "health-endpoints", cores: 0.4, wait: true, onWait: (m) => messages.push(m) }).then((x) => (order.push("c"), x));
-    await until(() => budget.waiting().length === 2);
+    await until(() => budget.waiting().length === 2 && messages.length > 0);
     expect(budget.waiting().map((w) => w.runId)).toEqual(["b", "c"]);
     expect(messages[0]).toContain("before it in the queue: bluegreen-fail (run b)");
     expect(order).toEqual([]);

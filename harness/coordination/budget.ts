@@ -1,7 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { systemClock, type Clock } from "../common/clock.js";
+import { withDirLock } from "../common/dir-lock.js";
 import { ownerAlive, SELF, type ProcessIdentity } from "../common/process-identity.js";
 import { STATE_DIR } from "../common/state-dir.js";
 
@@ -146,41 +147,8 @@ export class MachineBudget {
   }
 
   /** Runs `f` holding the budget's lock; a lock left by a process that is gone is broken. */
-  private async locked<T>(clock: Clock, signal: AbortSignal | undefined, f: () => T): Promise<T> {
-    for (;;) {
-      try {
-        mkdirSync(this.lock);
-      } catch {
-        const owner = readOr(join(this.lock, "pid"));
-        // No owner written a while after the lock was made: its maker died between the two steps.
-        const orphan = owner === "" && Date.now() - mtimeOr(this.lock) > 5_000;
-        if ((owner !== "" && !this.alive(owner)) || orphan) rmSync(this.lock, { recursive: true, force: true });
-        else await clock.sleep(20, signal);
-        continue;
-      }
-      try {
-        writeFileSync(join(this.lock, "pid"), SELF);
-        return f();
-      } finally {
-        rmSync(this.lock, { recursive: true, force: true });
-      }
-    }
-  }
-}
-
-function readOr(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return "";
-  }
-}
-
-function mtimeOr(path: string): number {
-  try {
-    return statSync(path).mtimeMs;
-  } catch {
-    return Date.now();
+  private locked<T>(clock: Clock, signal: AbortSignal | undefined, f: () => T): Promise<T> {
+    return withDirLock(this.lock, f, { clock, ...(signal ? { signal } : {}), alive: (owner) => this.alive(owner) });
   }
 }
 

@@ -41,6 +41,8 @@ export interface RunResults {
   budget?: { cores: number; detail: string; machineCores: number; waitedSeconds: number; noWait: boolean; fit: boolean; beside: string[] };
   /** Which harness ran (its commit) and on what machine. */
   harness?: HarnessInfo;
+  /** The run's records in the audit trail (deployment, rollback, restore) and the trail's head after them. */
+  audit?: { file: string; records: number[]; head?: { seq: number; chain: string }; error?: string };
   /** The machine's headroom: the limits the run used, and every span it was saturated (run seconds) with why. */
   headroom?: { limits: HeadroomLimits; saturated: Array<{ from: number; to: number; reason: string }> };
 }

@@ -29,6 +29,7 @@ import { createPlatform } from "./provision.js";
 import { openRunFolder, writeRunFolder } from "./run-folder.js";
 import { checkPlatform } from "./steps.js";
 import { execute } from "./execute.js";
+import { recordRun } from "./audit-entries.js";
 
 export { checkPlatform };
 
@@ -193,6 +194,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       saturated: headroom.spans().map((sp) => ({ from: round3((sp.fromMs - timeline.startedAt) / 1000), to: round3((sp.toMs - timeline.startedAt) / 1000), reason: sp.reason })),
     },
   };
+  results.audit = await recordRun(results, timeline.events, scenario.environment, folder.dir);
+  if (results.audit.error) emit({ type: "note", level: "warn", message: `the run's records could not be appended to the audit trail ${results.audit.file}: ${results.audit.error}` });
   writeRunFolder(folder, results, timeline.events);
   return { verdict, exitCode, runDir: folder.dir, results };
 }

@@ -17,9 +17,9 @@ export interface CliResult {
 }
 
 /** Run the real CLI as `npm run scenario` does (without the setup script, which test.sh already ran). */
-export function cli(args: string[], options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
+export function cli(args: string[], options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "harness/cli/main.ts"), ...args], { cwd: ROOT, env: process.env });
+    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "harness/cli/main.ts"), ...args], { cwd: ROOT, env: { ...process.env, ...options.env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => {
