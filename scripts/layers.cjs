@@ -14,7 +14,7 @@ const LAYERS = [
   ["cleanup", "images"],
   ["platforms"],
   ["platforms/docker", "platforms/kind"],
-  ["probes", "traffic", "analysis", "load", "headroom"],
+  ["probes", "traffic", "analysis", "load", "headroom", "notify"],
   ["recovery"],
   ["faults", "actions"],
   ["scenario"],

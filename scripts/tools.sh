@@ -50,6 +50,27 @@ toxiproxy_server() { # Our own static toxiproxy-server at the pinned version, wh
   rm -rf "$tmp"
 }
 
+alertmanager_tool() { # Alertmanager at the pinned version, built from its Go module.
+  local version=v0.35.0 module=github.com/prometheus/alertmanager
+  if [ -x "$bin/alertmanager" ] && "$bin/alertmanager" --version 2>/dev/null | grep -q "version ${version#v} "; then return 0; fi
+  command -v go >/dev/null 2>&1 || die "alertmanager is not built and Go is not there to build it" "install Go (Debian: apt-get install golang-go)"
+  say "building alertmanager $version from the Go module $module (first use on this machine; cached in .cache/tools/bin)"
+  local src tmp
+  src=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') && [ -n "$src" ] ||
+    die "go mod download $module@$version failed" "the Go module proxy must be reachable; read the lines above"
+  tmp=$(mktemp -d)
+  cp -r "$src/." "$tmp" && chmod -R u+w "$tmp"
+  # The module leaves out its web UI's built files (ui/app/dist, made by npm in its own build), which the
+  # binary embeds; the harness uses the API only, so a page saying so stands in for the UI.
+  mkdir -p "$tmp/ui/app/dist/elm" "$tmp/ui/app/dist/mantine"
+  for ui in elm mantine; do echo '<!doctype html><title>Alertmanager</title><p>The web UI is not built here: deploy-gameday uses the API.</p>' >"$tmp/ui/app/dist/$ui/index.html"; done
+  (cd "$tmp" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "-s -w -X github.com/prometheus/common/version.Version=${version#v}" -o "$bin/alertmanager" ./cmd/alertmanager) >&2 || {
+    rm -rf "$tmp"
+    die "building alertmanager $version failed" "read the lines above"
+  }
+  rm -rf "$tmp"
+}
+
 for tool in "$@"; do
   case "$tool" in
     mmdebstrap) apt_tool mmdebstrap mmdebstrap ;;
@@ -68,6 +89,9 @@ for tool in "$@"; do
     actionlint) go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 ;;
     shellcheck) apt_tool shellcheck shellcheck ;;
     toxiproxy-server) toxiproxy_server ;;
-    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, chromium, actionlint, shellcheck, toxiproxy-server" ;;
+    # Notifications (rollback-config.yml): Alertmanager routes a rollback's alert to a webhook and to Mailpit's SMTP.
+    alertmanager) alertmanager_tool ;;
+    mailpit) go_tool mailpit github.com/axllent/mailpit@v1.33.1 ;;
+    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, chromium, actionlint, shellcheck, toxiproxy-server, alertmanager, mailpit" ;;
   esac
 done

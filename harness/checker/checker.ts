@@ -1,5 +1,6 @@
 import type { Expectation } from "../scenario/scenario.js";
 import { backups } from "./backups-expectation.js";
+import { notified } from "./notified-expectation.js";
 import { deployment } from "./deployment-expectation.js";
 import type { Collected, Evidence, EvidenceSources, ExpectationKind, Judgement, Verdict } from "./evidence.js";
 import { health } from "./health-expectation.js";
@@ -18,7 +19,7 @@ export type { Collected, Evidence, EvidenceSources, Judgement } from "./evidence
 export { MIN_OBSERVATIONS } from "./probe-expectation.js";
 
 /** One module per kind of expectation, each beside its collector: a new kind without one does not compile. */
-const KINDS: { [K in Expectation["kind"]]: ExpectationKind<K> } = { probe, metrics, rollback, promoted, traffic, thresholds, requests, health, pods, restarts, deployment, restored, rpo, rto, backups };
+const KINDS: { [K in Expectation["kind"]]: ExpectationKind<K> } = { probe, metrics, rollback, promoted, traffic, thresholds, requests, health, pods, restarts, deployment, restored, rpo, rto, backups, notified };
 
 function kindOf<K extends Expectation["kind"]>(e: Extract<Expectation, { kind: K }>): ExpectationKind<K> {
   return KINDS[e.kind as K];

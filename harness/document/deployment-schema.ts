@@ -124,7 +124,8 @@ const canaryStage = obj({
 const rollback = obj({
   triggers: obj({ error_rate: threshold("ratio", ">5%"), response_time: threshold("ms", ">2s"), health_check_failures: z.number().int().min(1) }),
   strategy: z.enum(["immediate", "gradual"]),
-  notification: z.unknown().optional(),
+  // rollback-config.yml: "- slack: '#deployment-alerts'" and "- email: [ops-team@your-org.com]", in a list.
+  notification: list(obj({ slack: str({ re: /^#\S+$/, text: 'a Slack channel like "#deployment-alerts"' }).optional(), email: list(str({ re: /^[^@\s]+@[^@\s]+$/, text: "an e-mail address" })).optional() })).optional(),
 });
 
 const backupPart = <K extends string>(flag: K) => obj({ frequency, retention, [flag]: z.boolean().optional() } as { frequency: typeof frequency; retention: typeof retention } & Record<K, z.ZodOptional<z.ZodBoolean>>);
@@ -218,6 +219,10 @@ export const deploymentSchema = obj({
         responseTime: d.rollback.triggers.response_time,
         healthCheckFailures: d.rollback.triggers.health_check_failures,
         strategy: d.rollback.strategy,
+        notification: {
+          slack: (d.rollback.notification ?? []).flatMap((n) => (n.slack ? [n.slack] : [])),
+          email: (d.rollback.notification ?? []).flatMap((n) => n.email ?? []),
+        },
       },
       backup: {
         database: { frequency: b.database.frequency, retentionDays: b.database.retention, encryption: b.database.encryption ?? false },

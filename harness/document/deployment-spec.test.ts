@@ -87,13 +87,21 @@ describe("loadDeploymentSpec on the deployment document", () => {
     ]);
   });
 
-  it("has the rollback triggers and strategy", () => {
+  it("has the rollback triggers, strategy and who is notified", () => {
     expect(spec.rollback).toEqual({
       errorRate: { op: ">", value: 0.05, unit: "ratio", text: ">5%" },
       responseTime: { op: ">", value: 2000, unit: "ms", text: ">2s" },
       healthCheckFailures: 3,
       strategy: "immediate",
+      notification: { slack: ["#deployment-alerts"], email: ["ops-team@your-org.com"] },
     });
+  });
+
+  it("refuses a notification that is not a Slack channel or an e-mail address", () => {
+    const { problems } = readDeploymentSpec({ value: { rollback: { notification: [{ slack: "deployment-alerts" }, { email: ["ops-team"] }] } }, path: ["spec"] });
+    const text = problems.map((p) => `${p.path.join(".")}: ${p.message}`).join("\n");
+    expect(text).toContain('spec.rollback.notification.0.slack: must be a Slack channel like "#deployment-alerts"');
+    expect(text).toContain("spec.rollback.notification.1.email.0: must be an e-mail address");
   });
 
   it("has the backup schedule", () => {

@@ -63,6 +63,8 @@ export interface RollbackSpec {
   readonly responseTime: Comparison;
   readonly healthCheckFailures: number;
   readonly strategy: "immediate" | "gradual";
+  /** Who hears of a rollback (rollback-config.yml's notification): Slack channels and e-mail addresses. */
+  readonly notification: { readonly slack: readonly string[]; readonly email: readonly string[] };
 }
 
 export interface BackupSpec {

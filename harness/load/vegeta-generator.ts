@@ -6,13 +6,12 @@ import { delimiter, join } from "node:path";
 import { systemClock, type Clock } from "../common/clock.js";
 import { HarnessError } from "../common/errors.js";
 import { errorLines } from "../common/exec.js";
-import { ROOT } from "../common/paths.js";
+import { ROOT, TOOLS_BIN } from "../common/paths.js";
 import type { LoadGenerator, LoadPlan, LoadRunEnd, RequestResult } from "./load-generator.js";
 import { boundSegments, checkBaseUrl, vegetaRate, vegetaTargets } from "./vegeta-plan.js";
 import { toResult, type VegetaResult } from "./vegeta-results.js";
 import { ensureTool } from "../common/tools.js";
 
-const TOOLS_BIN = join(ROOT, ".cache", "tools", "bin");
 /** Past the plan's duration plus the request timeout, the processes are killed. */
 const DEADLINE_SLACK_MS = 5_000;
 /** Between SIGTERM and SIGKILL. */

@@ -30,6 +30,7 @@ import { openRunFolder, writeRunFolder } from "./run-folder.js";
 import { checkPlatform } from "./steps.js";
 import { execute } from "./execute.js";
 import { recordRun } from "./audit-entries.js";
+import { startNotifications } from "./notifications.js";
 
 export { checkPlatform };
 
@@ -130,8 +131,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       images: new ImageBuilder({ emit }),
       ...(backups ? { recordConfiguration: (subject: string, content: string) => void backups.recordConfiguration(subject, content).catch((e: unknown) => emit({ type: "backup.failed", kind: "configuration", error: errorMessage(e) })) } : {}),
     };
+    const notifications = await startNotifications(scenario, { runId, logDir: folder.logDir, platform: platformName, emit, teardown, onEvent: (l) => timeline.onEvent(l), signal: options.signal });
     const platform = await createPlatform(platformName, ctx, { kind, scale: scale.factor, environment: scenario.environment, clock });
     const run = await execute(scenario, platform, { ctx, scale, clock, originWallMs: timeline.startedAt, backups, drill, seed, saturation: (from, to) => headroom.saturation(from, to), ...(options.operator ? { operator: options.operator } : {}) });
+    await notifications?.settle();
     rollback = run.rollback;
     strategyResult = run.strategy;
     const evidence = { events: timeline.events, ...run.evidence, spec: scenario.spec, ...(scenario.environment ? { environment: scenario.environment } : {}) };

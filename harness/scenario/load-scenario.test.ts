@@ -265,6 +265,16 @@ describe("loadScenario", () => {
     expect(loadError(none).lines).toEqual([`expect[0] must have exactly one of ${EXPECTATION_KINDS.join(", ")}; got none`]);
   });
 
+  it("takes a notified expectation only where a strategy can roll back, with a channel and a duration", () => {
+    const notified = MINIMAL.replace("  - probe: { role: stable, path: /health, status: 200 }", "  - notified: { channel: slack, within: 60s }");
+    expect(loadError(notified).lines).toEqual(["expect[0].notified needs a strategy: set strategy: canary or strategy: blue-green"]);
+    const shipped = loadScenario(join(SCENARIO_DIR, "rollback-notifies.yaml"));
+    expect(shipped.expectations.filter((e) => e.kind === "notified")).toEqual([
+      expect.objectContaining({ id: "slack-channel-told", channel: "slack", withinMs: 60_000 }),
+      expect.objectContaining({ id: "ops-team-mailed", channel: "email", withinMs: 60_000 }),
+    ]);
+  });
+
   it("requires `during` for `within` and rejects a step with both fault and undo", () => {
     const within = MINIMAL.replace("status: 200 }", "status: 200, within: 2s }");
     expect(loadError(within).lines).toEqual(["expect[0].probe.within needs during: the step whose start it counts from"]);

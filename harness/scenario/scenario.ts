@@ -100,7 +100,22 @@ export type Expectation =
   | HealthExpectation
   | RestoredExpectation
   | RecoveryTimeExpectation
-  | BackupsExpectation;
+  | BackupsExpectation
+  | NotifiedExpectation;
+
+/**
+ * The rollback was announced as rollback-config.yml says: Alertmanager got
+ * the alert and the channel's receiver (the Slack webhook, or the ops team's
+ * mailbox in Mailpit) had the message within `withinMs` of the decision.
+ * Wall time: Alertmanager and the mail relay are not on the game's clock.
+ */
+export interface NotifiedExpectation {
+  readonly id: string;
+  readonly description?: string;
+  readonly kind: "notified";
+  readonly channel: "slack" | "email";
+  readonly withinMs: number;
+}
 
 /** An upper bound on a spec-time duration: "<=60m". */
 export interface TimeBound {

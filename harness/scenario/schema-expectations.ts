@@ -25,7 +25,7 @@ export interface ExpectationContext {
   readonly recovery: boolean;
 }
 
-export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "restarts", "deployment", "restored", "rpo", "rto", "backups"] as const;
+export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "restarts", "deployment", "restored", "rpo", "rto", "backups", "notified"] as const;
 
 /** "<=60m", "<5m", "<= 90s": an upper bound on a spec-time duration (RPO, RTO). */
 const timeBound = z.unknown().transform((v, ctx): TimeBound => {
@@ -164,6 +164,8 @@ function kinds(c: ExpectationContext) {
             if (r?.count === undefined && r?.encrypted === undefined && r?.retained === undefined) ctx.addIssue({ code: "custom", message: "must say what to check: one or more of count, encrypted, retained" });
           }, ALWAYS)
         : refused("needs backups: the kinds of backup the scenario takes (backups: [database])"),
+    // A rollback is what notifies, and only a strategy rolls back.
+    notified: c.strategy ? obj({ channel: z.enum(["slack", "email"]), within: duration() }) : refused(needsStrategy),
   };
 }
 
@@ -188,6 +190,7 @@ function expectationSchema(c: ExpectationContext) {
     rpo: k.rpo.optional(),
     rto: k.rto.optional(),
     backups: k.backups.optional(),
+    notified: k.notified.optional(),
   })
     .superRefine((e, ctx) => {
       const given = EXPECTATION_KINDS.filter((kind) => asRecord(e)?.[kind] !== undefined);
@@ -238,6 +241,10 @@ function expectationSchema(c: ExpectationContext) {
       }
       if (e.rpo) return { ...base, kind: "rpo", bound: e.rpo as TimeBound };
       if (e.rto) return { ...base, kind: "rto", bound: e.rto as TimeBound };
+      if (e.notified) {
+        const n = e.notified as { channel: "slack" | "email"; within: number };
+        return { ...base, kind: "notified", channel: n.channel, withinMs: n.within };
+      }
       if (e.backups) {
         const b = e.backups as { kind?: BackupKind; count?: CountBound; encrypted?: true; retained?: true; before?: string };
         return {

@@ -79,6 +79,10 @@ export type TimelineEvent =
       threshold: string;
     }
   | { type: "rollback.step"; candidatePercentage: number }
+  /** A rollback's alert, raised in Alertmanager (rollback-config.yml's notification). */
+  | { type: "notification.sent"; alertname: string; environment: string; reason: string; targets: string[] }
+  /** A receiver got it: the Slack webhook, or the mailbox in Mailpit; `afterSeconds` wall seconds after the alert was raised. */
+  | { type: "notification.received"; channel: "slack" | "email"; to: string; text: string; afterSeconds: number }
   | { type: "rollback.completed"; stage: string; trigger: string; seconds: number }
   | { type: "strategy.finished"; result: "promoted" | "rolled-back" | "inconclusive" }
   | { type: "router.observed"; shares: Record<string, number> }

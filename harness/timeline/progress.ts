@@ -38,6 +38,8 @@ const FORMAT: Formatters = {
   "rollback.decided": (e) => `ROLLBACK during ${e.stage} (${e.strategy}): ${e.reason}`,
   "rollback.step": (e) => `rollback step: candidate at ${e.candidatePercentage}%`,
   "rollback.completed": (e) => `rollback complete in ${formatDuration(e.seconds * 1000)}: all traffic on stable`,
+  "notification.sent": (e) => `alert ${e.alertname} raised in Alertmanager for ${e.targets.join(" and ")}`,
+  "notification.received": (e) => `${e.channel === "slack" ? `Slack ${e.to}` : `e-mail to ${e.to}`} got it ${formatDuration(e.afterSeconds * 1000)} after the alert: ${e.text.slice(0, 100)}`,
   "strategy.finished": (e) => `strategy finished: ${e.result}`,
   "router.observed": () => undefined,
   "load.started": (e) => `${loadName(e.phase)}: ${e.executor} against ${e.target}, ${e.plannedRequests} requests planned`,
