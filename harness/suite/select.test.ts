@@ -28,7 +28,7 @@ describe("selectScenarios", () => {
 
   it("selects by any of the tags and by name", () => {
     expect(names(selectScenarios(all, { tags: ["smoke"], names: [] }))).toEqual(["bluegreen-fail@docker", "canary-fail@docker", "health-endpoints@docker"]);
-    expect(names(selectScenarios(all, { tags: ["blue-green"], names: [] }))).toEqual(["bluegreen-fail@docker", "bluegreen-success@docker"]);
+    expect(names(selectScenarios(all, { tags: ["blue-green"], names: [] }))).toEqual(["bluegreen-fail@docker", "bluegreen-success@docker", "rollback-notifies@docker"]);
     expect(names(selectScenarios(all, { tags: ["blue-green", "dr"], names: [] }))).toEqual(expect.arrayContaining(["bluegreen-fail@docker", "dr-pg-restore@docker"]));
     expect(names(selectScenarios(all, { tags: [], names: ["health-endpoints", "canary-fail"] }))).toEqual(["canary-fail@docker", "health-endpoints@docker"]);
     // Both filters: a named scenario must also carry the tag.
