@@ -8,6 +8,7 @@ import { kubernetesSection } from "./kubernetes-section.js";
 import { loadSection } from "./load-section.js";
 import { markersOf, trafficCharts } from "./timeline-charts.js";
 import { recoverySection } from "./recovery-section.js";
+import { auditSection } from "./audit-section.js";
 import type { RunResults } from "./results.js";
 
 /** A self-contained report.html for people: verdict, expectations with evidence, and plots of the run. */
@@ -108,6 +109,7 @@ ${loadSection(r, events)}
 ${charts.length ? `<h2>Timeline</h2>${timeNote(r)}${charts.join("\n")}` : ""}
 ${analysisTable}
 ${recoverySection(events)}
+${auditSection(r)}
 ${kubernetes}
 ${headroomSection(r, events, (title, unit, series) => plots.add({ title, unit, series: series.map((s, i) => ({ ...s, color: paletteColor(i), kind: "line" as const })) }))}
 <h2>Evidence files</h2>

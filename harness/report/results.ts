@@ -4,6 +4,7 @@ import type { Judgement } from "../checker/checker.js";
 import type { EventOf, Verdict } from "../timeline/events.js";
 import type { HeadroomLimits } from "../headroom/saturation.js";
 import type { HarnessInfo } from "./harness-info.js";
+import type { DoraMeasures } from "../audit/deployment-metrics.js";
 
 /**
  * The version of results.json's layout. Raised when a field changes meaning or
@@ -42,7 +43,7 @@ export interface RunResults {
   /** Which harness ran (its commit) and on what machine. */
   harness?: HarnessInfo;
   /** The run's records in the audit trail (deployment, rollback, restore) and the trail's head after them. */
-  audit?: { file: string; records: number[]; head?: { seq: number; chain: string }; error?: string };
+  audit?: { file: string; records: number[]; head?: { seq: number; chain: string }; error?: string; environment?: string; dora?: DoraMeasures };
   /** The machine's headroom: the limits the run used, and every span it was saturated (run seconds) with why. */
   headroom?: { limits: HeadroomLimits; saturated: Array<{ from: number; to: number; reason: string }> };
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AuditTrail, type AuditEntry } from "../audit/audit-trail.js";
-import { deploymentMetricsText } from "../audit/deployment-metrics.js";
+import { deploymentMetricsText, doraMeasures, type DoraMeasures } from "../audit/deployment-metrics.js";
 import { errorMessage } from "../common/errors.js";
 import type { RunResults } from "../report/results.js";
 import type { Stamped } from "../timeline/events.js";
@@ -16,7 +16,7 @@ export function auditEntries(results: RunResults, events: readonly Stamped[], en
   // A version of the service started: a container or a Deployment in a role other than the database's.
   const deployed = events.some((e) => e.type === "resource.started" && (e.kind === "container" || e.kind === "deployment") && e.role !== "database");
   if (!deployed) return [];
-  const env = environment ?? `game-day-${results.platform}`;
+  const env = auditEnvironment(results, environment);
   const at = (t: number) => new Date(new Date(results.startedAt).getTime() + t * 1000);
   const finished = events.find((e) => e.type === "run.finished");
   const outcome = results.verdict === "interrupted" ? "interrupted" : results.error ? "failed" : results.strategy?.result ?? (results.rollback ? "rolled-back" : "deployed");
@@ -53,6 +53,11 @@ export function auditEntries(results: RunResults, events: readonly Stamped[], en
   return out;
 }
 
+/** The environment a run's records name: the scenario's, else the game day's on its platform. */
+export function auditEnvironment(results: Pick<RunResults, "platform">, environment: string | undefined): string {
+  return environment ?? `game-day-${results.platform}`;
+}
+
 /** What results.json says of the run's records in the audit trail. */
 export interface RunAudit {
   file: string;
@@ -61,6 +66,9 @@ export interface RunAudit {
   /** The trail's head after them: a copy kept apart from the trail, as transparency logs hand theirs out. */
   head?: { seq: number; chain: string };
   error?: string;
+  /** The environment the run deployed to, and the DORA measures of every run there so far. */
+  environment?: string;
+  dora?: DoraMeasures;
 }
 
 /**
@@ -72,9 +80,11 @@ export interface RunAudit {
 export async function recordRun(results: RunResults, events: readonly Stamped[], environment: string | undefined, runDir: string, trail = new AuditTrail()): Promise<RunAudit> {
   try {
     const written = await trail.appendMany(auditEntries(results, events, environment));
-    writeFileSync(join(runDir, "metrics.prom"), deploymentMetricsText(trail.read()));
+    const records = trail.read();
+    writeFileSync(join(runDir, "metrics.prom"), deploymentMetricsText(records));
     const last = written[written.length - 1];
-    return { file: trail.file, records: written.map((r) => r.seq), ...(last ? { head: { seq: last.seq, chain: last.chain } } : {}) };
+    const env = auditEnvironment(results, environment);
+    return { file: trail.file, records: written.map((r) => r.seq), ...(last ? { head: { seq: last.seq, chain: last.chain } } : {}), environment: env, dora: doraMeasures(records, env) };
   } catch (e) {
     return { file: trail.file, records: [], error: errorMessage(e) };
   }

@@ -17,6 +17,11 @@ describe("the audit trail through the CLI", () => {
     expect(run.code, run.stdout.slice(-2000)).toBe(0);
     const results = readResults(run.runDir!) as ReturnType<typeof readResults> & { audit: { records: number[]; head: { seq: number }; file: string } };
     expect(results.audit).toMatchObject({ file: env.GAMEDAY_AUDIT_LOG, records: [1, 2], head: { seq: 2 } });
+    // The report shows the run in the trail and its environment's delivery so far: one deployment, rolled back.
+    expect((results as unknown as { audit: { dora: unknown } }).audit.dora).toEqual({ environment: "production", deployments: 1, deploymentsPerDay: 1, leadTimeHours: null, changeFailureRate: 1, timeToRestoreHours: null });
+    const report = readFileSync(join(run.runDir!, "report.html"), "utf8");
+    expect(report).toContain("Records #1, #2 appended");
+    expect(report).toMatch(/change failure rate[^<]*<\/td><td>100%/);
     const metrics = readFileSync(join(run.runDir!, "metrics.prom"), "utf8");
     expect(metrics).toContain('rollback_count{environment="production",reason="error_rate"} 1');
     expect(metrics).toContain('deployment_success_rate{environment="production"} 0');
