@@ -23,7 +23,7 @@ const LAYERS = [
   ["report"],
   ["runner"],
   ["live"],
-  ["bench", "suite"],
+  ["bench", "suite", "pipeline"],
   ["cli"],
 ];
 
