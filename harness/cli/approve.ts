@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { recordedApprovals } from "../approvals/approvals.js";
 import { AuditTrail } from "../audit/audit-trail.js";
 import { ExitCode, HarnessError } from "../common/errors.js";
+import { userDirectory } from "../common/paths.js";
 import { loadDeploymentSpec } from "../document/deployment-spec.js";
 
 /**
@@ -25,7 +26,7 @@ export async function approveCommand(args: string[]): Promise<number> {
   const matrix = loadDeploymentSpec().approvals;
   const rule = matrix.get(environment);
   if (!rule) throw new HarnessError("USAGE", `no environment "${environment}" in the document's approval matrix`, { hint: `one of: ${[...matrix.keys()].join(", ")}` });
-  const trail = new AuditTrail(values.file ? { file: resolve(process.env.INIT_CWD || process.cwd(), values.file) } : {});
+  const trail = new AuditTrail(values.file ? { file: resolve(userDirectory(), values.file) } : {});
   const earlier = recordedApprovals(trail.read()).filter((a) => a.release === release);
   const record = await trail.append({ type: "approval", body: { release, environment, by: values.as, group: values.group, ...(values.comment ? { comment: values.comment } : {}) } });
   console.log(`recorded: approval ${record.seq} of release ${release} for ${environment} by ${values.as} (${values.group}) at ${record.at}, in ${trail.file}`);

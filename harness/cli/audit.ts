@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { AuditTrail } from "../audit/audit-trail.js";
 import { AUDIT_TYPES, type AuditClass } from "../audit/chain.js";
 import { ExitCode, HarnessError } from "../common/errors.js";
+import { userDirectory } from "../common/paths.js";
 import { loadDeploymentSpec } from "../document/deployment-spec.js";
 
 /**
@@ -22,7 +23,7 @@ export async function auditCommand(args: string[]): Promise<number> {
   if (values.output !== undefined && values.output !== "json" && values.output !== "text") throw new HarnessError("USAGE", `-o must be json or text, got "${values.output}"`);
   const spec = loadDeploymentSpec();
   const sealed = new Set([...spec.audit].filter(([, a]) => a.flags.encryption).map(([c]) => c as AuditClass));
-  const trail = new AuditTrail({ ...(values.file ? { file: resolve(process.env.INIT_CWD || process.cwd(), values.file) } : {}), sealed });
+  const trail = new AuditTrail({ ...(values.file ? { file: resolve(userDirectory(), values.file) } : {}), sealed });
   switch (action) {
     case "verify": {
       const v = trail.verify();

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { AuditTrail } from "../audit/audit-trail.js";
 import { deploymentMetricsText } from "../audit/deployment-metrics.js";
 import { ExitCode, HarnessError } from "../common/errors.js";
+import { userDirectory } from "../common/paths.js";
 
 /**
  * `npm run metrics [-- --port N]`: the document's deployment metrics, from
@@ -12,7 +13,7 @@ import { ExitCode, HarnessError } from "../common/errors.js";
  */
 export async function metricsCommand(args: string[], signal: AbortSignal): Promise<number> {
   const { values } = parseArgs({ args, options: { port: { type: "string" }, file: { type: "string" }, once: { type: "boolean" } } });
-  const trail = new AuditTrail(values.file ? { file: resolve(process.env.INIT_CWD || process.cwd(), values.file) } : {});
+  const trail = new AuditTrail(values.file ? { file: resolve(userDirectory(), values.file) } : {});
   if (values.once) {
     process.stdout.write(deploymentMetricsText(trail.read()));
     return ExitCode.held;

@@ -45,16 +45,18 @@ export class Notifier {
 
   /** Starts the webhook, Mailpit and Alertmanager, and waits until each answers. */
   async start(): Promise<void> {
-    const hint = "bash scripts/tools.sh alertmanager mailpit (built from their Go modules; needs Go)";
-    await Promise.all([ensureTool("alertmanager", { hint, ...(this.o.signal ? { signal: this.o.signal } : {}) }), ensureTool("mailpit", { hint, ...(this.o.signal ? { signal: this.o.signal } : {}) })]);
+    const tool = { hint: "bash scripts/tools.sh alertmanager mailpit (built from their Go modules; needs Go)", ...(this.o.signal ? { signal: this.o.signal } : {}) };
+    await Promise.all([ensureTool("alertmanager", tool), ensureTool("mailpit", tool)]);
     this.dir = mkdtempSync(join(tmpdir(), `gameday-notify-${this.o.runId}-`));
     const [hookPort, smtpPort, mailPort, amPort] = await freePorts(4);
     this.webhook = await this.startWebhook(hookPort!);
     this.mailpitUrl = `http://127.0.0.1:${mailPort}`;
     this.spawn("mailpit", ["--smtp", `127.0.0.1:${smtpPort}`, "--listen", `127.0.0.1:${mailPort}`, "--database", join(this.dir, "mailpit.db"), "--disable-version-check"]);
+    // The configuration it runs with, and a copy in the run's logs as evidence.
     const config = join(this.dir, "alertmanager.yml");
-    writeFileSync(config, alertmanagerConfig(this.o.targets, { slackWebhookUrl: `http://127.0.0.1:${hookPort}/services/gameday`, smtp: `127.0.0.1:${smtpPort}` }));
-    writeFileSync(join(this.o.logDir, "alertmanager.yml"), alertmanagerConfig(this.o.targets, { slackWebhookUrl: `http://127.0.0.1:${hookPort}/services/gameday`, smtp: `127.0.0.1:${smtpPort}` }));
+    const text = alertmanagerConfig(this.o.targets, { slackWebhookUrl: `http://127.0.0.1:${hookPort}/services/gameday`, smtp: `127.0.0.1:${smtpPort}` });
+    writeFileSync(config, text);
+    writeFileSync(join(this.o.logDir, "alertmanager.yml"), text);
     this.alertmanagerUrl = `http://127.0.0.1:${amPort}`;
     this.spawn("alertmanager", [`--config.file=${config}`, `--storage.path=${join(this.dir, "alertmanager")}`, `--web.listen-address=127.0.0.1:${amPort}`, "--cluster.listen-address="]);
     const ready = (url: string) => async () => ((await fetch(url, { signal: AbortSignal.timeout(1000) })).ok ? true : undefined);

@@ -43,9 +43,23 @@ export interface RunResults {
   /** Which harness ran (its commit) and on what machine. */
   harness?: HarnessInfo;
   /** The run's records in the audit trail (deployment, rollback, restore) and the trail's head after them. */
-  audit?: { file: string; records: number[]; head?: { seq: number; chain: string }; error?: string; environment?: string; dora?: DoraMeasures };
+  audit?: RunAudit;
   /** The machine's headroom: the limits the run used, and every span it was saturated (run seconds) with why. */
   headroom?: { limits: HeadroomLimits; saturated: Array<{ from: number; to: number; reason: string }> };
+}
+
+/** A run's records in the audit trail. */
+export interface RunAudit {
+  file: string;
+  /** The seq of each record the run appended, in order. */
+  records: number[];
+  /** The trail's head after them: a copy kept apart from the trail, as transparency logs hand theirs out. */
+  head?: { seq: number; chain: string };
+  /** Why nothing was appended, when the trail could not be written. */
+  error?: string;
+  /** The environment the run deployed to, and the DORA measures of every run there so far. */
+  environment?: string;
+  dora?: DoraMeasures;
 }
 
 export interface RollbackResult {

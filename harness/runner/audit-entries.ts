@@ -1,9 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AuditTrail, type AuditEntry } from "../audit/audit-trail.js";
-import { deploymentMetricsText, doraMeasures, type DoraMeasures } from "../audit/deployment-metrics.js";
+import { deploymentMetricsText, doraMeasures } from "../audit/deployment-metrics.js";
 import { errorMessage } from "../common/errors.js";
-import type { RunResults } from "../report/results.js";
+import type { RunAudit, RunResults } from "../report/results.js";
 import type { Stamped } from "../timeline/events.js";
 
 /**
@@ -56,19 +56,6 @@ export function auditEntries(results: RunResults, events: readonly Stamped[], en
 /** The environment a run's records name: the scenario's, else the game day's on its platform. */
 export function auditEnvironment(results: Pick<RunResults, "platform">, environment: string | undefined): string {
   return environment ?? `game-day-${results.platform}`;
-}
-
-/** What results.json says of the run's records in the audit trail. */
-export interface RunAudit {
-  file: string;
-  /** The seq of each record the run appended, in order. */
-  records: number[];
-  /** The trail's head after them: a copy kept apart from the trail, as transparency logs hand theirs out. */
-  head?: { seq: number; chain: string };
-  error?: string;
-  /** The environment the run deployed to, and the DORA measures of every run there so far. */
-  environment?: string;
-  dora?: DoraMeasures;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { HarnessError } from "../common/errors.js";
-import { ROOT } from "../common/paths.js";
+import { ROOT, userDirectory } from "../common/paths.js";
 import { formatProblem, validate, type Problem } from "../common/problems.js";
 import { didYouMean } from "../common/suggest.js";
 import { readYaml } from "../common/yaml-file.js";
@@ -12,14 +12,7 @@ import type { Scenario } from "./scenario.js";
 
 export const SCENARIO_DIR = join(ROOT, "scenarios");
 
-/**
- * Where the user ran the command: npm runs its scripts in the project's root
- * but says where it was started (INIT_CWD), so a relative path means what
- * the user meant.
- */
-export function userDirectory(): string {
-  return process.env.INIT_CWD ?? process.cwd();
-}
+export { userDirectory };
 
 /** `canary-fail` -> scenarios/canary-fail.yaml; a path is used as it is, relative to where the user ran the command. */
 export function resolveScenarioPath(nameOrPath: string, cwd = userDirectory()): string {
