@@ -69,6 +69,10 @@ run_lane() {
 cores=$(nproc 2>/dev/null || echo 2)
 lanes=${GAMEDAY_TEST_LANES:-$([ "$cores" -ge 4 ] && echo side-by-side || echo one-by-one)}
 
+# The suite's runs keep an audit trail of their own, so that its hundred runs do not enter the trail (and
+# the deployment metrics) of the game days on this machine.
+export GAMEDAY_AUDIT_LOG=${GAMEDAY_AUDIT_LOG:-$root/runs/test-audit/trail.jsonl}
+
 rest_rc=0
 reports=(runs/vitest-unit.json)
 if prepare; then
