@@ -27,18 +27,23 @@ describe("the approval gate (approval-matrix.yml)", () => {
   });
 
   it("does not count a second approval from the same person, one from outside the groups, one for another release, or one given after the deployment started", () => {
-    const cases: Array<[Approval, string]> = [
-      [a("ana", "security-team", { at: "2026-12-02T09:30:00.000Z" }), "ana approved already: a second approval from the same person does not count"],
-      [a("eve", "interns"), "eve's group interns is not one of the approver groups (senior-engineers, security-team)"],
-      [a("bo", "security-team", { release: "good-3" }), "it approves release good-3, not good-2"],
-      [a("bo", "security-team", { at: "2026-12-02T10:00:01.000Z" }), "it was given at 2026-12-02T10:00:01.000Z, after the deployment started at 2026-12-02T10:00:00.000Z"],
+    const cases: Array<[Approval, string, string]> = [
+      [a("ana", "security-team", { at: "2026-12-02T09:30:00.000Z" }), "same-person", "ana approved already: a second approval from the same person does not count"],
+      [a("eve", "interns"), "outside-groups", "eve's group interns is not one of the approver groups (senior-engineers, security-team)"],
+      [a("bo", "security-team", { release: "good-3" }), "other-release", "it approves release good-3, not good-2"],
+      [a("bo", "security-team", { environment: "staging" }), "other-environment", "it approves staging, not production"],
+      [a("bo", "security-team", { at: "2026-12-02T10:00:01.000Z" }), "after-start", "it was given at 2026-12-02T10:00:01.000Z, after the deployment started at 2026-12-02T10:00:00.000Z"],
     ];
-    for (const [second, reason] of cases) {
+    for (const [second, code, reason] of cases) {
       const d = judge([a("ana", "senior-engineers"), second]);
       expect(d.granted, reason).toBe(false);
-      expect(d.refused).toEqual([{ approval: second, reason }]);
+      expect(d.refused).toEqual([{ approval: second, code, reason }]);
       expect(d.reason).toContain(`not counted: ${reason}`);
     }
+  });
+
+  it("counts an approval naming the gate's environment, or none", () => {
+    expect(judge([a("ana", "senior-engineers", { environment: "production" }), a("bo", "security-team")]).granted).toBe(true);
   });
 
   it("counts an approval given at the very moment the deployment started, and not one a millisecond later (boundary)", () => {

@@ -17,7 +17,14 @@ export interface Approval {
   /** ISO time it was given. */
   at: string;
   comment?: string;
+  /** The environment it approves (npm run approve --environment); any that requires approval when absent. */
+  environment?: string;
+  /** Where it came from: the audit trail (npm run approve) or the scenario file. */
+  source?: "trail" | "scenario";
 }
+
+/** Why an approval does not count, for expectations to name. */
+export type RefusalCode = "other-release" | "other-environment" | "outside-groups" | "after-start" | "same-person";
 
 export interface GateDecision {
   environment: string;
@@ -27,7 +34,7 @@ export interface GateDecision {
   /** The approvals that count, one per person. */
   counted: Approval[];
   /** The approvals that do not, each with why. */
-  refused: Array<{ approval: Approval; reason: string }>;
+  refused: Array<{ approval: Approval; code: RefusalCode; reason: string }>;
   /** Why the gate is closed, or what opened it. */
   reason: string;
 }
@@ -42,17 +49,19 @@ export function judgeApprovals(
   const counted: Approval[] = [];
   const refused: GateDecision["refused"] = [];
   for (const a of [...o.approvals].sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0))) {
-    const reason =
+    const refusal: [RefusalCode, string] | undefined =
       a.release !== o.release
-        ? `it approves release ${a.release}, not ${o.release}`
-        : !spec.approvers.includes(a.group)
-          ? `${a.by}'s group ${a.group} is not one of the approver groups (${spec.approvers.join(", ")})`
-          : !(a.at <= started)
-            ? `it was given at ${a.at}, after the deployment started at ${started}`
-            : counted.some((c) => c.by === a.by)
-              ? `${a.by} approved already: a second approval from the same person does not count`
-              : undefined;
-    if (reason) refused.push({ approval: a, reason });
+        ? ["other-release", `it approves release ${a.release}, not ${o.release}`]
+        : a.environment !== undefined && a.environment !== o.environment
+          ? ["other-environment", `it approves ${a.environment}, not ${o.environment}`]
+          : !spec.approvers.includes(a.group)
+            ? ["outside-groups", `${a.by}'s group ${a.group} is not one of the approver groups (${spec.approvers.join(", ")})`]
+            : !(a.at <= started)
+              ? ["after-start", `it was given at ${a.at}, after the deployment started at ${started}`]
+              : counted.some((c) => c.by === a.by)
+                ? ["same-person", `${a.by} approved already: a second approval from the same person does not count`]
+                : undefined;
+    if (refusal) refused.push({ approval: a, code: refusal[0], reason: refusal[1] });
     else counted.push(a);
   }
   const granted = counted.length >= spec.minimumApprovals;
@@ -69,6 +78,14 @@ export function recordedApprovals(records: ReadonlyArray<{ type: string; at: str
     .filter((r) => r.type === "approval" && !r.pruned && r.body)
     .map((r) => {
       const b = r.body!;
-      return { release: String(b.release), by: String(b.by), group: String(b.group), at: r.at, ...(typeof b.comment === "string" ? { comment: b.comment } : {}) };
+      return {
+        release: String(b.release),
+        by: String(b.by),
+        group: String(b.group),
+        at: r.at,
+        ...(typeof b.comment === "string" ? { comment: b.comment } : {}),
+        ...(typeof b.environment === "string" ? { environment: b.environment } : {}),
+        source: "trail" as const,
+      };
     });
 }

@@ -15,14 +15,15 @@ import { createHash } from "node:crypto";
  */
 
 /** What the trail records. */
-export const AUDIT_TYPES = ["deployment", "approval", "promotion", "rollback", "restore", "prune", "checkpoint"] as const;
+/** gate: an approval gate's decision (approval records, as the approvals it counted). */
+export const AUDIT_TYPES = ["deployment", "approval", "gate", "promotion", "rollback", "restore", "prune", "checkpoint"] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 
 /** The document's record classes (audit-requirements.yml), and the trail's own bookkeeping, kept for ever. */
 export type AuditClass = "deployment_logs" | "approval_records" | "audit";
 
 export function classOf(type: AuditType): AuditClass {
-  return type === "approval" ? "approval_records" : type === "prune" || type === "checkpoint" ? "audit" : "deployment_logs";
+  return type === "approval" || type === "gate" ? "approval_records" : type === "prune" || type === "checkpoint" ? "audit" : "deployment_logs";
 }
 
 /** One line of the log. */

@@ -143,7 +143,9 @@ async function validateAll(
         if (json) entries.push({ file: displayPath(file), valid: true, name: s.name, steps: s.steps.length, expectations: s.expectations.length, warnings, problems: [] });
         else {
           for (const w of warnings) console.error(`warning: ${w}`);
-          console.log(`${displayPath(file)}: valid (${s.name}: ${s.steps.length} steps, ${s.expectations.length} expectations)`);
+          console.log(
+            `${displayPath(file)}: valid (${s.name}: ${s.pipeline ? `a pipeline of ${s.pipeline.stages.length} stage(s), ${s.pipeline.expectations.length} expectations` : `${s.steps.length} steps, ${s.expectations.length} expectations`})`,
+          );
         }
       } catch (e) {
         failed(displayPath(file), e);

@@ -6,6 +6,8 @@ import { ExitCode, HarnessError } from "../common/errors.js";
 import type { PlatformName } from "../model/platform-name.js";
 import type { RunResults } from "../report/results.js";
 import type { Scenario } from "../scenario/scenario.js";
+import type { PipelineSpec } from "../scenario/scenario.js";
+import type { RunOptions } from "../runner/run-scenario.js";
 import type { Stamped } from "../timeline/events.js";
 import { formatEvent } from "../timeline/progress.js";
 
@@ -49,8 +51,8 @@ export interface RunOutcome {
 export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions): Promise<RunOutcome[]> {
   const { prepareMachine } = await import("./machine.js");
   // Only now, with every name, file and flag known good: the engine and the load generator.
-  await prepareMachine({ needsLoad: scenarios.some((s) => s.load !== undefined || s.strategy !== undefined), signal: o.signal });
-  const [{ runScenario }, { KindSession }] = await Promise.all([import("../runner/run-scenario.js"), import("../platforms/kind/session.js")]);
+  await prepareMachine({ needsLoad: scenarios.some((s) => s.load !== undefined || s.strategy !== undefined || s.pipeline !== undefined), signal: o.signal });
+  const [{ runScenario }, { KindSession }, { runPipeline }] = await Promise.all([import("../runner/run-scenario.js"), import("../platforms/kind/session.js"), import("../pipeline/run-pipeline.js")]);
   const kind = new KindSession({ keep: o.keepCluster === true });
   /** Progress lines, named after their scenario when runs go side by side. */
   const printer =
@@ -65,7 +67,8 @@ export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions)
     const timeScale = o.timeScale ?? (o.live ? 1 : undefined);
     const live = o.live ? await openLive(scenario, { ...o, timeScale: timeScale! }) : undefined;
     const onEvent = printer(name);
-    const outcome = await runScenario(scenario, {
+    const run = scenario.pipeline ? (sc: Scenario, options: RunOptions) => runPipeline(sc as Scenario & { pipeline: PipelineSpec }, options, runScenario) : runScenario;
+    const outcome = await run(scenario, {
       ...(timeScale !== undefined ? { timeScale } : {}),
       ...(live ? { operator: live.desk } : {}),
       ...(o.seed !== undefined ? { seed: o.seed } : {}),

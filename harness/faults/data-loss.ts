@@ -62,7 +62,7 @@ export const databaseTruncate = defineFault({
       target: "database",
       inject: async () => {
         const db = await drill.beforeDisaster("the evaluations table truncated by mistake");
-        await completed(db.exec(["psql", "--no-psqlrc", "--quiet", "--username", DB.user, "--dbname", DB.name, "--set", "ON_ERROR_STOP=1", "--command", "TRUNCATE evaluations"]));
+        await completed(db.exec(["psql", "--no-psqlrc", "--quiet", "--username", DB.user, "--dbname", db.name, "--set", "ON_ERROR_STOP=1", "--command", "TRUNCATE evaluations"]));
         return "TRUNCATE evaluations";
       },
       undo: async () => undefined,

@@ -82,6 +82,7 @@ export async function startDatabaseProxy(
 
   const proxy = new ToxiproxyDatabaseProxy(api, name);
   return {
+    name: database.name,
     serviceUrl: proxied.toString(),
     proxy,
     harnessUrl: () => database.harnessUrl(),

@@ -22,6 +22,8 @@ export interface PlatformContext {
    * applies it: the run backs it up when it changed (backup.configuration).
    */
   readonly recordConfiguration?: (subject: string, content: string) => void;
+  /** The database the services use: the environment's own (environments.yml: agi_eval_dev, ...), or DB.name without one. */
+  readonly databaseName?: string;
 }
 
 /** A place to run the reference service and its database: Docker or kind. */
@@ -210,6 +212,8 @@ export interface DeploySpec {
 }
 
 export interface Database {
+  /** The database in the server the services use (agi_eval_prod, evaluations, ...). */
+  readonly name: string;
   /** Connection URL for services on the platform's network. */
   readonly serviceUrl: string;
   /** The fault proxy the services reach the database through, when the run started one. */

@@ -30,10 +30,11 @@ export async function startPostgres(
 ): Promise<Database> {
   configureTestcontainers();
   const image = await ctx.images.ensure("postgres");
+  const name = ctx.databaseName ?? DB.name;
   const container = await options.start(() => {
     let c = new PostgreSqlContainer(image.ref)
       .withName(options.name)
-      .withDatabase(DB.name)
+      .withDatabase(name)
       .withUsername(DB.user)
       .withPassword(DB.password)
       .withNetworkMode(options.network)
@@ -43,6 +44,7 @@ export async function startPostgres(
     return c.start();
   });
   const handle = docker().getContainer(container.getId());
+  ctx.emit({ type: "database.ready", database: name, server: options.name });
   let host = options.alias;
   if (!host) {
     const info = await handle.inspect();
@@ -50,12 +52,13 @@ export async function startPostgres(
     if (!host) throw new HarnessError("CONTAINER_FAILED", `database container ${options.name} has no address on network ${options.network}`);
   }
   return {
-    serviceUrl: `postgres://${DB.user}:${DB.password}@${host}:${DB.port}/${DB.name}`,
+    name,
+    serviceUrl: `postgres://${DB.user}:${DB.password}@${host}:${DB.port}/${name}`,
     harnessUrl: async () => {
       const info = await handle.inspect();
       const port = info.NetworkSettings.Ports[`${DB.port}/tcp`]?.[0]?.HostPort;
       if (!port) throw new HarnessError("CONTAINER_FAILED", `database container ${options.name} has no published port (is it stopped?)`);
-      return `postgres://${DB.user}:${DB.password}@127.0.0.1:${port}/${DB.name}`;
+      return `postgres://${DB.user}:${DB.password}@127.0.0.1:${port}/${name}`;
     },
     pause: () => handle.pause(),
     unpause: () => handle.unpause(),

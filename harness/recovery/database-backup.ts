@@ -12,11 +12,11 @@ import type { BackupEntry, BackupStore, Inspect, TakenAt } from "./backup-store.
  * custom-format archive out, `pg_restore` reads one in. Over the local socket
  * as the database's owner.
  */
-const CONNECT = ["--username", DB.user, "--dbname", DB.name] as const;
+const connect = (db: Database) => ["--username", DB.user, "--dbname", db.name];
 
 /** `pg_dump -Fc` of the database, streamed through age into the store. */
 export function backupDatabase(db: Database, store: BackupStore, at: TakenAt): Promise<BackupEntry> {
-  return store.put("database", (into) => db.exec(["pg_dump", "--format=custom", ...CONNECT], { stdout: into }), at);
+  return store.put("database", (into) => db.exec(["pg_dump", "--format=custom", ...connect(db)], { stdout: into }), at);
 }
 
 /**
@@ -25,7 +25,7 @@ export function backupDatabase(db: Database, store: BackupStore, at: TakenAt): P
  * backup has `compression: true`), then encrypted like every backup.
  */
 export function backupApplicationData(db: Database, store: BackupStore, at: TakenAt): Promise<BackupEntry> {
-  const copy = `psql --no-psqlrc --quiet --username ${DB.user} --dbname ${DB.name} --command '\\copy evaluations to stdout with (format csv, header)'`;
+  const copy = `psql --no-psqlrc --quiet --username ${DB.user} --dbname ${db.name} --command '\\copy evaluations to stdout with (format csv, header)'`;
   return store.put("application-data", (into) => db.exec(["bash", "-o", "pipefail", "-c", `${copy} | gzip -c`], { stdout: into }), at);
 }
 
@@ -66,9 +66,9 @@ export async function restoreDatabase(
   const started = clock.now();
   const entry = await store.newestValid("database", pgRestoreList(db), options.takenBeforeSpecMs !== undefined ? { takenBeforeSpecMs: options.takenBeforeSpecMs } : {});
   const verified = clock.now();
-  const connect = ["--username", DB.user, "--dbname", options.dbname ?? DB.name];
+  const into = ["--username", DB.user, "--dbname", options.dbname ?? db.name];
   // age writes the plaintext straight into pg_restore's input pipe: it goes through no other process.
-  const restore = db.exec(["pg_restore", "--no-owner", "--clean", "--if-exists", "--single-transaction", ...connect], { stdin: "pipe" });
+  const restore = db.exec(["pg_restore", "--no-owner", "--clean", "--if-exists", "--single-transaction", ...into], { stdin: "pipe" });
   const plain = store.decrypt(entry, restore.stdin);
   restore.stdin!.destroy();
   const settled = await Promise.allSettled([plain.done, restore.done, drain(restore.stdout)]);

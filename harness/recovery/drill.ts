@@ -144,14 +144,15 @@ export class RecoveryDrill {
     const { emit, clock } = this.options;
     const takenBeforeSpecMs = this.specMs(this.disaster.wallMs);
     let target: Database;
-    let dbname: string = DB.name;
+    let dbname: string;
     if (into === "new-server") {
       target = await this.options.platform.startDatabase({ standby: true });
+      dbname = target.name;
       this.phase("database-started", "a fresh PostgreSQL is up (a standby: the services do not reach it yet)");
     } else {
       target = this.database_();
-      dbname = `${DB.name}_restored`;
-      await completed(target.exec(["psql", "--no-psqlrc", "--quiet", "--username", DB.user, "--dbname", DB.name, "--command", `DROP DATABASE IF EXISTS ${dbname}`, "--command", `CREATE DATABASE ${dbname}`]));
+      dbname = `${target.name}_restored`;
+      await completed(target.exec(["psql", "--no-psqlrc", "--quiet", "--username", DB.user, "--dbname", target.name, "--command", `DROP DATABASE IF EXISTS ${dbname}`, "--command", `CREATE DATABASE ${dbname}`]));
       this.phase("database-started", `database ${dbname} created on the current server`);
     }
     const restored = await restoreDatabase(target, backups.store, { emit, clock, takenBeforeSpecMs, dbname });
@@ -168,7 +169,7 @@ export class RecoveryDrill {
     } else {
       // Rows missing from the live table come back from the restored copy; COPY leaves the id sequence alone.
       const copy = `psql --no-psqlrc --quiet --username ${DB.user} --dbname ${dbname} --command '\\copy (SELECT * FROM ${TABLE}) to stdout'`;
-      const load = `psql --no-psqlrc --quiet --username ${DB.user} --dbname ${DB.name} --set ON_ERROR_STOP=1 --command 'CREATE TEMP TABLE back (LIKE ${TABLE})' --command '\\copy back from pstdin' --command 'INSERT INTO ${TABLE} SELECT * FROM back WHERE id NOT IN (SELECT id FROM ${TABLE})'`;
+      const load = `psql --no-psqlrc --quiet --username ${DB.user} --dbname ${target.name} --set ON_ERROR_STOP=1 --command 'CREATE TEMP TABLE back (LIKE ${TABLE})' --command '\\copy back from pstdin' --command 'INSERT INTO ${TABLE} SELECT * FROM back WHERE id NOT IN (SELECT id FROM ${TABLE})'`;
       await completed(target.exec(["bash", "-o", "pipefail", "-c", `${copy} | ${load}`]));
       // What the service reads from now on is the live table: the rows judged are those there.
       const live = await readRowChecksums(await target.harnessUrl(), TABLE);

@@ -9,6 +9,7 @@ import { loadSection } from "./load-section.js";
 import { markersOf, trafficCharts } from "./timeline-charts.js";
 import { recoverySection } from "./recovery-section.js";
 import { auditSection } from "./audit-section.js";
+import { pipelineSection } from "./pipeline-section.js";
 import type { RunResults } from "./results.js";
 
 /** A self-contained report.html for people: verdict, expectations with evidence, and plots of the run. */
@@ -103,6 +104,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}dt{color:#6b7
 <dt>time scale</dt><dd>${r.timeScale} (spec time ${r.specSeconds.toFixed(0)} s, wall time ${r.wallSeconds.toFixed(1)} s)</dd><dt>seed</dt><dd>${r.seed ?? "not recorded"} (<code>--seed ${r.seed ?? "N"}</code> replays it)</dd><dt>exit code</dt><dd>${r.exitCode}</dd>${budgetRow(r)}</dl>
 ${error}${rollback}${inconclusive}
 ${operatorTable}
+${pipelineSection(r)}
 <h2>Expectations</h2>
 <table>${rows || "<tr><td>no expectation was judged</td></tr>"}</table>
 ${loadSection(r, events)}

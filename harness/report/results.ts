@@ -5,6 +5,8 @@ import type { EventOf, Verdict } from "../timeline/events.js";
 import type { HeadroomLimits } from "../headroom/saturation.js";
 import type { HarnessInfo } from "./harness-info.js";
 import type { DoraMeasures } from "../audit/deployment-metrics.js";
+import type { GateDecision } from "../approvals/approvals.js";
+import type { PipelineStageStatus } from "../timeline/events.js";
 
 /**
  * The version of results.json's layout. Raised when a field changes meaning or
@@ -44,6 +46,8 @@ export interface RunResults {
   harness?: HarnessInfo;
   /** The run's records in the audit trail (deployment, rollback, restore) and the trail's head after them. */
   audit?: RunAudit;
+  /** A pipeline run (a scenario with pipeline:): its stages, each with its gate and its own run. */
+  pipeline?: PipelineResults;
   /** The machine's headroom: the limits the run used, and every span it was saturated (run seconds) with why. */
   headroom?: { limits: HeadroomLimits; saturated: Array<{ from: number; to: number; reason: string }> };
 }
@@ -60,6 +64,32 @@ export interface RunAudit {
   /** The environment the run deployed to, and the DORA measures of every run there so far. */
   environment?: string;
   dora?: DoraMeasures;
+}
+
+/** One stage of a pipeline run, as the report and the expectations read it. */
+export interface PipelineStageResult {
+  environment: string;
+  check: string;
+  database: string;
+  status: PipelineStageStatus;
+  /** Why it ended so: the gate's reason, the failed checks, the rollback. */
+  reason: string;
+  gate?: GateDecision;
+  /** The stage's own run (absent when it never started: refused at its gate, or skipped). */
+  run?: { runId: string; dir: string; verdict: string; exitCode: number; wallSeconds: number };
+  rollback?: { trigger: string; stage: string; reason: string };
+}
+
+export interface PipelineResults {
+  branch: string;
+  release: string;
+  version: string;
+  production: string | null;
+  outcome: "succeeded" | "failed" | "interrupted";
+  /** The environment where the promotion stopped, when it did. */
+  stoppedAt: string | null;
+  reason: string;
+  stages: PipelineStageResult[];
 }
 
 export interface RollbackResult {

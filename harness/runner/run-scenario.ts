@@ -8,6 +8,7 @@ import { systemClock, TimeScale, type Clock } from "../common/clock.js";
 import { ExitCode, HarnessError, asHarnessError, errorMessage } from "../common/errors.js";
 import { newRunId } from "../common/labels.js";
 import { ROOT } from "../common/paths.js";
+import { DB } from "../model/database.js";
 import { ensureEngine } from "../engine/docker.js";
 import { ImageBuilder } from "../images/builder.js";
 import type { PlatformName } from "../model/platform-name.js";
@@ -129,6 +130,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       teardown,
       signal: options.signal,
       images: new ImageBuilder({ emit }),
+      databaseName: databaseNameOf(scenario),
       ...(backups ? { recordConfiguration: (subject: string, content: string) => void backups.recordConfiguration(subject, content).catch((e: unknown) => emit({ type: "backup.failed", kind: "configuration", error: errorMessage(e) })) } : {}),
     };
     const notifications = await startNotifications(scenario, { runId, logDir: folder.logDir, platform: platformName, emit, teardown, onEvent: (l) => timeline.onEvent(l), signal: options.signal });
@@ -201,6 +203,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   if (results.audit.error) emit({ type: "note", level: "warn", message: `the run's records could not be appended to the audit trail ${results.audit.file}: ${results.audit.error}` });
   writeRunFolder(folder, results, timeline.events);
   return { verdict, exitCode, runDir: folder.dir, results };
+}
+
+/** The run's database: its environment's own (environments.yml), or the harness's without one. */
+export function databaseNameOf(scenario: Pick<Scenario, "environment" | "spec">): string {
+  return (scenario.environment ? scenario.spec.environments.get(scenario.environment)?.database : undefined) ?? DB.name;
 }
 
 /** Passed when every expectation held; failed when one failed outright; inconclusive when the rest could not be judged. */

@@ -99,6 +99,7 @@ export function stepImages(steps: readonly Step[]): string[] {
 /** What in a scenario the platform cannot do, from the registries: each entry names the step or expectation. */
 export function unsupported(scenario: Scenario, platform: PlatformName): string[] {
   const out: string[] = [];
+  if (scenario.pipeline && platform !== "kind") out.push("its pipeline (each environment's overlay on kind)");
   for (const s of scenario.steps) {
     if (s.fault && !faultType(s.fault.type)!.platforms.includes(platform)) out.push(`step ${s.name}: fault ${s.fault.type}`);
     if (s.action && !actionType(s.action.type)!.platforms.includes(platform)) out.push(`step ${s.name}: action ${s.action.type}`);

@@ -8,6 +8,8 @@ import { readYaml } from "../common/yaml-file.js";
 import { readDeploymentSpec } from "../document/deployment-spec.js";
 import { renameRoleAliases } from "./role-alias.js";
 import { scenarioSchema } from "./schema-scenario.js";
+import { pipelineSchema } from "./schema-pipeline.js";
+import { asRecord } from "../common/fields.js";
 import type { Scenario } from "./scenario.js";
 
 export const SCENARIO_DIR = join(ROOT, "scenarios");
@@ -90,7 +92,8 @@ export function loadScenarioWithWarnings(file: string): { scenario: Scenario; wa
     if (merged.spec) spec = merged.spec;
     problems.push(...merged.problems);
   }
-  const result = validate(scenarioSchema(raw, spec), raw);
+  const isPipeline = asRecord(raw)?.pipeline !== undefined;
+  const result = isPipeline ? validate(pipelineSchema(raw, spec, shown, overrides), raw) : validate(scenarioSchema(raw, spec), raw);
   problems.unshift(...result.problems);
   const place = (p: Problem) => source.locate({ ...p, path: aliases.written(p.path) });
   if (!result.ok || problems.length > 0) throw invalid(problems.map((p) => formatProblem(shown, place(p))));

@@ -27,6 +27,8 @@ export interface Scenario {
   readonly expectations: readonly Expectation[];
   /** The kinds of backup the run takes, as the document configures them (none without `backups:`). */
   readonly backups: readonly BackupKind[];
+  /** A pipeline scenario (`pipeline:`): its stages are runs of their own (harness/pipeline/run-pipeline.ts runs them). */
+  readonly pipeline?: PipelineSpec;
 }
 
 import type { DecisionPolicy, LatencyStatistic, StrategyName, TriggerName } from "../model/strategy.js";
@@ -41,6 +43,9 @@ import type { DeploymentSpec } from "../document/deployment-spec.js";
 import type { Comparison, Operator } from "../document/comparison.js";
 import type { BackupKind } from "../model/backup-kind.js";
 import type { HeadroomLimits } from "../headroom/saturation.js";
+import type { RefusalCode } from "../approvals/approvals.js";
+import type { PipelineStageStatus } from "../timeline/events.js";
+import type { PipelineStage } from "./pipeline-plan.js";
 
 export interface StrategySpec {
   readonly name: StrategyName;
@@ -280,4 +285,68 @@ export interface MetricsExpectation extends ExpectationBase {
   readonly version: string;
   /** Route whose request count must cover every probe answered on that path. */
   readonly route: string;
+}
+
+/**
+ * A pipeline scenario (a file with `pipeline:`): a release promoted through
+ * the environments as the document's deploy.yml does for its branch, each
+ * stage a run of its own (its environment's overlay and database), with the
+ * approval gate before production.
+ */
+export interface PipelineSpec {
+  readonly branch: string;
+  /** What people approve (`npm run approve -- <release>`). */
+  readonly release: string;
+  /** The version of the reference service the release is. */
+  readonly version: string;
+  /** What production runs before the release (blue-green's stable), when the branch deploys to production. */
+  readonly production: string | undefined;
+  /** Approvals written in the file, for unattended CI. */
+  readonly approvals: readonly ListedApproval[];
+  /** Whether the gate also counts approvals recorded in the audit trail (`npm run approve`); default true. */
+  readonly trailApprovals: boolean;
+  /** The stages the branch's job runs, in order, each with the scenario that deploys and checks it. */
+  readonly stages: ReadonlyArray<PipelineStage & { readonly scenario: Scenario }>;
+  readonly expectations: readonly PipelineExpectation[];
+}
+
+/** An approval listed in the scenario: given `atOffsetMs` (wall) before (negative) or after the deployment starts. */
+export interface ListedApproval {
+  readonly by: string;
+  readonly group: string;
+  /** Another release than the pipeline's, to show the gate refusing it. */
+  readonly release?: string;
+  readonly environment?: string;
+  readonly atOffsetMs: number;
+  readonly comment?: string;
+}
+
+/**
+ * What a pipeline run must show. `pipeline`: how it ended, where it stopped,
+ * each stage's status, environments it must not have deployed to, whether a
+ * rollback happened. `gate`: the approval gate before an environment, granted
+ * or refused, and which refusals it gave.
+ */
+export type PipelineExpectation = PipelineOutcomeExpectation | GateExpectation;
+
+export interface PipelineOutcomeExpectation {
+  readonly id: string;
+  readonly description?: string;
+  readonly kind: "pipeline";
+  readonly outcome?: "succeeded" | "failed";
+  readonly stoppedAt?: string;
+  readonly stages?: Readonly<Record<string, PipelineStageStatus>>;
+  /** Environments the pipeline must not have deployed anything to. */
+  readonly untouched?: readonly string[];
+  readonly rolledBack?: boolean;
+}
+
+export interface GateExpectation {
+  readonly id: string;
+  readonly description?: string;
+  readonly kind: "gate";
+  readonly environment: string;
+  readonly granted: boolean;
+  /** Each of these refusals was given (to at least one approval). */
+  readonly refusals?: readonly RefusalCode[];
 }

@@ -18,6 +18,16 @@ export type TimelineEvent =
   | { type: "image.building"; image: string; reason: string }
   | { type: "resource.started"; kind: ResourceKind; role: string; name: string; id: string; seconds?: number }
   | { type: "resource.removed"; kind: ResourceKind; role: string; name: string }
+  /** The PostgreSQL server answers, with the database the services use (an environment's own: agi_eval_dev, ...). */
+  | { type: "database.ready"; database: string; server: string }
+  /** A pipeline run (harness/pipeline): the stages the branch's job deploys to, in order. */
+  | { type: "pipeline.started"; branch: string; release: string; version: string; stages: Array<{ environment: string; check: string; gate: boolean }> }
+  | { type: "pipeline.stage.started"; environment: string; check: string; database: string }
+  /** The approval gate before a stage, as approval-matrix.yml has it: what counted, what did not and why. */
+  | { type: "pipeline.gate"; environment: string; release: string; granted: boolean; reason: string; counted: Array<{ by: string; group: string; at: string; source: string }>; refused: Array<{ by: string; group: string; at: string; source: string; code: string; reason: string }> }
+  | { type: "pipeline.stage.finished"; environment: string; status: PipelineStageStatus; reason: string; runId?: string; runDir?: string }
+  | { type: "pipeline.promoted"; release: string; version: string; to: string }
+  | { type: "pipeline.finished"; outcome: "succeeded" | "failed" | "interrupted"; stoppedAt?: string; reason: string }
   | { type: "cluster.ready"; name: string; created: boolean; seconds: number }
   | { type: "deployment.observed"; role: string; source: string; deployment: DeploymentSummary }
   | { type: "pods.observed"; role: string; endpoints: number; pods: PodsObservation["pods"] }
@@ -117,6 +127,9 @@ export type ImageSource = "upstream" | "cached" | "built";
 
 /** An event as stored: with wall time since the run started and the matching spec time. */
 export type Stamped<E extends TimelineEvent = TimelineEvent> = E & { at: string; t: number; specT: number };
+
+/** How a pipeline stage ended: its checks passed or failed, its gate refused it, or it never ran (skipped after an earlier stop). */
+export type PipelineStageStatus = "passed" | "failed" | "inconclusive" | "refused" | "error" | "skipped";
 
 export type EventOf<T extends TimelineEvent["type"]> = Extract<TimelineEvent, { type: T }>;
 

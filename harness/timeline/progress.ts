@@ -17,6 +17,13 @@ const FORMAT: Formatters = {
   "image.ready": (e) => (e.source === "built" ? `image ${e.image} built in ${formatDuration(e.seconds * 1000)}: ${e.ref}` : undefined),
   "resource.started": (e) => `started ${e.role === e.kind ? "" : `${e.role} `}${e.kind} ${e.name}${e.seconds !== undefined ? ` in ${formatDuration(e.seconds * 1000)}` : ""}`,
   "resource.removed": () => undefined,
+  "database.ready": (e) => `database ${e.database} ready on ${e.server}`,
+  "pipeline.started": (e) => `pipeline: branch ${e.branch}, release ${e.release} (${e.version}): ${e.stages.map((s) => `${s.gate ? "approval gate, " : ""}${s.environment} (${s.check})`).join(" -> ")}`,
+  "pipeline.stage.started": (e) => `pipeline stage ${e.environment}: ${e.check} on database ${e.database}`,
+  "pipeline.gate": (e) => `approval gate before ${e.environment}: ${e.granted ? "GRANTED" : "REFUSED"}: ${e.reason}`,
+  "pipeline.stage.finished": (e) => `pipeline stage ${e.environment} ${e.status.toUpperCase()}${e.reason ? `: ${e.reason}` : ""}`,
+  "pipeline.promoted": (e) => `release ${e.release} promoted to ${e.to}`,
+  "pipeline.finished": (e) => `pipeline ${e.outcome.toUpperCase()}${e.stoppedAt ? ` at ${e.stoppedAt} (the stage's line above says why)` : `: ${e.reason}`}`,
   "cluster.ready": (e) => `kind cluster ${e.name} ${e.created ? "created and" : "reused,"} ready in ${formatDuration(e.seconds * 1000)}`,
   "deployment.observed": (e) =>
     `deployment ${e.deployment.name} (${e.source}): ${e.deployment.readyReplicas}/${e.deployment.replicas} ready, limits ${Object.entries(e.deployment.limits).map(([k, v]) => `${k} ${v}`).join(" ") || "none"}`,

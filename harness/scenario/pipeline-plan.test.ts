@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadDeploymentSpec } from "../document/deployment-spec.js";
-import { planPipeline } from "./plan.js";
+import { planPipeline } from "./pipeline-plan.js";
 
 const spec = loadDeploymentSpec();
 
