@@ -482,6 +482,13 @@ describe("the scenarios that ship with the project", () => {
     const s = loadScenario(join(SCENARIO_DIR, f));
     expect(s.name).toBe(f.replace(/\.yaml$/, ""));
     // A scenario does something: steps of its own, or a strategy to perform.
+    if (s.pipeline) {
+      // A pipeline's stages are scenarios of their own, each doing something and checking it.
+      expect(s.pipeline.expectations.length).toBeGreaterThan(0);
+      for (const stage of s.pipeline.stages) expect(stage.scenario.steps.length > 0 || stage.scenario.strategy !== undefined).toBe(true);
+      for (const stage of s.pipeline.stages) expect(stage.scenario.expectations.length).toBeGreaterThan(0);
+      return;
+    }
     expect(s.steps.length > 0 || s.strategy !== undefined).toBe(true);
     expect(s.expectations.length).toBeGreaterThan(0);
   });
