@@ -20,7 +20,7 @@ export async function approveCommand(args: string[]): Promise<number> {
   });
   const usage = "npm run approve -- <release> --as <name> --group <group> [--comment TEXT] [--environment production]";
   const [release] = positionals;
-  if (!release || positionals.length > 1) throw new HarnessError("USAGE", "name one release to approve (a version of the service, as the pipeline scenario names it)", { hint: usage });
+  if (!release || positionals.length > 1) throw new HarnessError("USAGE", "name one release to approve (as a pipeline scenario names it under pipeline.release, e.g. v2.5.0)", { hint: usage });
   if (!values.as || !values.group) throw new HarnessError("USAGE", `an approval says who gives it: ${values.as ? "--group" : "--as"} is missing`, { hint: usage });
   const environment = values.environment ?? "production";
   const matrix = loadDeploymentSpec().approvals;

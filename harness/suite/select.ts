@@ -28,6 +28,7 @@ export function tagsOf(s: Scenario): string[] {
   if (s.backups.length > 0) tags.add("dr");
   if (s.steps.some((step) => step.fault)) tags.add("faults");
   if (s.environment) tags.add(s.environment);
+  if (s.pipeline) tags.add("pipeline");
   return [...tags].sort();
 }
 

@@ -2,9 +2,8 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KIND_CLUSTER_LABEL } from "../../harness/common/labels.js";
-import { docker } from "../../harness/engine/docker.js";
 import { ROOT } from "../../harness/common/paths.js";
+import { NewKindClusters } from "../support/kind-clusters.js";
 import { cli, leftBy, type CliResult } from "./cli.js";
 
 // Every scenario on a real kind cluster, through the CLI: one invocation runs them all in one
@@ -37,14 +36,13 @@ interface Event {
   [k: string]: unknown;
 }
 
-const kindNodes = async () => (await docker().listContainers({ all: true, filters: { label: [KIND_CLUSTER_LABEL] } })).map((c) => c.Labels[KIND_CLUSTER_LABEL]!);
+const clusters = new NewKindClusters();
 
 let run: CliResult;
 const results = new Map<string, { results: Results; events: Event[]; runDir: string }>();
-let clustersBefore: string[] = [];
 
 beforeAll(async () => {
-  clustersBefore = await kindNodes();
+  await clusters.remember();
   run = await cli(["scenario", ...ALL, "--platform", "kind"]);
   for (const m of run.stdout.matchAll(/^evidence: (\S+)/gm)) {
     const runDir = resolve(process.env.INIT_CWD ?? ROOT, m[1]!);
@@ -54,11 +52,8 @@ beforeAll(async () => {
   }
 }, 40 * 60_000);
 
-afterAll(async () => {
-  // Whatever happened, leave no cluster of this test behind.
-  const { deleteCluster } = await import("../../harness/platforms/kind/cluster.js");
-  for (const name of await kindNodes()) if (!clustersBefore.includes(name)) await deleteCluster(name);
-}, 120_000);
+// Whatever happened, leave no cluster of this test behind.
+afterAll(() => clusters.removeNew(), 120_000);
 
 function scenario(name: string) {
   const r = results.get(name);
@@ -75,7 +70,7 @@ describe("every scenario with --platform kind, in one cluster", () => {
     const created = [...results.values()].flatMap((r) => r.events.filter((e) => e.type === "cluster.ready"));
     expect(created.map((e) => e.created)).toEqual([true, ...Array(ALL.length - 1).fill(false)]);
     expect(run.stdout).toMatch(/summary:/);
-    expect((await kindNodes()).filter((n) => !clustersBefore.includes(n))).toEqual([]);
+    expect(await clusters.new()).toEqual([]);
     expect(await leftBy(run.pid)).toEqual({ containers: 0, networks: 0 });
   });
 

@@ -3,10 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KIND_CLUSTER_LABEL } from "../../harness/common/labels.js";
 import { ROOT } from "../../harness/common/paths.js";
-import { docker } from "../../harness/engine/docker.js";
 import type { RunResults } from "../../harness/report/results.js";
+import { NewKindClusters } from "../support/kind-clusters.js";
 import { cli, leftBy, readEvents, type CliResult, type RunEvent } from "./cli.js";
 
 // The document's pipeline end to end on a real kind cluster, through the CLI: the four shipped
@@ -14,16 +13,15 @@ import { cli, leftBy, readEvents, type CliResult, type RunEvent } from "./cli.js
 // invocation (one cluster, deleted at the end), with an audit trail of their own.
 const SHIPPED = ["pipeline-develop", "pipeline-main-approved", "pipeline-main-unapproved", "pipeline-rollback"];
 
-const kindNodes = async () => (await docker().listContainers({ all: true, filters: { label: [KIND_CLUSTER_LABEL] } })).map((c) => c.Labels[KIND_CLUSTER_LABEL]!);
+const clusters = new NewKindClusters();
 
 let env: { GAMEDAY_AUDIT_LOG: string };
 let run: CliResult;
-let clustersBefore: string[] = [];
 const runs = new Map<string, { results: RunResults; runDir: string }>();
 const approvals: CliResult[] = [];
 
 beforeAll(async () => {
-  clustersBefore = await kindNodes();
+  await clusters.remember();
   const dir = mkdtempSync(join(tmpdir(), "gameday-e2e-pipeline-"));
   env = { GAMEDAY_AUDIT_LOG: join(dir, "trail.jsonl") };
   // A game day's approvals, recorded before the deployment starts: two that count, one from outside the groups.
@@ -49,10 +47,8 @@ expect:
   }
 }, 20 * 60_000);
 
-afterAll(async () => {
-  const { deleteCluster } = await import("../../harness/platforms/kind/cluster.js");
-  for (const name of await kindNodes()) if (!clustersBefore.includes(name)) await deleteCluster(name);
-}, 120_000);
+// Whatever happened, leave no cluster of this test behind.
+afterAll(() => clusters.removeNew(), 120_000);
 
 function pipeline(name: string) {
   const r = runs.get(name);
@@ -72,7 +68,7 @@ describe("the document's pipeline on kind, through the CLI", () => {
     expect(approvals.map((a) => a.code)).toEqual([0, 0, 0]);
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
     expect([...runs.keys()].sort()).toEqual([...SHIPPED, "pipeline-recorded-approvals"].sort());
-    expect((await kindNodes()).filter((n) => !clustersBefore.includes(n))).toEqual([]);
+    expect(await clusters.new()).toEqual([]);
     expect(await leftBy(run.pid)).toEqual({ containers: 0, networks: 0 });
   });
 
