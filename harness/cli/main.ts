@@ -73,6 +73,9 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   // Every file is read and checked before anything starts.
   const scenarios = positionals.flatMap((p) => resolveScenarioPaths(p)).map((file) => loadScenario(file));
   await checkRunnable(scenarios, flags);
+  if (values.live && scenarios[0]?.pipeline) {
+    throw new HarnessError("USAGE", `scenario ${scenarios[0].name} is a pipeline: --live drives one run with its page, and a pipeline is a run per stage`, { hint: "run the pipeline without --live; its report links each stage's" });
+  }
   if (values.live && scenarios.length !== 1) {
     throw new HarnessError("USAGE", `--live runs one scenario with its page, and ${scenarios.length} were named`, { hint: "gameday run <scenario> --live; a suite of scenarios is gameday suite" });
   }
