@@ -299,6 +299,9 @@ function summary(overrides: Partial<DeploymentSummary> = {}): DeploymentSummary 
     requests: { cpu: "50m", memory: "64Mi" },
     liveness: { path: "/health", port: 8000, initialDelaySeconds: 30, periodSeconds: 10 },
     readiness: { path: "/ready", port: 8000, initialDelaySeconds: 5, periodSeconds: 10 },
+    progressDeadlineSeconds: 300,
+    maxSurge: 5,
+    maxUnavailable: 0,
     ...overrides,
   };
 }
@@ -588,17 +591,21 @@ describe("judge: deployment expectations", () => {
     expect(j.held).toBe(true);
     expect(j.evidence).not.toContain("MISMATCH");
     expect(j.evidence).toBe(
-      `agi-eval-sandbox-stable in k8s/environments/production: replicas ${replicas} (document: ${replicas}); ready ${replicas}/${replicas}; cpu limit ${cpu} (document: ${cpu}); memory limit ${memory} (document: ${memory}); liveness /health:8000 after 30s (document: /health:8000 after 30s); readiness /ready:8000 after 5s (document: /ready:8000 after 5s)`,
+      `agi-eval-sandbox-stable in k8s/environments/production: replicas ${replicas} (document: ${replicas}); ready ${replicas}/${replicas}; cpu limit ${cpu} (document: ${cpu}); memory limit ${memory} (document: ${memory}); liveness /health:8000 after 30s (document: /health:8000 after 30s); readiness /ready:8000 after 5s (document: /ready:8000 after 5s); cpu limit within 2000m (resource_limits); memory limit within 4Gi (resource_limits); max surge 5 (document: max_concurrent_pods 5); progress deadline 300s (document: readiness_timeout 300s)`,
     );
-    expect(j.description).toBe("stable's live Deployment has the replicas, resources and probes the document gives its environment");
+    expect(j.description).toBe("stable's live Deployment has the replicas, resources and probes the document gives its environment, and performance-config.yml's limits, surge bound and progress deadline");
   });
 
-  it("compares probe delays scaled by the run's time scale", () => {
-    const scaled = { liveness: { path: "/health", port: 8000, initialDelaySeconds: 3, periodSeconds: 1 }, readiness: { path: "/ready", port: 8000, initialDelaySeconds: 1, periodSeconds: 1 } };
+  it("compares probe delays and the progress deadline scaled by the run's time scale (the deadline never below 30 s)", () => {
+    const scaled = { liveness: { path: "/health", port: 8000, initialDelaySeconds: 3, periodSeconds: 1 }, readiness: { path: "/ready", port: 8000, initialDelaySeconds: 1, periodSeconds: 1 }, progressDeadlineSeconds: 30 };
     const j = judge(expectation, deploymentEvidence("production", scaled, 0.1));
     expect(j.held).toBe(true);
     expect(j.evidence).toContain("liveness /health:8000 after 3s (document: /health:8000 after 30s, 3s at time scale 0.1)");
     expect(j.evidence).toContain("readiness /ready:8000 after 1s (document: /ready:8000 after 5s, 1s at time scale 0.1)");
+    expect(j.evidence).toContain("progress deadline 30s (document: readiness_timeout 300s, 30s at time scale 0.1)");
+    const fifth = { ...scaled, liveness: { ...scaled.liveness, initialDelaySeconds: 6 }, progressDeadlineSeconds: 60 };
+    expect(judge(expectation, deploymentEvidence("production", fifth, 0.2)).held).toBe(true);
+    expect(judge(expectation, deploymentEvidence("production", { ...fifth, progressDeadlineSeconds: 30 }, 0.2)).evidence).toContain("MISMATCH progress deadline 30s (document: readiness_timeout 300s, 60s at time scale 0.2)");
     // Unscaled delays are a mismatch in a scaled run, and the other way round.
     expect(judge(expectation, deploymentEvidence("production", {}, 0.1)).held).toBe(false);
     expect(judge(expectation, deploymentEvidence("production", scaled)).held).toBe(false);
@@ -614,6 +621,17 @@ describe("judge: deployment expectations", () => {
     expect(j.held).toBe(false);
     expect(j.evidence).toContain("MISMATCH replicas 3 (document: 2)");
     expect(j.evidence.match(/MISMATCH/g)).toHaveLength(1);
+  });
+
+  it("fails with MISMATCH on a surge bound, a progress deadline or limits that performance-config.yml does not give", () => {
+    const surge = judge(expectation, deploymentEvidence("production", { maxSurge: "25%" }));
+    expect(surge).toMatchObject({ held: false, evidence: expect.stringContaining("MISMATCH max surge 25% (document: max_concurrent_pods 5)") });
+    const unset = judge(expectation, deploymentEvidence("production", { maxSurge: undefined, progressDeadlineSeconds: undefined }));
+    expect(unset.evidence).toContain("MISMATCH max surge default (25%) (document: max_concurrent_pods 5)");
+    expect(unset.evidence).toContain("MISMATCH progress deadline default (600)s (document: readiness_timeout 300s)");
+    const over = loadDeploymentSpec({ value: { environments: { production: { resources: { cpu: "3000m", memory: "4Gi" } } } }, file: "x.yaml", path: "spec" });
+    const bigger = judge(expectation, { ...deploymentEvidence("production", { limits: { cpu: "3000m", memory: "4Gi" } }), spec: over });
+    expect(bigger.evidence).toContain("MISMATCH cpu limit within 2000m (resource_limits)");
   });
 
   it("fails with MISMATCH when not every replica is ready", () => {

@@ -2,6 +2,7 @@ import { TimeScale } from "../common/clock.js";
 import { parseCpu, parseMemory } from "../document/deployment-spec.js";
 import type { Expectation } from "../scenario/scenario.js";
 import type { EventOf, Stamped } from "../timeline/events.js";
+import { scaleProgressDeadline } from "../platforms/kind/manifests.js";
 import { timeScaleOf, type Evidence, type ExpectationKind, type Verdict } from "./evidence.js";
 
 function judgeDeployment(e: Extract<Expectation, { kind: "deployment" }>, evidence: Evidence): Verdict {
@@ -27,6 +28,18 @@ function judgeDeployment(e: Extract<Expectation, { kind: "deployment" }>, eviden
       live !== null && live.path === doc.path && Number(live.port) === doc.port && live.initialDelaySeconds === delay,
     ]);
   }
+  // performance-config.yml: the container's limits within resource_limits, the surge bound and the progress deadline.
+  const perf = evidence.spec.performance;
+  checks.push(
+    [`cpu limit within ${perf.resourceLimits.cpu.text} (resource_limits)`, d.limits.cpu !== undefined && (parseCpu(d.limits.cpu) ?? Infinity) <= perf.resourceLimits.cpu.value],
+    [`memory limit within ${perf.resourceLimits.memory.text} (resource_limits)`, d.limits.memory !== undefined && (parseMemory(d.limits.memory) ?? Infinity) <= perf.resourceLimits.memory.value],
+    [`max surge ${d.maxSurge ?? "default (25%)"} (document: max_concurrent_pods ${perf.maxConcurrentPods})`, d.maxSurge === perf.maxConcurrentPods],
+  );
+  const deadline = scaleProgressDeadline(perf.readinessTimeoutMs / 1000, scale);
+  checks.push([
+    `progress deadline ${d.progressDeadlineSeconds ?? "default (600)"}s (document: readiness_timeout ${perf.readinessTimeoutMs / 1000}s${scale !== 1 ? `, ${deadline}s at time scale ${scale}` : ""})`,
+    d.progressDeadlineSeconds === deadline,
+  ]);
   const failed = checks.filter(([, ok]) => !ok);
   return {
     held: failed.length === 0,
@@ -35,6 +48,6 @@ function judgeDeployment(e: Extract<Expectation, { kind: "deployment" }>, eviden
 }
 
 export const deployment = {
-  describe: (e) => `${e.version}'s live Deployment has the replicas, resources and probes the document gives its environment`,
+  describe: (e) => `${e.version}'s live Deployment has the replicas, resources and probes the document gives its environment, and performance-config.yml's limits, surge bound and progress deadline`,
   judge: judgeDeployment,
 } satisfies ExpectationKind<"deployment">;

@@ -27,6 +27,11 @@ export interface DeploymentSummary {
   requests: Record<string, string>;
   liveness: ProbeSummary | null;
   readiness: ProbeSummary | null;
+  /** The rollout's progress deadline, wall seconds (performance-config.yml's readiness_timeout, scaled). */
+  progressDeadlineSeconds?: number;
+  /** The rolling update's bounds: pods above the replicas (max_concurrent_pods) and pods below them, a number or a percentage. */
+  maxSurge?: number | string;
+  maxUnavailable?: number | string;
 }
 
 export interface ProbeSummary {

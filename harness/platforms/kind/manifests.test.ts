@@ -410,7 +410,15 @@ describe("summarizeDeployment", () => {
       requests: { cpu: "50m", memory: "64Mi" },
       liveness: { path: "/health", port: 8000, initialDelaySeconds: 3, periodSeconds: 1 },
       readiness: { path: "/ready", port: 8000, initialDelaySeconds: 1, periodSeconds: 1 },
+      // performance-config.yml: readiness_timeout 300 s at scale 0.1 is 30 s, max_concurrent_pods the surge.
+      progressDeadlineSeconds: 30,
+      maxSurge: 5,
+      maxUnavailable: 0,
     });
+  });
+
+  it("scales the progress deadline with the run, never below 30 s", () => {
+    expect([1, 0.5, 0.1, 0.01].map((scale) => appObjects(productionRendered(), "k8s/environments/production", options({ scale })).deployment.spec?.progressDeadlineSeconds)).toEqual([300, 150, 30, 30]);
   });
 
   it("reports no probes, no resources and no ready replicas when there are none", () => {

@@ -55,6 +55,18 @@ export function scaleProbe(probe: V1Probe, scale: number): V1Probe {
   };
 }
 
+/**
+ * The rollout's progress deadline never goes below this many wall seconds: at
+ * a time scale of 0.01 the document's 300 s would be 3 s, less than a busy
+ * kubelet takes to start a pod, and every rollout would be marked as failed.
+ */
+export const PROGRESS_DEADLINE_FLOOR_SECONDS = 30;
+
+/** The document's readiness_timeout (spec seconds) as the Deployment's progress deadline in wall seconds. */
+export function scaleProgressDeadline(specSeconds: number, scale: number): number {
+  return new TimeScale(scale).toWallSeconds(specSeconds, PROGRESS_DEADLINE_FLOOR_SECONDS);
+}
+
 function only<T extends { kind?: string }>(docs: readonly unknown[], kind: string, source: string): T {
   const found = docs.filter((d): d is T => (d as { kind?: string } | null)?.kind === kind);
   if (found.length !== 1) throw new HarnessError("SPEC_INVALID", `${source} renders ${found.length} ${kind} objects; the kind platform needs exactly one`);
@@ -79,6 +91,7 @@ export function appObjects(rendered: readonly unknown[], source: string, o: AppO
     metadata: { ...base.metadata, name, namespace: o.namespace, labels },
     spec: {
       ...base.spec!,
+      ...(base.spec!.progressDeadlineSeconds !== undefined ? { progressDeadlineSeconds: scaleProgressDeadline(base.spec!.progressDeadlineSeconds, o.scale) } : {}),
       replicas: o.replicas,
       selector: { matchLabels: selector },
       template: {
@@ -239,5 +252,8 @@ export function summarizeDeployment(d: V1Deployment): DeploymentSummary {
     requests: Object.fromEntries(Object.entries(c?.resources?.requests ?? {}).map(([k, v]) => [k, String(v)])),
     liveness: probe(c?.livenessProbe),
     readiness: probe(c?.readinessProbe),
+    ...(d.spec?.progressDeadlineSeconds !== undefined ? { progressDeadlineSeconds: d.spec.progressDeadlineSeconds } : {}),
+    ...(d.spec?.strategy?.rollingUpdate?.maxSurge !== undefined ? { maxSurge: d.spec.strategy.rollingUpdate.maxSurge } : {}),
+    ...(d.spec?.strategy?.rollingUpdate?.maxUnavailable !== undefined ? { maxUnavailable: d.spec.strategy.rollingUpdate.maxUnavailable } : {}),
   };
 }
