@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { exec } from "../common/exec.js";
 import { ensureEngine } from "../engine/docker.js";
 import { ROOT } from "../common/paths.js";
-import { deleteCluster, kindBinary, NODE_IMAGE } from "../platforms/kind/cluster.js";
+import { clusterConfigFile, deleteCluster, kindBinary, NODE_IMAGE } from "../platforms/kind/cluster.js";
 import { ensureKindTools, KindSession } from "../platforms/kind/session.js";
 import { runScenario } from "../runner/run-scenario.js";
 import { loadScenario, resolveScenarioPath } from "../scenario/load-scenario.js";
@@ -64,7 +64,7 @@ export async function kindBench(signal: AbortSignal, args: readonly string[] = [
     const name = `gameday-bench-${process.pid}-${i}`;
     const kubeconfig = join(tmpdir(), `${name}.kubeconfig`);
     try {
-      const k = await timed(() => exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", join(ROOT, "kind-config.yaml"), "--kubeconfig", kubeconfig], { timeoutMs: 300_000, signal }));
+      const k = await timed(() => exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", clusterConfigFile(name), "--kubeconfig", kubeconfig], { timeoutMs: 300_000, signal }));
       kindTimes.push(k.seconds);
     } finally {
       await deleteCluster(name);

@@ -1,4 +1,4 @@
-import type { Instance } from "../platforms/platform.js";
+import type { Instance, SecretAtRest } from "../platforms/platform.js";
 import type { DeploymentSpec } from "../document/deployment-spec.js";
 import type { RecoveryEvidence } from "../recovery/drill.js";
 import type { Expectation } from "../scenario/scenario.js";
@@ -20,6 +20,8 @@ export interface Evidence {
   readonly environment?: string;
   /** The disaster recovery drill: acknowledged writes, the table before and after, the backups. */
   readonly recovery?: RecoveryEvidence;
+  /** Secrets read straight from etcd at the end of the run, by name (or why they could not be). */
+  readonly atRest?: ReadonlyMap<string, SecretAtRest | { error: string }>;
 }
 
 export interface Judgement {
@@ -46,6 +48,8 @@ export interface EvidenceSources {
   instances(role: string): readonly Instance[] | undefined;
   /** GET a URL from the harness: the status (null: no answer) and, when asked, the body. */
   get(url: string, options?: { keepText?: boolean }): Promise<{ status: number | null; text?: string }>;
+  /** A Secret as etcd stores it (kind); undefined on a platform without one. */
+  secretAtRest?(name: string): Promise<SecretAtRest>;
 }
 
 /** What the collectors read at the end of a run, kept once for every expectation that needs it. */
@@ -54,6 +58,8 @@ export interface Collected {
   finalHealth: Map<string, Array<number | null>>;
   finalShares?: Record<string, number>;
   sharesRead?: boolean;
+  /** Secrets read from etcd at the end, by name (or why they could not be). */
+  atRest?: Map<string, SecretAtRest | { error: string }>;
 }
 
 /**

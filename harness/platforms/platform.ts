@@ -176,6 +176,16 @@ export type OperationName = keyof Operations;
 export interface KubernetesView {
   /** Pods and ready Service endpoints of every deployed role, now. */
   observe(): Promise<PodsObservation[]>;
+  /** A Secret of the run's namespace as etcd stores it, and its values as the API server gives them (to look for in the stored bytes). */
+  secretAtRest(name: string): Promise<SecretAtRest>;
+}
+
+export interface SecretAtRest {
+  readonly key: string;
+  /** The bytes in etcd; undefined when etcd has no such key. */
+  readonly stored: Buffer | undefined;
+  /** The Secret's data values, decoded. */
+  readonly values: readonly string[];
 }
 
 export interface ComponentSpec {

@@ -118,7 +118,7 @@ export async function execute(scenario: Scenario, platform: Platform, { ctx, sca
   await backups?.stop();
   const recovery = drill && (backups || scenario.expectations.some((e) => ["restored", "rpo", "rto", "backups"].includes(e.kind))) ? await drill.evidence() : undefined;
 
-  const collected = await collectEvidence(scenario.expectations, evidenceSources(services, router, emit));
+  const collected = await collectEvidence(scenario.expectations, evidenceSources(services, router, emit, platform));
   const versions = new Map([...services].map(([role, s]) => [role, s.version]));
   return {
     evidence: {
@@ -126,6 +126,7 @@ export async function execute(scenario: Scenario, platform: Platform, { ctx, sca
       metrics: collected.metrics,
       finalHealth: collected.finalHealth,
       ...(collected.finalShares ? { finalShares: collected.finalShares } : {}),
+      ...(collected.atRest ? { atRest: collected.atRest } : {}),
       ...(recovery ? { recovery } : {}),
     },
     rollback: rollbackResult(outcome, firstBad, scenario.spec),
@@ -139,8 +140,10 @@ function roleUrl(service: Service): string {
 }
 
 /** What the checker's collectors read at the end of the run: the router read back (and put on the timeline), instances, plain GETs. */
-function evidenceSources(services: ReadonlyMap<string, Service>, router: Router | undefined, emit: Sink): EvidenceSources {
+function evidenceSources(services: ReadonlyMap<string, Service>, router: Router | undefined, emit: Sink, platform: Platform): EvidenceSources {
+  const kubernetes = platform.kubernetes;
   return {
+    ...(kubernetes ? { secretAtRest: (name: string) => kubernetes.secretAtRest(name) } : {}),
     async readShares() {
       if (!router) return undefined;
       const shares = await router.readShares();

@@ -106,7 +106,22 @@ export type Expectation =
   | RestoredExpectation
   | RecoveryTimeExpectation
   | BackupsExpectation
-  | NotifiedExpectation;
+  | NotifiedExpectation
+  | AtRestExpectation;
+
+/**
+ * A Secret of the run as etcd stores it (secrets-management.yml: encryption
+ * at rest): written with `provider` (its value starts with
+ * `k8s:enc:<provider>:v1:`), and none of its values readable in the stored
+ * bytes. kind only: read straight from etcd, not through the API server.
+ */
+export interface AtRestExpectation {
+  readonly id: string;
+  readonly description?: string;
+  readonly kind: "atRest";
+  readonly secret: string;
+  readonly provider: "aescbc";
+}
 
 /**
  * The rollback was announced as rollback-config.yml says: Alertmanager got

@@ -25,7 +25,7 @@ export interface ExpectationContext {
   readonly recovery: boolean;
 }
 
-export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "restarts", "deployment", "restored", "rpo", "rto", "backups", "notified"] as const;
+export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "restarts", "deployment", "restored", "rpo", "rto", "backups", "notified", "atRest"] as const;
 
 /** "<=60m", "<5m", "<= 90s": an upper bound on a spec-time duration (RPO, RTO). */
 const timeBound = z.unknown().transform((v, ctx): TimeBound => {
@@ -166,6 +166,7 @@ function kinds(c: ExpectationContext) {
         : refused("needs backups: the kinds of backup the scenario takes (backups: [database])"),
     // A rollback is what notifies, and only a strategy rolls back.
     notified: c.strategy ? obj({ channel: z.enum(["slack", "email"]), within: duration() }) : refused(needsStrategy),
+    atRest: obj({ secret: str({ re: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, text: 'a Secret\'s name like "database-secret"' }), provider: z.enum(["aescbc"]).optional() }).superRefine(kubernetes, ALWAYS),
   };
 }
 
@@ -191,6 +192,7 @@ function expectationSchema(c: ExpectationContext) {
     rto: k.rto.optional(),
     backups: k.backups.optional(),
     notified: k.notified.optional(),
+    atRest: k.atRest.optional(),
   })
     .superRefine((e, ctx) => {
       const given = EXPECTATION_KINDS.filter((kind) => asRecord(e)?.[kind] !== undefined);
@@ -245,6 +247,7 @@ function expectationSchema(c: ExpectationContext) {
         const n = e.notified as { channel: "slack" | "email"; within: number };
         return { ...base, kind: "notified", channel: n.channel, withinMs: n.within };
       }
+      if (e.atRest) return { ...base, kind: "atRest", secret: e.atRest.secret, provider: e.atRest.provider ?? "aescbc" };
       if (e.backups) {
         const b = e.backups as { kind?: BackupKind; count?: CountBound; encrypted?: true; retained?: true; before?: string };
         return {

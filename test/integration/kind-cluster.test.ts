@@ -4,7 +4,8 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../harness/common/clock.js";
 import { ROOT } from "../../harness/common/paths.js";
-import { kindBinary, NODE_IMAGE } from "../../harness/platforms/kind/cluster.js";
+import { clusterConfigFile, clusterFiles, kindBinary, NODE_IMAGE } from "../../harness/platforms/kind/cluster.js";
+import { rmSync } from "node:fs";
 import { holdMachineShare } from "../support/machine-share.js";
 
 holdMachineShare("kind-cluster", 1); // a kind cluster of its own
@@ -23,11 +24,13 @@ const kubectl = (...args: string[]) => run("docker", ["exec", "-i", node, "kubec
 const kubectlApply = (manifest: string) => run("docker", ["exec", "-i", node, "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", "apply", "-f", "-"], manifest);
 
 beforeAll(() => {
-  run(KIND, ["create", "cluster", "--name", name, "--image", IMAGE, "--config", "kind-config.yaml", "--wait", "120s"]);
+  // kind-config.yaml as the harness renders it: with the cluster's EncryptionConfiguration mounted.
+  run(KIND, ["create", "cluster", "--name", name, "--image", IMAGE, "--config", clusterConfigFile(name), "--wait", "120s"]);
 }, 300_000);
 
 afterAll(() => {
   run(KIND, ["delete", "cluster", "--name", name]);
+  for (const f of clusterFiles(name)) rmSync(f, { force: true, recursive: true });
 }, 120_000);
 
 describe("kind cluster from the locally built node image", () => {

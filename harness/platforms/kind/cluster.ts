@@ -9,6 +9,7 @@ import { KIND_CLUSTER_LABEL } from "../../common/labels.js";
 import { docker } from "../../engine/docker.js";
 import { ROOT } from "../../common/paths.js";
 import { K8S_LABEL } from "./manifests.js";
+import { ENCRYPTION_FILE, encryptionConfigurationYaml, kindConfigWithEncryption, newEncryptionKey } from "./encryption.js";
 import { removeContainersLabelled } from "../../cleanup/sweep.js";
 
 export const NODE_IMAGE = "deploy-gameday/kind-node:v1.34.4";
@@ -17,9 +18,24 @@ export const KEPT_CLUSTER = "gameday";
 const STATE_DIR = join(ROOT, ".cache/kind/clusters");
 const TOOLS_HINT = "`bash scripts/tools.sh kind kubectl` builds kind and kubectl into .cache/tools/bin; `bash scripts/kind/build-node-image.sh` builds the node image";
 
-/** Where a cluster's kubeconfig and owner record live: never in ~/.kube/config. */
-function statePaths(name: string): { kubeconfig: string; owner: string } {
-  return { kubeconfig: join(STATE_DIR, `${name}.kubeconfig`), owner: join(STATE_DIR, `${name}.json`) };
+/** Where a cluster's kubeconfig, owner record, kind configuration and EncryptionConfiguration live: never in ~/.kube/config. */
+function statePaths(name: string): { kubeconfig: string; owner: string; config: string; encryption: string } {
+  return { kubeconfig: join(STATE_DIR, `${name}.kubeconfig`), owner: join(STATE_DIR, `${name}.json`), config: join(STATE_DIR, `${name}.kind.yaml`), encryption: join(STATE_DIR, `${name}.encryption`) };
+}
+
+/**
+ * The configuration to create cluster `name` with: kind-config.yaml with the
+ * cluster's EncryptionConfiguration folder mounted into its control plane
+ * (a new AES key for a new cluster; the folder is the cluster's, mode 0700,
+ * removed with it). Returns the file to pass to `kind create cluster --config`.
+ */
+export function clusterConfigFile(name: string): string {
+  const paths = statePaths(name);
+  mkdirSync(paths.encryption, { recursive: true, mode: 0o700 });
+  const file = join(paths.encryption, ENCRYPTION_FILE);
+  if (!existsSync(file)) writeFileSync(file, encryptionConfigurationYaml([newEncryptionKey("key1")]), { mode: 0o600 });
+  writeFileSync(paths.config, kindConfigWithEncryption(readFileSync(join(ROOT, "kind-config.yaml"), "utf8"), paths.encryption));
+  return paths.config;
 }
 
 /** The kind CLI: one on PATH is used as it is; otherwise the one scripts/tools.sh built. */
@@ -93,7 +109,9 @@ export class KindCluster {
       writeFileSync(paths.owner, JSON.stringify({ pid: process.pid, owner: SELF, kept: keep, createdAt: new Date().toISOString() } satisfies ClusterOwner));
       log(`creating kind cluster ${name} from ${NODE_IMAGE} (about 20 s)`);
       const started = Date.now();
-      await exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", join(ROOT, "kind-config.yaml"), "--kubeconfig", paths.kubeconfig, "--wait", "0s"], {
+      // A new cluster gets a new key: an old folder of the same name (a cluster deleted by hand) goes first.
+      rmSync(paths.encryption, { recursive: true, force: true });
+      await exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", clusterConfigFile(name), "--kubeconfig", paths.kubeconfig, "--wait", "0s"], {
         timeoutMs: 300_000,
         ...(options.signal ? { signal: options.signal } : {}),
         hint: `kind's own output is above; ${TOOLS_HINT}`,
@@ -234,7 +252,7 @@ async function requireNodeImage(): Promise<void> {
  */
 export async function deleteCluster(name: string): Promise<void> {
   await removeContainersLabelled(clusterLabel(name));
-  for (const file of clusterFiles(name)) rmSync(file, { force: true });
+  for (const file of clusterFiles(name)) rmSync(file, { force: true, recursive: true });
 }
 
 /** The label every node container of the cluster carries. */
@@ -242,10 +260,15 @@ export function clusterLabel(name: string): string {
   return `${KIND_CLUSTER_LABEL}=${name}`;
 }
 
-/** The files the harness keeps for a cluster (kubeconfig, owner record). */
+/** The files the harness keeps for a cluster (kubeconfig, owner record, kind configuration, EncryptionConfiguration folder). */
 export function clusterFiles(name: string): string[] {
   const paths = statePaths(name);
-  return [paths.kubeconfig, paths.owner];
+  return [paths.kubeconfig, paths.owner, paths.config, paths.encryption];
+}
+
+/** The cluster's EncryptionConfiguration file on this machine (its key). */
+export function encryptionConfigFile(name: string): string {
+  return join(statePaths(name).encryption, ENCRYPTION_FILE);
 }
 
 /** Every kind cluster the harness made (named gameday or gameday-*), with its owner record when there is one. */
@@ -267,8 +290,8 @@ function readOwner(name: string): ClusterOwner | undefined {
 export function pruneClusterState(live: ReadonlySet<string>): void {
   if (!existsSync(STATE_DIR)) return;
   for (const f of readdirSync(STATE_DIR)) {
-    const name = f.replace(/\.(kubeconfig|json)$/, "");
-    if (!live.has(name)) rmSync(join(STATE_DIR, f), { force: true });
+    const name = f.replace(/\.(kubeconfig|json|kind\.yaml|encryption)$/, "");
+    if (!live.has(name)) rmSync(join(STATE_DIR, f), { force: true, recursive: true });
   }
 }
 

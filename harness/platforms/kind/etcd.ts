@@ -1,0 +1,36 @@
+import { request } from "node:https";
+import { HarnessError, errorMessage } from "../../common/errors.js";
+import { exec } from "../../common/exec.js";
+import { docker } from "../../engine/docker.js";
+
+/** The API server's own client certificate for etcd, and etcd's CA, inside the control-plane node (kubeadm's layout). */
+const PKI = { ca: "/etc/kubernetes/pki/etcd/ca.crt", cert: "/etc/kubernetes/pki/apiserver-etcd-client.crt", key: "/etc/kubernetes/pki/apiserver-etcd-client.key" } as const;
+
+/**
+ * A value as etcd stores it, read straight from etcd (its v3 JSON gateway,
+ * https on the node's address, with the API server's client certificate),
+ * not through the API server: what someone with the disk or a backup of
+ * etcd would see. undefined when the key is absent.
+ */
+export async function readEtcd(node: string, network: string, key: string): Promise<Buffer | undefined> {
+  const [ca, cert, clientKey] = await Promise.all([PKI.ca, PKI.cert, PKI.key].map((f) => exec("docker", ["exec", node, "cat", f], { timeoutMs: 10_000 }).then((r) => r.stdout)));
+  const info = await docker().getContainer(node).inspect();
+  const host = info.NetworkSettings.Networks[network]?.IPAddress;
+  if (!host) throw new HarnessError("CLUSTER_FAILED", `kind node ${node} has no address on network ${network}`, { hint: "npm run clean -- --clusters, then run again" });
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = request({ host, port: 2379, path: "/v3/kv/range", method: "POST", ca: ca!, cert: cert!, key: clientKey!, servername: "localhost", timeout: 10_000 }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (text += d));
+      res.on("end", () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`etcd answered ${res.statusCode}: ${text.slice(0, 200)}`))));
+    });
+    req.on("timeout", () => req.destroy(new Error("etcd did not answer within 10 s")));
+    req.on("error", reject);
+    req.end(JSON.stringify({ key: Buffer.from(key).toString("base64") }));
+  }).catch((e: unknown) => {
+    throw new HarnessError("CLUSTER_FAILED", `could not read ${key} from etcd in ${node}: ${errorMessage(e)}`, { hint: `docker exec ${node} crictl ps shows whether etcd runs` });
+  });
+  const kvs = (JSON.parse(body) as { kvs?: Array<{ value?: string }> }).kvs;
+  const value = kvs?.[0]?.value;
+  return value === undefined ? undefined : Buffer.from(value, "base64");
+}
