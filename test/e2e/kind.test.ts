@@ -18,7 +18,7 @@ const STRATEGIES = [
   "health-check-failure",
   "health-check-recovers",
 ];
-const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback", "oom-restart"];
+const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback", "oom-restart", "secrets-at-rest"];
 const ALL = [...STRATEGIES, "health-endpoints", "kill-recovers", "crash-loop", "partition-recovers", "dr-pg-restore", "dr-last-known-good", ...KIND_ONLY];
 
 interface Results {
@@ -161,7 +161,8 @@ describe("every scenario with --platform kind, in one cluster", () => {
     it(`env-${env}: the overlay's ${replicas} replica(s) and limits, unready without the database, restarted when liveness fails`, () => {
       const { events, results: r } = scenario(`env-${env}`);
       const observed = events.find((e) => e.type === "deployment.observed") as unknown as { deployment: { replicas: number; limits: Record<string, string>; liveness: { path: string } } };
-      expect(observed.deployment).toMatchObject({ replicas, limits: { cpu, memory }, liveness: { path: "/health" } });
+      // performance-config.yml on the Deployment: the surge bound and the progress deadline (300 s at 0.1, floored at 30 s).
+      expect(observed.deployment).toMatchObject({ replicas, limits: { cpu, memory }, liveness: { path: "/health" }, maxSurge: 5, maxUnavailable: 0, progressDeadlineSeconds: 30 });
       const ids = r.expectations.map((e) => e.id);
       expect(ids).toEqual(expect.arrayContaining(["unready-without-database", "not-restarted-without-database", "liveness-restarts"]));
       // The evidence comes from the API server: pods unready and out of the endpoints, with their restart counts.
@@ -180,5 +181,12 @@ describe("every scenario with --platform kind, in one cluster", () => {
     const actions = events.filter((e) => e.type === "action.performed").map((e) => `${e.action}: ${e.detail}`);
     expect(actions[0]).toMatch(/^rollout: .*crashing-1/);
     expect(actions[1]).toMatch(/^rollout-undo: .*rolled back to revision 1 \(deploy-gameday\/app:good-1\)/);
+  });
+
+  it("secrets-at-rest: database-secret in etcd is aescbc ciphertext, its URL nowhere in it, and the service still reads it", () => {
+    const { results: r } = scenario("secrets-at-rest");
+    const encrypted = r.expectations.find((e) => e.id === "database-secret-encrypted")!;
+    expect(encrypted.evidence).toMatch(/^\/registry\/secrets\/\S+\/database-secret in etcd: \d+ bytes beginning "k8s:enc:aescbc:v1:key1:/);
+    expect(encrypted.evidence).toContain("none of its 1 value(s) readable in the stored bytes");
   });
 });
