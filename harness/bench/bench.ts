@@ -18,6 +18,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   speed: async () => (await import("./speed-bench.js")).speedBench,
   report: async () => (await import("./report-bench.js")).reportBench,
   audit: async () => (await import("./audit-bench.js")).auditBench,
+  security: async () => (await import("./security-bench.js")).securityBench,
 };
 
 /** `npm run bench -- <name>`: measure, print the figures, write runs/bench/<name>.json. */

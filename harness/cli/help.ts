@@ -9,7 +9,7 @@ export const USAGE = `usage:
   gameday doctor [-o json]
   gameday images [--force]
   gameday clean [--images] [--clusters] [--force]
-  gameday bench <images | load | strategies | kind | dr | analysis | concurrency | speed | report | audit>
+  gameday bench <images | load | strategies | kind | dr | analysis | concurrency | speed | report | audit | security>
   gameday audit <verify | show | prune> [--file F] [-o json]
   gameday approve <release> --as <name> --group <group> [--comment TEXT]
   gameday metrics [--port N | --once]
@@ -71,14 +71,14 @@ Removes what runs left behind (containers, networks, kind namespaces of runs who
 
 Measures and prints figures, and writes them to runs/bench/<name>.json:
   images [--sizes], load, strategies, kind, dr [--only=...], analysis [--seeds=20] [--only=latency|errors],
-  concurrency [--pairs=10], speed [--runs=5], report, audit`,
+  concurrency [--pairs=10], speed [--runs=5], report, audit, security [--pairs=5]`,
   audit: `npm run audit -- <verify | show | prune> [flags]
 
-The audit trail (audit-requirements.yml): every deployment, approval, rollback and restore, one
+The audit trail (audit-requirements.yml): every deployment, approval, gate decision, promotion, rollback and restore, one
 record per line in .state/audit/trail.jsonl (GAMEDAY_AUDIT_LOG names another), each holding the
 hash of the one before it. Deployment logs are sealed at rest with the key beside it (mode 0600).
   verify             check every record and the chain; exit 0, or 1 naming the first bad record and why
-  show               list the records, sealed ones opened (--type deployment|approval|promotion|rollback|restore, --last N)
+  show               list the records, sealed ones opened (--type deployment|approval|gate|promotion|rollback|restore, --last N)
   prune              apply the retention (deployment logs 2 years, approval records 5 years): records past it
                      keep their place and hash but lose their content, those at the start fold into a
                      checkpoint; the trail still verifies. --now ISO prunes as of another time
