@@ -72,6 +72,8 @@ describe("a pipeline run", () => {
     const scenario = pipelineFile("  branch: develop\n  release: v9\n  version: good-2", "  - id: ok\n    pipeline: { outcome: succeeded, stages: { development: passed, staging: passed }, untouched: [production] }");
     const kind = {} as KindSession;
     const out = await runPipeline(scenario, { ...options(), kind }, s.run);
+    // One seed for every stage, the pipeline's own, so --seed replays them all.
+    expect(new Set(s.calls.map((c) => c.options.seed))).toEqual(new Set([out.results.seed]));
     expect(s.calls.map((c) => [c.scenario.environment, c.options.platform, c.options.kind === kind, c.options.runsDir])).toEqual([
       ["development", "kind", true, join(out.runDir, "stages")],
       ["staging", "kind", true, join(out.runDir, "stages")],

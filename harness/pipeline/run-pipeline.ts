@@ -16,7 +16,7 @@ import type { Scenario } from "../scenario/scenario.js";
 import type { PipelineStageStatus, Sink, Verdict } from "../timeline/events.js";
 import { Timeline } from "../timeline/timeline.js";
 import { openRunFolder, writeRunFolder } from "../runner/run-folder.js";
-import type { RunOptions, RunOutcome } from "../runner/run-scenario.js";
+import { defaultSeed, type RunOptions, type RunOutcome } from "../runner/run-scenario.js";
 import { judgePipeline } from "./judge-pipeline.js";
 import type { ListedApproval, PipelineSpec } from "../scenario/scenario.js";
 
@@ -43,8 +43,9 @@ export async function runPipeline(scenario: Scenario & { pipeline: PipelineSpec 
   const timeline = new Timeline({ clock, scale, file: folder.eventsFile });
   if (options.onEvent) timeline.onEvent(options.onEvent);
   const emit = timeline.emit;
-  const seed = options.seed ?? scenario.seed;
-  emit({ type: "run.started", runId, scenario: scenario.name, platform: "kind", timeScale: scale.factor, ...(seed !== undefined ? { seed } : {}), runDir: folder.dir });
+  // One seed for every stage: the pipeline's (--seed, the file's, or one fixed per pipeline name), so --seed N replays them all.
+  const seed = options.seed ?? scenario.seed ?? defaultSeed(scenario.name);
+  emit({ type: "run.started", runId, scenario: scenario.name, platform: "kind", timeScale: scale.factor, seed, runDir: folder.dir });
   emit({ type: "pipeline.started", branch: p.branch, release: p.release, version: p.version, stages: p.stages.map((s) => ({ environment: s.environment, check: s.check, gate: s.gate !== undefined })) });
 
   const kind = options.kind ?? new KindSession({ keep: false });
@@ -97,7 +98,7 @@ export async function runPipeline(scenario: Scenario & { pipeline: PipelineSpec 
         platform: "kind",
         kind,
         runsDir: join(folder.dir, "stages"),
-        ...(seed !== undefined ? { seed } : {}),
+        seed,
       });
       const r = outcome.results;
       result.run = { runId: r.runId, dir: relative(folder.dir, outcome.runDir), verdict: r.verdict, exitCode: r.exitCode, wallSeconds: r.wallSeconds };
@@ -161,7 +162,7 @@ export async function runPipeline(scenario: Scenario & { pipeline: PipelineSpec 
     verdict,
     exitCode,
     timeScale: scale.factor,
-    seed: seed ?? 0,
+    seed,
     strategy: null,
     startedAt: timeline.events[0]!.at,
     wallSeconds,
