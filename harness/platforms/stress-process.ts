@@ -77,6 +77,8 @@ export function stopCommand(report: StressReport): string[] {
 }
 
 /** A running stress-ng: its report, and `ended` settling (never rejecting) once it has exited, with why when it failed. */
+export const NO_MEMORY_LIMIT_HINT = "memory pressure needs a memory limit: on kind, use an environment whose overlay sets one (development, staging, production)";
+
 export interface StressProcess {
   readonly report: StressReport;
   readonly ended: Promise<{ error?: string }>;
@@ -106,9 +108,7 @@ export async function startStress(run: (command: string[]) => CommandStream, str
   if (!report) {
     const { error } = await ended;
     throw new HarnessError("COMMAND_FAILED", `stress-ng did not start in ${what}: ${error ?? `it printed ${JSON.stringify(lines.join("\n").slice(0, 300))} and exited`}`, {
-      hint: error?.includes("no memory limit")
-        ? "memory pressure needs a memory limit: on kind, use an environment whose overlay sets one (development, staging, production)"
-        : "the app image needs stress-ng: `npm run images` rebuilds it from fixtures/images/app/Dockerfile",
+      hint: error?.includes("no memory limit") ? NO_MEMORY_LIMIT_HINT : "the app image needs stress-ng: `npm run images` rebuilds it from fixtures/images/app/Dockerfile",
     });
   }
   return { report, ended };

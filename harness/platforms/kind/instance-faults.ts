@@ -6,7 +6,7 @@ import { docker } from "../../engine/docker.js";
 import { partitionCommand } from "../partition-rules.js";
 import { peerAddresses } from "../peer-addresses.js";
 import type { InstanceFault, KilledInstance, Stress } from "../platform.js";
-import { startStress, stopCommand } from "../stress-process.js";
+import { NO_MEMORY_LIMIT_HINT, startStress, stopCommand } from "../stress-process.js";
 import { streamExec } from "../stream-exec.js";
 import { startCrashLoop, type Incarnation } from "../crash-loop.js";
 import { waitFor, type Clock } from "../../common/clock.js";
@@ -35,6 +35,8 @@ interface PodContainer {
   readonly uid: string;
   /** containerd's id of the app container. */
   readonly id: string;
+  /** The app container's memory limit as its spec gives it, when it has one. */
+  readonly memoryLimit?: string;
 }
 
 /**
@@ -78,6 +80,11 @@ export class KindInstanceFaults {
   /** stress-ng in the pod's app container; a container restarted since (the OOM killer's work) took it with it. */
   async stress(role: string, index: number, stress: Stress): Promise<InstanceFault> {
     const target = await this.podContainer(role, index);
+    // Said from the pod's spec, before anything runs: the container's own check (stress-process.ts) speaks through
+    // ctr's stderr, which a command that exits at once may lose.
+    if (stress.kind === "memory" && target.memoryLimit === undefined) {
+      throw new HarnessError("COMMAND_FAILED", `stress-ng did not start in pod ${target.pod}'s ${APP_CONTAINER} container: the container has no memory limit`, { hint: NO_MEMORY_LIMIT_HINT });
+    }
     const exec = (command: string[], describe: string) =>
       streamExec(docker().getContainer(this.o.node), ["ctr", "--namespace", "k8s.io", "task", "exec", "--exec-id", `gameday-${randomBytes(4).toString("hex")}`, target.id, ...command], {
         describe,
@@ -213,7 +220,8 @@ export class KindInstanceFaults {
     }
     const id = appContainerId(pod);
     if (!id) throw new HarnessError("CONTAINER_FAILED", `the ${APP_CONTAINER} container of pod ${pod.metadata!.name} is not running`);
-    return { pod: pod.metadata!.name!, uid: pod.metadata!.uid!, id };
+    const limit = pod.spec?.containers.find((c) => c.name === APP_CONTAINER)?.resources?.limits?.memory;
+    return { pod: pod.metadata!.name!, uid: pod.metadata!.uid!, id, ...(limit !== undefined ? { memoryLimit: String(limit) } : {}) };
   }
 
   /** The app container's id now: undefined when the pod is gone. */
