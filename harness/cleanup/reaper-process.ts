@@ -32,7 +32,7 @@ const timer = setInterval(() => {
       console.log(`removed containers: ${removed.containers.join(", ") || "none"}; networks: ${removed.networks.join(", ") || "none"}`);
       if (extra) {
         for (const label of extra.containerLabels ?? []) console.log(`removed ${label}: ${(await removeContainersLabelled(label)).join(", ") || "none"}`);
-        for (const file of extra.files ?? []) rmSync(file, { force: true });
+        for (const file of extra.files ?? []) rmSync(file, { force: true, recursive: true });
         console.log(`removed ${extra.what}`);
       }
     })

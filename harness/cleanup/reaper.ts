@@ -15,7 +15,7 @@ export interface Reaper {
   stop(): void;
 }
 
-/** More for the reaper to remove: what it is (for its log), containers by label, files. */
+/** More for the reaper to remove: what it is (for its log), containers by label, files and folders. */
 export interface ReaperExtra {
   readonly what: string;
   readonly containerLabels?: readonly string[];

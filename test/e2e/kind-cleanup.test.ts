@@ -1,8 +1,10 @@
 // lane: kind (scripts/test.sh runs the kind files one after another, beside the Docker lane)
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../harness/common/clock.js";
 import { KIND_CLUSTER_LABEL } from "../../harness/common/labels.js";
 import { docker } from "../../harness/engine/docker.js";
+import { clusterFiles } from "../../harness/platforms/kind/cluster.js";
 import { cli, leftBy } from "./cli.js";
 
 // An interrupted kind run leaves no cluster, container or network behind: Ctrl-C runs the
@@ -26,8 +28,9 @@ async function interrupt(signal: NodeJS.Signals) {
   expect(sent, r.stdout).toBe(true);
   const created = /kind cluster (gameday-[0-9a-f]+) created/.exec(r.stdout)?.[1];
   expect(created, r.stdout).toBeDefined();
-  await waitFor(async () => ((await clusters()).includes(created!) || (await leftBy(pid)).containers > 0 ? undefined : true), {
-    description: `cluster ${created} and the run's containers to be removed`,
+  // The cluster's files go too: its kubeconfig, and its EncryptionConfiguration with the key.
+  await waitFor(async () => ((await clusters()).includes(created!) || (await leftBy(pid)).containers > 0 || clusterFiles(created!).some((f) => existsSync(f)) ? undefined : true), {
+    description: `cluster ${created}, its files and the run's containers to be removed`,
     timeoutMs: 60_000,
     intervalMs: 250,
   });
