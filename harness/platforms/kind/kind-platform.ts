@@ -19,14 +19,13 @@ import { ROOT } from "../../common/paths.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
 import { startDatabaseProxy } from "../database-proxy.js";
-import type { Component, ComponentSpec, Database, DeploySpec, Instance, KubernetesView, Operations, Platform, PlatformContext, RolloutOptions, SecretAtRest, Service } from "../platform.js";
-import { readEtcd } from "./etcd.js";
+import type { Component, ComponentSpec, Database, DeploySpec, Instance, KubernetesView, Operations, Platform, PlatformContext, RolloutOptions, Service } from "../platform.js";
 import type { PodsObservation } from "../../model/kubernetes.js";
 import { faultEnv } from "../../model/fault-knobs.js";
 import type { KindCluster } from "./cluster.js";
 import { APP_PORT, K8S_LABEL, appObjects, componentObjects, databaseSecret, previousTemplate, summarizeDeployment } from "./manifests.js";
 import { PodProxy } from "./pod-proxy.js";
-import { observePods } from "./namespace-evidence.js";
+import { observePods, secretAtRest } from "./namespace-evidence.js";
 import { KindInstanceFaults } from "./instance-faults.js";
 import { openNamespace } from "./namespace.js";
 import { waitReplacedStopped, waitRolloutComplete } from "./rollout-status.js";
@@ -102,7 +101,7 @@ export class KindPlatform implements Platform {
       stressInstance: (role, index, stress) => faults.stress(role, index, stress),
       crashLoopInstance: (role, index) => faults.crashLoop(role, index),
     };
-    this.kubernetes = { observe: () => this.observe(), secretAtRest: (name) => this.secretAtRest(name) };
+    this.kubernetes = { observe: () => this.observe(), secretAtRest: (name) => secretAtRest(this.core, options.cluster, this.namespace, name) };
   }
 
   /** The run's namespace and the pod proxy, once (kind/namespace.ts). */
@@ -358,13 +357,6 @@ export class KindPlatform implements Platform {
   }
 
   /** Pods and ready endpoints per role, as the API server has them now. */
-  private async secretAtRest(name: string): Promise<SecretAtRest> {
-    const secret = await this.core.readNamespacedSecret({ name, namespace: this.namespace });
-    const key = `/registry/secrets/${this.namespace}/${name}`;
-    const stored = await readEtcd(this.options.cluster.node, this.options.cluster.network, key);
-    return { key, stored, values: Object.values(secret.data ?? {}).map((v) => Buffer.from(v, "base64").toString("utf8")) };
-  }
-
   private observe(): Promise<PodsObservation[]> {
     return observePods(this.core, this.discovery, this.namespace, new Map([...this.services].map(([role, svc]) => [role, svc.deployment])));
   }

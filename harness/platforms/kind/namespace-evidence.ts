@@ -4,6 +4,8 @@ import type { CoreV1Api, DiscoveryV1Api } from "@kubernetes/client-node";
 import { errorMessage } from "../../common/errors.js";
 import type { PodsObservation } from "../../model/kubernetes.js";
 import { K8S_LABEL } from "./manifests.js";
+import type { SecretAtRest } from "../platform.js";
+import { readEtcd } from "./etcd.js";
 
 /** What the API server says about a run's namespace: its pods and endpoints (evidence), its logs and events (for people). */
 
@@ -63,4 +65,16 @@ export async function saveNamespaceLogs(core: CoreV1Api, namespace: string, logD
     .sort((a, b) => String(a.lastTimestamp ?? a.eventTime ?? "").localeCompare(String(b.lastTimestamp ?? b.eventTime ?? "")))
     .map((e) => `${String(e.lastTimestamp ?? e.eventTime ?? "")} ${e.type} ${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}: ${e.message}${(e.count ?? 1) > 1 ? ` (x${e.count})` : ""}`);
   writeFileSync(join(logDir, "kubernetes-events.log"), lines.join("\n") + "\n");
+}
+
+/**
+ * A Secret of the run's namespace as etcd stores it (read straight from etcd
+ * on the cluster's node), with its values as the API server gives them, to
+ * look for in the stored bytes.
+ */
+export async function secretAtRest(core: CoreV1Api, cluster: { node: string; network: string }, namespace: string, name: string): Promise<SecretAtRest> {
+  const secret = await core.readNamespacedSecret({ name, namespace });
+  const key = `/registry/secrets/${namespace}/${name}`;
+  const stored = await readEtcd(cluster.node, cluster.network, key);
+  return { key, stored, values: Object.values(secret.data ?? {}).map((v) => Buffer.from(v, "base64").toString("utf8")) };
 }
