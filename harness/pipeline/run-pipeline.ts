@@ -6,7 +6,7 @@ import { AuditTrail } from "../audit/audit-trail.js";
 import type { AuditRecord } from "../audit/chain.js";
 import type { Judgement } from "../checker/checker.js";
 import { systemClock, TimeScale } from "../common/clock.js";
-import { ExitCode, HarnessError, asHarnessError, errorMessage } from "../common/errors.js";
+import { HarnessError, asHarnessError, errorMessage } from "../common/errors.js";
 import { newRunId } from "../common/labels.js";
 import { ROOT } from "../common/paths.js";
 import { KindSession } from "../platforms/kind/session.js";
@@ -16,7 +16,7 @@ import type { Scenario } from "../scenario/scenario.js";
 import type { PipelineStageStatus, Sink, Verdict } from "../timeline/events.js";
 import { Timeline } from "../timeline/timeline.js";
 import { openRunFolder, writeRunFolder } from "../runner/run-folder.js";
-import { defaultSeed, type RunOptions, type RunOutcome } from "../runner/run-scenario.js";
+import { defaultSeed, runOutcome, type RunOptions, type RunOutcome } from "../runner/run-scenario.js";
 import { judgePipeline } from "./judge-pipeline.js";
 import type { ListedApproval, PipelineSpec } from "../scenario/scenario.js";
 
@@ -139,16 +139,7 @@ export async function runPipeline(scenario: Scenario & { pipeline: PipelineSpec 
       emit({ type: "expectation.judged", id: j.id, description: j.description, held: j.held, evidence: j.evidence, ...(j.inconclusive ? { inconclusive: j.inconclusive } : {}) });
     }
   }
-  const verdict: Verdict = interrupted ? "interrupted" : error ? "error" : judgements.every((j) => j.held) ? "passed" : judgements.some((j) => !j.held && !j.inconclusive) ? "failed" : "inconclusive";
-  const exitCode = interrupted
-    ? ExitCode.interrupted
-    : error
-      ? error.exitCode
-      : verdict === "passed"
-        ? ExitCode.held
-        : verdict === "inconclusive" && options.inconclusive !== "fail"
-          ? ExitCode.inconclusive
-          : ExitCode.expectationFailed;
+  const { verdict, exitCode } = runOutcome(judgements, interrupted ? (error ?? new HarnessError("INTERRUPTED", `the ${stopped!.environment} stage was interrupted`)) : error, options.inconclusive);
   const wallSeconds = timeline.elapsedSeconds();
   emit({ type: "run.finished", verdict, exitCode, wallSeconds });
   const last = appended.at(-1);

@@ -168,8 +168,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   admission?.release();
   for (const f of teardownFailures) emit({ type: "note", level: "warn", message: `teardown "${f.title}" failed: ${f.error}` });
 
-  const verdict: Verdict = error ? (error.code === "INTERRUPTED" ? "interrupted" : "error") : verdictOf(judgements);
-  const exitCode = error ? error.exitCode : verdict === "passed" ? ExitCode.held : verdict === "inconclusive" && options.inconclusive !== "fail" ? ExitCode.inconclusive : ExitCode.expectationFailed;
+  const { verdict, exitCode } = runOutcome(judgements, error, options.inconclusive);
   const wallSeconds = timeline.elapsedSeconds();
   emit({ type: "run.finished", verdict, exitCode, wallSeconds });
   const results: RunResults = {
@@ -208,6 +207,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 /** The run's database: its environment's own (environments.yml), or the harness's without one. */
 export function databaseNameOf(scenario: Pick<Scenario, "environment" | "spec">): string {
   return (scenario.environment ? scenario.spec.environments.get(scenario.environment)?.database : undefined) ?? DB.name;
+}
+
+/**
+ * A run's verdict and exit code: interrupted or error when it did not
+ * complete (the error's own exit code), else from its judgements; an
+ * inconclusive-only run exits 3 unless `inconclusive` is "fail".
+ */
+export function runOutcome(judgements: readonly Judgement[], error: HarnessError | undefined, inconclusive: RunOptions["inconclusive"]): { verdict: Verdict; exitCode: number } {
+  const verdict: Verdict = error ? (error.code === "INTERRUPTED" ? "interrupted" : "error") : verdictOf(judgements);
+  const exitCode = error ? error.exitCode : verdict === "passed" ? ExitCode.held : verdict === "inconclusive" && inconclusive !== "fail" ? ExitCode.inconclusive : ExitCode.expectationFailed;
+  return { verdict, exitCode };
 }
 
 /** Passed when every expectation held; failed when one failed outright; inconclusive when the rest could not be judged. */
