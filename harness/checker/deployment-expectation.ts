@@ -2,7 +2,7 @@ import { TimeScale } from "../common/clock.js";
 import { parseCpu, parseMemory } from "../document/deployment-spec.js";
 import type { Expectation } from "../scenario/scenario.js";
 import type { EventOf, Stamped } from "../timeline/events.js";
-import { scaleProgressDeadline } from "../platforms/kind/manifests.js";
+import { scaleProgressDeadline } from "../model/kubernetes.js";
 import { timeScaleOf, type Evidence, type ExpectationKind, type Verdict } from "./evidence.js";
 
 function judgeDeployment(e: Extract<Expectation, { kind: "deployment" }>, evidence: Evidence): Verdict {

@@ -1,3 +1,5 @@
+import { TimeScale } from "../common/clock.js";
+
 /** What the harness reads from a Kubernetes API server: pods, endpoints and Deployments, summarised. */
 
 export interface PodsObservation {
@@ -39,4 +41,16 @@ export interface ProbeSummary {
   port: number | string;
   initialDelaySeconds: number;
   periodSeconds: number;
+}
+
+/**
+ * The rollout's progress deadline never goes below this many wall seconds: at
+ * a time scale of 0.01 the document's 300 s would be 3 s, less than a busy
+ * kubelet takes to start a pod, and every rollout would be marked as failed.
+ */
+export const PROGRESS_DEADLINE_FLOOR_SECONDS = 30;
+
+/** The document's readiness_timeout (spec seconds) as the Deployment's progress deadline in wall seconds. */
+export function scaleProgressDeadline(specSeconds: number, scale: number): number {
+  return new TimeScale(scale).toWallSeconds(specSeconds, PROGRESS_DEADLINE_FLOOR_SECONDS);
 }

@@ -7,7 +7,7 @@ import { basename } from "node:path";
 import type { V1ConfigMap, V1Container, V1Deployment, V1PodTemplateSpec, V1Probe, V1ReplicaSet, V1Secret, V1Service } from "@kubernetes/client-node";
 import { TimeScale } from "../../common/clock.js";
 import { HarnessError } from "../../common/errors.js";
-import type { DeploymentSummary, ProbeSummary } from "../../model/kubernetes.js";
+import { scaleProgressDeadline, type DeploymentSummary, type ProbeSummary } from "../../model/kubernetes.js";
 
 /** Label keys every object of the harness carries in the cluster. */
 export const K8S_LABEL = {
@@ -53,18 +53,6 @@ export function scaleProbe(probe: V1Probe, scale: number): V1Probe {
     timeoutSeconds: probe.timeoutSeconds ?? PROBE_DEFAULTS.timeoutSeconds,
     failureThreshold: probe.failureThreshold ?? PROBE_DEFAULTS.failureThreshold,
   };
-}
-
-/**
- * The rollout's progress deadline never goes below this many wall seconds: at
- * a time scale of 0.01 the document's 300 s would be 3 s, less than a busy
- * kubelet takes to start a pod, and every rollout would be marked as failed.
- */
-export const PROGRESS_DEADLINE_FLOOR_SECONDS = 30;
-
-/** The document's readiness_timeout (spec seconds) as the Deployment's progress deadline in wall seconds. */
-export function scaleProgressDeadline(specSeconds: number, scale: number): number {
-  return new TimeScale(scale).toWallSeconds(specSeconds, PROGRESS_DEADLINE_FLOOR_SECONDS);
 }
 
 function only<T extends { kind?: string }>(docs: readonly unknown[], kind: string, source: string): T {
