@@ -24,7 +24,8 @@ export interface Approval {
 }
 
 /** Why an approval does not count, for expectations to name. */
-export type RefusalCode = "other-release" | "other-environment" | "outside-groups" | "after-start" | "same-person";
+export const REFUSAL_CODES = ["other-release", "other-environment", "outside-groups", "after-start", "same-person"] as const;
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
 export interface GateDecision {
   environment: string;

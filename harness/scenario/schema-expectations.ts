@@ -264,18 +264,21 @@ function expectationSchema(c: ExpectationContext) {
     });
 }
 
+/** A list of expectations (as written, so even a list with other problems is checked) whose ids must be unique. */
+export function uniqueIds(items: unknown, ctx: z.RefinementCtx): void {
+  if (!Array.isArray(items)) return;
+  const ids = new Set<string>();
+  items.forEach((e: unknown, i) => {
+    const id = asRecord(e)?.id;
+    if (typeof id !== "string" || id === "") return;
+    if (ids.has(id)) ctx.addIssue({ code: "custom", path: [i, "id"], message: `repeats the id "${id}": ids must be unique` });
+    ids.add(id);
+  });
+}
+
 /** `expect:`: at least one expectation, ids unique (an entry without one is expectation-<n>). */
 export function expectationsSchema(c: ExpectationContext) {
   return list(expectationSchema(c), { nonEmpty: true })
-    .superRefine((items, ctx) => {
-      if (!Array.isArray(items)) return;
-      const ids = new Set<string>();
-      items.forEach((e: unknown, i) => {
-        const id = asRecord(e)?.id;
-        if (typeof id !== "string" || id === "") return;
-        if (ids.has(id)) ctx.addIssue({ code: "custom", path: [i, "id"], message: `repeats the id "${id}": ids must be unique` });
-        ids.add(id);
-      });
-    }, ALWAYS)
+    .superRefine(uniqueIds, ALWAYS)
     .transform((items): Expectation[] => items.map((e, i) => (e.id === "" ? { ...e, id: `expectation-${i + 1}` } : e)));
 }

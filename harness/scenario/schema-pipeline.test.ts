@@ -112,6 +112,10 @@ expect:
     ]));
   });
 
+  it("says expect: must be a list when it is a mapping (the unique-ids check reads it as written)", () => {
+    expect(files.loadError(DEVELOP.replace(/expect:[\s\S]*$/, "expect: { a: 1 }\n")).lines).toEqual(["expect must be a list, got a mapping"]);
+  });
+
   it("refuses a branch the document's pipeline does not deploy, naming those it does", () => {
     const r = files.loadError(DEVELOP.replace("branch: develop", "branch: release/3"));
     expect(r.lines).toContain('pipeline.branch no pipeline deploys branch "release/3": the document\'s pipeline deploys develop, main, feature/*, hotfix/*');

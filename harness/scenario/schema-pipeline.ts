@@ -4,17 +4,16 @@ import { HarnessError } from "../common/errors.js";
 import { parseDurationMs } from "../common/duration.js";
 import type { DeploymentSpec } from "../document/deployment-types.js";
 import { DEFAULT_HEADROOM } from "../headroom/saturation.js";
-import type { RefusalCode } from "../approvals/approvals.js";
+import { REFUSAL_CODES } from "../approvals/approvals.js";
 import { DEFAULT_MONITOR, knownTag, NAME, NAME_TEXT } from "./schema-versions.js";
-import type { Scenario, VersionSpec } from "./scenario.js";
+import type { ListedApproval, PipelineExpectation, PipelineSpec, Scenario, VersionSpec } from "./scenario.js";
 import type { PipelineStageStatus } from "../timeline/events.js";
-import type { ListedApproval, PipelineExpectation, PipelineSpec } from "./scenario.js";
+import { uniqueIds } from "./schema-expectations.js";
 import { planPipeline, type PipelineStage } from "./pipeline-plan.js";
 import { stageScenario } from "./pipeline-stages.js";
 
 /** Stage statuses an expectation may name. */
 const STATUSES = ["passed", "failed", "inconclusive", "refused", "error", "skipped"] as const satisfies readonly PipelineStageStatus[];
-const REFUSALS = ["other-release", "other-environment", "outside-groups", "after-start", "same-person"] as const satisfies readonly RefusalCode[];
 export const PIPELINE_EXPECTATION_KINDS = ["pipeline", "gate"] as const;
 
 /** By default every stage runs at 0.01: the blue-green's 300 s and 600 s stages take 3 s and 6 s. */
@@ -88,7 +87,7 @@ export function pipelineSchema(raw: unknown, spec: DeploymentSpec, file: string,
     gate: obj({
       environment: environment(() => gated, `an environment with an approval gate on branch ${String(p.branch)}`),
       granted: z.boolean(),
-      refusals: list(z.enum(REFUSALS), { nonEmpty: true }).optional(),
+      refusals: list(z.enum(REFUSAL_CODES), { nonEmpty: true }).optional(),
     }).optional(),
   })
     .superRefine((e, ctx) => {
@@ -132,15 +131,7 @@ export function pipelineSchema(raw: unknown, spec: DeploymentSpec, file: string,
         ctx.addIssue({ code: "custom", path: ["production"], message: `is missing: branch ${String(p.branch)} deploys to production with blue-green, from the version production runs now (e.g. production: good-1)` });
       }
     }, ALWAYS),
-    expect: list(expectation, { nonEmpty: true }).superRefine((items, ctx) => {
-      const ids = new Set<string>();
-      items.forEach((e: unknown, i) => {
-        const id = asRecord(e)?.id;
-        if (typeof id !== "string") return;
-        if (ids.has(id)) ctx.addIssue({ code: "custom", path: [i, "id"], message: `repeats the id "${id}": ids must be unique` });
-        ids.add(id);
-      });
-    }, ALWAYS),
+    expect: list(expectation, { nonEmpty: true }).superRefine(uniqueIds, ALWAYS),
   }).transform((s): Omit<Scenario, "file"> => {
     const timeScale = s.timeScale ?? PIPELINE_TIME_SCALE;
     const input = {
