@@ -29,8 +29,8 @@ export function cli(args: string[], options: { onStdout?: (text: string, child: 
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     stopWithTheTest(child, () => stdout + stderr);
     child.on("close", (code) => {
-      const m = /^evidence: (\S+)/m.exec(stdout);
-      resolve({ code, stdout, stderr, pid: child.pid!, ...(m ? { runDir: resolvePath(process.env.INIT_CWD ?? ROOT, m[1]!) } : {}) });
+      const [runDir] = evidenceDirs(stdout);
+      resolve({ code, stdout, stderr, pid: child.pid!, ...(runDir ? { runDir } : {}) });
     });
   });
 }
@@ -54,6 +54,24 @@ function stopWithTheTest(child: ReturnType<typeof spawn>, output: () => string):
   } catch {
     // Outside a test (a hook): the hook's own timeout applies.
   }
+}
+
+/** The run folders a command printed (`evidence: <dir>` lines, relative to where it ran), in its order. */
+export function evidenceDirs(stdout: string): string[] {
+  return [...stdout.matchAll(/^evidence: (\S+)/gm)].map((m) => resolvePath(process.env.INIT_CWD ?? ROOT, m[1]!));
+}
+
+/**
+ * The run of scenario `name` among a command's runs, which must have passed
+ * with every expectation held (and match `also`); when it did not, the
+ * command's output tail says why.
+ */
+export function passedRun<R extends { results: { expectations: ReadonlyArray<{ id: string; held: boolean; evidence: string }> } }>(runs: ReadonlyMap<string, R>, name: string, command: CliResult, also: Record<string, unknown> = {}): R {
+  const r = runs.get(name);
+  expect(r, `no results for ${name}; exit ${command.code}\nstdout tail:\n${command.stdout.slice(-3000)}\nstderr:\n${command.stderr.slice(-2000)}`).toBeDefined();
+  for (const e of r!.results.expectations) expect(e.held, `${name} ${e.id}: ${e.evidence}`).toBe(true);
+  expect(r!.results).toMatchObject({ verdict: "passed", exitCode: 0, ...also });
+  return r!;
 }
 
 export function readResults(runDir: string): {

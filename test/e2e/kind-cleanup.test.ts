@@ -2,14 +2,13 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../harness/common/clock.js";
-import { KIND_CLUSTER_LABEL } from "../../harness/common/labels.js";
-import { docker } from "../../harness/engine/docker.js";
 import { clusterFiles } from "../../harness/platforms/kind/cluster.js";
 import { cli, leftBy } from "./cli.js";
+import { NewKindClusters } from "../support/kind-clusters.js";
 
 // An interrupted kind run leaves no cluster, container or network behind: Ctrl-C runs the
 // teardown and deletes the cluster; SIGKILL leaves it to the reapers started before the cluster.
-const clusters = async () => (await docker().listContainers({ all: true, filters: { label: [KIND_CLUSTER_LABEL] } })).map((c) => c.Labels[KIND_CLUSTER_LABEL]!);
+const clusters = () => NewKindClusters.nodes();
 
 async function interrupt(signal: NodeJS.Signals) {
   const before = await clusters();

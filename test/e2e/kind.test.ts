@@ -1,10 +1,9 @@
 // lane: kind (scripts/test.sh runs the kind files one after another, beside the Docker lane)
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../../harness/common/paths.js";
 import { NewKindClusters } from "../support/kind-clusters.js";
-import { cli, leftBy, type CliResult } from "./cli.js";
+import { cli, evidenceDirs, leftBy, passedRun, readEvents, type CliResult, type RunEvent } from "./cli.js";
 
 // Every scenario on a real kind cluster, through the CLI: one invocation runs them all in one
 // cluster (created from the locally built node image, deleted at the end), as nightly CI would.
@@ -30,24 +29,17 @@ interface Results {
   rollback: null | { trigger: string; stage: string };
 }
 
-interface Event {
-  type: string;
-  t: number;
-  [k: string]: unknown;
-}
-
 const clusters = new NewKindClusters();
 
 let run: CliResult;
-const results = new Map<string, { results: Results; events: Event[]; runDir: string }>();
+const results = new Map<string, { results: Results; events: RunEvent[]; runDir: string }>();
 
 beforeAll(async () => {
   await clusters.remember();
   run = await cli(["scenario", ...ALL, "--platform", "kind"]);
-  for (const m of run.stdout.matchAll(/^evidence: (\S+)/gm)) {
-    const runDir = resolve(process.env.INIT_CWD ?? ROOT, m[1]!);
+  for (const runDir of evidenceDirs(run.stdout)) {
     const r = JSON.parse(readFileSync(join(runDir, "results.json"), "utf8")) as Results;
-    const events = readFileSync(join(runDir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Event);
+    const events = readEvents(runDir);
     results.set(r.scenario, { results: r, events, runDir });
   }
 }, 40 * 60_000);
@@ -56,11 +48,7 @@ beforeAll(async () => {
 afterAll(() => clusters.removeNew(), 120_000);
 
 function scenario(name: string) {
-  const r = results.get(name);
-  expect(r, `no results for ${name}; exit ${run.code}\nstdout tail:\n${run.stdout.slice(-3000)}\nstderr:\n${run.stderr.slice(-2000)}`).toBeDefined();
-  for (const e of r!.results.expectations) expect(e.held, `${name} ${e.id}: ${e.evidence}`).toBe(true);
-  expect(r!.results).toMatchObject({ verdict: "passed", platform: "kind", exitCode: 0 });
-  return r!;
+  return passedRun(results, name, run, { platform: "kind" });
 }
 
 describe("every scenario with --platform kind, in one cluster", () => {
@@ -105,7 +93,7 @@ describe("every scenario with --platform kind, in one cluster", () => {
     expect(Math.max(...gaps)).toBeGreaterThanOrEqual(8);
     expect(String(events.find((e) => e.type === "fault.undone")?.detail)).toMatch(/^killed \d+ time\(s\), restarted by the kubelet \d+ time\(s\) while the loop ran \(seen waiting: CrashLoopBackOff\); the kubelet starts it again after its back-off$/);
     // The API server's view agrees: the pod's restarts at the end are at least the loop's.
-    const pods = events.filter((e) => e.type === "pods.observed" && e.role === "stable") as Array<Event & { pods: Array<{ restarts: number; waiting?: string }> }>;
+    const pods = events.filter((e) => e.type === "pods.observed" && e.role === "stable") as Array<RunEvent & { pods: Array<{ restarts: number; waiting?: string }> }>;
     expect(Math.max(...pods.at(-1)!.pods.map((p) => p.restarts))).toBeGreaterThanOrEqual(restarts.length);
     expect(pods.some((s) => s.pods.some((p) => p.waiting === "CrashLoopBackOff"))).toBe(true);
   });
@@ -117,7 +105,7 @@ describe("every scenario with --platform kind, in one cluster", () => {
     // The router sends to the role's Service, which follows the rolling update: every request was answered by a pod.
     expect(events.filter((e) => e.type === "load.second" && e.version === "(none)")).toEqual([]);
     // The pods at the end run good-1 and are not the ones that ran it before the bad release.
-    const pods = events.filter((e) => e.type === "pods.observed") as Array<Event & { pods: Array<{ name: string; version: string; ready: boolean }> }>;
+    const pods = events.filter((e) => e.type === "pods.observed") as Array<RunEvent & { pods: Array<{ name: string; version: string; ready: boolean }> }>;
     const bad = events.find((e) => e.type === "step.started" && e.step === "bad-release")!;
     const before = new Set(pods.filter((p) => p.t < bad.t).flatMap((p) => p.pods.map((x) => x.name)));
     const last = pods.at(-1)!.pods;

@@ -1,12 +1,11 @@
 // lane: kind (scripts/test.sh runs the kind files one after another, beside the Docker lane)
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../../harness/common/paths.js";
 import type { RunResults } from "../../harness/report/results.js";
 import { NewKindClusters } from "../support/kind-clusters.js";
-import { cli, leftBy, readEvents, type CliResult, type RunEvent } from "./cli.js";
+import { cli, evidenceDirs, leftBy, passedRun, readEvents, type CliResult, type RunEvent } from "./cli.js";
 
 // The document's pipeline end to end on a real kind cluster, through the CLI: the four shipped
 // pipeline scenarios and one whose gate counts approvals recorded with `npm run approve`, in one
@@ -40,8 +39,7 @@ expect:
 `,
   );
   run = await cli(["scenario", ...SHIPPED, recorded], { env });
-  for (const m of run.stdout.matchAll(/^evidence: (\S+)/gm)) {
-    const runDir = resolve(process.env.INIT_CWD ?? ROOT, m[1]!);
+  for (const runDir of evidenceDirs(run.stdout)) {
     const results = JSON.parse(readFileSync(join(runDir, "results.json"), "utf8")) as RunResults;
     runs.set(results.scenario, { results, runDir });
   }
@@ -51,11 +49,8 @@ expect:
 afterAll(() => clusters.removeNew(), 120_000);
 
 function pipeline(name: string) {
-  const r = runs.get(name);
-  expect(r, `no results for ${name}; exit ${run.code}\nstdout tail:\n${run.stdout.slice(-3000)}\nstderr:\n${run.stderr.slice(-2000)}`).toBeDefined();
-  for (const e of r!.results.expectations) expect(e.held, `${name} ${e.id}: ${e.evidence}`).toBe(true);
-  expect(r!.results).toMatchObject({ verdict: "passed", exitCode: 0 });
-  return { ...r!, pipeline: r!.results.pipeline! };
+  const r = passedRun(runs, name, run);
+  return { ...r, pipeline: r.results.pipeline! };
 }
 
 /** A stage's own run: its results and events, from its folder under the pipeline's. */
