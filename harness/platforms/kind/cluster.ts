@@ -266,10 +266,6 @@ export function clusterFiles(name: string): string[] {
   return [paths.kubeconfig, paths.owner, paths.config, paths.encryption];
 }
 
-/** The cluster's EncryptionConfiguration file on this machine (its key). */
-export function encryptionConfigFile(name: string): string {
-  return join(statePaths(name).encryption, ENCRYPTION_FILE);
-}
 
 /** Every kind cluster the harness made (named gameday or gameday-*), with its owner record when there is one. */
 export async function harnessClusters(): Promise<Array<{ name: string; owner: ClusterOwner | undefined }>> {

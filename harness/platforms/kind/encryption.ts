@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { parseDocument, stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { HarnessError } from "../../common/errors.js";
 
 /**
@@ -52,14 +52,9 @@ export function encryptionConfigurationYaml(keys: readonly EncryptionKey[]): str
  * points the API server. The folder must be an absolute path on this machine.
  */
 export function kindConfigWithEncryption(kindConfig: string, hostDir: string): string {
-  const doc = parseDocument(kindConfig);
-  const nodes = doc.toJS() as { nodes?: Array<{ role?: string; extraMounts?: unknown[] }> };
-  const planes = (nodes.nodes ?? []).filter((n) => n.role === "control-plane");
+  const config = parse(kindConfig) as { nodes?: Array<{ role?: string; extraMounts?: unknown[] }> };
+  const planes = (config.nodes ?? []).filter((n) => n.role === "control-plane");
   if (planes.length === 0) throw new HarnessError("SPEC_INVALID", "kind-config.yaml has no control-plane node to mount the EncryptionConfiguration into", { hint: "add a node with role: control-plane" });
-  const out = structuredClone(nodes);
-  for (const n of out.nodes!) {
-    if (n.role !== "control-plane") continue;
-    n.extraMounts = [...(n.extraMounts ?? []), { hostPath: hostDir, containerPath: ENCRYPTION_DIR_IN_NODE, readOnly: true }];
-  }
-  return stringify(out);
+  for (const n of planes) n.extraMounts = [...(n.extraMounts ?? []), { hostPath: hostDir, containerPath: ENCRYPTION_DIR_IN_NODE, readOnly: true }];
+  return stringify(config);
 }
