@@ -15,7 +15,7 @@ const LAYERS = [
   ["platforms"],
   ["platforms/docker", "platforms/kind"],
   ["probes", "traffic", "analysis", "load", "headroom", "notify"],
-  ["recovery"],
+  ["recovery", "secrets"],
   ["faults", "actions"],
   ["scenario"],
   ["controller", "coordination"],

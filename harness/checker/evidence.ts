@@ -1,4 +1,4 @@
-import type { Instance, SecretAtRest } from "../platforms/platform.js";
+import type { EncryptionAtRest, Instance, SecretAtRest } from "../platforms/platform.js";
 import type { DeploymentSpec } from "../document/deployment-spec.js";
 import type { RecoveryEvidence } from "../recovery/drill.js";
 import type { Expectation } from "../scenario/scenario.js";
@@ -22,6 +22,8 @@ export interface Evidence {
   readonly recovery?: RecoveryEvidence;
   /** Secrets read straight from etcd at the end of the run, by name (or why they could not be). */
   readonly atRest?: ReadonlyMap<string, SecretAtRest | { error: string }>;
+  /** Every Secret of the cluster in etcd by what encrypted it, and the API server's configuration, at the end (or why they could not be read). */
+  readonly encryption?: EncryptionAtRest | { error: string };
 }
 
 export interface Judgement {
@@ -50,6 +52,8 @@ export interface EvidenceSources {
   get(url: string, options?: { keepText?: boolean }): Promise<{ status: number | null; text?: string }>;
   /** A Secret as etcd stores it (kind); undefined on a platform without one. */
   secretAtRest?(name: string): Promise<SecretAtRest>;
+  /** Every Secret of the cluster as etcd stores it (kind). */
+  encryptionAtRest?(): Promise<EncryptionAtRest>;
 }
 
 /** What the collectors read at the end of a run, kept once for every expectation that needs it. */
@@ -60,6 +64,7 @@ export interface Collected {
   sharesRead?: boolean;
   /** Secrets read from etcd at the end, by name (or why they could not be). */
   atRest?: Map<string, SecretAtRest | { error: string }>;
+  encryption?: EncryptionAtRest | { error: string };
 }
 
 /**

@@ -160,6 +160,19 @@ const approval = obj({
   }
 }, ALWAYS);
 
+/** secrets-management.yml: where secrets live, encrypted at rest, rotated every `rotation`, read under RBAC. */
+const secrets = obj({
+  provider: z.enum(["kubernetes-secrets", "vault", "aws-secrets-manager"]),
+  encryption: z.enum(["at-rest"]).optional(),
+  rotation: z.unknown().transform((v, ctx): number => {
+    const ms = parseDurationMs(v);
+    if (ms !== undefined && ms > 0) return ms;
+    ctx.addIssue({ code: "custom", message: v === undefined ? 'is missing: expected a duration like "30d"' : `must be a positive duration like "30d" or "12h", got ${describe(v)}` });
+    return z.NEVER;
+  }),
+  access_control: z.enum(["rbac"]).optional(),
+});
+
 const audit = obj({ retention, encryption: z.boolean().optional(), tamper_proof: z.boolean().optional(), compliance_mapping: z.boolean().optional() });
 
 /** The whole document; its output is the DeploymentSpec. */
@@ -173,6 +186,7 @@ export const deploymentSchema = obj({
   performance,
   approvals: entries(approval),
   audit: entries(audit),
+  secrets,
 })
   .superRefine((d, ctx) => {
     const envs = Object.keys(asRecord(asRecord(d)?.environments) ?? {});
@@ -245,5 +259,11 @@ export const deploymentSchema = obj({
       audit: new Map(
         Object.entries(d.audit).map(([name, { retention: retentionDays, ...flags }]) => [name, { retentionDays, flags: flags as Record<string, boolean> }]),
       ),
+      secrets: {
+        provider: d.secrets.provider,
+        encryptedAtRest: d.secrets.encryption === "at-rest",
+        rotationMs: d.secrets.rotation,
+        ...(d.secrets.access_control ? { accessControl: d.secrets.access_control } : {}),
+      },
     };
   });

@@ -130,6 +130,10 @@ describe("loadDeploymentSpec on the deployment document", () => {
     expect(spec.audit.get("security_scans")).toEqual({ retentionDays: 365, flags: { compliance_mapping: true } });
   });
 
+  it("has the secrets management: Kubernetes Secrets, encrypted at rest, rotated every 30 days, under RBAC", () => {
+    expect(spec.secrets).toEqual({ provider: "kubernetes-secrets", encryptedAtRest: true, rotationMs: 30 * 86_400_000, accessControl: "rbac" });
+  });
+
   it("is the same with an override of nothing", () => {
     expect(loadDeploymentSpec({ value: undefined, file: SCENARIO, path: "spec" })).toEqual(spec);
     expect(withOverride({})).toEqual(spec);
@@ -193,6 +197,12 @@ describe("loadDeploymentSpec with a scenario's overrides", () => {
     expect(e.code).toBe("SCENARIO_INVALID");
     expect(e.message).toContain(`${SCENARIO}: spec.canary.stages[1].success_criteria.error_rate must be a percentage`);
     expect(e.message).toContain(`${SCENARIO}: spec.canary.stages[1].success_criteria.response_time must be a time`);
+  });
+
+  it("overrides the rotation period and rejects one that is not a positive duration", () => {
+    expect(withOverride({ secrets: { rotation: "12h" } }).secrets.rotationMs).toBe(12 * 3_600_000);
+    expect(rejection({ secrets: { rotation: "monthly" } }).message).toContain(`${SCENARIO}: spec.secrets.rotation must be a positive duration like "30d" or "12h", got "monthly"`);
+    expect(rejection({ secrets: { rotation: 0 } }).message).toContain("spec.secrets.rotation must be a positive duration");
   });
 
   it("rejects rollback triggers in the wrong unit", () => {

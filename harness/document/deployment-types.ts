@@ -11,6 +11,16 @@ export interface DeploymentSpec {
   readonly performance: PerformanceSpec;
   readonly approvals: ReadonlyMap<string, ApprovalSpec>;
   readonly audit: ReadonlyMap<string, { retentionDays: number; flags: Record<string, boolean> }>;
+  readonly secrets: SecretsSpec;
+}
+
+/** secrets-management.yml. */
+export interface SecretsSpec {
+  readonly provider: "kubernetes-secrets" | "vault" | "aws-secrets-manager";
+  readonly encryptedAtRest: boolean;
+  /** Spec milliseconds a secret (the database password, the encryption key) lives before it is rotated: the document's "30d". */
+  readonly rotationMs: number;
+  readonly accessControl?: "rbac";
 }
 
 export interface EnvironmentSpec {

@@ -178,6 +178,31 @@ export interface KubernetesView {
   observe(): Promise<PodsObservation[]>;
   /** A Secret of the run's namespace as etcd stores it, and its values as the API server gives them (to look for in the stored bytes). */
   secretAtRest(name: string): Promise<SecretAtRest>;
+  /** Rotate the cluster's encryption key: a new key writes, every Secret is rewritten with it, the old keys are removed. */
+  rotateEncryptionKey(): Promise<KeyRotation>;
+  /** Every Secret of the cluster as etcd stores it, by what encrypted it, once the API server runs the EncryptionConfiguration on disk. */
+  encryptionAtRest(): Promise<EncryptionAtRest>;
+}
+
+export interface KeyRotation {
+  /** The keys before, the first of which wrote. */
+  readonly from: readonly string[];
+  /** The new key, the only one left. */
+  readonly to: string;
+  /** Wall ms until the API server had loaded the new key (it polls its configuration once a minute). */
+  readonly loadedAfterMs: number;
+  /** Secrets rewritten with the new key, in every namespace. */
+  readonly rewritten: number;
+}
+
+export interface EncryptionAtRest {
+  /** The keys of the EncryptionConfiguration on disk, the first of which writes. */
+  readonly keys: readonly string[];
+  /** Whether the API server had loaded that configuration (waited for up to its reload period and more). */
+  readonly loaded: boolean;
+  readonly waitedMs: number;
+  /** Every Secret in etcd counted by what encrypted it ("aescbc/key2"), "identity" for plain text. */
+  readonly stored: Readonly<Record<string, number>>;
 }
 
 export interface SecretAtRest {

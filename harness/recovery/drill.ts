@@ -91,6 +91,11 @@ export class RecoveryDrill {
     return this.current;
   }
 
+  /** The same server under a new password (a secret rotation): what the backups and a restore connect with from now on. */
+  credentialsChanged(database: Database): void {
+    this.current = database;
+  }
+
   private specMs(wallMs: number): number {
     return this.options.scale.toSpecMs(wallMs - this.options.originWallMs);
   }

@@ -10,6 +10,7 @@ import { RecoveryDrill } from "../recovery/drill.js";
 import { startRouter } from "../traffic/start-router.js";
 import { evenShares } from "../traffic/weights.js";
 import { RunBackups } from "../recovery/run-backups.js";
+import { SecretRotations } from "../secrets/rotation.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { Sink } from "../timeline/events.js";
 import type { Router } from "../traffic/router.js";
@@ -50,6 +51,21 @@ export async function execute(scenario: Scenario, platform: Platform, { ctx, sca
   const drill = database ? new RecoveryDrill({ platform, database, services, backups, scale, clock, originWallMs, emit, signal }) : undefined;
   if (drill) holder.current = drill;
   backups?.start();
+  const rotations = scenario.rotation
+    ? new SecretRotations({
+        everySpecMs: scenario.spec.secrets.rotationMs,
+        ...(scenario.rotation.times !== undefined ? { times: scenario.rotation.times } : {}),
+        platform,
+        database: () => drill?.database,
+        onDatabase: (db) => drill?.credentialsChanged(db),
+        scale,
+        clock,
+        emit,
+        teardown,
+        signal,
+      })
+    : undefined;
+  rotations?.start();
   const pods = platform.kubernetes ? new PodWatcher(platform.kubernetes, { intervalMs: 500, emit, clock }) : undefined;
   if (pods) teardown.add("stop watching the pods", () => pods.stop());
   pods?.start();
@@ -110,6 +126,8 @@ export async function execute(scenario: Scenario, platform: Platform, { ctx, sca
     await clock.sleep(2 * strategy.intervalMs, signal);
   }
   await steps;
+  // No rotation begins once the steps are over; one under way ends first, under the load.
+  await rotations?.stop();
   // Without a strategy the load runs its course; with one it has shown what it had to.
   await load?.finish({ untilDone: !strategy });
   operator?.close();
@@ -127,6 +145,7 @@ export async function execute(scenario: Scenario, platform: Platform, { ctx, sca
       finalHealth: collected.finalHealth,
       ...(collected.finalShares ? { finalShares: collected.finalShares } : {}),
       ...(collected.atRest ? { atRest: collected.atRest } : {}),
+      ...(collected.encryption ? { encryption: collected.encryption } : {}),
       ...(recovery ? { recovery } : {}),
     },
     rollback: rollbackResult(outcome, firstBad, scenario.spec),
@@ -143,7 +162,7 @@ function roleUrl(service: Service): string {
 function evidenceSources(services: ReadonlyMap<string, Service>, router: Router | undefined, emit: Sink, platform: Platform): EvidenceSources {
   const kubernetes = platform.kubernetes;
   return {
-    ...(kubernetes ? { secretAtRest: (name: string) => kubernetes.secretAtRest(name) } : {}),
+    ...(kubernetes ? { secretAtRest: (name: string) => kubernetes.secretAtRest(name), encryptionAtRest: () => kubernetes.encryptionAtRest() } : {}),
     async readShares() {
       if (!router) return undefined;
       const shares = await router.readShares();

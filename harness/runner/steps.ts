@@ -100,11 +100,12 @@ export function stepImages(steps: readonly Step[]): string[] {
 export function unsupported(scenario: Scenario, platform: PlatformName): string[] {
   const out: string[] = [];
   if (scenario.pipeline && platform !== "kind") out.push("its pipeline (each environment's overlay on kind)");
+  if (scenario.rotation && platform !== "kind") out.push("its secret rotation (the cluster's encryption key)");
   for (const s of scenario.steps) {
     if (s.fault && !faultType(s.fault.type)!.platforms.includes(platform)) out.push(`step ${s.name}: fault ${s.fault.type}`);
     if (s.action && !actionType(s.action.type)!.platforms.includes(platform)) out.push(`step ${s.name}: action ${s.action.type}`);
   }
-  for (const e of scenario.expectations) if (platform !== "kind" && (e.kind === "pods" || e.kind === "deployment" || e.kind === "atRest")) out.push(`expectation ${e.id}: ${e.kind}`);
+  for (const e of scenario.expectations) if (platform !== "kind" && (e.kind === "pods" || e.kind === "deployment" || e.kind === "atRest" || e.kind === "rotation")) out.push(`expectation ${e.id}: ${e.kind}`);
   return out;
 }
 

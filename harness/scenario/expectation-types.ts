@@ -22,7 +22,8 @@ export type Expectation =
   | RecoveryTimeExpectation
   | BackupsExpectation
   | NotifiedExpectation
-  | AtRestExpectation;
+  | AtRestExpectation
+  | RotationExpectation;
 
 /**
  * A Secret of the run as etcd stores it (secrets-management.yml: encryption
@@ -34,6 +35,19 @@ export interface AtRestExpectation extends ExpectationBase {
   readonly kind: "atRest";
   readonly secret: string;
   readonly provider: "aescbc";
+}
+
+/**
+ * secrets-management.yml's rotation happened as it should (kind): `completed`
+ * rotations finished and none failed; after each, the old database password
+ * was refused and every pod running had authenticated with the new one; the
+ * encryption key was replaced and every Secret rewritten; and at the end the
+ * API server runs the configuration with only the newest key, with no Secret
+ * in etcd stored under a retired key or in the clear.
+ */
+export interface RotationExpectation extends ExpectationBase {
+  readonly kind: "rotation";
+  readonly completed: CountBound;
 }
 
 /**

@@ -397,6 +397,31 @@ describe("loadScenario: Kubernetes actions and expectations", () => {
     expect(s.expectations).toEqual([{ id: "matches-document", kind: "deployment", version: "stable" }]);
   });
 
+  it("reads secret rotation (rotation: true or a number of times) and its expectation", () => {
+    const s = loadScenario(write(kindWith("  - rotation: { completed: 1 }\n  - rotation: { completed: \">=2\" }").replace("platform: kind", "platform: kind\nrotation: true")));
+    expect(s.rotation).toEqual({});
+    expect(s.expectations).toEqual([
+      { id: "expectation-1", kind: "rotation", completed: { op: "==", value: 1, text: "1" } },
+      { id: "expectation-2", kind: "rotation", completed: { op: ">=", value: 2, text: ">=2" } },
+    ]);
+    expect(loadScenario(write(KIND.replace("platform: kind", "platform: kind\nrotation: { times: 2 }"))).rotation).toEqual({ times: 2 });
+    expect(loadScenario(write(KIND)).rotation).toBeUndefined();
+  });
+
+  it("rejects rotation off kind, without the database, with a bad count, and its expectation without it", () => {
+    expect(loadError(KIND.replace("platform: kind", "platform: docker\nrotation: true").replace(/  - name: release[\s\S]*?(?=expect:)/, "")).lines).toContain(
+      "rotation needs platform: kind: a rotation replaces the cluster's encryption key (the scenario runs on docker)",
+    );
+    expect(loadError(KIND.replace("platform: kind", "platform: kind\nrotation: true\ndatabase: false")).lines).toContain(
+      "rotation needs the database: a rotation changes the database password, but the scenario sets database: false",
+    );
+    expect(loadError(KIND.replace("platform: kind", "platform: kind\nrotation: { times: 0 }")).lines).toEqual(["rotation.times must be an integer >= 1, got number 0"]);
+    expect(loadError(kindWith("  - rotation: { completed: 1 }")).lines).toEqual(["expect[0].rotation needs rotation: the scenario must rotate its secrets (rotation: true)"]);
+    expect(loadError(kindWith("  - rotation: { completed: some }").replace("platform: kind", "platform: kind\nrotation: true")).lines).toEqual([
+      'expect[0].rotation.completed must be a number of rotations or a bound like ">=1", got "some"',
+    ]);
+  });
+
   it("rejects a deployment expectation without an environment, at environment", () => {
     const { lines } = loadError(kindWith("  - deployment: { role: stable }"));
     expect(lines).toEqual(["environment must name an environment of the document: a deployment expectation checks against it"]);

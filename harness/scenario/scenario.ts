@@ -27,6 +27,13 @@ export interface Scenario {
   readonly expectations: readonly Expectation[];
   /** The kinds of backup the run takes, as the document configures them (none without `backups:`). */
   readonly backups: readonly BackupKind[];
+  /**
+   * secrets-management.yml's rotation (kind): the database password and the
+   * cluster's encryption key rotated each time the secrets reach the
+   * document's age (30d, scaled), at most `times` times (undefined: as many
+   * as fall due while the steps run). Absent: no rotation.
+   */
+  readonly rotation?: { readonly times?: number };
   /** A pipeline scenario (`pipeline:`): its stages are runs of their own (harness/pipeline/run-pipeline.ts runs them). */
   readonly pipeline?: PipelineSpec;
 }

@@ -23,9 +23,11 @@ export interface ExpectationContext {
   readonly backups: readonly BackupKind[];
   /** A step causes a disaster (a fault that loses data) and a later one restores the database. */
   readonly recovery: boolean;
+  /** The scenario rotates its secrets (`rotation:`). */
+  readonly rotation: boolean;
 }
 
-export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "restarts", "deployment", "restored", "rpo", "rto", "backups", "notified", "atRest"] as const;
+export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "restarts", "deployment", "restored", "rpo", "rto", "backups", "notified", "atRest", "rotation"] as const;
 
 /** "<=60m", "<5m", "<= 90s": an upper bound on a spec-time duration (RPO, RTO). */
 const timeBound = z.unknown().transform((v, ctx): TimeBound => {
@@ -167,6 +169,7 @@ function kinds(c: ExpectationContext) {
     // A rollback is what notifies, and only a strategy rolls back.
     notified: c.strategy ? obj({ channel: z.enum(["slack", "email"]), within: duration() }) : refused(needsStrategy),
     atRest: obj({ secret: str({ re: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, text: 'a Secret\'s name like "database-secret"' }), provider: z.enum(["aescbc"]).optional() }).superRefine(kubernetes, ALWAYS),
+    rotation: c.rotation ? obj({ completed: countOf("rotations", ">=1") }) : refused("needs rotation: the scenario must rotate its secrets (rotation: true)"),
   };
 }
 
@@ -193,6 +196,7 @@ function expectationSchema(c: ExpectationContext) {
     backups: k.backups.optional(),
     notified: k.notified.optional(),
     atRest: k.atRest.optional(),
+    rotation: k.rotation.optional(),
   })
     .superRefine((e, ctx) => {
       const given = EXPECTATION_KINDS.filter((kind) => asRecord(e)?.[kind] !== undefined);
@@ -248,6 +252,7 @@ function expectationSchema(c: ExpectationContext) {
         return { ...base, kind: "notified", channel: n.channel, withinMs: n.within };
       }
       if (e.atRest) return { ...base, kind: "atRest", secret: e.atRest.secret, provider: e.atRest.provider ?? "aescbc" };
+      if (e.rotation) return { ...base, kind: "rotation", completed: (e.rotation as { completed: CountBound }).completed };
       if (e.backups) {
         const b = e.backups as { kind?: BackupKind; count?: CountBound; encrypted?: true; retained?: true; before?: string };
         return {

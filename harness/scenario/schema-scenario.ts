@@ -39,6 +39,7 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
   const restores = stepList.some((s) => asRecord(s.action)?.type === "restore-database");
   const damages = stepList.some((s) => asRecord(s.fault)?.type === "backup-damage");
   const disaster = stepList.some((s) => DATA_LOSS.includes(asRecord(s.fault)?.type as string));
+  const rotation = r.rotation !== undefined && r.rotation !== false;
 
   return obj({
     name: str({ re: NAME, text: NAME_TEXT }),
@@ -64,12 +65,13 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
     /** Checked against the deployment document's schema by the reader (readDeploymentSpec). */
     spec: z.unknown().optional(),
     backups: z.union([z.literal(true), z.array(z.enum(BACKUP_KINDS)).nonempty()]).optional(),
+    rotation: z.union([z.boolean(), obj({ times: z.number().int().min(1).optional() })]).optional(),
     strategy: strategySchema.optional(),
     versions: versionsSchema,
     monitor: monitorSchema(roles).optional(),
     load: loadProfileSchema([...roles, "router"], r.load).optional(),
     steps: stepsSchema({ roles, platform, database, optional: strategy }).optional(),
-    expect: expectationsSchema({ roles, steps, platform, strategy, stages, load: r.load !== undefined, backups, recovery: disaster && restores && backups.includes("database") }),
+    expect: expectationsSchema({ roles, steps, platform, strategy, stages, load: r.load !== undefined, backups, recovery: disaster && restores && backups.includes("database"), rotation }),
   })
     .superRefine((_, ctx) => {
       const versions = asRecord(r.versions);
@@ -82,6 +84,8 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
       if (damages && !backups.includes("database")) ctx.addIssue({ code: "custom", path: ["backups"], message: "must include database: a backup-damage step damages the run's database backups (backups: [database])" });
       if (restores && !backups.includes("database")) ctx.addIssue({ code: "custom", path: ["backups"], message: "must include database: a restore-database step restores the run's database backups (backups: [database])" });
       if (backups.length > 0 && !database) ctx.addIssue({ code: "custom", path: ["backups"], message: "needs the database: the scenario sets database: false" });
+      if (rotation && platform !== "kind") ctx.addIssue({ code: "custom", path: ["rotation"], message: `needs platform: kind: a rotation replaces the cluster's encryption key (the scenario runs on ${platform})` });
+      if (rotation && !database) ctx.addIssue({ code: "custom", path: ["rotation"], message: "needs the database: a rotation changes the database password, but the scenario sets database: false" });
       const deployment = Array.isArray(r.expect) && r.expect.some((e: unknown) => asRecord(e)?.deployment !== undefined);
       if (deployment && r.environment === undefined) {
         ctx.addIssue({ code: "custom", path: ["environment"], message: "must name an environment of the document: a deployment expectation checks against it" });
@@ -109,6 +113,7 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
         steps: s.steps ?? [],
         expectations: s.expect,
         backups: s.backups === true ? [...BACKUP_KINDS] : (s.backups ?? []),
+        ...(s.rotation === true ? { rotation: {} } : typeof s.rotation === "object" ? { rotation: s.rotation.times !== undefined ? { times: s.rotation.times } : {} } : {}),
       };
     });
 }

@@ -117,6 +117,22 @@ export type TimelineEvent =
   | { type: "backup.restored"; id: string; kind: BackupKind; bytes: number; seconds: number; takenAtSpecSeconds: number }
   /** A disaster recovery drill: the disaster, then each part of the recovery as it completes, in wall seconds since the disaster. */
   | { type: "recovery.phase"; phase: RecoveryPhase; sinceDisasterSeconds: number; detail: string }
+  /** secrets-management.yml's rotation (harness/secrets): each rotation, its parts with their evidence, and how it ended. */
+  | { type: "secret.rotation.started"; n: number; everySpecSeconds: number }
+  | {
+      type: "secret.password.changed";
+      n: number;
+      /** Connecting with the old password: refused with SQLSTATE 28P01, or not. */
+      oldPassword: { refused: boolean; code?: string; message: string };
+      services: string;
+      /** Every pod running after the restart: wall seconds after the change at which its first session began (none: not seen). */
+      pods: Array<{ pod: string; role: string; sessionAfterSeconds?: number }>;
+      /** Service sessions from before the change still open when the harness stopped looking. */
+      oldSessions: number;
+    }
+  | { type: "secret.key.rotated"; n: number; from: string[]; to: string; loadedAfterSeconds: number; rewritten: number }
+  | { type: "secret.rotation.finished"; n: number; seconds: number }
+  | { type: "secret.rotation.failed"; n: number; error: string }
   /** The table read to judge a restore: before the disaster, and right after the restore. */
   | { type: "rows.read"; when: "before-disaster" | "restored"; table: string; rows: number };
 

@@ -63,6 +63,12 @@ const FORMAT: Formatters = {
     e.thresholds.map((t) => `\n      ${t.pass ? "✓" : "✗"} ${t.metric}: ${t.expression} (observed ${Math.round(t.observed * 1000) / 1000})`).join(""),
   note: (e) => (e.level === "warn" ? `warning: ${e.message}` : e.message),
   "analysis.failed": (e) => `analysis of ${e.version} failed during ${e.stage} (${e.consecutiveErrors} of ${e.limit} in a row): ${e.error}`,
+  "secret.rotation.started": (e) => `secret rotation ${e.n}: the secrets are ${formatSpan(e.everySpecSeconds)} old (spec time)`,
+  "secret.password.changed": (e) =>
+    `secret rotation ${e.n}: database password changed; old password ${e.oldPassword.refused ? "refused" : `NOT refused (${e.oldPassword.message})`}; ${e.pods.filter((p) => p.sessionAfterSeconds !== undefined).length}/${e.pods.length} pods connected with the new one`,
+  "secret.key.rotated": (e) => `secret rotation ${e.n}: encryption key ${e.from[0]} -> ${e.to} (loaded after ${formatDuration(e.loadedAfterSeconds * 1000)}), ${e.rewritten} Secrets rewritten, ${e.from.join(", ")} removed`,
+  "secret.rotation.finished": (e) => `secret rotation ${e.n} finished in ${formatDuration(e.seconds * 1000)}`,
+  "secret.rotation.failed": (e) => `warning: secret rotation ${e.n} failed: ${e.error}`,
   "backup.taken": (e) => `backup ${e.id} (${e.kind}) taken in ${formatDuration(e.seconds * 1000)}: ${formatBytes(e.bytes)} encrypted`,
   "backup.failed": (e) => `warning: ${e.kind} backup failed: ${e.error}`,
   "backup.pruned": (e) => `backup ${e.id} (${e.kind}) pruned: ${formatSpan(e.ageSpecSeconds)} old (spec time), retention ${formatSpan(e.retentionSpecSeconds)}`,

@@ -17,7 +17,7 @@ const STRATEGIES = [
   "health-check-failure",
   "health-check-recovers",
 ];
-const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback", "oom-restart", "secrets-at-rest"];
+const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback", "oom-restart", "secrets-at-rest", "secret-rotation"];
 const ALL = [...STRATEGIES, "health-endpoints", "kill-recovers", "crash-loop", "partition-recovers", "dr-pg-restore", "dr-last-known-good", ...KIND_ONLY];
 
 interface Results {
@@ -174,7 +174,35 @@ describe("every scenario with --platform kind, in one cluster", () => {
   it("secrets-at-rest: database-secret in etcd is aescbc ciphertext, its URL nowhere in it, and the service still reads it", () => {
     const { results: r } = scenario("secrets-at-rest");
     const encrypted = r.expectations.find((e) => e.id === "database-secret-encrypted")!;
-    expect(encrypted.evidence).toMatch(/^\/registry\/secrets\/\S+\/database-secret in etcd: \d+ bytes beginning "k8s:enc:aescbc:v1:key1:/);
+    expect(encrypted.evidence).toMatch(/^\/registry\/secrets\/\S+\/database-secret in etcd: \d+ bytes beginning "k8s:enc:aescbc:v1:key\d+:/);
     expect(encrypted.evidence).toContain("none of its 1 value(s) readable in the stored bytes");
+  });
+
+  it("secret-rotation: the password changed in PostgreSQL and database-secret, refused when old, every pod on the new one; the key rotated, nothing left under the old", () => {
+    const { results: r, events } = scenario("secret-rotation");
+    const started = events.filter((e) => e.type === "secret.rotation.started");
+    expect(started).toHaveLength(1);
+    // At 0.00001 the document's 30 days are 25.9 s of wall time, counted from when the services came up.
+    expect(started[0]!.everySpecSeconds).toBe(30 * 86_400);
+    const changed = events.find((e) => e.type === "secret.password.changed")!;
+    expect(changed.oldPassword).toMatchObject({ refused: true, code: "28P01" });
+    expect(String(changed.services)).toMatch(/^database-secret points at [\d.]+:5432; deployments agi-eval-sandbox-stable restarted$/);
+    // Staging's two replicas, both new pods, each seen in pg_stat_activity with a session opened after the change.
+    const pods = changed.pods as Array<{ pod: string; sessionAfterSeconds?: number }>;
+    expect(pods).toHaveLength(2);
+    for (const p of pods) expect(p.sessionAfterSeconds, p.pod).toBeGreaterThanOrEqual(0);
+    const key = events.find((e) => e.type === "secret.key.rotated")!;
+    const [from, to] = [(key.from as string[])[0]!, String(key.to)];
+    expect(Number(to.slice(3))).toBe(Number(from.slice(3)) + 1);
+    expect(key.rewritten).toBeGreaterThanOrEqual(1);
+    expect(events.some((e) => e.type === "secret.rotation.failed")).toBe(false);
+    const rotated = r.expectations.find((e) => e.id === "rotated-once")!;
+    // etcd read at the end: every Secret of the cluster under the new key, none under the old one or in the clear.
+    expect(rotated.evidence).toMatch(new RegExp(`at the end: configuration keys ${to} \\(loaded by the API server[^)]*\\); Secrets in etcd: \\d+ under aescbc/${to}$`));
+    expect(r.expectations.find((e) => e.id === "database-secret-encrypted")!.evidence).toContain(`beginning "k8s:enc:aescbc:v1:${to}:`);
+    // The load ran through the router the whole time: fewer than 1% of its requests failed.
+    const load = events.find((e) => e.type === "load.finished")!;
+    expect(Number(load.failed) / Number(load.requests)).toBeLessThan(0.01);
+    expect(r.expectations.find((e) => e.id === "few-requests-failed")!.held).toBe(true);
   });
 });

@@ -67,6 +67,11 @@ export class KindCluster {
     readonly kept: boolean,
   ) {}
 
+  /** The cluster's EncryptionConfiguration folder on this machine, mounted into its control plane. */
+  get encryptionDir(): string {
+    return statePaths(this.name).encryption;
+  }
+
   /** NodePorts that kind-config.yaml maps to 127.0.0.1, in order. */
   get nodePorts(): number[] {
     return [...this.ports.keys()].sort((a, b) => a - b);

@@ -26,6 +26,8 @@ describe("Secrets encrypted at rest (secrets-management.yml)", () => {
     };
     expect(patch.kind).toBe("ClusterConfiguration");
     expect(patch.apiServer.extraArgs["encryption-provider-config"]).toBe(`${ENCRYPTION_DIR_IN_NODE}/${ENCRYPTION_FILE}`);
+    // A key rotation (key-rotation.ts) needs the API server to reload the file by itself.
+    expect(patch.apiServer.extraArgs["encryption-provider-config-automatic-reload"]).toBe("true");
     expect(patch.apiServer.extraVolumes).toEqual([expect.objectContaining({ hostPath: ENCRYPTION_DIR_IN_NODE, mountPath: ENCRYPTION_DIR_IN_NODE, readOnly: true })]);
     const rendered = parse(kindConfigWithEncryption(kindConfig, "/state/gameday.encryption")) as { nodes: Array<{ role: string; extraMounts?: unknown[]; extraPortMappings?: unknown[] }>; kubeadmConfigPatches: string[] };
     expect(rendered.nodes[0]!.extraMounts).toEqual([{ hostPath: "/state/gameday.encryption", containerPath: ENCRYPTION_DIR_IN_NODE, readOnly: true }]);

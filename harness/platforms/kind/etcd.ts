@@ -6,13 +6,30 @@ import { docker } from "../../engine/docker.js";
 /** The API server's own client certificate for etcd, and etcd's CA, inside the control-plane node (kubeadm's layout). */
 const PKI = { ca: "/etc/kubernetes/pki/etcd/ca.crt", cert: "/etc/kubernetes/pki/apiserver-etcd-client.crt", key: "/etc/kubernetes/pki/apiserver-etcd-client.key" } as const;
 
+export interface EtcdEntry {
+  readonly key: string;
+  readonly value: Buffer;
+}
+
+/** The smallest key after every key that starts with `prefix` (etcd's range_end for a prefix). */
+export function prefixEnd(prefix: string): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i]! += 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+}
+
 /**
- * A value as etcd stores it, read straight from etcd (its v3 JSON gateway,
- * https on the node's address, with the API server's client certificate),
- * not through the API server: what someone with the disk or a backup of
- * etcd would see. undefined when the key is absent.
+ * Keys and values as etcd stores them, read straight from etcd (its v3 JSON
+ * gateway, https on the node's address, with the API server's client
+ * certificate), not through the API server: what someone with the disk or a
+ * backup of etcd would see. `rangeEnd` reads every key from `key` up to it.
  */
-export async function readEtcd(node: string, network: string, key: string): Promise<Buffer | undefined> {
+async function rangeEtcd(node: string, network: string, key: string, rangeEnd?: Buffer): Promise<EtcdEntry[]> {
   const [ca, cert, clientKey] = await Promise.all([PKI.ca, PKI.cert, PKI.key].map((f) => exec("docker", ["exec", node, "cat", f], { timeoutMs: 10_000 }).then((r) => r.stdout)));
   const info = await docker().getContainer(node).inspect();
   const host = info.NetworkSettings.Networks[network]?.IPAddress;
@@ -26,11 +43,20 @@ export async function readEtcd(node: string, network: string, key: string): Prom
     });
     req.on("timeout", () => req.destroy(new Error("etcd did not answer within 10 s")));
     req.on("error", reject);
-    req.end(JSON.stringify({ key: Buffer.from(key).toString("base64") }));
+    req.end(JSON.stringify({ key: Buffer.from(key).toString("base64"), ...(rangeEnd ? { range_end: rangeEnd.toString("base64") } : {}) }));
   }).catch((e: unknown) => {
-    throw new HarnessError("CLUSTER_FAILED", `could not read ${key} from etcd in ${node}: ${errorMessage(e)}`, { hint: `docker exec ${node} crictl ps shows whether etcd runs` });
+    throw new HarnessError("CLUSTER_FAILED", `could not read ${key}${rangeEnd ? "*" : ""} from etcd in ${node}: ${errorMessage(e)}`, { hint: `docker exec ${node} crictl ps shows whether etcd runs` });
   });
-  const kvs = (JSON.parse(body) as { kvs?: Array<{ value?: string }> }).kvs;
-  const value = kvs?.[0]?.value;
-  return value === undefined ? undefined : Buffer.from(value, "base64");
+  const kvs = (JSON.parse(body) as { kvs?: Array<{ key?: string; value?: string }> }).kvs ?? [];
+  return kvs.map((kv) => ({ key: Buffer.from(kv.key ?? "", "base64").toString("utf8"), value: Buffer.from(kv.value ?? "", "base64") }));
+}
+
+/** One value as etcd stores it; undefined when the key is absent. */
+export async function readEtcd(node: string, network: string, key: string): Promise<Buffer | undefined> {
+  return (await rangeEtcd(node, network, key))[0]?.value;
+}
+
+/** Every key under `prefix` (e.g. every Secret of every namespace: /registry/secrets/) with its stored value. */
+export function readEtcdPrefix(node: string, network: string, prefix: string): Promise<EtcdEntry[]> {
+  return rangeEtcd(node, network, prefix, prefixEnd(prefix));
 }

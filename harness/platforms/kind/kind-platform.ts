@@ -26,6 +26,7 @@ import type { KindCluster } from "./cluster.js";
 import { APP_PORT, K8S_LABEL, appObjects, componentObjects, databaseSecret, previousTemplate, summarizeDeployment } from "./manifests.js";
 import { PodProxy } from "./pod-proxy.js";
 import { observePods, secretAtRest } from "./namespace-evidence.js";
+import { encryptionAtRest, rotateEncryptionKey } from "./key-rotation.js";
 import { KindInstanceFaults } from "./instance-faults.js";
 import { openNamespace } from "./namespace.js";
 import { waitReplacedStopped, waitRolloutComplete } from "./rollout-status.js";
@@ -101,7 +102,12 @@ export class KindPlatform implements Platform {
       stressInstance: (role, index, stress) => faults.stress(role, index, stress),
       crashLoopInstance: (role, index) => faults.crashLoop(role, index),
     };
-    this.kubernetes = { observe: () => this.observe(), secretAtRest: (name) => secretAtRest(this.core, options.cluster, this.namespace, name) };
+    this.kubernetes = {
+      observe: () => this.observe(),
+      secretAtRest: (name) => secretAtRest(this.core, options.cluster, this.namespace, name),
+      rotateEncryptionKey: () => rotateEncryptionKey(this.core, options.cluster, this.clock, ctx.signal),
+      encryptionAtRest: () => encryptionAtRest(options.cluster, this.clock, ctx.signal),
+    };
   }
 
   /** The run's namespace and the pod proxy, once (kind/namespace.ts). */
