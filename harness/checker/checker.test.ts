@@ -402,7 +402,7 @@ describe("judge: pods expectations", () => {
       const j = judge(expectation, evidence(events));
       expect(j.held).toBe(true);
       expect(j.evidence).toMatch(/^1 state\(s\) observed, all as expected; at 18\.0s 3\/3 ready/);
-      expect(j.description).toBe("stable: all pods ready during rollout within 100s of its start and from then on");
+      expect(j.description).toBe("stable: all pods ready during rollout within 1m40s of its start and from then on");
     });
 
     it("does not forgive a bad state 12 s (wall) after the step starts at time scale 0.1", () => {

@@ -1,3 +1,4 @@
+import { formatSpan } from "../common/duration.js";
 import type { PodCount, PodsExpectation } from "../scenario/scenario.js";
 import type { EventOf, Stamped } from "../timeline/events.js";
 import { judgedWindow, timeScaleOf, type Evidence, type ExpectationKind, type Verdict } from "./evidence.js";
@@ -32,7 +33,7 @@ function judgePods(e: PodsExpectation, evidence: Evidence): Verdict {
   if (replicas === undefined) return { held: false, evidence: `${e.version} was never deployed in a cluster (no deployment.observed event)` };
   const all = evidence.events.filter((ev): ev is PodsState => ev.type === "pods.observed" && ev.role === e.version);
   const settleAt = window.start + ((e.withinMs ?? 0) / 1000) * timeScaleOf(evidence);
-  if (settleAt > window.end) return { held: false, evidence: `within ${(e.withinMs ?? 0) / 1000}s (spec) is longer than step ${e.during}, so nothing in it is judged` };
+  if (settleAt > window.end) return { held: false, evidence: `within ${formatSpan((e.withinMs ?? 0) / 1000)} (spec) is longer than step ${e.during}, so nothing in it is judged` };
   const atSettle = all.filter((s) => s.t <= settleAt).pop();
   const states = [...(atSettle ? [atSettle] : []), ...all.filter((s) => s.t > settleAt && s.t <= window.end)];
   if (states.length === 0) return { held: false, evidence: `no observation of ${e.version}'s pods in the window` };
@@ -70,7 +71,7 @@ function describePods(e: PodsExpectation): string {
     e.restarted === true ? "every pod restarted" : e.restarted === false ? "no pod restarted" : "",
     e.tag ? `every pod runs ${e.tag}` : "",
   ].filter(Boolean);
-  return `${e.version}: ${parts.join(", ")}${e.during ? ` during ${e.during}` : " throughout the run"}${e.withinMs !== undefined ? ` within ${e.withinMs / 1000}s of its start and from then on` : ""}`;
+  return `${e.version}: ${parts.join(", ")}${e.during ? ` during ${e.during}` : " throughout the run"}${e.withinMs !== undefined ? ` within ${formatSpan(e.withinMs / 1000)} of its start and from then on` : ""}`;
 }
 
 export const pods = { describe: describePods, judge: judgePods } satisfies ExpectationKind<"pods">;

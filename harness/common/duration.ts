@@ -31,3 +31,13 @@ export function formatDuration(ms: number): string {
   const s = total % 60;
   return s === 0 ? `${m}m` : `${m}m${s}s`;
 }
+
+/** A span of spec time in the largest units that fit: "30d", "6h30m", "1d12h"; under an hour as formatDuration. */
+export function formatSpan(seconds: number): string {
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3_600);
+  const m = Math.round((seconds % 3_600) / 60);
+  if (d > 0) return h > 0 ? `${d}d${h}h` : `${d}d`;
+  if (h > 0) return m > 0 ? `${h}h${m}m` : `${h}h`;
+  return formatDuration(seconds * 1000);
+}

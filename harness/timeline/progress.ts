@@ -1,4 +1,4 @@
-import { formatDuration } from "../common/duration.js";
+import { formatDuration, formatSpan } from "../common/duration.js";
 import type { EventOf, Stamped, TimelineEvent } from "./events.js";
 
 type Formatters = { [T in TimelineEvent["type"]]: (e: EventOf<T>) => string | undefined };
@@ -77,16 +77,6 @@ const FORMAT: Formatters = {
   "recovery.phase": (e) => (e.phase === "disaster" ? `disaster: ${e.detail}` : `recovery, ${e.phase} ${formatDuration(e.sinceDisasterSeconds * 1000)} after the disaster: ${e.detail}`),
   "rows.read": (e) => `${e.table} read ${e.when === "restored" ? "after the restore" : "before the disaster"}: ${e.rows} rows`,
 };
-
-/** Spec spans run to days: "30d", "2d3h", "1h30m", else as formatDuration. */
-function formatSpan(seconds: number): string {
-  const d = Math.floor(seconds / 86_400);
-  const h = Math.floor((seconds % 86_400) / 3_600);
-  const m = Math.round((seconds % 3_600) / 60);
-  if (d > 0) return h > 0 ? `${d}d${h}h` : `${d}d`;
-  if (h > 0) return m > 0 ? `${h}h${m}m` : `${h}h`;
-  return formatDuration(seconds * 1000);
-}
 
 /** 1.2 MB, 340 kB, 512 B. */
 function formatBytes(n: number): string {

@@ -200,9 +200,9 @@ describe("every scenario with --platform kind, in one cluster", () => {
     // etcd read at the end: every Secret of the cluster under the new key, none under the old one or in the clear.
     expect(rotated.evidence).toMatch(new RegExp(`at the end: configuration keys ${to} \\(loaded by the API server[^)]*\\); Secrets in etcd: \\d+ under aescbc/${to}$`));
     expect(r.expectations.find((e) => e.id === "database-secret-encrypted")!.evidence).toContain(`beginning "k8s:enc:aescbc:v1:${to}:`);
-    // The load ran through the router the whole time: fewer than 1% of its requests failed.
+    // The load ran through the router the whole time; what failed stayed under the rollback trigger's 5%.
     const load = events.find((e) => e.type === "load.finished")!;
-    expect(Number(load.failed) / Number(load.requests)).toBeLessThan(0.01);
-    expect(r.expectations.find((e) => e.id === "few-requests-failed")!.held).toBe(true);
+    expect(Number(load.failed) / Number(load.requests)).toBeLessThan(0.05);
+    expect(r.expectations.find((e) => e.id === "no-rollback-worth-of-errors")!.held).toBe(true);
   });
 });
