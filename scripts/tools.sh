@@ -71,6 +71,15 @@ alertmanager_tool() { # Alertmanager at the pinned version, built from its Go mo
   rm -rf "$tmp"
 }
 
+syft_tool() { # syft at the pinned version (SBOMs of the images the harness builds), built from its Go module.
+  local version=v1.57.2 module=github.com/anchore/syft
+  if [ -x "$bin/syft" ] && SYFT_CHECK_FOR_APP_UPDATE=false "$bin/syft" version 2>/dev/null | grep -qE "^Version: +${version#v}$"; then return 0; fi
+  command -v go >/dev/null 2>&1 || die "syft is not built and Go is not there to build it" "install Go (Debian: apt-get install golang-go)"
+  say "building syft $version with go install $module/cmd/syft (first use on this machine, about 4 minutes on 2 cores; cached in .cache/tools/bin)"
+  GOBIN="$bin" CGO_ENABLED=0 GOFLAGS=-trimpath go install -ldflags "-s -w -X main.version=${version#v}" "$module/cmd/syft@$version" >&2 ||
+    die "go install $module/cmd/syft@$version failed" "the Go module proxy must be reachable; read the lines above"
+}
+
 for tool in "$@"; do
   case "$tool" in
     mmdebstrap) apt_tool mmdebstrap mmdebstrap ;;
@@ -92,6 +101,8 @@ for tool in "$@"; do
     # Notifications (rollback-config.yml): Alertmanager routes a rollback's alert to a webhook and to Mailpit's SMTP.
     alertmanager) alertmanager_tool ;;
     mailpit) go_tool mailpit github.com/axllent/mailpit@v1.33.1 ;;
-    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, chromium, actionlint, shellcheck, toxiproxy-server, alertmanager, mailpit" ;;
+    # Software Bills of Materials (SPDX JSON) of the images the harness builds (harness/images/sbom.ts).
+    syft) syft_tool ;;
+    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, chromium, actionlint, shellcheck, toxiproxy-server, alertmanager, mailpit, syft" ;;
   esac
 done

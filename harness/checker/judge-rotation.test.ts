@@ -35,7 +35,7 @@ describe("judge: secrets rotated (secrets-management.yml)", () => {
     const j = judge(once, evidence(good));
     expect(j.held).toBe(true);
     expect(j.evidence).toBe(
-      "1 rotation(s) finished, expected exactly 1; rotation 1: old password refused (28P01), 2/2 pods authenticated with the new one (the last 6.5 s after the change); " +
+      "1 rotation(s) finished, expected exactly 1; rotation 1: old password refused (28P01), 2/2 pods authenticated with the new one (each with a session begun after the change, the latest of those seen 6.5 s after it); " +
         "rotation 1: key key1 -> key2, loaded after 31.5 s, 3 Secrets rewritten; at the end: configuration keys key2 (loaded by the API server after 12.0 s); Secrets in etcd: 3 under aescbc/key2",
     );
     expect(describeExpectation(once)).toMatch(/^the secrets are rotated exactly 1 time\(s\)/);

@@ -23,7 +23,7 @@ function passwordProblems(p: Of<"secret.password.changed">): string[] {
 
 function describePassword(p: Of<"secret.password.changed">): string {
   const slowest = Math.max(0, ...p.pods.map((x) => x.sessionAfterSeconds ?? 0));
-  return `rotation ${p.n}: old password ${p.oldPassword.refused ? `refused (${p.oldPassword.code})` : "accepted"}, ${p.pods.filter((x) => x.sessionAfterSeconds !== undefined).length}/${p.pods.length} pods authenticated with the new one (the last ${slowest.toFixed(1)} s after the change)`;
+  return `rotation ${p.n}: old password ${p.oldPassword.refused ? `refused (${p.oldPassword.code})` : "accepted"}, ${p.pods.filter((x) => x.sessionAfterSeconds !== undefined).length}/${p.pods.length} pods authenticated with the new one (each with a session begun after the change, the latest of those seen ${slowest.toFixed(1)} s after it)`;
 }
 
 /**

@@ -10,6 +10,7 @@ import { LABEL, PROJECT } from "../common/labels.js";
 import { docker, imageExists } from "../engine/docker.js";
 import type { ImageSource, Sink } from "../timeline/events.js";
 import { ROOT } from "../common/paths.js";
+import { bundledLock } from "./bundle-lock.js";
 import { catalog, type ImageSpec } from "./catalog.js";
 
 /** Bump to rebuild every local image after a change to how images are built. */
@@ -44,6 +45,7 @@ const pullFailed = new Set<string>();
 export class ImageBuilder {
   private readonly specs: Map<string, ImageSpec>;
   private readonly resolved = new Map<string, Promise<ResolvedImage>>();
+  private readonly requested = new Set<string>();
 
   constructor(private readonly options: ImageOptions = {}) {
     this.specs = catalog();
@@ -54,7 +56,19 @@ export class ImageBuilder {
     return [...this.specs.keys()];
   }
 
+  /** Resolve an image for use (its parents are resolved too, but not counted as used). */
   ensure(name: string): Promise<ResolvedImage> {
+    this.requested.add(name);
+    return this.once(name);
+  }
+
+  /** The images ensure() resolved, in the order asked for (what a run used: its SBOMs go into the run folder). */
+  async used(): Promise<ResolvedImage[]> {
+    const settled = await Promise.allSettled([...this.requested].map((n) => this.resolved.get(n)!));
+    return settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  }
+
+  private once(name: string): Promise<ResolvedImage> {
     let p = this.resolved.get(name);
     if (!p) {
       p = this.resolve(name);
@@ -96,7 +110,7 @@ export class ImageBuilder {
       const upstream = await this.upstream(spec.upstream);
       if (upstream) return this.done(spec, upstream, "upstream", "", started);
     }
-    const parent = spec.kind === "rootfs" ? undefined : await this.ensure(spec.base);
+    const parent = spec.kind === "rootfs" ? undefined : await this.once(spec.base);
     const hash = await this.hash(spec, parent, { build: true });
     const existing = this.options.force ? undefined : await imageExists(spec.ref);
     if (existing?.Config?.Labels?.[LABEL.recipeHash] === hash) return this.done(spec, spec.ref, "cached", hash, started);
@@ -149,7 +163,7 @@ export class ImageBuilder {
       const dir = join(ROOT, "fixtures", "images", spec.recipeDir);
       for (const f of readdirSync(dir).sort()) h.update(`${f}\n`).update(readFileSync(join(dir, f)));
       for (const f of spec.common ?? []) h.update(`common/${f}\n`).update(readFileSync(join(COMMON_DIR, f)));
-      if (spec.generated) h.update((await generatedFile(spec.generated, { build }))?.content ?? "not built yet");
+      if (spec.generated) for (const f of (await generatedFiles(spec.generated, { build })) ?? [{ name: "", content: "not built yet" }]) h.update(`${f.name}\n`).update(f.content);
     }
     return h.digest("hex").slice(0, 16);
   }
@@ -187,10 +201,7 @@ export class ImageBuilder {
     try {
       cpSync(join(ROOT, "fixtures", "images", spec.recipeDir), work, { recursive: true });
       for (const f of spec.common ?? []) cpSync(join(COMMON_DIR, f), join(work, f));
-      if (spec.generated) {
-        const file = (await generatedFile(spec.generated, { build: true }))!;
-        writeFileSync(join(work, file.name), file.content, { mode: file.mode });
-      }
+      if (spec.generated) for (const file of (await generatedFiles(spec.generated, { build: true }))!) writeFileSync(join(work, file.name), file.content, { mode: file.mode });
       await this.dockerBuild(spec.name, spec.ref, work, { BASE: parent.ref }, hash);
     } finally {
       rmSync(work, { recursive: true, force: true });
@@ -228,21 +239,27 @@ const COMMON_DIR = join(ROOT, "fixtures", "images", "common");
 
 const TOXIPROXY_HINT = "`bash scripts/tools.sh toxiproxy-server` builds it into .cache/tools/bin (Go and the module proxy are needed once)";
 
-/** A file an image's recipe copies in that is made, not kept: the bundled app, or a tool's binary (built on first use). */
-async function generatedFile(
+/** Files an image's recipe copies in that are made, not kept: the bundled app (with its packages' lock file), or a tool's binary (built on first use). */
+async function generatedFiles(
   kind: NonNullable<Extract<ImageSpec, { kind: "dockerfile" }>["generated"]>,
   { build }: { build: boolean },
-): Promise<{ name: string; content: string | Buffer; mode: number } | undefined> {
-  if (kind === "app-bundle") return { name: "app.js", content: await bundleApp(), mode: 0o644 };
+): Promise<Array<{ name: string; content: string | Buffer; mode: number }> | undefined> {
+  if (kind === "app-bundle") {
+    const app = await bundleApp();
+    return [
+      { name: "app.js", content: app.code, mode: 0o644 },
+      { name: "package-lock.json", content: app.lock, mode: 0o644 },
+    ];
+  }
   // The pinned static build of scripts/tools.sh, never another toxiproxy on PATH: its bytes are part of the recipe.
   if (build) await ensureTool("toxiproxy-server", { hint: TOXIPROXY_HINT });
   const binary = join(ROOT, ".cache", "tools", "bin", "toxiproxy-server");
-  return existsSync(binary) ? { name: "toxiproxy-server", content: readFileSync(binary), mode: 0o755 } : undefined;
+  return existsSync(binary) ? [{ name: "toxiproxy-server", content: readFileSync(binary), mode: 0o755 }] : undefined;
 }
 
-/** The reference service bundled into one file for the app image. */
-let bundle: Promise<string> | undefined;
-export function bundleApp(): Promise<string> {
+/** The reference service bundled into one file for the app image, and the lock file of the packages in it (for its SBOM). */
+let bundle: Promise<{ code: string; lock: string }> | undefined;
+export function bundleApp(): Promise<{ code: string; lock: string }> {
   bundle ??= esbuild({
     entryPoints: [join(ROOT, "fixtures", "app", "src", "main.ts")],
     bundle: true,
@@ -250,9 +267,13 @@ export function bundleApp(): Promise<string> {
     target: "node18",
     format: "cjs",
     write: false,
+    metafile: true,
     logLevel: "silent",
     legalComments: "none",
-  }).then((r) => r.outputFiles[0]!.text);
+  }).then((r) => ({
+    code: r.outputFiles[0]!.text,
+    lock: bundledLock(Object.keys(r.metafile.inputs), readFileSync(join(ROOT, "package-lock.json"), "utf8"), { name: "evaluation-api", version: "1.0.0" }),
+  }));
   return bundle;
 }
 

@@ -23,7 +23,7 @@ export type ImageSpec =
       recipeDir: string;
       /** Files of fixtures/images/common the recipe copies too (closure.sh: a program and its libraries, for a runtime stage FROM scratch). */
       common?: readonly string[];
-      /** A file made at build time: the bundled app from its sources, or a tool scripts/tools.sh builds (toxiproxy-server). */
+      /** Files made at build time: the bundled app from its sources (with its packages' lock file), or a tool scripts/tools.sh builds (toxiproxy-server). */
       generated?: "app-bundle" | "toxiproxy-server";
     }
   | { kind: "variant"; name: string; ref: string; base: string; env: Record<string, string>; description: string };

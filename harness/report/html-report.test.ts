@@ -83,6 +83,13 @@ describe("report.html", () => {
     expect(html).toContain("stable: good-1, candidate: erroring-1");
   });
 
+  it("links the SBOM of each image the run used", () => {
+    const r = { ...results([held]), sboms: [{ image: "app:good-1", ref: "deploy-gameday/app:good-1", file: "sbom/app_good-1.spdx.json", packages: 6 }] };
+    const html = htmlReport(r, events, []);
+    expect(html).toContain('<a href="sbom/app_good-1.spdx.json">sbom/app_good-1.spdx.json</a> (software bill of materials of deploy-gameday/app:good-1: 6 packages, SPDX JSON by syft)');
+    expect(htmlReport(results([held]), events, [])).not.toContain("software bill of materials");
+  });
+
   it("plots the router's shares, per-version error rate and p95 as steps, with markers for stages and the rollback", () => {
     const html = htmlReport(results([held]), events, []);
     const data = chartsOf(html);

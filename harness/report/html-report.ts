@@ -116,7 +116,8 @@ ${kubernetes}
 ${headroomSection(r, events, (title, unit, series) => plots.add({ title, unit, series: series.map((s, i) => ({ ...s, color: paletteColor(i), kind: "line" as const })) }))}
 <h2>Evidence files</h2>
 <ul><li><a href="events.jsonl">events.jsonl</a> (the timeline)</li><li><a href="results.json">results.json</a></li><li><a href="junit.xml">junit.xml</a></li>
-${logs.map((l) => `<li><a href="logs/${encodeURIComponent(l)}">logs/${esc(l)}</a></li>`).join("")}</ul>
+${logs.map((l) => `<li><a href="logs/${encodeURIComponent(l)}">logs/${esc(l)}</a></li>`).join("")}
+${(r.sboms ?? []).map((b) => `<li><a href="${b.file.split("/").map(encodeURIComponent).join("/")}">${esc(b.file)}</a> (software bill of materials of ${esc(b.ref)}: ${b.packages} packages, SPDX JSON by syft)</li>`).join("")}</ul>
 ${plots.html()}
 </body></html>
 `;

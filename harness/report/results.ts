@@ -48,6 +48,8 @@ export interface RunResults {
   audit?: RunAudit;
   /** A pipeline run (a scenario with pipeline:): its stages, each with its gate and its own run. */
   pipeline?: PipelineResults;
+  /** The SBOM of each image the run used (SPDX JSON made by syft, copied into the run folder's sbom/). */
+  sboms?: Array<{ image: string; ref: string; file: string; packages: number }>;
   /** The machine's headroom: the limits the run used, and every span it was saturated (run seconds) with why. */
   headroom?: { limits: HeadroomLimits; saturated: Array<{ from: number; to: number; reason: string }> };
 }

@@ -11,14 +11,16 @@ import { ROOT } from "../common/paths.js";
 import { DB } from "../model/database.js";
 import { ensureEngine } from "../engine/docker.js";
 import { ImageBuilder } from "../images/builder.js";
+import { copySboms, type SbomSubject } from "../images/sbom.js";
 import type { PlatformName } from "../model/platform-name.js";
+import { NODE_IMAGE } from "../platforms/kind/cluster.js";
 import { KindSession } from "../platforms/kind/session.js";
 import type { PlatformContext } from "../platforms/platform.js";
 import { RecoveryDrill } from "../recovery/drill.js";
 import { RunBackups } from "../recovery/run-backups.js";
 import { RESULTS_SCHEMA_VERSION, type RollbackResult, type RunResults } from "../report/results.js";
 import type { Scenario } from "../scenario/scenario.js";
-import type { Stamped, Verdict } from "../timeline/events.js";
+import type { Sink, Stamped, Verdict } from "../timeline/events.js";
 import { Timeline } from "../timeline/timeline.js";
 import { HeadroomWatch } from "../headroom/headroom-watch.js";
 import type { OperatorDesk } from "./operator-desk.js";
@@ -98,6 +100,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   headroom.start();
   let admission: Admission | undefined;
   let cost: RunCost | undefined;
+  const images = new ImageBuilder({ emit });
   try {
     // A share of the machine first: a run that would not fit beside the others waits for them, saying so.
     cost = estimateCost(scenario, platformName);
@@ -129,7 +132,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       emit,
       teardown,
       signal: options.signal,
-      images: new ImageBuilder({ emit }),
+      images,
       databaseName: databaseNameOf(scenario),
       ...(backups ? { recordConfiguration: (subject: string, content: string) => void backups.recordConfiguration(subject, content).catch((e: unknown) => emit({ type: "backup.failed", kind: "configuration", error: errorMessage(e) })) } : {}),
     };
@@ -167,6 +170,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   await headroom.stop();
   admission?.release();
   for (const f of teardownFailures) emit({ type: "note", level: "warn", message: `teardown "${f.title}" failed: ${f.error}` });
+  const sboms = options.signal.aborted ? undefined : await runSboms(folder.dir, images, platformName, emit, options.signal);
 
   const { verdict, exitCode } = runOutcome(judgements, error, options.inconclusive);
   const wallSeconds = timeline.elapsedSeconds();
@@ -193,6 +197,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     teardownFailures,
     harness: harnessInfo(),
     ...(cost && admission ? { budget: { cores: cost.cores, detail: cost.detail, machineCores: MACHINE_CORES, waitedSeconds: round3(admission.waitedMs / 1000), noWait: options.wait === false, fit: admission.fit, beside: admission.beside.map((c) => c.scenario) } } : {}),
+    ...(sboms ? { sboms } : {}),
     headroom: {
       limits: scenario.headroom,
       saturated: headroom.spans().map((sp) => ({ from: round3((sp.fromMs - timeline.startedAt) / 1000), to: round3((sp.toMs - timeline.startedAt) / 1000), reason: sp.reason })),
@@ -245,4 +250,24 @@ export function defaultSeed(name: string): number {
   let h = 0x811c9dc5;
   for (const c of Buffer.from(name)) h = Math.imul(h ^ c, 0x01000193) >>> 0;
   return h % 2 ** 31;
+}
+
+/**
+ * The SBOMs of the images the run used (and of the kind node image on kind),
+ * copied into the run folder: made by syft once per recipe, usually by
+ * `npm run images`; one still missing is made here, after the teardown, so
+ * that it costs the verdict nothing. A failure is a warning, not the run's.
+ */
+async function runSboms(runDir: string, images: ImageBuilder, platform: string, emit: Sink, signal: AbortSignal): Promise<RunResults["sboms"]> {
+  try {
+    const used: SbomSubject[] = [...(await images.used()), ...(platform === "kind" ? [{ name: "kind-node", ref: NODE_IMAGE, hash: "" }] : [])];
+    if (used.length === 0) return undefined;
+    return await copySboms(runDir, used, {
+      signal,
+      onMade: (s) => emit({ type: "note", level: "info", message: `SBOM of ${s.ref} made by syft in ${s.seconds.toFixed(1)} s: ${s.packages} packages` }),
+    });
+  } catch (e) {
+    emit({ type: "note", level: "warn", message: `the run's SBOMs could not be made: ${errorMessage(e)}` });
+    return undefined;
+  }
 }

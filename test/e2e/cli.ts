@@ -80,6 +80,7 @@ export function readResults(runDir: string): {
   exitCode: number;
   expectations: Array<{ id: string; held: boolean; evidence: string; description: string }>;
   error: { code: string } | null;
+  sboms?: Array<{ image: string; ref: string; file: string; packages: number }>;
 } {
   return JSON.parse(readFileSync(join(runDir, "results.json"), "utf8"));
 }

@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -54,7 +54,7 @@ function valueAt(plot: PlotView, label: string, x: number): number | null | unde
 
 describe("report.html in a browser", () => {
   it("canary-fail: loads with no console error, plots the run's data, and puts markers and thresholds where the events say", async () => {
-    const { run, events } = await passingRun(["scenario", "canary-fail"]);
+    const { run, events, results } = await passingRun(["scenario", "canary-fail"]);
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     const errors: string[] = [];
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
@@ -119,6 +119,20 @@ describe("report.html in a browser", () => {
     expect(text).toMatch(/host.+: \d+ cores, [\d.]+ GiB/);
     expect(text).toMatch(/\d+\.\d req\/s/);
     expect(text).toMatch(/p95 per second, worst/);
+    // The SBOM of every image the run used, in the run folder and linked from the page: SPDX JSON by syft, naming
+    // the Debian packages the image's files came from and the JavaScript packages bundled into the service.
+    const links = await page.$$eval('a[href^="sbom/"]', (as) => as.map((a) => a.getAttribute("href")!));
+    const sboms = results.sboms ?? [];
+    expect(sboms.map((b) => b.image).sort()).toEqual(["app:erroring-1", "app:good-1", "haproxy", "postgres", "prometheus"]);
+    expect(links.sort()).toEqual(sboms.map((b) => b.file).sort());
+    for (const b of sboms) {
+      const doc = JSON.parse(readFileSync(join(run.runDir!, b.file), "utf8")) as { spdxVersion: string; packages: Array<{ name: string; versionInfo?: string }> };
+      expect(doc.spdxVersion).toBe("SPDX-2.3");
+      expect(doc.packages).toHaveLength(b.packages);
+    }
+    const app = JSON.parse(readFileSync(join(run.runDir!, sboms.find((b) => b.image === "app:good-1")!.file), "utf8")) as { packages: Array<{ name: string; versionInfo?: string }> };
+    const lock = JSON.parse(readFileSync("package-lock.json", "utf8")) as { packages: Record<string, { version: string }> };
+    expect(app.packages).toEqual(expect.arrayContaining([expect.objectContaining({ name: "nodejs" }), expect.objectContaining({ name: "libc6" }), expect.objectContaining({ name: "pg", versionInfo: lock.packages["node_modules/pg"]!.version })]));
     await page.screenshot({ path: join(run.runDir!, "report.png"), fullPage: true });
     expect(statSync(join(run.runDir!, "report.png")).size).toBeGreaterThan(10_000);
     await page.close();
