@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { HarnessError, errorMessage } from "../common/errors.js";
 import { exec } from "../common/exec.js";
@@ -97,6 +97,16 @@ export async function makeSbom(ref: string, file: string, options: { signal?: Ab
   }
 }
 
+/** The kept SBOM into a run folder: a hard link where both are on one file system (an SBOM can be megabytes, a suite makes hundreds of runs), else a copy. */
+function placeInto(kept: string, target: string): void {
+  rmSync(target, { force: true });
+  try {
+    linkSync(kept, target);
+  } catch {
+    copyFileSync(kept, target);
+  }
+}
+
 /** A run's SBOMs: one per image it used, copied into `<runDir>/sbom/`; each entry names the file relative to the run folder. */
 export async function copySboms(
   runDir: string,
@@ -110,7 +120,7 @@ export async function copySboms(
     if (sbom.seconds > 0) options.onMade?.(sbom);
     mkdirSync(dir, { recursive: true });
     const name = sbomName(image.name);
-    copyFileSync(sbom.file, join(dir, name));
+    placeInto(sbom.file, join(dir, name));
     out.push({ image: sbom.image, ref: sbom.ref, file: `sbom/${name}`, packages: sbom.packages });
   }
   return out;
