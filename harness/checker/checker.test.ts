@@ -302,6 +302,8 @@ function summary(overrides: Partial<DeploymentSummary> = {}): DeploymentSummary 
     progressDeadlineSeconds: 300,
     maxSurge: 5,
     maxUnavailable: 0,
+    serviceAccount: "agi-eval-sandbox",
+    automountToken: false,
     ...overrides,
   };
 }
@@ -591,9 +593,16 @@ describe("judge: deployment expectations", () => {
     expect(j.held).toBe(true);
     expect(j.evidence).not.toContain("MISMATCH");
     expect(j.evidence).toBe(
-      `agi-eval-sandbox-stable in k8s/environments/production: replicas ${replicas} (document: ${replicas}); ready ${replicas}/${replicas}; cpu limit ${cpu} (document: ${cpu}); memory limit ${memory} (document: ${memory}); liveness /health:8000 after 30s (document: /health:8000 after 30s); readiness /ready:8000 after 5s (document: /ready:8000 after 5s); cpu limit within 2000m (resource_limits); memory limit within 4Gi (resource_limits); max surge 5 (document: max_concurrent_pods 5); progress deadline 300s (document: readiness_timeout 300s)`,
+      `agi-eval-sandbox-stable in k8s/environments/production: replicas ${replicas} (document: ${replicas}); ready ${replicas}/${replicas}; cpu limit ${cpu} (document: ${cpu}); memory limit ${memory} (document: ${memory}); liveness /health:8000 after 30s (document: /health:8000 after 30s); readiness /ready:8000 after 5s (document: /ready:8000 after 5s); cpu limit within 2000m (resource_limits); memory limit within 4Gi (resource_limits); max surge 5 (document: max_concurrent_pods 5); progress deadline 300s (document: readiness_timeout 300s); service account agi-eval-sandbox, API token not mounted (document: access_control rbac)`,
     );
-    expect(j.description).toBe("stable's live Deployment has the replicas, resources and probes the document gives its environment, and performance-config.yml's limits, surge bound and progress deadline");
+    expect(j.description).toBe(
+      "stable's live Deployment has the replicas, resources and probes the document gives its environment, performance-config.yml's limits, surge bound and progress deadline, and a ServiceAccount of its own with no API token mounted (access_control: rbac)",
+    );
+  });
+
+  it("fails a Deployment whose pods run as the namespace's default account or with its API token mounted", () => {
+    expect(judge(expectation, deploymentEvidence("production", { serviceAccount: "default", automountToken: false })).evidence).toContain("MISMATCH service account default, API token not mounted (document: access_control rbac)");
+    expect(judge(expectation, deploymentEvidence("production", { automountToken: true })).evidence).toContain("MISMATCH service account agi-eval-sandbox, API token mounted");
   });
 
   it("compares probe delays and the progress deadline scaled by the run's time scale (the deadline never below 30 s)", () => {

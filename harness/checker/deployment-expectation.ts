@@ -40,6 +40,13 @@ function judgeDeployment(e: Extract<Expectation, { kind: "deployment" }>, eviden
     `progress deadline ${d.progressDeadlineSeconds ?? "default (600)"}s (document: readiness_timeout ${perf.readinessTimeoutMs / 1000}s${scale !== 1 ? `, ${deadline}s at time scale ${scale}` : ""})`,
     d.progressDeadlineSeconds === deadline,
   ]);
+  // secrets-management.yml's access_control: rbac: the pods run under an identity of their own, with no API token they do not use.
+  if (evidence.spec.secrets.accessControl === "rbac") {
+    checks.push([
+      `service account ${d.serviceAccount ?? "default"}, API token ${d.automountToken === false ? "not mounted" : "mounted"} (document: access_control rbac)`,
+      d.serviceAccount !== undefined && d.serviceAccount !== "default" && d.automountToken === false,
+    ]);
+  }
   const failed = checks.filter(([, ok]) => !ok);
   return {
     held: failed.length === 0,
@@ -48,6 +55,6 @@ function judgeDeployment(e: Extract<Expectation, { kind: "deployment" }>, eviden
 }
 
 export const deployment = {
-  describe: (e) => `${e.version}'s live Deployment has the replicas, resources and probes the document gives its environment, and performance-config.yml's limits, surge bound and progress deadline`,
+  describe: (e) => `${e.version}'s live Deployment has the replicas, resources and probes the document gives its environment, performance-config.yml's limits, surge bound and progress deadline, and a ServiceAccount of its own with no API token mounted (access_control: rbac)`,
   judge: judgeDeployment,
 } satisfies ExpectationKind<"deployment">;

@@ -1,4 +1,4 @@
-import type { EncryptionAtRest, Instance, SecretAtRest } from "../platforms/platform.js";
+import type { AccessCheck, AccessReview, EncryptionAtRest, Instance, SecretAtRest } from "../platforms/platform.js";
 import type { DeploymentSpec } from "../document/deployment-spec.js";
 import type { RecoveryEvidence } from "../recovery/drill.js";
 import type { Expectation } from "../scenario/scenario.js";
@@ -24,6 +24,8 @@ export interface Evidence {
   readonly atRest?: ReadonlyMap<string, SecretAtRest | { error: string }>;
   /** Every Secret of the cluster in etcd by what encrypted it, and the API server's configuration, at the end (or why they could not be read). */
   readonly encryption?: EncryptionAtRest | { error: string };
+  /** The API server's answers to the access expectations' SubjectAccessReviews, by question (access-expectation.ts's accessKey). */
+  readonly access?: ReadonlyMap<string, AccessReview | { error: string }>;
 }
 
 export interface Judgement {
@@ -54,6 +56,8 @@ export interface EvidenceSources {
   secretAtRest?(name: string): Promise<SecretAtRest>;
   /** Every Secret of the cluster as etcd stores it (kind). */
   encryptionAtRest?(): Promise<EncryptionAtRest>;
+  /** A SubjectAccessReview for one of the run's ServiceAccounts (kind). */
+  reviewAccess?(check: AccessCheck): Promise<AccessReview>;
 }
 
 /** What the collectors read at the end of a run, kept once for every expectation that needs it. */
@@ -65,6 +69,7 @@ export interface Collected {
   /** Secrets read from etcd at the end, by name (or why they could not be). */
   atRest?: Map<string, SecretAtRest | { error: string }>;
   encryption?: EncryptionAtRest | { error: string };
+  access?: Map<string, AccessReview | { error: string }>;
 }
 
 /**

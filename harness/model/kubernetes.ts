@@ -34,6 +34,9 @@ export interface DeploymentSummary {
   /** The rolling update's bounds: pods above the replicas (max_concurrent_pods) and pods below them, a number or a percentage. */
   maxSurge?: number | string;
   maxUnavailable?: number | string;
+  /** The pods' ServiceAccount ("default" when the template names none), and whether its API token is mounted into them (Kubernetes' default: yes). */
+  serviceAccount?: string;
+  automountToken?: boolean;
 }
 
 export interface ProbeSummary {

@@ -182,6 +182,30 @@ export interface KubernetesView {
   rotateEncryptionKey(): Promise<KeyRotation>;
   /** Every Secret of the cluster as etcd stores it, by what encrypted it, once the API server runs the EncryptionConfiguration on disk. */
   encryptionAtRest(): Promise<EncryptionAtRest>;
+  /** Whether the service's or the harness's ServiceAccount may do something, as the API server answers a SubjectAccessReview. */
+  reviewAccess(check: AccessCheck): Promise<AccessReview>;
+}
+
+/** Something a ServiceAccount of the run might do: `get secrets` in the run's namespace, `list pods` in kube-system. */
+export interface AccessCheck {
+  /** The reference service's ServiceAccount, or the one the harness acts as in the run's namespace. */
+  readonly as: "service" | "harness";
+  readonly verb: string;
+  /** A resource, with its subresource after a slash ("pods/log"). */
+  readonly resource: string;
+  /** Its API group ("" or absent: the core group). */
+  readonly group?: string;
+  /** A namespace; absent: the run's. */
+  readonly namespace?: string;
+}
+
+export interface AccessReview extends AccessCheck {
+  /** The user the API server was asked about (system:serviceaccount:<namespace>:<name>). */
+  readonly user: string;
+  readonly namespace: string;
+  readonly allowed: boolean;
+  /** The authorizer's reason, when it gave one. */
+  readonly reason: string;
 }
 
 export interface KeyRotation {

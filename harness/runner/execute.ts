@@ -1,7 +1,7 @@
 import { collectEvidence, type EvidenceSources } from "../checker/checker.js";
 import { TimeScale, type Clock } from "../common/clock.js";
 import type { StrategyOutcome } from "../controller/controller.js";
-import type { Platform, PlatformContext, Service } from "../platforms/platform.js";
+import type { AccessCheck, Platform, PlatformContext, Service } from "../platforms/platform.js";
 import { httpGet } from "../probes/http-probe.js";
 import { HealthMonitor } from "../probes/monitor.js";
 import { PodWatcher } from "../probes/pod-watcher.js";
@@ -146,6 +146,7 @@ export async function execute(scenario: Scenario, platform: Platform, { ctx, sca
       ...(collected.finalShares ? { finalShares: collected.finalShares } : {}),
       ...(collected.atRest ? { atRest: collected.atRest } : {}),
       ...(collected.encryption ? { encryption: collected.encryption } : {}),
+      ...(collected.access ? { access: collected.access } : {}),
       ...(recovery ? { recovery } : {}),
     },
     rollback: rollbackResult(outcome, firstBad, scenario.spec),
@@ -162,7 +163,9 @@ function roleUrl(service: Service): string {
 function evidenceSources(services: ReadonlyMap<string, Service>, router: Router | undefined, emit: Sink, platform: Platform): EvidenceSources {
   const kubernetes = platform.kubernetes;
   return {
-    ...(kubernetes ? { secretAtRest: (name: string) => kubernetes.secretAtRest(name), encryptionAtRest: () => kubernetes.encryptionAtRest() } : {}),
+    ...(kubernetes
+      ? { secretAtRest: (name: string) => kubernetes.secretAtRest(name), encryptionAtRest: () => kubernetes.encryptionAtRest(), reviewAccess: (check: AccessCheck) => kubernetes.reviewAccess(check) }
+      : {}),
     async readShares() {
       if (!router) return undefined;
       const shares = await router.readShares();

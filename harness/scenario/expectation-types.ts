@@ -23,7 +23,8 @@ export type Expectation =
   | BackupsExpectation
   | NotifiedExpectation
   | AtRestExpectation
-  | RotationExpectation;
+  | RotationExpectation
+  | AccessExpectation;
 
 /**
  * A Secret of the run as etcd stores it (secrets-management.yml: encryption
@@ -35,6 +36,22 @@ export interface AtRestExpectation extends ExpectationBase {
   readonly kind: "atRest";
   readonly secret: string;
   readonly provider: "aescbc";
+}
+
+/**
+ * Least privilege (access_control: rbac), as the API server answers a
+ * SubjectAccessReview at the end of the run: whether the service's
+ * ServiceAccount, or the one the harness acted as in the run's namespace,
+ * may do `verb` on `resource` in the run's namespace (or `namespace`).
+ */
+export interface AccessExpectation extends ExpectationBase {
+  readonly kind: "access";
+  readonly as: "service" | "harness";
+  readonly verb: string;
+  readonly resource: string;
+  readonly group?: string;
+  readonly namespace?: string;
+  readonly allowed: boolean;
 }
 
 /**

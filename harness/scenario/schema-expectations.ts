@@ -27,7 +27,7 @@ export interface ExpectationContext {
   readonly rotation: boolean;
 }
 
-export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "restarts", "deployment", "restored", "rpo", "rto", "backups", "notified", "atRest", "rotation"] as const;
+export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "restarts", "deployment", "restored", "rpo", "rto", "backups", "notified", "atRest", "rotation", "access"] as const;
 
 /** "<=60m", "<5m", "<= 90s": an upper bound on a spec-time duration (RPO, RTO). */
 const timeBound = z.unknown().transform((v, ctx): TimeBound => {
@@ -170,6 +170,14 @@ function kinds(c: ExpectationContext) {
     notified: c.strategy ? obj({ channel: z.enum(["slack", "email"]), within: duration() }) : refused(needsStrategy),
     atRest: obj({ secret: str({ re: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, text: 'a Secret\'s name like "database-secret"' }), provider: z.enum(["aescbc"]).optional() }).superRefine(kubernetes, ALWAYS),
     rotation: c.rotation ? obj({ completed: countOf("rotations", ">=1") }) : refused("needs rotation: the scenario must rotate its secrets (rotation: true)"),
+    access: obj({
+      as: z.enum(["service", "harness"]),
+      verb: z.enum(["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]),
+      resource: str({ re: /^[a-z][a-z0-9.-]*(\/[a-z]+)?$/, text: 'a resource like "secrets" or "pods/log"' }),
+      group: str({ re: /^[a-z0-9.-]+$/, text: 'an API group like "apps" (left out: the core group)' }).optional(),
+      namespace: str({ re: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, text: 'a namespace like "kube-system"' }).optional(),
+      allowed: z.boolean(),
+    }).superRefine(kubernetes, ALWAYS),
   };
 }
 
@@ -197,6 +205,7 @@ function expectationSchema(c: ExpectationContext) {
     notified: k.notified.optional(),
     atRest: k.atRest.optional(),
     rotation: k.rotation.optional(),
+    access: k.access.optional(),
   })
     .superRefine((e, ctx) => {
       const given = EXPECTATION_KINDS.filter((kind) => asRecord(e)?.[kind] !== undefined);
@@ -252,6 +261,10 @@ function expectationSchema(c: ExpectationContext) {
         return { ...base, kind: "notified", channel: n.channel, withinMs: n.within };
       }
       if (e.atRest) return { ...base, kind: "atRest", secret: e.atRest.secret, provider: e.atRest.provider ?? "aescbc" };
+      if (e.access) {
+        const a = e.access;
+        return { ...base, kind: "access", as: a.as, verb: a.verb, resource: a.resource, allowed: a.allowed, ...opt("group", a.group), ...opt("namespace", a.namespace) };
+      }
       if (e.rotation) return { ...base, kind: "rotation", completed: (e.rotation as { completed: CountBound }).completed };
       if (e.backups) {
         const b = e.backups as { kind?: BackupKind; count?: CountBound; encrypted?: true; retained?: true; before?: string };

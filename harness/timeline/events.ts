@@ -29,6 +29,8 @@ export type TimelineEvent =
   | { type: "pipeline.promoted"; release: string; version: string; to: string }
   | { type: "pipeline.finished"; outcome: "succeeded" | "failed" | "interrupted"; stoppedAt?: string; reason: string }
   | { type: "cluster.ready"; name: string; created: boolean; seconds: number }
+  /** Who the harness is in a run's namespace: its own ServiceAccount, bound to a Role with only the verbs it uses (as the API server reports it). */
+  | { type: "kubernetes.identity"; namespace: string; user: string; role: string; rules: number }
   | { type: "deployment.observed"; role: string; source: string; deployment: DeploymentSummary }
   | { type: "pods.observed"; role: string; endpoints: number; pods: PodsObservation["pods"] }
   | { type: "action.performed"; action: string; target: string; detail: string }

@@ -24,6 +24,7 @@ const FORMAT: Formatters = {
   "pipeline.stage.finished": (e) => `pipeline stage ${e.environment} ${e.status.toUpperCase()}${e.reason ? `: ${e.reason}` : ""}`,
   "pipeline.promoted": (e) => `release ${e.release} promoted to ${e.to}`,
   "pipeline.finished": (e) => `pipeline ${e.outcome.toUpperCase()}${e.stoppedAt ? ` at ${e.stoppedAt} (the stage's line above says why)` : `: ${e.reason}`}`,
+  "kubernetes.identity": (e) => `acting in namespace ${e.namespace} as ${e.user} (Role ${e.role}: ${e.rules} rules, only the verbs the harness uses there)`,
   "cluster.ready": (e) => `kind cluster ${e.name} ${e.created ? "created and" : "reused,"} ready in ${formatDuration(e.seconds * 1000)}`,
   "deployment.observed": (e) =>
     `deployment ${e.deployment.name} (${e.source}): ${e.deployment.readyReplicas}/${e.deployment.replicas} ready, limits ${Object.entries(e.deployment.limits).map(([k, v]) => `${k} ${v}`).join(" ") || "none"}`,

@@ -4,6 +4,7 @@ import {
   AppsV1Api,
   CoreV1Api,
   DiscoveryV1Api,
+  KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
@@ -29,6 +30,7 @@ import { observePods, secretAtRest } from "./namespace-evidence.js";
 import { encryptionAtRest, rotateEncryptionKey } from "./key-rotation.js";
 import { KindInstanceFaults } from "./instance-faults.js";
 import { openNamespace } from "./namespace.js";
+import { HARNESS_ACCOUNT, reviewAccess, serviceAccountUser } from "./rbac.js";
 import { waitReplacedStopped, waitRolloutComplete } from "./rollout-status.js";
 
 const FIELD_MANAGER = "deploy-gameday";
@@ -69,6 +71,12 @@ export class KindPlatform implements Platform {
   readonly deploysConcurrently = true;
   readonly kubernetes: KubernetesView;
   private readonly core: CoreV1Api;
+  /** The cluster's admin credentials, for what is not the run's namespace's: the namespace itself, the key rotation. */
+  private readonly adminCore: CoreV1Api;
+  /** The credentials the namespaced clients read at every request: the harness's ServiceAccount once prepare() has run. */
+  private readonly restricted: KubeConfig;
+  /** The reference service's ServiceAccount (the overlay's Deployment names it). */
+  private serviceAccount = "default";
   private readonly apps: AppsV1Api;
   private readonly discovery: DiscoveryV1Api;
   private readonly objects: KubernetesObjectApi;
@@ -84,11 +92,16 @@ export class KindPlatform implements Platform {
     private readonly ctx: PlatformContext,
     private readonly options: KindPlatformOptions,
   ) {
-    const kc = options.cluster.kubeConfig;
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.apps = kc.makeApiClient(AppsV1Api);
-    this.discovery = kc.makeApiClient(DiscoveryV1Api);
-    this.objects = KubernetesObjectApi.makeApiClient(kc);
+    // The namespaced clients act as the harness's ServiceAccount once the namespace is open (prepare: rbac.ts); until then they have no credentials.
+    const admin = options.cluster.kubeConfig;
+    const cluster = admin.getCurrentCluster()!;
+    this.restricted = new KubeConfig();
+    this.restricted.loadFromOptions({ clusters: [cluster], users: [{ name: "none" }], contexts: [{ name: "none", cluster: cluster.name, user: "none" }], currentContext: "none" });
+    this.core = this.restricted.makeApiClient(CoreV1Api);
+    this.apps = this.restricted.makeApiClient(AppsV1Api);
+    this.discovery = this.restricted.makeApiClient(DiscoveryV1Api);
+    this.objects = KubernetesObjectApi.makeApiClient(this.restricted);
+    this.adminCore = admin.makeApiClient(CoreV1Api);
     this.clock = options.clock ?? systemClock;
     this.namespace = ctx.runId.slice(0, 63).replace(/-+$/, "");
     this.freeNodePorts = options.cluster.nodePorts;
@@ -105,14 +118,16 @@ export class KindPlatform implements Platform {
     this.kubernetes = {
       observe: () => this.observe(),
       secretAtRest: (name) => secretAtRest(this.core, options.cluster, this.namespace, name),
-      rotateEncryptionKey: () => rotateEncryptionKey(this.core, options.cluster, this.clock, ctx.signal),
+      // Cluster-wide: every namespace's Secrets are rewritten, the API server's own pod read.
+      rotateEncryptionKey: () => rotateEncryptionKey(this.adminCore, options.cluster, this.clock, ctx.signal),
       encryptionAtRest: () => encryptionAtRest(options.cluster, this.clock, ctx.signal),
+      reviewAccess: (check) => reviewAccess(admin, serviceAccountUser(this.namespace, check.as === "harness" ? HARNESS_ACCOUNT : this.serviceAccount), { ...check, namespace: check.namespace ?? this.namespace }),
     };
   }
 
   /** The run's namespace and the pod proxy, once (kind/namespace.ts). */
   private prepare(): Promise<PodProxy> {
-    this.ready ??= openNamespace({ core: this.core, ctx: this.ctx, namespace: this.namespace, clock: this.clock, kubeConfig: this.options.cluster.kubeConfig });
+    this.ready ??= openNamespace({ admin: this.options.cluster.kubeConfig, restricted: this.restricted, core: this.core, ctx: this.ctx, namespace: this.namespace, clock: this.clock });
     return this.ready;
   }
 
@@ -167,7 +182,7 @@ export class KindPlatform implements Platform {
       this.secretApplied = true;
     }
     const source = this.options.environment ? `k8s/environments/${this.options.environment}` : "k8s/base";
-    const { deployment, service } = appObjects(await this.renderOverlay(source), source, {
+    const { deployment, service, serviceAccount } = appObjects(await this.renderOverlay(source), source, {
       namespace: this.namespace,
       runId: this.ctx.runId,
       role: spec.role,
@@ -179,6 +194,10 @@ export class KindPlatform implements Platform {
       scale: this.options.scale,
     });
     const started = this.clock.now();
+    if (serviceAccount) {
+      await this.apply(serviceAccount);
+      this.serviceAccount = serviceAccount.metadata!.name!;
+    }
     await this.apply(service);
     await this.apply(deployment);
     const name = deployment.metadata!.name!;

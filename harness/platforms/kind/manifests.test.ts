@@ -414,6 +414,9 @@ describe("summarizeDeployment", () => {
       progressDeadlineSeconds: 30,
       maxSurge: 5,
       maxUnavailable: 0,
+      // The document's access_control: rbac: an identity of its own, no API token in the pod.
+      serviceAccount: "agi-eval-sandbox",
+      automountToken: false,
     });
   });
 
@@ -423,6 +426,6 @@ describe("summarizeDeployment", () => {
 
   it("reports no probes, no resources and no ready replicas when there are none", () => {
     const summary = summarizeDeployment({ metadata: { name: "bare" }, spec: { selector: {}, template: { spec: { containers: [{ name: "x", image: "busybox" }] } } } });
-    expect(summary).toEqual({ name: "bare", replicas: 1, readyReplicas: 0, image: "busybox", limits: {}, requests: {}, liveness: null, readiness: null });
+    expect(summary).toEqual({ name: "bare", replicas: 1, readyReplicas: 0, image: "busybox", limits: {}, requests: {}, liveness: null, readiness: null, serviceAccount: "default", automountToken: true });
   });
 });

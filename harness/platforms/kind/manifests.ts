@@ -4,7 +4,7 @@
  * (router, Prometheus). No API calls here, so all of it is unit-tested.
  */
 import { basename } from "node:path";
-import type { V1ConfigMap, V1Container, V1Deployment, V1PodTemplateSpec, V1Probe, V1ReplicaSet, V1Secret, V1Service } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Container, V1Deployment, V1PodTemplateSpec, V1Probe, V1ReplicaSet, V1Secret, V1Service, V1ServiceAccount } from "@kubernetes/client-node";
 import { TimeScale } from "../../common/clock.js";
 import { HarnessError } from "../../common/errors.js";
 import { scaleProgressDeadline, type DeploymentSummary, type ProbeSummary } from "../../model/kubernetes.js";
@@ -62,8 +62,11 @@ function only<T extends { kind?: string }>(docs: readonly unknown[], kind: strin
 }
 
 /** The app's Deployment and Service for one role, from the rendered overlay (k8s/base or k8s/environments/<env>). */
-export function appObjects(rendered: readonly unknown[], source: string, o: AppOptions): { deployment: V1Deployment; service: V1Service } {
+export function appObjects(rendered: readonly unknown[], source: string, o: AppOptions): { deployment: V1Deployment; service: V1Service; serviceAccount?: V1ServiceAccount } {
   const base = structuredClone(only<V1Deployment>(rendered, "Deployment", source));
+  const accounts = rendered.filter((d): d is V1ServiceAccount => (d as { kind?: string })?.kind === "ServiceAccount");
+  if (accounts.length > 1) throw new HarnessError("SPEC_INVALID", `${source} renders ${accounts.length} ServiceAccount objects; the kind platform needs at most one`);
+  const account = accounts[0] ? structuredClone(accounts[0]) : undefined;
   const baseService = structuredClone(only<V1Service>(rendered, "Service", source));
   const name = `${base.metadata!.name}-${o.role}`;
   const selector = { ...(base.spec!.selector.matchLabels ?? {}), [K8S_LABEL.role]: o.role };
@@ -95,7 +98,9 @@ export function appObjects(rendered: readonly unknown[], source: string, o: AppO
     metadata: { ...baseService.metadata, name, namespace: o.namespace, labels },
     spec: { ...baseService.spec!, selector },
   };
-  return { deployment, service };
+  // Shared by every role: one per namespace, under the overlay's own name.
+  const serviceAccount = account ? { ...account, metadata: { ...account.metadata, namespace: o.namespace, labels: { ...(account.metadata?.labels ?? {}), [K8S_LABEL.runId]: o.runId } } } : undefined;
+  return { deployment, service, ...(serviceAccount ? { serviceAccount } : {}) };
 }
 
 /**
@@ -175,6 +180,8 @@ export function componentObjects(o: ComponentObjectsOptions): { configMap: V1Con
         metadata: { labels },
         spec: {
           terminationGracePeriodSeconds: 1,
+          // The router and Prometheus call no Kubernetes API (Prometheus's targets are static): no token in their pods.
+          automountServiceAccountToken: false,
           containers: [
             {
               name: o.role,
@@ -243,5 +250,7 @@ export function summarizeDeployment(d: V1Deployment): DeploymentSummary {
     ...(d.spec?.progressDeadlineSeconds !== undefined ? { progressDeadlineSeconds: d.spec.progressDeadlineSeconds } : {}),
     ...(d.spec?.strategy?.rollingUpdate?.maxSurge !== undefined ? { maxSurge: d.spec.strategy.rollingUpdate.maxSurge } : {}),
     ...(d.spec?.strategy?.rollingUpdate?.maxUnavailable !== undefined ? { maxUnavailable: d.spec.strategy.rollingUpdate.maxUnavailable } : {}),
+    serviceAccount: d.spec?.template.spec?.serviceAccountName ?? "default",
+    automountToken: d.spec?.template.spec?.automountServiceAccountToken ?? true,
   };
 }

@@ -1,4 +1,4 @@
-import type { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { waitFor, type Clock } from "../../common/clock.js";
 import { errorMessage } from "../../common/errors.js";
 import { SELF } from "../../common/process-identity.js";
@@ -6,23 +6,29 @@ import type { PlatformContext } from "../platform.js";
 import { K8S_LABEL } from "./manifests.js";
 import { saveNamespaceLogs } from "./namespace-evidence.js";
 import { PodProxy } from "./pod-proxy.js";
+import { actAsHarness, HARNESS_ACCOUNT, harnessIdentity } from "./rbac.js";
 
 /**
- * A run's namespace, labelled with the run, and the pod proxy the harness
- * reaches pods through. The teardown that saves the pods' logs and the
- * namespace's events and deletes the namespace is registered before the
- * namespace is created.
+ * A run's namespace, labelled with the run; the harness's own
+ * ServiceAccount, Role and RoleBinding in it (rbac.ts), whose token
+ * `restricted` then carries for every namespaced call; and the pod proxy the
+ * harness reaches pods through, as that account. The namespace is made and
+ * removed with the admin credentials (it is cluster-scoped); the teardown that
+ * saves the pods' logs and the namespace's events and deletes the namespace is
+ * registered before the namespace is created.
  */
-export async function openNamespace(o: { core: CoreV1Api; ctx: PlatformContext; namespace: string; clock: Clock; kubeConfig: KubeConfig }): Promise<PodProxy> {
-  const { core, ctx, namespace: ns } = o;
+export async function openNamespace(o: { admin: KubeConfig; restricted: KubeConfig; core: CoreV1Api; ctx: PlatformContext; namespace: string; clock: Clock }): Promise<PodProxy> {
+  const { ctx, namespace: ns } = o;
+  const admin = o.admin.makeApiClient(CoreV1Api);
   ctx.teardown.add(`save pod logs and events, delete namespace ${ns}`, async () => {
-    await saveNamespaceLogs(core, ns, ctx.logDir).catch((e: unknown) => ctx.emit({ type: "note", level: "warn", message: `could not save the pods' logs: ${errorMessage(e)}` }));
+    await saveNamespaceLogs(o.core, ns, ctx.logDir).catch((e: unknown) => ctx.emit({ type: "note", level: "warn", message: `could not save the pods' logs: ${errorMessage(e)}` }));
     // Services first: their NodePorts are free again at once, for the next run in this cluster (the namespace takes a while to go).
-    const services = await core.listNamespacedService({ namespace: ns }).catch(() => ({ items: [] }));
-    await Promise.all(services.items.map((svc) => core.deleteNamespacedService({ name: svc.metadata!.name!, namespace: ns }).catch(() => undefined)));
-    await core.deleteNamespace({ name: ns, gracePeriodSeconds: 0 }).catch(() => undefined);
+    const services = await admin.listNamespacedService({ namespace: ns }).catch(() => ({ items: [] }));
+    await Promise.all(services.items.map((svc) => admin.deleteNamespacedService({ name: svc.metadata!.name!, namespace: ns }).catch(() => undefined)));
+    await admin.deleteNamespace({ name: ns, gracePeriodSeconds: 0 }).catch(() => undefined);
     ctx.emit({ type: "resource.removed", kind: "namespace", role: "namespace", name: ns });
   });
+  const core = admin;
   await core.createNamespace({
     body: { metadata: { name: ns, labels: { [K8S_LABEL.runId]: ctx.runId, [K8S_LABEL.ownerPid]: SELF } } },
   });
@@ -35,7 +41,12 @@ export async function openNamespace(o: { core: CoreV1Api; ctx: PlatformContext; 
     signal: ctx.signal,
   });
   ctx.emit({ type: "resource.started", kind: "namespace", role: "namespace", name: ns, id: ns });
-  const proxy = await PodProxy.start(o.kubeConfig);
+  const objects = KubernetesObjectApi.makeApiClient(o.admin);
+  const identity = harnessIdentity(ns, ctx.runId);
+  for (const obj of [identity.account, identity.role, identity.binding]) await objects.patch(obj as KubernetesObject, undefined, undefined, "deploy-gameday", true, PatchStrategy.ServerSideApply);
+  const user = await actAsHarness({ admin: o.admin, restricted: o.restricted, core: admin, namespace: ns, clock: o.clock, signal: ctx.signal });
+  ctx.emit({ type: "kubernetes.identity", namespace: ns, user, role: HARNESS_ACCOUNT, rules: identity.role.rules?.length ?? 0 });
+  const proxy = await PodProxy.start(o.restricted);
   ctx.teardown.add("stop the pod proxy", () => proxy.stop());
   return proxy;
 }

@@ -24,6 +24,8 @@ export class PodProxy {
   private constructor(
     private readonly apiServer: URL,
     private readonly agent: Agent,
+    /** What the kubeconfig's user sends with each request beside its certificates: a bearer token (a ServiceAccount's). */
+    private readonly auth: Record<string, string>,
   ) {}
 
   static async start(kc: KubeConfig): Promise<PodProxy> {
@@ -32,7 +34,8 @@ export class PodProxy {
     const tls: RequestOptions = {};
     await kc.applyToHTTPSOptions(tls);
     const agent = new Agent({ keepAlive: true, maxSockets: 64, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized ?? true });
-    const proxy = new PodProxy(new URL(cluster.server), agent);
+    const auth = Object.fromEntries(Object.entries((tls.headers ?? {}) as Record<string, unknown>).filter(([k, v]) => k.toLowerCase() === "authorization" && typeof v === "string")) as Record<string, string>;
+    const proxy = new PodProxy(new URL(cluster.server), agent, auth);
     await proxy.listen();
     return proxy;
   }
@@ -76,7 +79,7 @@ export class PodProxy {
       return;
     }
     const [, resource, namespace, name, port, rest = "/"] = m;
-    const headers = { ...req.headers };
+    const headers = { ...req.headers, ...this.auth };
     delete headers.host;
     delete headers.connection;
     const upstream = request(
