@@ -422,6 +422,26 @@ describe("loadScenario: Kubernetes actions and expectations", () => {
     ]);
   });
 
+  it("reads access expectations: whose account, the verb, the resource and its group, the namespace, allowed or not", () => {
+    const s = loadScenario(
+      write(kindWith(["  - access: { as: service, verb: get, resource: secrets, allowed: false }", "  - access: { as: harness, verb: create, group: apps, resource: deployments, namespace: kube-system, allowed: false }"].join("\n"))),
+    );
+    expect(s.expectations).toEqual([
+      { id: "expectation-1", kind: "access", as: "service", verb: "get", resource: "secrets", allowed: false },
+      { id: "expectation-2", kind: "access", as: "harness", verb: "create", group: "apps", resource: "deployments", namespace: "kube-system", allowed: false },
+    ]);
+  });
+
+  it("rejects an access expectation with an unknown account or verb, a bad resource, no answer, or off kind", () => {
+    expect(loadError(kindWith("  - access: { as: router, verb: get, resource: secrets, allowed: false }")).lines).toEqual(['expect[0].access.as must be one of service, harness, got "router"']);
+    expect(loadError(kindWith("  - access: { as: service, verb: read, resource: secrets, allowed: false }")).lines[0]).toMatch(/^expect\[0\]\.access\.verb must be one of get, list, watch, create, update, patch, delete, deletecollection, got "read"/);
+    expect(loadError(kindWith("  - access: { as: service, verb: get, resource: Secrets, allowed: false }")).lines).toEqual(['expect[0].access.resource must be a resource like "secrets" or "pods/log", got "Secrets"']);
+    expect(loadError(kindWith("  - access: { as: service, verb: get, resource: secrets }")).lines).toEqual(["expect[0].access.allowed is missing: expected true or false"]);
+    expect(loadError(kindWith("  - access: { as: service, verb: get, resource: secrets, allowed: false }").replace("platform: kind", "platform: docker").replace(/  - name: release[\s\S]*?(?=expect:)/, "")).lines).toContain(
+      "expect[0].access needs Kubernetes: set platform: kind (this scenario's platform is docker)",
+    );
+  });
+
   it("rejects a deployment expectation without an environment, at environment", () => {
     const { lines } = loadError(kindWith("  - deployment: { role: stable }"));
     expect(lines).toEqual(["environment must name an environment of the document: a deployment expectation checks against it"]);

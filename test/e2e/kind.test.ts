@@ -17,7 +17,7 @@ const STRATEGIES = [
   "health-check-failure",
   "health-check-recovers",
 ];
-const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback", "oom-restart", "secrets-at-rest", "secret-rotation"];
+const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback", "oom-restart", "secrets-at-rest", "secret-rotation", "rbac"];
 const ALL = [...STRATEGIES, "health-endpoints", "kill-recovers", "crash-loop", "partition-recovers", "dr-pg-restore", "dr-last-known-good", ...KIND_ONLY];
 
 interface Results {
@@ -204,5 +204,20 @@ describe("every scenario with --platform kind, in one cluster", () => {
     const load = events.find((e) => e.type === "load.finished")!;
     expect(Number(load.failed) / Number(load.requests)).toBeLessThan(0.05);
     expect(r.expectations.find((e) => e.id === "no-rollback-worth-of-errors")!.held).toBe(true);
+  });
+
+  it("rbac: the harness acts in each run's namespace as its own ServiceAccount; the service's account reads no Secret and creates nothing", () => {
+    // Every kind run of the invocation worked as gameday-harness in its namespace, as the API server itself reported (a SelfSubjectReview).
+    for (const [name, { events }] of results) {
+      const identity = events.find((e) => e.type === "kubernetes.identity");
+      expect(identity, name).toBeDefined();
+      expect(identity!.user).toBe(`system:serviceaccount:${String(identity!.namespace)}:gameday-harness`);
+    }
+    const { results: r } = scenario("rbac");
+    const evidence = (id: string) => r.expectations.find((e) => e.id === id)!.evidence;
+    expect(evidence("service-cannot-read-secrets")).toMatch(/^SubjectAccessReview: system:serviceaccount:\S+:agi-eval-sandbox may not get secrets in \S+; expected denied$/);
+    expect(evidence("harness-may-patch-deployments")).toMatch(/^SubjectAccessReview: system:serviceaccount:\S+:gameday-harness MAY patch apps\/deployments in \S+ \(RBAC: allowed by RoleBinding "gameday-harness\/\S+"\); expected allowed$/);
+    expect(evidence("harness-cannot-touch-kube-system")).toContain("may not get secrets in kube-system");
+    expect(evidence("own-account-no-token")).toContain("service account agi-eval-sandbox, API token not mounted (document: access_control rbac)");
   });
 });
