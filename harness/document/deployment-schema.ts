@@ -173,6 +173,14 @@ const secrets = obj({
   access_control: z.enum(["rbac"]).optional(),
 });
 
+/** network-policies.yml: peers by name (what k8s/components/network-policies makes of each), with the ports allowed. */
+const port = z.number().int().min(1).max(65535);
+const peers = list(str({ re: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, text: 'a peer name like "monitoring-namespace"' }), { nonEmpty: true });
+const networkPolicies = obj({
+  ingress: list(obj({ from: peers, ports: list(port, { nonEmpty: true }) })),
+  egress: list(obj({ to: peers, ports: list(port, { nonEmpty: true }) })),
+});
+
 const audit = obj({ retention, encryption: z.boolean().optional(), tamper_proof: z.boolean().optional(), compliance_mapping: z.boolean().optional() });
 
 /** The whole document; its output is the DeploymentSpec. */
@@ -187,6 +195,7 @@ export const deploymentSchema = obj({
   approvals: entries(approval),
   audit: entries(audit),
   secrets,
+  network_policies: networkPolicies,
 })
   .superRefine((d, ctx) => {
     const envs = Object.keys(asRecord(asRecord(d)?.environments) ?? {});
@@ -259,6 +268,10 @@ export const deploymentSchema = obj({
       audit: new Map(
         Object.entries(d.audit).map(([name, { retention: retentionDays, ...flags }]) => [name, { retentionDays, flags: flags as Record<string, boolean> }]),
       ),
+      networkPolicies: {
+        ingress: d.network_policies.ingress.map((r) => ({ peers: r.from, ports: r.ports })),
+        egress: d.network_policies.egress.map((r) => ({ peers: r.to, ports: r.ports })),
+      },
       secrets: {
         provider: d.secrets.provider,
         encryptedAtRest: d.secrets.encryption === "at-rest",

@@ -205,6 +205,12 @@ describe("loadDeploymentSpec with a scenario's overrides", () => {
     expect(rejection({ secrets: { rotation: 0 } }).message).toContain("spec.secrets.rotation must be a positive duration");
   });
 
+  it("overrides network policies as lists and rejects a port out of range or a rule without peers", () => {
+    expect(withOverride({ network_policies: { ingress: [{ from: ["load-balancer"], ports: [8000] }], egress: [] } }).networkPolicies).toEqual({ ingress: [{ peers: ["load-balancer"], ports: [8000] }], egress: [] });
+    expect(rejection({ network_policies: { ingress: [{ from: ["load-balancer"], ports: [0] }], egress: [] } }).message).toContain(`${SCENARIO}: spec.network_policies.ingress[0].ports[0]`);
+    expect(rejection({ network_policies: { ingress: [{ from: [], ports: [8000] }], egress: [] } }).message).toContain("spec.network_policies.ingress[0].from must not be empty");
+  });
+
   it("rejects rollback triggers in the wrong unit", () => {
     const e = rejection({ rollback: { triggers: { error_rate: ">2s", response_time: ">5%" } } });
     expect(e.code).toBe("SCENARIO_INVALID");

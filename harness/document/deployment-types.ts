@@ -12,6 +12,13 @@ export interface DeploymentSpec {
   readonly approvals: ReadonlyMap<string, ApprovalSpec>;
   readonly audit: ReadonlyMap<string, { retentionDays: number; flags: Record<string, boolean> }>;
   readonly secrets: SecretsSpec;
+  readonly networkPolicies: NetworkPoliciesSpec;
+}
+
+/** network-policies.yml: each rule's peers by the document's names ("monitoring-namespace", "load-balancer", ...) and its ports. */
+export interface NetworkPoliciesSpec {
+  readonly ingress: ReadonlyArray<{ readonly peers: readonly string[]; readonly ports: readonly number[] }>;
+  readonly egress: ReadonlyArray<{ readonly peers: readonly string[]; readonly ports: readonly number[] }>;
 }
 
 /** secrets-management.yml. */
