@@ -216,7 +216,7 @@ describe("every scenario with --platform kind, in one cluster", () => {
     const { results: r } = scenario("rbac");
     const evidence = (id: string) => r.expectations.find((e) => e.id === id)!.evidence;
     expect(evidence("service-cannot-read-secrets")).toMatch(/^SubjectAccessReview: system:serviceaccount:\S+:agi-eval-sandbox may not get secrets in \S+; expected denied$/);
-    expect(evidence("harness-may-patch-deployments")).toMatch(/^SubjectAccessReview: system:serviceaccount:\S+:gameday-harness MAY patch apps\/deployments in \S+ \(RBAC: allowed by RoleBinding "gameday-harness\/\S+"\); expected allowed$/);
+    expect(evidence("harness-may-patch-deployments")).toMatch(/^SubjectAccessReview: system:serviceaccount:\S+:gameday-harness MAY patch apps\/deployments in \S+ \(RBAC: allowed by RoleBinding "gameday-harness\/\S+" of Role "gameday-harness" to ServiceAccount "gameday-harness\/\S+"\); expected allowed$/);
     expect(evidence("harness-cannot-touch-kube-system")).toContain("may not get secrets in kube-system");
     expect(evidence("own-account-no-token")).toContain("service account agi-eval-sandbox, API token not mounted (document: access_control rbac)");
   });

@@ -31,7 +31,7 @@ import { encryptionAtRest, rotateEncryptionKey } from "./key-rotation.js";
 import { KindInstanceFaults } from "./instance-faults.js";
 import { openNamespace } from "./namespace.js";
 import { HARNESS_ACCOUNT, reviewAccess, serviceAccountUser } from "./rbac.js";
-import { waitReplacedStopped, waitRolloutComplete } from "./rollout-status.js";
+import { waitEndpointsReady, waitReplacedStopped, waitRolloutComplete } from "./rollout-status.js";
 
 const FIELD_MANAGER = "deploy-gameday";
 
@@ -209,6 +209,8 @@ export class KindPlatform implements Platform {
     kindService.address = `${await this.clusterIp(service.metadata!.name!)}:${port}`;
     this.services.set(spec.role, kindService);
     const live = await this.waitRollout(kindService, { ready: !spec.faults.readinessFail });
+    // Up means served: the Service lists every replica (the endpoint controller adds a Ready pod a moment later).
+    if (!spec.faults.readinessFail) await waitEndpointsReady({ discovery: this.discovery, namespace: this.namespace, service: service.metadata!.name!, want: spec.replicas, clock: this.clock, signal: this.ctx.signal });
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name, id: `${this.namespace}/${name}`, seconds: (this.clock.now() - started) / 1000 });
     this.ctx.emit({ type: "deployment.observed", role: spec.role, source, deployment: summarizeDeployment(live) });
     return kindService;

@@ -1,4 +1,4 @@
-import type { AppsV1Api, CoreV1Api, V1Deployment, V1Pod } from "@kubernetes/client-node";
+import type { AppsV1Api, CoreV1Api, DiscoveryV1Api, V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { systemClock, waitFor, type Clock } from "../../common/clock.js";
 import { HarnessError } from "../../common/errors.js";
 import type { PlatformContext } from "../platform.js";
@@ -89,4 +89,28 @@ export async function waitReplacedStopped(o: { core: CoreV1Api; namespace: strin
     if (o.signal.aborted) throw e;
     o.emit({ type: "note", level: "warn", message: `pods ${left.join(", ")} of the ${o.role} were still stopping ${deadlineSeconds} s on (a lame duck lasts at most ${LAME_DUCK.maxMs / 1000} s): the run goes on` });
   });
+}
+
+/**
+ * Wait until the Service's EndpointSlices list `want` ready endpoints: a pod
+ * is Ready a moment before the endpoint controller adds it, and until then
+ * the Service (and the router behind it) does not send it traffic. A new
+ * version counts as up only when its Service serves every replica.
+ */
+export async function waitEndpointsReady(o: { discovery: DiscoveryV1Api; namespace: string; service: string; want: number; clock: Clock; signal: AbortSignal }): Promise<void> {
+  await waitFor(
+    async () => {
+      const slices = await o.discovery.listNamespacedEndpointSlice({ namespace: o.namespace, labelSelector: `kubernetes.io/service-name=${o.service}` });
+      const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready === true).length;
+      return ready >= o.want ? true : undefined;
+    },
+    {
+      description: `Service ${o.service} to list its ${o.want} ready endpoint(s)`,
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      clock: o.clock,
+      signal: o.signal,
+      hint: "the endpoint controller of the kube-controller-manager adds ready pods to the Service; its log in the node (crictl logs) says why it did not",
+    },
+  );
 }
