@@ -80,6 +80,21 @@ syft_tool() { # syft at the pinned version (SBOMs of the images the harness buil
     die "go install $module/cmd/syft@$version failed" "the Go module proxy must be reachable; read the lines above"
 }
 
+network_policies_tool() { # kube-network-policies at the pinned version (NetworkPolicy enforcement on kind), built from its Go module.
+  local version=v0.8.0 module=sigs.k8s.io/kube-network-policies
+  local stamp="$bin/.kube-network-policies.version"
+  if [ -x "$bin/kube-network-policies" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then return 0; fi
+  command -v go >/dev/null 2>&1 || die "kube-network-policies is not built and Go is not there to build it" "install Go (Debian: apt-get install golang-go)"
+  say "building kube-network-policies $version from the Go module $module (first use on this machine; cached in .cache/tools/bin)"
+  local src
+  src=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') && [ -n "$src" ] ||
+    die "go mod download $module@$version failed" "the Go module proxy must be reachable; read the lines above"
+  # Static, as its upstream image builds it (its command is the module's cmd/ package).
+  (cd "$src" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "-s -w" -o "$bin/kube-network-policies" ./cmd) >&2 ||
+    die "building kube-network-policies $version failed" "read the lines above"
+  echo "$version" >"$stamp"
+}
+
 for tool in "$@"; do
   case "$tool" in
     mmdebstrap) apt_tool mmdebstrap mmdebstrap ;;
@@ -103,6 +118,8 @@ for tool in "$@"; do
     mailpit) go_tool mailpit github.com/axllent/mailpit@v1.33.1 ;;
     # Software Bills of Materials (SPDX JSON) of the images the harness builds (harness/images/sbom.ts).
     syft) syft_tool ;;
-    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, chromium, actionlint, shellcheck, toxiproxy-server, alertmanager, mailpit, syft" ;;
+    # NetworkPolicy enforcement in kind clusters: a DaemonSet from a locally built image (harness/platforms/kind/network-agent.ts).
+    kube-network-policies) network_policies_tool ;;
+    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, chromium, actionlint, shellcheck, toxiproxy-server, alertmanager, mailpit, syft, kube-network-policies" ;;
   esac
 done

@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { NETWORK_AGENT, networkAgentObjects } from "./network-agent.js";
+
+describe("kube-network-policies as the harness runs it", () => {
+  it("is upstream's install.yaml: a privileged DaemonSet on the host network in kube-system, from the local image, without NRI", () => {
+    const { account, role, binding, daemonSet } = networkAgentObjects("deploy-gameday/kube-network-policies:v0.8.0");
+    expect(account.metadata).toMatchObject({ name: NETWORK_AGENT, namespace: "kube-system" });
+    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: NETWORK_AGENT, namespace: "kube-system" }]);
+    const pod = daemonSet.spec!.template.spec!;
+    expect(pod.hostNetwork).toBe(true);
+    expect(pod.serviceAccountName).toBe(NETWORK_AGENT);
+    const c = pod.containers[0]!;
+    expect(c).toMatchObject({ image: "deploy-gameday/kube-network-policies:v0.8.0", imagePullPolicy: "Never", securityContext: { privileged: true } });
+    expect(c.args).toEqual(expect.arrayContaining(["--disable-nri", "--hostname-override=$(MY_NODE_NAME)"]));
+  });
+
+  it("reads pods, namespaces and NetworkPolicies, and writes nothing", () => {
+    const verbs = networkAgentObjects("x").role.rules!.flatMap((r) => r.verbs);
+    expect([...new Set(verbs)].sort()).toEqual(["list", "watch"]);
+    expect(networkAgentObjects("x").role.rules!.flatMap((r) => r.resources).sort()).toEqual(["namespaces", "networkpolicies", "pods"]);
+  });
+});
