@@ -95,7 +95,7 @@ describe("network faults between the service and PostgreSQL (Toxiproxy, Docker)"
     const client = new pg.Client({ connectionString: await direct.harnessUrl() });
     await client.connect();
     try {
-      const { rows } = await client.query<{ addr: string }>("SELECT DISTINCT host(client_addr) AS addr FROM pg_stat_activity WHERE application_name = 'evaluation-api'");
+      const { rows } = await client.query<{ addr: string }>("SELECT DISTINCT host(client_addr) AS addr FROM pg_stat_activity WHERE application_name LIKE 'evaluation-api@%'");
       expect(rows.map((r) => r.addr)).toEqual([proxyIp]);
     } finally {
       await client.end();
