@@ -46,6 +46,13 @@ export function encryptionConfigurationYaml(keys: readonly EncryptionKey[]): str
   return stringify(encryptionConfiguration(keys));
 }
 
+/** The aescbc keys of an EncryptionConfiguration, in its order (the first writes). */
+export function encryptionKeysOf(yamlText: string): EncryptionKey[] {
+  const doc = parse(yamlText) as { resources?: Array<{ providers?: Array<Record<string, { keys?: EncryptionKey[] }>> }> };
+  const provider = doc?.resources?.[0]?.providers?.find((p) => ENCRYPTION_PROVIDER in p)?.[ENCRYPTION_PROVIDER];
+  return (provider?.keys ?? []).map((k) => ({ name: k.name, secret: k.secret }));
+}
+
 /**
  * kind-config.yaml with the cluster's EncryptionConfiguration folder mounted
  * into every control-plane node, where kind-config.yaml's kubeadm patch

@@ -1,7 +1,7 @@
-import { request } from "node:https";
 import { HarnessError, errorMessage } from "../../common/errors.js";
 import { exec } from "../../common/exec.js";
 import { docker } from "../../engine/docker.js";
+import { httpsText } from "./https-text.js";
 
 /** The API server's own client certificate for etcd, and etcd's CA, inside the control-plane node (kubeadm's layout). */
 const PKI = { ca: "/etc/kubernetes/pki/etcd/ca.crt", cert: "/etc/kubernetes/pki/apiserver-etcd-client.crt", key: "/etc/kubernetes/pki/apiserver-etcd-client.key" } as const;
@@ -34,17 +34,11 @@ async function rangeEtcd(node: string, network: string, key: string, rangeEnd?: 
   const info = await docker().getContainer(node).inspect();
   const host = info.NetworkSettings.Networks[network]?.IPAddress;
   if (!host) throw new HarnessError("CLUSTER_FAILED", `kind node ${node} has no address on network ${network}`, { hint: "npm run clean -- --clusters, then run again" });
-  const body = await new Promise<string>((resolve, reject) => {
-    const req = request({ host, port: 2379, path: "/v3/kv/range", method: "POST", ca: ca!, cert: cert!, key: clientKey!, servername: "localhost", timeout: 10_000 }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (text += d));
-      res.on("end", () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`etcd answered ${res.statusCode}: ${text.slice(0, 200)}`))));
-    });
-    req.on("timeout", () => req.destroy(new Error("etcd did not answer within 10 s")));
-    req.on("error", reject);
-    req.end(JSON.stringify({ key: Buffer.from(key).toString("base64"), ...(rangeEnd ? { range_end: rangeEnd.toString("base64") } : {}) }));
-  }).catch((e: unknown) => {
+  const body = await httpsText(
+    { host, port: 2379, path: "/v3/kv/range", method: "POST", ca: ca!, cert: cert!, key: clientKey!, servername: "localhost" },
+    "etcd",
+    JSON.stringify({ key: Buffer.from(key).toString("base64"), ...(rangeEnd ? { range_end: rangeEnd.toString("base64") } : {}) }),
+  ).catch((e: unknown) => {
     throw new HarnessError("CLUSTER_FAILED", `could not read ${key}${rangeEnd ? "*" : ""} from etcd in ${node}: ${errorMessage(e)}`, { hint: `docker exec ${node} crictl ps shows whether etcd runs` });
   });
   const kvs = (JSON.parse(body) as { kvs?: Array<{ key?: string; value?: string }> }).kvs ?? [];

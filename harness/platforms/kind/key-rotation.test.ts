@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { encryptionConfigurationYaml, newEncryptionKey } from "./encryption.js";
+import { encryptionConfigurationYaml, encryptionKeysOf, newEncryptionKey } from "./encryption.js";
 import { prefixEnd } from "./etcd.js";
-import { configHash, encryptionKeysOf, nextKeyName, reloadState, storedWith } from "./key-rotation.js";
+import { configHash, nextKeyName, reloadState, storedWith } from "./key-rotation.js";
 
 describe("encryption key rotation: the pieces read from files, etcd and the API server's metrics", () => {
   it("reads the aescbc keys of an EncryptionConfiguration in order, and names the next one after the highest", () => {

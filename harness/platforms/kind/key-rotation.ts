@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { request, type RequestOptions } from "node:https";
+import type { RequestOptions } from "node:https";
 import { join } from "node:path";
 import type { CoreV1Api, KubeConfig, V1Secret } from "@kubernetes/client-node";
-import { parse } from "yaml";
 import { waitFor, type Clock } from "../../common/clock.js";
 import { withDirLock } from "../../common/dir-lock.js";
 import { HarnessError, errorMessage } from "../../common/errors.js";
 import type { EncryptionAtRest, KeyRotation } from "../platform.js";
-import { ENCRYPTION_FILE, ENCRYPTION_PROVIDER, encryptionConfigurationYaml, newEncryptionKey, type EncryptionKey } from "./encryption.js";
+import { ENCRYPTION_FILE, ENCRYPTION_PROVIDER, encryptionConfigurationYaml, encryptionKeysOf, newEncryptionKey, type EncryptionKey } from "./encryption.js";
 import { readEtcdPrefix } from "./etcd.js";
+import { httpsText } from "./https-text.js";
 
 /**
  * The encryption key rotated as the Kubernetes documentation has it, on a
@@ -38,13 +38,6 @@ export interface KeyRotationCluster {
   readonly kubeConfig: KubeConfig;
   /** The cluster's EncryptionConfiguration folder on this machine (mounted into the control plane). */
   readonly encryptionDir: string;
-}
-
-/** The aescbc keys of an EncryptionConfiguration, in its order (the first writes). */
-export function encryptionKeysOf(yamlText: string): EncryptionKey[] {
-  const doc = parse(yamlText) as { resources?: Array<{ providers?: Array<Record<string, { keys?: EncryptionKey[] }>> }> };
-  const provider = doc?.resources?.[0]?.providers?.find((p) => ENCRYPTION_PROVIDER in p)?.[ENCRYPTION_PROVIDER];
-  return (provider?.keys ?? []).map((k) => ({ name: k.name, secret: k.secret }));
 }
 
 /** The next key's name: key1, key2, ... after the highest number in use. */
@@ -85,20 +78,10 @@ function writeConfig(dir: string, keys: readonly EncryptionKey[]): string {
 async function apiServerMetrics(kc: KubeConfig): Promise<string> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new HarnessError("CLUSTER_FAILED", "the kubeconfig has no current cluster");
-  const url = new URL("/metrics", cluster.server);
   const tls: RequestOptions = {};
   await kc.applyToHTTPSOptions(tls);
-  return new Promise<string>((resolve, reject) => {
-    const req = request(url, { ...tls, method: "GET", timeout: 10_000 }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (text += d));
-      res.on("end", () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`the API server's /metrics answered ${res.statusCode}`))));
-    });
-    req.on("timeout", () => req.destroy(new Error("the API server's /metrics did not answer within 10 s")));
-    req.on("error", reject);
-    req.end();
-  });
+  const server = new URL(cluster.server);
+  return httpsText({ ...tls, hostname: server.hostname, port: server.port || 443, path: "/metrics", method: "GET" }, "the API server's /metrics");
 }
 
 /** Refuse a cluster whose API server does not reload its EncryptionConfiguration (made from an older kind-config.yaml). */

@@ -17,6 +17,8 @@ export const K8S_LABEL = {
   role: "deploy-gameday.dev/role",
   version: "deploy-gameday.dev/version",
 } as const;
+/** Who applies the harness's objects (server-side apply's field manager). */
+export const FIELD_MANAGER = "deploy-gameday";
 export const APP_CONTAINER = "api";
 export const APP_PORT = 8000;
 

@@ -3,7 +3,7 @@ import { waitFor, type Clock } from "../../common/clock.js";
 import { errorMessage } from "../../common/errors.js";
 import { SELF } from "../../common/process-identity.js";
 import type { PlatformContext } from "../platform.js";
-import { K8S_LABEL } from "./manifests.js";
+import { FIELD_MANAGER, K8S_LABEL } from "./manifests.js";
 import { saveNamespaceLogs } from "./namespace-evidence.js";
 import { PodProxy } from "./pod-proxy.js";
 import { actAsHarness, HARNESS_ACCOUNT, harnessIdentity } from "./rbac.js";
@@ -28,12 +28,11 @@ export async function openNamespace(o: { admin: KubeConfig; restricted: KubeConf
     await admin.deleteNamespace({ name: ns, gracePeriodSeconds: 0 }).catch(() => undefined);
     ctx.emit({ type: "resource.removed", kind: "namespace", role: "namespace", name: ns });
   });
-  const core = admin;
-  await core.createNamespace({
+  await admin.createNamespace({
     body: { metadata: { name: ns, labels: { [K8S_LABEL.runId]: ctx.runId, [K8S_LABEL.ownerPid]: SELF } } },
   });
   // Pods need the namespace's default service account, which the controller manager adds a moment later.
-  await waitFor(() => core.readNamespacedServiceAccount({ name: "default", namespace: ns }).then(() => true), {
+  await waitFor(() => admin.readNamespacedServiceAccount({ name: "default", namespace: ns }).then(() => true), {
     description: `the default service account of namespace ${ns}`,
     timeoutMs: 30_000,
     intervalMs: 100,
@@ -43,7 +42,7 @@ export async function openNamespace(o: { admin: KubeConfig; restricted: KubeConf
   ctx.emit({ type: "resource.started", kind: "namespace", role: "namespace", name: ns, id: ns });
   const objects = KubernetesObjectApi.makeApiClient(o.admin);
   const identity = harnessIdentity(ns, ctx.runId);
-  for (const obj of [identity.account, identity.role, identity.binding]) await objects.patch(obj as KubernetesObject, undefined, undefined, "deploy-gameday", true, PatchStrategy.ServerSideApply);
+  for (const obj of [identity.account, identity.role, identity.binding]) await objects.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
   const user = await actAsHarness({ admin: o.admin, restricted: o.restricted, core: admin, namespace: ns, clock: o.clock, signal: ctx.signal });
   ctx.emit({ type: "kubernetes.identity", namespace: ns, user, role: HARNESS_ACCOUNT, rules: identity.role.rules?.length ?? 0 });
   const proxy = await PodProxy.start(o.restricted);
