@@ -1,4 +1,5 @@
 import type { TeardownStack } from "../cleanup/teardown.js";
+import { BackgroundLoop } from "../common/background-loop.js";
 import type { Clock, TimeScale } from "../common/clock.js";
 import { HarnessError, errorMessage } from "../common/errors.js";
 import type { BackupKind } from "../model/backup-kind.js";
@@ -38,8 +39,7 @@ export interface BackupScheduleOptions {
  * the start, and waits for a backup under way to finish.
  */
 export class BackupSchedule {
-  private readonly life = new AbortController();
-  private loop: Promise<void> | undefined;
+  private readonly loop: BackgroundLoop;
   private count = 0;
   private inFlight: Promise<unknown> = Promise.resolve();
 
@@ -49,6 +49,7 @@ export class BackupSchedule {
         hint: 'backup frequencies are "hourly", "daily", "weekly" or a duration like "30m"; "on-change" backups are not scheduled',
       });
     }
+    this.loop = new BackgroundLoop({ title: `stop the ${options.kind} backup schedule`, teardown: options.teardown, signal: options.signal, run: (life) => this.run(life) });
   }
 
   /** Backups taken so far (successful ones). */
@@ -57,12 +58,7 @@ export class BackupSchedule {
   }
 
   start(): void {
-    if (this.loop) return;
-    this.options.teardown.add(`stop the ${this.options.kind} backup schedule`, () => this.stop());
-    const onAbort = () => this.life.abort();
-    this.options.signal.addEventListener("abort", onAbort, { once: true });
-    if (this.options.signal.aborted) this.life.abort();
-    this.loop = this.run().finally(() => this.options.signal.removeEventListener("abort", onAbort));
+    this.loop.start();
   }
 
   /** Resolves once the backup under way, if any, has finished (the schedule goes on). */
@@ -71,12 +67,11 @@ export class BackupSchedule {
   }
 
   /** Stop scheduling; resolves once a backup under way has finished. */
-  async stop(): Promise<void> {
-    this.life.abort();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  private async run(): Promise<void> {
+  private async run(life: AbortSignal): Promise<void> {
     const { clock, scale, everySpecMs, kind } = this.options;
     const started = clock.now();
     const origin = this.options.originWallMs ?? started;
@@ -86,11 +81,11 @@ export class BackupSchedule {
     for (;;) {
       const wait = slots + slot * everyWallMs - clock.now();
       try {
-        if (wait > 0) await clock.sleep(wait, this.life.signal);
+        if (wait > 0) await clock.sleep(wait, life);
       } catch {
         return;
       }
-      if (this.life.signal.aborted) return;
+      if (life.aborted) return;
       const wallMs = clock.now();
       const at: TakenAt = { wallMs, specMs: scale.toSpecMs(wallMs - origin) };
       const backup = (async () => {

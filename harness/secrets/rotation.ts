@@ -1,4 +1,5 @@
 import type { TeardownStack } from "../cleanup/teardown.js";
+import { BackgroundLoop } from "../common/background-loop.js";
 import type { Clock, TimeScale } from "../common/clock.js";
 import { HarnessError, errorMessage } from "../common/errors.js";
 import type { Database, Platform } from "../platforms/platform.js";
@@ -34,8 +35,7 @@ export interface SecretRotationsOptions {
  * the one under way.
  */
 export class SecretRotations {
-  private readonly life = new AbortController();
-  private loop: Promise<void> | undefined;
+  private readonly loop: BackgroundLoop;
   private done = 0;
 
   constructor(private readonly options: SecretRotationsOptions) {
@@ -45,6 +45,7 @@ export class SecretRotations {
     if (!options.platform.kubernetes) {
       throw new HarnessError("SCENARIO_INVALID", `secret rotation rotates the cluster's encryption key: it needs the kind platform, not ${options.platform.name}`, { hint: "set platform: kind" });
     }
+    this.loop = new BackgroundLoop({ title: "stop the secret rotations", teardown: options.teardown, signal: options.signal, run: (life) => this.run(life) });
   }
 
   /** Rotations that finished. */
@@ -53,30 +54,24 @@ export class SecretRotations {
   }
 
   start(): void {
-    if (this.loop) return;
-    this.options.teardown.add("stop the secret rotations", () => this.stop());
-    const onAbort = () => this.life.abort();
-    this.options.signal.addEventListener("abort", onAbort, { once: true });
-    if (this.options.signal.aborted) this.life.abort();
-    this.loop = this.run().finally(() => this.options.signal.removeEventListener("abort", onAbort));
+    this.loop.start();
   }
 
   /** Let no rotation begin; resolves once the one under way, if any, has ended. */
-  async stop(): Promise<void> {
-    this.life.abort();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  private async run(): Promise<void> {
+  private async run(life: AbortSignal): Promise<void> {
     const { clock, scale, everySpecMs } = this.options;
     const times = this.options.times ?? Number.POSITIVE_INFINITY;
     for (let n = 1; n <= times; n++) {
       try {
-        await clock.sleep(scale.toWallMs(everySpecMs), this.life.signal);
+        await clock.sleep(scale.toWallMs(everySpecMs), life);
       } catch {
         return;
       }
-      if (this.life.signal.aborted) return;
+      if (life.aborted) return;
       await this.rotate(n);
     }
   }
