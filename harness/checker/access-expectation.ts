@@ -22,9 +22,9 @@ function judgeAccess(e: AccessExpectation, evidence: Evidence): Verdict {
 async function collectAccess(e: AccessExpectation, sources: EvidenceSources, into: Collected): Promise<void> {
   into.access ??= new Map();
   const key = accessKey(e);
-  if (into.access.has(key) || !sources.reviewAccess) return;
+  if (into.access.has(key) || !sources.kubernetes) return;
   const check = { as: e.as, verb: e.verb, resource: e.resource, ...(e.group ? { group: e.group } : {}), ...(e.namespace ? { namespace: e.namespace } : {}) };
-  into.access.set(key, await sources.reviewAccess(check).catch((err: unknown) => ({ error: errorMessage(err) })));
+  into.access.set(key, await sources.kubernetes.reviewAccess(check).catch((err: unknown) => ({ error: errorMessage(err) })));
 }
 
 export const access = {

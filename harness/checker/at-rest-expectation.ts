@@ -33,8 +33,8 @@ function judgeAtRest(e: AtRest, evidence: Evidence): Verdict {
 
 async function collectAtRest(e: AtRest, sources: EvidenceSources, into: Collected): Promise<void> {
   into.atRest ??= new Map();
-  if (into.atRest.has(e.secret) || !sources.secretAtRest) return;
-  into.atRest.set(e.secret, await sources.secretAtRest(e.secret).catch((err: unknown) => ({ error: errorMessage(err) })));
+  if (into.atRest.has(e.secret) || !sources.kubernetes) return;
+  into.atRest.set(e.secret, await sources.kubernetes.secretAtRest(e.secret).catch((err: unknown) => ({ error: errorMessage(err) })));
 }
 
 export const atRest = {

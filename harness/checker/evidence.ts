@@ -1,4 +1,4 @@
-import type { AccessCheck, AccessReview, EncryptionAtRest, Instance, SecretAtRest } from "../platforms/platform.js";
+import type { AccessReview, EncryptionAtRest, Instance, KubernetesView, SecretAtRest } from "../platforms/platform.js";
 import type { DeploymentSpec } from "../document/deployment-spec.js";
 import type { RecoveryEvidence } from "../recovery/drill.js";
 import type { Expectation } from "../scenario/scenario.js";
@@ -52,12 +52,8 @@ export interface EvidenceSources {
   instances(role: string): readonly Instance[] | undefined;
   /** GET a URL from the harness: the status (null: no answer) and, when asked, the body. */
   get(url: string, options?: { keepText?: boolean }): Promise<{ status: number | null; text?: string }>;
-  /** A Secret as etcd stores it (kind); undefined on a platform without one. */
-  secretAtRest?(name: string): Promise<SecretAtRest>;
-  /** Every Secret of the cluster as etcd stores it (kind). */
-  encryptionAtRest?(): Promise<EncryptionAtRest>;
-  /** A SubjectAccessReview for one of the run's ServiceAccounts (kind). */
-  reviewAccess?(check: AccessCheck): Promise<AccessReview>;
+  /** What the cluster itself says (kind): a Secret and every Secret as etcd stores them, SubjectAccessReviews; undefined on a platform without one. */
+  kubernetes?: Pick<KubernetesView, "secretAtRest" | "encryptionAtRest" | "reviewAccess">;
 }
 
 /** What the collectors read at the end of a run, kept once for every expectation that needs it. */

@@ -38,9 +38,13 @@ describe("judge: access (SubjectAccessReviews)", () => {
       readShares: async () => undefined,
       instances: () => undefined,
       get: async () => ({ status: null }),
-      reviewAccess: async (check: AccessCheck): Promise<AccessReview> => {
-        asked.push(check);
-        return review({ ...check, namespace: check.namespace ?? "run-1" });
+      kubernetes: {
+        secretAtRest: () => Promise.reject(new Error("not asked")),
+        encryptionAtRest: () => Promise.reject(new Error("not asked")),
+        reviewAccess: async (check: AccessCheck): Promise<AccessReview> => {
+          asked.push(check);
+          return review({ ...check, namespace: check.namespace ?? "run-1" });
+        },
       },
     };
     const collected = await collectEvidence([denied, { ...denied, id: "again" }, elsewhere], sources);

@@ -44,10 +44,14 @@ describe("judge: a Secret at rest in etcd", () => {
       readShares: async () => undefined,
       instances: () => undefined,
       get: async () => ({ status: null }),
-      secretAtRest: async (name: string): Promise<SecretAtRest> => {
-        reads++;
-        if (name === "other") throw new Error("no such Secret");
-        return { key, stored: Buffer.from("k8s:enc:aescbc:v1:key1:xx"), values: [] };
+      kubernetes: {
+        encryptionAtRest: () => Promise.reject(new Error("not asked")),
+        reviewAccess: () => Promise.reject(new Error("not asked")),
+        secretAtRest: async (name: string): Promise<SecretAtRest> => {
+          reads++;
+          if (name === "other") throw new Error("no such Secret");
+          return { key, stored: Buffer.from("k8s:enc:aescbc:v1:key1:xx"), values: [] };
+        },
       },
     };
     const collected = await collectEvidence([e, { ...e, id: "again" }, { ...e, id: "other", secret: "other" }], sources);

@@ -78,9 +78,13 @@ describe("judge: secrets rotated (secrets-management.yml)", () => {
       readShares: async () => undefined,
       instances: () => undefined,
       get: async () => ({ status: null }),
-      encryptionAtRest: async (): Promise<EncryptionAtRest> => {
-        reads++;
-        throw new Error("etcd did not answer within 10 s");
+      kubernetes: {
+        secretAtRest: () => Promise.reject(new Error("not asked")),
+        reviewAccess: () => Promise.reject(new Error("not asked")),
+        encryptionAtRest: async (): Promise<EncryptionAtRest> => {
+          reads++;
+          throw new Error("etcd did not answer within 10 s");
+        },
       },
     };
     const collected = await collectEvidence([once, { ...once, id: "again" }], sources);

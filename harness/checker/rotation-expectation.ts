@@ -68,8 +68,8 @@ function judgeRotation(e: RotationExpectation, evidence: Evidence): Verdict {
 }
 
 async function collectRotation(_e: RotationExpectation, sources: EvidenceSources, into: Collected): Promise<void> {
-  if (into.encryption || !sources.encryptionAtRest) return;
-  into.encryption = await sources.encryptionAtRest().catch((err: unknown) => ({ error: errorMessage(err) }));
+  if (into.encryption || !sources.kubernetes) return;
+  into.encryption = await sources.kubernetes.encryptionAtRest().catch((err: unknown) => ({ error: errorMessage(err) }));
 }
 
 export const rotation = {

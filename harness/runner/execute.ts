@@ -1,7 +1,7 @@
 import { collectEvidence, type EvidenceSources } from "../checker/checker.js";
 import { TimeScale, type Clock } from "../common/clock.js";
 import type { StrategyOutcome } from "../controller/controller.js";
-import type { AccessCheck, Platform, PlatformContext, Service } from "../platforms/platform.js";
+import type { Platform, PlatformContext, Service } from "../platforms/platform.js";
 import { httpGet } from "../probes/http-probe.js";
 import { HealthMonitor } from "../probes/monitor.js";
 import { PodWatcher } from "../probes/pod-watcher.js";
@@ -136,19 +136,11 @@ export async function execute(scenario: Scenario, platform: Platform, { ctx, sca
   await backups?.stop();
   const recovery = drill && (backups || scenario.expectations.some((e) => ["restored", "rpo", "rto", "backups"].includes(e.kind))) ? await drill.evidence() : undefined;
 
-  const collected = await collectEvidence(scenario.expectations, evidenceSources(services, router, emit, platform));
+  // Whatever the collectors read goes into the evidence as they keep it (sharesRead only says the shares were asked for).
+  const { sharesRead: _sharesRead, ...collected } = await collectEvidence(scenario.expectations, evidenceSources(services, router, emit, platform));
   const versions = new Map([...services].map(([role, s]) => [role, s.version]));
   return {
-    evidence: {
-      versions,
-      metrics: collected.metrics,
-      finalHealth: collected.finalHealth,
-      ...(collected.finalShares ? { finalShares: collected.finalShares } : {}),
-      ...(collected.atRest ? { atRest: collected.atRest } : {}),
-      ...(collected.encryption ? { encryption: collected.encryption } : {}),
-      ...(collected.access ? { access: collected.access } : {}),
-      ...(recovery ? { recovery } : {}),
-    },
+    evidence: { versions, ...collected, ...(recovery ? { recovery } : {}) },
     rollback: rollbackResult(outcome, firstBad, scenario.spec),
     strategy: outcome ? { result: outcome.result, ...(outcome.inconclusive ? { inconclusive: outcome.inconclusive } : {}) } : null,
   };
@@ -163,9 +155,7 @@ function roleUrl(service: Service): string {
 function evidenceSources(services: ReadonlyMap<string, Service>, router: Router | undefined, emit: Sink, platform: Platform): EvidenceSources {
   const kubernetes = platform.kubernetes;
   return {
-    ...(kubernetes
-      ? { secretAtRest: (name: string) => kubernetes.secretAtRest(name), encryptionAtRest: () => kubernetes.encryptionAtRest(), reviewAccess: (check: AccessCheck) => kubernetes.reviewAccess(check) }
-      : {}),
+    ...(kubernetes ? { kubernetes } : {}),
     async readShares() {
       if (!router) return undefined;
       const shares = await router.readShares();
