@@ -1,0 +1,71 @@
+import type { PodsObservation } from "../model/kubernetes.js";
+
+/**
+ * What a platform with a Kubernetes API lets the harness see and do beyond
+ * its operations (kind): pods and endpoints, Secrets as etcd stores them,
+ * the encryption key's rotation, and the API server's answer to access
+ * questions. The checker's collectors read it at the end of a run.
+ */
+export interface KubernetesView {
+  /** Pods and ready Service endpoints of every deployed role, now. */
+  observe(): Promise<PodsObservation[]>;
+  /** A Secret of the run's namespace as etcd stores it, and its values as the API server gives them (to look for in the stored bytes). */
+  secretAtRest(name: string): Promise<SecretAtRest>;
+  /** Rotate the cluster's encryption key: a new key writes, every Secret is rewritten with it, the old keys are removed. */
+  rotateEncryptionKey(): Promise<KeyRotation>;
+  /** Every Secret of the cluster as etcd stores it, by what encrypted it, once the API server runs the EncryptionConfiguration on disk. */
+  encryptionAtRest(): Promise<EncryptionAtRest>;
+  /** Whether the service's or the harness's ServiceAccount may do something, as the API server answers a SubjectAccessReview. */
+  reviewAccess(check: AccessCheck): Promise<AccessReview>;
+}
+
+/** Something a ServiceAccount of the run might do: `get secrets` in the run's namespace, `list pods` in kube-system. */
+export interface AccessCheck {
+  /** The reference service's ServiceAccount, or the one the harness acts as in the run's namespace. */
+  readonly as: "service" | "harness";
+  readonly verb: string;
+  /** A resource, with its subresource after a slash ("pods/log"). */
+  readonly resource: string;
+  /** Its API group ("" or absent: the core group). */
+  readonly group?: string;
+  /** A namespace; absent: the run's. */
+  readonly namespace?: string;
+}
+
+export interface AccessReview extends AccessCheck {
+  /** The user the API server was asked about (system:serviceaccount:<namespace>:<name>). */
+  readonly user: string;
+  readonly namespace: string;
+  readonly allowed: boolean;
+  /** The authorizer's reason, when it gave one. */
+  readonly reason: string;
+}
+
+export interface KeyRotation {
+  /** The keys before, the first of which wrote. */
+  readonly from: readonly string[];
+  /** The new key, the only one left. */
+  readonly to: string;
+  /** Wall ms until the API server had loaded the new key (it polls its configuration once a minute). */
+  readonly loadedAfterMs: number;
+  /** Secrets rewritten with the new key, in every namespace. */
+  readonly rewritten: number;
+}
+
+export interface EncryptionAtRest {
+  /** The keys of the EncryptionConfiguration on disk, the first of which writes. */
+  readonly keys: readonly string[];
+  /** Whether the API server had loaded that configuration (waited for up to its reload period and more). */
+  readonly loaded: boolean;
+  readonly waitedMs: number;
+  /** Every Secret in etcd counted by what encrypted it ("aescbc/key2"), "identity" for plain text. */
+  readonly stored: Readonly<Record<string, number>>;
+}
+
+export interface SecretAtRest {
+  readonly key: string;
+  /** The bytes in etcd; undefined when etcd has no such key. */
+  readonly stored: Buffer | undefined;
+  /** The Secret's data values, decoded. */
+  readonly values: readonly string[];
+}
