@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AccessCheck, AccessReview } from "../platforms/platform.js";
 import type { AccessExpectation } from "../scenario/scenario.js";
+import { clusterSources } from "../../test/support/evidence.js";
 import { accessKey } from "./access-expectation.js";
 import { collectEvidence, describeExpectation, judge, type Evidence } from "./checker.js";
 
@@ -34,19 +35,12 @@ describe("judge: access (SubjectAccessReviews)", () => {
   it("asks each question once, in the namespace named or the run's", async () => {
     const asked: AccessCheck[] = [];
     const elsewhere: AccessExpectation = { ...denied, id: "kube-system", as: "harness", namespace: "kube-system" };
-    const sources = {
-      readShares: async () => undefined,
-      instances: () => undefined,
-      get: async () => ({ status: null }),
-      kubernetes: {
-        secretAtRest: () => Promise.reject(new Error("not asked")),
-        encryptionAtRest: () => Promise.reject(new Error("not asked")),
-        reviewAccess: async (check: AccessCheck): Promise<AccessReview> => {
-          asked.push(check);
-          return review({ ...check, namespace: check.namespace ?? "run-1" });
-        },
+    const sources = clusterSources({
+      reviewAccess: async (check: AccessCheck): Promise<AccessReview> => {
+        asked.push(check);
+        return review({ ...check, namespace: check.namespace ?? "run-1" });
       },
-    };
+    });
     const collected = await collectEvidence([denied, { ...denied, id: "again" }, elsewhere], sources);
     expect(asked).toEqual([
       { as: "service", verb: "get", resource: "secrets" },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SecretAtRest } from "../platforms/platform.js";
 import type { AtRestExpectation } from "../scenario/scenario.js";
+import { clusterSources } from "../../test/support/evidence.js";
 import { collectEvidence, describeExpectation, judge, type Evidence } from "./checker.js";
 
 const e: AtRestExpectation = { id: "encrypted", kind: "atRest", secret: "database-secret", provider: "aescbc" };
@@ -40,20 +41,13 @@ describe("judge: a Secret at rest in etcd", () => {
 
   it("reads each Secret once at the end of the run, and keeps a failed read as its reason", async () => {
     let reads = 0;
-    const sources = {
-      readShares: async () => undefined,
-      instances: () => undefined,
-      get: async () => ({ status: null }),
-      kubernetes: {
-        encryptionAtRest: () => Promise.reject(new Error("not asked")),
-        reviewAccess: () => Promise.reject(new Error("not asked")),
-        secretAtRest: async (name: string): Promise<SecretAtRest> => {
-          reads++;
-          if (name === "other") throw new Error("no such Secret");
-          return { key, stored: Buffer.from("k8s:enc:aescbc:v1:key1:xx"), values: [] };
-        },
+    const sources = clusterSources({
+      secretAtRest: async (name: string): Promise<SecretAtRest> => {
+        reads++;
+        if (name === "other") throw new Error("no such Secret");
+        return { key, stored: Buffer.from("k8s:enc:aescbc:v1:key1:xx"), values: [] };
       },
-    };
+    });
     const collected = await collectEvidence([e, { ...e, id: "again" }, { ...e, id: "other", secret: "other" }], sources);
     expect(reads).toBe(2);
     expect(collected.atRest?.get("other")).toEqual({ error: "no such Secret" });

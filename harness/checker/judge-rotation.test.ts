@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { EncryptionAtRest } from "../platforms/platform.js";
 import type { RotationExpectation } from "../scenario/scenario.js";
 import type { Stamped, TimelineEvent } from "../timeline/events.js";
+import { clusterSources } from "../../test/support/evidence.js";
 import { collectEvidence, describeExpectation, judge, type Evidence } from "./checker.js";
 
 const once: RotationExpectation = { id: "rotated", kind: "rotation", completed: { op: "==", value: 1, text: "1" } };
@@ -74,19 +75,12 @@ describe("judge: secrets rotated (secrets-management.yml)", () => {
 
   it("reads etcd once at the end for every rotation expectation, keeping a failed read as its reason", async () => {
     let reads = 0;
-    const sources = {
-      readShares: async () => undefined,
-      instances: () => undefined,
-      get: async () => ({ status: null }),
-      kubernetes: {
-        secretAtRest: () => Promise.reject(new Error("not asked")),
-        reviewAccess: () => Promise.reject(new Error("not asked")),
-        encryptionAtRest: async (): Promise<EncryptionAtRest> => {
-          reads++;
-          throw new Error("etcd did not answer within 10 s");
-        },
+    const sources = clusterSources({
+      encryptionAtRest: async (): Promise<EncryptionAtRest> => {
+        reads++;
+        throw new Error("etcd did not answer within 10 s");
       },
-    };
+    });
     const collected = await collectEvidence([once, { ...once, id: "again" }], sources);
     expect(reads).toBe(1);
     expect(collected.encryption).toEqual({ error: "etcd did not answer within 10 s" });

@@ -1,4 +1,4 @@
-import type { judge } from "../../harness/checker/checker.js";
+import type { collectEvidence, judge } from "../../harness/checker/checker.js";
 import type { LoadThresholdOutcome, SecondStats } from "../../harness/model/load-events.js";
 import type { EventOf, Stamped, TimelineEvent } from "../../harness/timeline/events.js";
 
@@ -100,5 +100,23 @@ export function evidenceOf(
     metrics: new Map(),
     ...(end.finalShares ? { finalShares: end.finalShares } : {}),
     ...(end.finalHealth ? { finalHealth: new Map(Object.entries(end.finalHealth)) } : {}),
+  };
+}
+
+type Sources = Parameters<typeof collectEvidence>[1];
+type ClusterView = NonNullable<Sources["kubernetes"]>;
+
+/**
+ * Evidence sources for the collectors with no router, no instance and no
+ * answer, and a cluster view whose every method fails unless the test gives
+ * it (`kubernetes`), so a collector that asks for more than it should is seen.
+ */
+export function clusterSources(kubernetes: Partial<ClusterView>): Sources {
+  const unasked = (what: string) => () => Promise.reject(new Error(`${what} was not expected to be asked`));
+  return {
+    readShares: async () => undefined,
+    instances: () => undefined,
+    get: async () => ({ status: null }),
+    kubernetes: { secretAtRest: unasked("secretAtRest"), encryptionAtRest: unasked("encryptionAtRest"), reviewAccess: unasked("reviewAccess"), ...kubernetes },
   };
 }
