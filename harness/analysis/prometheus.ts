@@ -104,11 +104,12 @@ export async function launchPrometheus(
   services: readonly AddressedRole[],
   options: { scrapeIntervalMs: number; router?: string },
 ): Promise<{ client: PrometheusClient; scraping: (signal?: AbortSignal) => Promise<void> }> {
-  const targets: ScrapeTarget[] = services.flatMap((s) => s.instances.map((i) => ({ job: "app", address: i.address, labels: { role: s.role } })));
+  const targets: ScrapeTarget[] = services.flatMap((s) => s.instances.map((i) => ({ job: "app", address: i.metricsAddress ?? i.address, labels: { role: s.role } })));
   if (options.router) targets.push({ job: "router", address: options.router, labels: {} });
   const component = await platform.startComponent({
     role: "prometheus",
     image: "prometheus",
+    part: "monitoring",
     files: [{ path: "/etc/prometheus/prometheus.yml", content: prometheusConfig(targets, options.scrapeIntervalMs) }],
     ports: [PROMETHEUS_PORT],
     ready: { port: PROMETHEUS_PORT, path: "/-/ready" },

@@ -7,34 +7,53 @@ import { ROOT } from "../common/paths.js";
 import { ensureEngine } from "../engine/docker.js";
 import { ImageBuilder } from "../images/builder.js";
 import { makeSbom, sbomName } from "../images/sbom.js";
+import { systemClock } from "../common/clock.js";
 import { clusterConfigFile, deleteCluster, kindBinary, NODE_IMAGE } from "../platforms/kind/cluster.js";
-import { ensureKindTools } from "../platforms/kind/session.js";
+import { installNetworkAgent, removeNetworkAgent } from "../platforms/kind/network-agent.js";
+import { ensureKindTools, KindSession } from "../platforms/kind/session.js";
+import { runScenario } from "../runner/run-scenario.js";
+import { loadScenario } from "../scenario/load-scenario.js";
+import type { Stamped } from "../timeline/events.js";
 import { median, medianRatio, type BenchFigure } from "./figures.js";
 
 const say = (line: string) => console.log(`[bench security] ${line}`);
 
 /**
- * Issue 15's bench, as far as the security work goes so far: a cluster's
- * start-up (`kind create cluster --wait`, the node Ready) with Secrets
- * encrypted at rest (the harness's configuration) against kind-config.yaml
- * without the kubeadm patch, in interleaved pairs so drift hits both alike;
- * the ratio's target is <= 1.1 (`--pairs=0` skips it). Then the SBOM of
- * every image the harness builds, the kind node image included, made anew
- * by syft (not the cached ones). The network-policy agent and its latency
- * cost are not built yet: their figures say so.
+ * Issue 15's bench. (1) A cluster's start-up as the harness has it (Secrets
+ * encrypted at rest, `kind create cluster --wait` to the node Ready, then
+ * the NetworkPolicy agent's image loaded and its DaemonSet ready) against
+ * kind-config.yaml without the encryption patch and without the agent, in
+ * interleaved pairs so drift hits both alike; target ratio <= 1.1
+ * (`--pairs=0` skips it). (2) p95 latency through the router at 500 req/s
+ * on the development overlay (whose NetworkPolicy selects the service's
+ * pods) with the agent enforcing it vs the agent removed, alternating in one
+ * cluster; target ratio <= 1.05 (`--latency-runs=0` skips it). (3) The SBOM
+ * of every image the harness builds, the kind node image included, made
+ * anew by syft (not the cached ones).
  */
 export async function securityBench(signal: AbortSignal, args: readonly string[] = []): Promise<{ figures: BenchFigure[]; detail: unknown }> {
   await ensureEngine();
   await ensureKindTools(say, signal);
   const pairs = Number(args.find((a) => a.startsWith("--pairs="))?.split("=")[1] ?? 5);
+  const latencyRuns = Number(args.find((a) => a.startsWith("--latency-runs="))?.split("=")[1] ?? 5);
+  const builder = new ImageBuilder();
+  const agentImage = (await builder.ensure("kube-network-policies")).ref;
   const plainConfig = join(tmpdir(), `gameday-bench-plain-${process.pid}.yaml`);
   const kindConfig = parse(readFileSync(join(ROOT, "kind-config.yaml"), "utf8")) as Record<string, unknown>;
   delete kindConfig.kubeadmConfigPatches;
   writeFileSync(plainConfig, stringify(kindConfig));
-  const create = async (name: string, config: string): Promise<number> => {
+  const create = async (name: string, config: string, agent: boolean): Promise<number> => {
     const started = performance.now();
+    const kubeconfig = join(tmpdir(), `${name}.kubeconfig`);
     try {
-      await exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", config, "--kubeconfig", join(tmpdir(), `${name}.kubeconfig`), "--wait", "180s"], { timeoutMs: 300_000, signal });
+      await exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", config, "--kubeconfig", kubeconfig, "--wait", "180s"], { timeoutMs: 300_000, signal });
+      if (agent) {
+        await exec(kindBinary(), ["load", "docker-image", agentImage, "--name", name], { timeoutMs: 300_000, signal });
+        const { KubeConfig } = await import("@kubernetes/client-node");
+        const admin = new KubeConfig();
+        admin.loadFromFile(kubeconfig);
+        await installNetworkAgent({ admin, imageRef: agentImage, clock: systemClock, signal });
+      }
       return (performance.now() - started) / 1000;
     } finally {
       await deleteCluster(name);
@@ -49,29 +68,91 @@ export async function securityBench(signal: AbortSignal, args: readonly string[]
       const order = i % 2 === 0 ? (["encrypted", "plain"] as const) : (["plain", "encrypted"] as const);
       for (const which of order) {
         const name = `gameday-bench-sec-${process.pid}-${which}-${i}`;
-        const seconds = await create(name, which === "encrypted" ? clusterConfigFile(name) : plainConfig);
+        const seconds = await create(name, which === "encrypted" ? clusterConfigFile(name) : plainConfig, which === "encrypted");
         (which === "encrypted" ? encrypted : plain).push(seconds);
-        say(`pair ${i + 1}/${pairs}: ${which} cluster Ready in ${seconds.toFixed(1)} s`);
+        say(`pair ${i + 1}/${pairs}: ${which === "encrypted" ? "encrypted, policy agent ready" : "plain, no agent"}: ${seconds.toFixed(1)} s`);
       }
     }
   } finally {
     rmSync(plainConfig, { force: true });
   }
+  const latency = latencyRuns > 0 ? await routerLatency(latencyRuns, agentImage, signal) : { enforced: [], open: [] };
   const sboms = await sbomTimes(signal);
   const figures: BenchFigure[] = [
     ...(pairs > 0
       ? [
-          { name: `cluster Ready, Secrets encrypted at rest (median of ${pairs})`, value: median(encrypted), unit: "s" },
-          { name: `cluster Ready, kind-config.yaml without the encryption patch (median of ${pairs})`, value: median(plain), unit: "s" },
-          { name: "encrypted / plain start-up (median of the pairs' ratios)", value: medianRatio(encrypted, plain), unit: "x", target: "<= 1.1", met: medianRatio(encrypted, plain) <= 1.1 },
+          { name: `cluster ready with Secrets encrypted at rest and the policy agent running (median of ${pairs})`, value: median(encrypted), unit: "s" },
+          { name: `cluster Ready, kind-config.yaml without the encryption patch, no agent (median of ${pairs})`, value: median(plain), unit: "s" },
+          { name: "encrypted + agent / plain start-up (median of the pairs' ratios)", value: medianRatio(encrypted, plain), unit: "x", target: "<= 1.1", met: medianRatio(encrypted, plain) <= 1.1 },
         ]
       : []),
-    { name: "start-up with the network-policy agent", value: Number.NaN, unit: "s", note: "not measured: the policy agent is not built yet (issue 15, part 1)" },
-    { name: "p95 through the router, policies enforced vs not", value: Number.NaN, unit: "x", note: "not measured: the policy agent is not built yet (issue 15, part 1)" },
+    ...(latencyRuns > 0
+      ? [
+          { name: `p95 through the router at 500 req/s, policies enforced (median of ${latencyRuns})`, value: median(latency.enforced), unit: "ms" },
+          { name: `p95 through the router at 500 req/s, agent removed (median of ${latencyRuns})`, value: median(latency.open), unit: "ms" },
+          { name: "enforced / not p95 (median of the pairs' ratios)", value: medianRatio(latency.enforced, latency.open), unit: "x", target: "<= 1.05", met: medianRatio(latency.enforced, latency.open) <= 1.05 },
+        ]
+      : []),
     { name: `SBOM generation, all ${sboms.length} images (syft, one after the other)`, value: sboms.reduce((a, b) => a + b.seconds, 0), unit: "s" },
     ...sboms.map((b) => ({ name: `SBOM of ${b.ref}: ${b.packages} packages`, value: b.seconds, unit: "s" })),
   ];
-  return { figures, detail: { encrypted, plain, sboms } };
+  return { figures, detail: { encrypted, plain, latency, sboms } };
+}
+
+/** A load through the router at 500 req/s for 20 s on the development overlay: its NetworkPolicy selects the service's pods. */
+const LATENCY_SCENARIO = `name: bench-network-policy-latency
+description: p95 through the router at 500 req/s, for the security bench
+platform: kind
+environment: development
+timeScale: 1
+versions:
+  stable: { image: app, tag: good-1 }
+load:
+  target: router
+  executor: constant-arrival-rate
+  rate: 500
+  duration: 20s
+  timeout: 5s
+  requests:
+    - { method: GET, path: /api/evaluations }
+  thresholds:
+    http_req_duration: ["p(95)<10000"]
+`;
+
+/**
+ * The scenario above in one cluster, alternately with the agent enforcing
+ * the policy and with the agent removed (its DaemonSet deleted: the agent
+ * takes its nftables rules with it), the order flipped each pair; each run's
+ * p95 as the load measured it (the threshold's observed value).
+ */
+async function routerLatency(runs: number, agentImage: string, signal: AbortSignal): Promise<{ enforced: number[]; open: number[] }> {
+  const file = join(tmpdir(), `gameday-bench-latency-${process.pid}.yaml`);
+  writeFileSync(file, LATENCY_SCENARIO);
+  const scenario = loadScenario(file);
+  rmSync(file, { force: true });
+  const session = new KindSession({ keep: false, networkAgent: false });
+  const enforced: number[] = [];
+  const open: number[] = [];
+  try {
+    const cluster = await session.get(() => undefined, signal);
+    await cluster.loadImages([agentImage], say, signal);
+    for (let i = 0; i < runs; i++) {
+      const order = i % 2 === 0 ? ([true, false] as const) : ([false, true] as const);
+      for (const withAgent of order) {
+        if (withAgent) await installNetworkAgent({ admin: cluster.kubeConfig, imageRef: agentImage, clock: systemClock, signal });
+        else await removeNetworkAgent({ admin: cluster.kubeConfig, clock: systemClock, signal });
+        const outcome = await runScenario(scenario, { signal, platform: "kind", kind: session, runsDir: join(ROOT, "runs", "bench", "security") });
+        const events = readFileSync(join(outcome.runDir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Stamped);
+        const finished = events.find((e) => e.type === "load.finished") as { thresholds?: Array<{ metric: string; observed: number }>; requests?: number; failed?: number } | undefined;
+        const p95 = finished?.thresholds?.find((t) => t.metric === "http_req_duration")?.observed ?? Number.NaN;
+        (withAgent ? enforced : open).push(p95);
+        say(`latency ${i + 1}/${runs}: ${withAgent ? "policies enforced" : "agent removed"}: p95 ${p95.toFixed(1)} ms (${finished?.requests ?? 0} requests, ${finished?.failed ?? 0} failed)`);
+      }
+    }
+  } finally {
+    await session.close();
+  }
+  return { enforced, open };
 }
 
 /** Every image's SBOM made anew (into a folder of its own, the cache untouched), one after the other as `npm run images` does. */

@@ -596,13 +596,26 @@ describe("judge: deployment expectations", () => {
       `agi-eval-sandbox-stable in k8s/environments/production: replicas ${replicas} (document: ${replicas}); ready ${replicas}/${replicas}; cpu limit ${cpu} (document: ${cpu}); memory limit ${memory} (document: ${memory}); liveness /health:8000 after 30s (document: /health:8000 after 30s); readiness /ready:8000 after 5s (document: /ready:8000 after 5s); cpu limit within 2000m (resource_limits); memory limit within 4Gi (resource_limits); max surge 5 (document: max_concurrent_pods 5); progress deadline 300s (document: readiness_timeout 300s); service account agi-eval-sandbox, API token not mounted (document: access_control rbac)`,
     );
     expect(j.description).toBe(
-      "stable's live Deployment has the replicas, resources and probes the document gives its environment, performance-config.yml's limits, surge bound and progress deadline, and a ServiceAccount of its own with no API token mounted (access_control: rbac)",
+      "stable's live Deployment has the replicas, resources and probes the document gives its environment, performance-config.yml's limits, surge bound and progress deadline, a ServiceAccount of its own with no API token mounted (access_control: rbac) and network-policies.yml's rules on its pods",
     );
   });
 
   it("fails a Deployment whose pods run as the namespace's default account or with its API token mounted", () => {
     expect(judge(expectation, deploymentEvidence("production", { serviceAccount: "default", automountToken: false })).evidence).toContain("MISMATCH service account default, API token not mounted (document: access_control rbac)");
     expect(judge(expectation, deploymentEvidence("production", { automountToken: true })).evidence).toContain("MISMATCH service account agi-eval-sandbox, API token mounted");
+  });
+
+  it("compares the NetworkPolicies that select the pods with network-policies.yml, rule for rule", () => {
+    const rules = { ingress: spec.networkPolicies.ingress.map((r) => ({ ...r })), egress: spec.networkPolicies.egress.map((r) => ({ ...r })) };
+    const held = judge(expectation, deploymentEvidence("production", { networkPolicy: { policies: ["agi-eval-sandbox"], ...rules } }));
+    expect(held.held).toBe(true);
+    expect(held.evidence).toContain(
+      "network policy agi-eval-sandbox: ingress from monitoring-namespace:9090, load-balancer:8000; egress to database-namespace:5432, external-apis:443 (document: ingress from monitoring-namespace:9090, load-balancer:8000; egress to database-namespace:5432, external-apis:443)",
+    );
+    const opened = { ...rules, ingress: [...rules.ingress, { peers: ["?"], ports: [8000] }] };
+    expect(judge(expectation, deploymentEvidence("production", { networkPolicy: { policies: ["agi-eval-sandbox"], ...opened } }))).toMatchObject({ held: false, evidence: expect.stringContaining("MISMATCH network policy agi-eval-sandbox: ingress from monitoring-namespace:9090, load-balancer:8000, ?:8000") });
+    const none = judge(expectation, deploymentEvidence("production", { networkPolicy: { policies: [], ingress: [], egress: [] } }));
+    expect(none).toMatchObject({ held: false, evidence: expect.stringContaining("MISMATCH network policy none (pods not isolated): ingress none; egress none") });
   });
 
   it("compares probe delays and the progress deadline scaled by the run's time scale (the deadline never below 30 s)", () => {

@@ -2,7 +2,7 @@ import { TimeScale } from "../common/clock.js";
 import { parseCpu, parseMemory } from "../document/deployment-spec.js";
 import type { Expectation } from "../scenario/scenario.js";
 import type { EventOf, Stamped } from "../timeline/events.js";
-import { scaleProgressDeadline } from "../model/kubernetes.js";
+import { formatNetworkRules, scaleProgressDeadline } from "../model/kubernetes.js";
 import { timeScaleOf, type Evidence, type ExpectationKind, type Verdict } from "./evidence.js";
 
 function judgeDeployment(e: Extract<Expectation, { kind: "deployment" }>, evidence: Evidence): Verdict {
@@ -47,6 +47,18 @@ function judgeDeployment(e: Extract<Expectation, { kind: "deployment" }>, eviden
       d.serviceAccount !== undefined && d.serviceAccount !== "default" && d.automountToken === false,
     ]);
   }
+  // network-policies.yml: the policies that select the pods have the document's rules, peer for peer and port for port.
+  const doc = evidence.spec.networkPolicies;
+  if (d.networkPolicy && doc.ingress.length + doc.egress.length > 0) {
+    const live = d.networkPolicy;
+    const same = JSON.stringify([live.ingress, live.egress]) === JSON.stringify([doc.ingress, doc.egress]);
+    const text = (r: { ingress: readonly { peers: readonly string[]; ports: readonly number[] }[]; egress: readonly { peers: readonly string[]; ports: readonly number[] }[] }) =>
+      `ingress ${formatNetworkRules(r.ingress, "from")}; egress ${formatNetworkRules(r.egress, "to")}`;
+    checks.push([
+      `network policy ${live.policies.length ? live.policies.join(", ") : "none (pods not isolated)"}: ${text(live)} (document: ${text(doc)})`,
+      live.policies.length > 0 && same,
+    ]);
+  }
   const failed = checks.filter(([, ok]) => !ok);
   return {
     held: failed.length === 0,
@@ -55,6 +67,6 @@ function judgeDeployment(e: Extract<Expectation, { kind: "deployment" }>, eviden
 }
 
 export const deployment = {
-  describe: (e) => `${e.version}'s live Deployment has the replicas, resources and probes the document gives its environment, performance-config.yml's limits, surge bound and progress deadline, and a ServiceAccount of its own with no API token mounted (access_control: rbac)`,
+  describe: (e) => `${e.version}'s live Deployment has the replicas, resources and probes the document gives its environment, performance-config.yml's limits, surge bound and progress deadline, a ServiceAccount of its own with no API token mounted (access_control: rbac) and network-policies.yml's rules on its pods`,
   judge: judgeDeployment,
 } satisfies ExpectationKind<"deployment">;

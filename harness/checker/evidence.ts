@@ -1,4 +1,4 @@
-import type { AccessReview, EncryptionAtRest, Instance, KubernetesView, SecretAtRest } from "../platforms/platform.js";
+import type { AccessReview, ConnectionTest, EncryptionAtRest, Instance, KubernetesView, SecretAtRest } from "../platforms/platform.js";
 import type { DeploymentSpec } from "../document/deployment-spec.js";
 import type { RecoveryEvidence } from "../recovery/drill.js";
 import type { Expectation } from "../scenario/scenario.js";
@@ -26,6 +26,8 @@ export interface Evidence {
   readonly encryption?: EncryptionAtRest | { error: string };
   /** The API server's answers to the access expectations' SubjectAccessReviews, by question (access-expectation.ts's accessKey). */
   readonly access?: ReadonlyMap<string, AccessReview | { error: string }>;
+  /** The connections the connectivity expectations tried, by connection (connectivity-expectation.ts's connectionKey). */
+  readonly connectivity?: ReadonlyMap<string, ConnectionTest | { error: string }>;
 }
 
 export interface Judgement {
@@ -53,7 +55,7 @@ export interface EvidenceSources {
   /** GET a URL from the harness: the status (null: no answer) and, when asked, the body. */
   get(url: string, options?: { keepText?: boolean }): Promise<{ status: number | null; text?: string }>;
   /** What the cluster itself says (kind): a Secret and every Secret as etcd stores them, SubjectAccessReviews; undefined on a platform without one. */
-  kubernetes?: Pick<KubernetesView, "secretAtRest" | "encryptionAtRest" | "reviewAccess">;
+  kubernetes?: Pick<KubernetesView, "secretAtRest" | "encryptionAtRest" | "reviewAccess" | "testConnection">;
 }
 
 /** What the collectors read at the end of a run, kept once for every expectation that needs it. */
@@ -66,6 +68,7 @@ export interface Collected {
   atRest?: Map<string, SecretAtRest | { error: string }>;
   encryption?: EncryptionAtRest | { error: string };
   access?: Map<string, AccessReview | { error: string }>;
+  connectivity?: Map<string, ConnectionTest | { error: string }>;
 }
 
 /**

@@ -237,7 +237,7 @@ export class ImageBuilder {
 /** Files recipes share (fixtures/images/common), copied into the build context of each recipe that names them. */
 const COMMON_DIR = join(ROOT, "fixtures", "images", "common");
 
-const TOXIPROXY_HINT = "`bash scripts/tools.sh toxiproxy-server` builds it into .cache/tools/bin (Go and the module proxy are needed once)";
+const toolHint = (tool: string) => `\`bash scripts/tools.sh ${tool}\` builds it into .cache/tools/bin (Go and the module proxy are needed once)`;
 
 /** Files an image's recipe copies in that are made, not kept: the bundled app (with its packages' lock file), or a tool's binary (built on first use). */
 async function generatedFiles(
@@ -251,10 +251,10 @@ async function generatedFiles(
       { name: "package-lock.json", content: app.lock, mode: 0o644 },
     ];
   }
-  // The pinned static build of scripts/tools.sh, never another toxiproxy on PATH: its bytes are part of the recipe.
-  if (build) await ensureTool("toxiproxy-server", { hint: TOXIPROXY_HINT });
-  const binary = join(ROOT, ".cache", "tools", "bin", "toxiproxy-server");
-  return existsSync(binary) ? [{ name: "toxiproxy-server", content: readFileSync(binary), mode: 0o755 }] : undefined;
+  // The pinned static build of scripts/tools.sh, never another copy on PATH: its bytes are part of the recipe.
+  if (build) await ensureTool(kind, { hint: toolHint(kind) });
+  const binary = join(ROOT, ".cache", "tools", "bin", kind);
+  return existsSync(binary) ? [{ name: kind, content: readFileSync(binary), mode: 0o755 }] : undefined;
 }
 
 /** The reference service bundled into one file for the app image, and the lock file of the packages in it (for its SBOM). */

@@ -23,8 +23,8 @@ export type ImageSpec =
       recipeDir: string;
       /** Files of fixtures/images/common the recipe copies too (closure.sh: a program and its libraries, for a runtime stage FROM scratch). */
       common?: readonly string[];
-      /** Files made at build time: the bundled app from its sources (with its packages' lock file), or a tool scripts/tools.sh builds (toxiproxy-server). */
-      generated?: "app-bundle" | "toxiproxy-server";
+      /** Files made at build time: the bundled app from its sources (with its packages' lock file), or a tool scripts/tools.sh builds (its name). */
+      generated?: "app-bundle" | "toxiproxy-server" | "kube-network-policies";
     }
   | { kind: "variant"; name: string; ref: string; base: string; env: Record<string, string>; description: string };
 
@@ -75,6 +75,15 @@ export function catalog(): Map<string, ImageSpec> {
       base: "base",
       recipeDir: "toxiproxy",
       generated: "toxiproxy-server",
+    },
+    // kind's NetworkPolicy agent (harness/platforms/kind/network-agent.ts): its static binary alone.
+    {
+      kind: "dockerfile",
+      name: "kube-network-policies",
+      ref: `${REPO}/kube-network-policies:v0.8.0`,
+      base: "base",
+      recipeDir: "kube-network-policies",
+      generated: "kube-network-policies",
     },
     { kind: "dockerfile", name: "app", ref: `${REPO}/app:build`, base: "base", recipeDir: "app", common: ["closure.sh"], generated: "app-bundle" },
     ...appVersions().map(

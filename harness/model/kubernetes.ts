@@ -37,6 +37,24 @@ export interface DeploymentSummary {
   /** The pods' ServiceAccount ("default" when the template names none), and whether its API token is mounted into them (Kubernetes' default: yes). */
   serviceAccount?: string;
   automountToken?: boolean;
+  /**
+   * The NetworkPolicies of the namespace that select the pods, their rules
+   * in the document's words (peer names, TCP ports); no policies: the pods
+   * are not isolated. Absent where the platform did not read them.
+   */
+  networkPolicy?: { policies: string[]; ingress: NetworkRule[]; egress: NetworkRule[] };
+}
+
+/** A network-policies.yml rule: the peers by the document's names ("?" for one no name fits) and the TCP ports. */
+export interface NetworkRule {
+  readonly peers: readonly string[];
+  readonly ports: readonly number[];
+}
+
+/** Rules as one line: "from monitoring-namespace:9090, load-balancer:8000" (ports after each rule's peers). */
+export function formatNetworkRules(rules: readonly NetworkRule[], direction: "from" | "to"): string {
+  if (rules.length === 0) return "none";
+  return `${direction} ${rules.map((r) => `${r.peers.join("+")}:${r.ports.join("/") || "any"}`).join(", ")}`;
 }
 
 export interface ProbeSummary {

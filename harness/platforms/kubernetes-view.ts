@@ -17,6 +17,33 @@ export interface KubernetesView {
   encryptionAtRest(): Promise<EncryptionAtRest>;
   /** Whether the service's or the harness's ServiceAccount may do something, as the API server answers a SubjectAccessReview. */
   reviewAccess(check: AccessCheck): Promise<AccessReview>;
+  /** A TCP connection tried from a pod of the run to a part of it, as the cluster's network (and its NetworkPolicies) let it through. */
+  testConnection(check: ConnectionCheck): Promise<ConnectionTest>;
+}
+
+/**
+ * A connection to try (network-policies.yml): from a deployed role's pod
+ * ("stable"), or from a probe pod in a namespace of the run
+ * ("monitoring/pod", "run/load-balancer", "outside/pod"), to a part of the
+ * run (a role, "router", "prometheus", "database") on a port.
+ */
+export interface ConnectionCheck {
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+}
+
+/** "connected": the handshake completed; "refused": a reset came back; "timeout": no answer (dropped); "error": anything else. */
+export type ConnectionOutcome = "connected" | "refused" | "timeout" | "error";
+
+export interface ConnectionTest extends ConnectionCheck {
+  /** The pod it was tried from, namespace/name, and its address. */
+  readonly source: string;
+  /** The address:port it was tried to. */
+  readonly address: string;
+  readonly outcome: ConnectionOutcome;
+  readonly ms: number;
+  readonly detail: string;
 }
 
 /** Something a ServiceAccount of the run might do: `get secrets` in the run's namespace, `list pods` in kube-system. */

@@ -173,13 +173,19 @@ export interface KilledInstance {
 
 export type OperationName = keyof Operations;
 
-export type { AccessCheck, AccessReview, EncryptionAtRest, KeyRotation, KubernetesView, SecretAtRest } from "./kubernetes-view.js";
+export type { AccessCheck, AccessReview, ConnectionCheck, ConnectionOutcome, ConnectionTest, EncryptionAtRest, KeyRotation, KubernetesView, SecretAtRest } from "./kubernetes-view.js";
 
 export interface ComponentSpec {
   /** Names the component and its address on the platform's network ("router"). */
   readonly role: string;
   /** Logical image in the catalog ("haproxy"). */
   readonly image: string;
+  /**
+   * What it is to the service's network policy (network-policies.yml): the
+   * load balancer reaches the application port, monitoring the metrics port
+   * from a namespace of its own (kind).
+   */
+  readonly part: "load-balancer" | "monitoring";
   readonly files: ReadonlyArray<{ readonly path: string; readonly content: string }>;
   readonly ports: readonly number[];
   /** Ready when this HTTP path answers 200 on the given port. */
@@ -241,6 +247,8 @@ export interface Instance {
   readonly name: string;
   /** host:port on the platform's own network, for the router and Prometheus. */
   readonly address: string;
+  /** host:port Prometheus scrapes, where the instance serves /metrics on a port of its own (kind: network-policies.yml's metrics port); else `address`. */
+  readonly metricsAddress?: string;
   /** Base URL reachable from the harness, e.g. http://127.0.0.1:32771. */
   readonly baseUrl: string;
 }
@@ -248,7 +256,7 @@ export interface Instance {
 /** What a router or Prometheus needs of a role: its instances' addresses (and the role's own, where it has one), deployed or planned. */
 export interface AddressedRole {
   readonly role: string;
-  readonly instances: ReadonlyArray<{ readonly address: string }>;
+  readonly instances: ReadonlyArray<{ readonly address: string; readonly metricsAddress?: string }>;
   readonly address?: string;
 }
 

@@ -24,6 +24,7 @@ export async function createPlatform(
     scale: options.scale,
     ...(options.environment ? { environment: options.environment } : {}),
     clock: options.clock,
+    networkAgent: options.kind.networkAgent,
   });
 }
 

@@ -24,7 +24,23 @@ export type Expectation =
   | NotifiedExpectation
   | AtRestExpectation
   | RotationExpectation
-  | AccessExpectation;
+  | AccessExpectation
+  | ConnectivityExpectation;
+
+/**
+ * network-policies.yml enforced (kind): a TCP connection tried at the end of
+ * the run from `from` (a role's own pod, or a probe pod in a namespace of the
+ * run: "monitoring/pod", "run/load-balancer", "outside/pod") to `to` on
+ * `port` completes when `allowed`, and gets no connection (dropped or
+ * refused) when not.
+ */
+export interface ConnectivityExpectation extends ExpectationBase {
+  readonly kind: "connectivity";
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+  readonly allowed: boolean;
+}
 
 /**
  * A Secret of the run as etcd stores it (secrets-management.yml: encryption

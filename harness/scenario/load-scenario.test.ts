@@ -442,6 +442,31 @@ describe("loadScenario: Kubernetes actions and expectations", () => {
     );
   });
 
+  it("reads connectivity expectations: from a role or a probe pod in a namespace of the run, to a part and port, allowed or not", () => {
+    const s = loadScenario(
+      write(kindWith(["  - connectivity: { from: monitoring/pod, to: \"stable:9090\", allowed: true }", "  - connectivity: { from: stable, to: \"database:5432\", allowed: true }"].join("\n"))),
+    );
+    expect(s.expectations).toEqual([
+      { id: "expectation-1", kind: "connectivity", from: "monitoring/pod", to: "stable", port: 9090, allowed: true },
+      { id: "expectation-2", kind: "connectivity", from: "stable", to: "database", port: 5432, allowed: true },
+    ]);
+  });
+
+  it("rejects a connectivity expectation from or to something the run does not have, without a port, or off kind", () => {
+    expect(loadError(kindWith('  - connectivity: { from: kube-system/pod, to: "stable:8000", allowed: false }')).lines).toEqual([
+      'expect[0].connectivity.from must be a role of the scenario (stable) or <namespace>/<part> with namespace run, monitoring or outside and part pod or load-balancer, like "monitoring/pod", got "kube-system/pod"',
+    ]);
+    expect(loadError(kindWith('  - connectivity: { from: run/pod, to: "canary:8000", allowed: false }')).lines).toEqual([
+      'expect[0].connectivity.to must name a role of the scenario or a part of the run (stable, router, prometheus, database), got "canary"',
+    ]);
+    expect(loadError(kindWith('  - connectivity: { from: run/pod, to: stable, allowed: false }')).lines).toEqual(['expect[0].connectivity.to must be <part>:<port> like "stable:9090" or "database:5432", got "stable"']);
+    expect(loadError(kindWith('  - connectivity: { from: run/pod, to: "stable:70000", allowed: false }')).lines[0]).toMatch(/^expect\[0\]\.connectivity\.to must be <part>:<port>/);
+    expect(loadError(kindWith('  - connectivity: { from: run/pod, to: "stable:8000" }')).lines).toEqual(["expect[0].connectivity.allowed is missing: expected true or false"]);
+    expect(
+      loadError(kindWith('  - connectivity: { from: run/pod, to: "stable:8000", allowed: false }').replace("platform: kind", "platform: docker").replace(/  - name: release[\s\S]*?(?=expect:)/, "")).lines,
+    ).toContain("expect[0].connectivity needs Kubernetes: set platform: kind (this scenario's platform is docker)");
+  });
+
   it("rejects a deployment expectation without an environment, at environment", () => {
     const { lines } = loadError(kindWith("  - deployment: { role: stable }"));
     expect(lines).toEqual(["environment must name an environment of the document: a deployment expectation checks against it"]);

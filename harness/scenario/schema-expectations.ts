@@ -27,7 +27,7 @@ export interface ExpectationContext {
   readonly rotation: boolean;
 }
 
-export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "restarts", "deployment", "restored", "rpo", "rto", "backups", "notified", "atRest", "rotation", "access"] as const;
+export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "restarts", "deployment", "restored", "rpo", "rto", "backups", "notified", "atRest", "rotation", "access", "connectivity"] as const;
 
 /** "<=60m", "<5m", "<= 90s": an upper bound on a spec-time duration (RPO, RTO). */
 const timeBound = z.unknown().transform((v, ctx): TimeBound => {
@@ -178,8 +178,26 @@ function kinds(c: ExpectationContext) {
       namespace: str({ re: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, text: 'a namespace like "kube-system"' }).optional(),
       allowed: z.boolean(),
     }).superRefine(kubernetes, ALWAYS),
+    connectivity: obj({
+      from: str().superRefine((f, ctx) => {
+        if (CONNECTION_SOURCE.test(f) || c.roles.includes(f)) return;
+        ctx.addIssue({ code: "custom", message: `must be a role of the scenario (${c.roles.join(", ")}) or <namespace>/<part> with namespace run, monitoring or outside and part pod or load-balancer, like "monitoring/pod", got "${f}"` });
+      }),
+      to: str().superRefine((t, ctx) => {
+        const m = /^([a-z0-9-]+):(\d{1,5})$/.exec(t);
+        const parts = [...c.roles, ...CONNECTION_PARTS];
+        if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) ctx.addIssue({ code: "custom", message: `must be <part>:<port> like "stable:9090" or "database:5432", got "${t}"` });
+        else if (!parts.includes(m[1]!)) ctx.addIssue({ code: "custom", message: `must name a role of the scenario or a part of the run (${parts.join(", ")}), got "${m[1]}"` });
+      }),
+      allowed: z.boolean(),
+    }).superRefine(kubernetes, ALWAYS),
   };
 }
+
+/** Where a connection can be tried from besides a role's own pod: a probe pod in a namespace of the run, plain or labelled as the load balancer. */
+const CONNECTION_SOURCE = /^(run|monitoring|outside)\/(pod|load-balancer)$/;
+/** What a connection can be tried to besides a role's pod. */
+const CONNECTION_PARTS = ["router", "prometheus", "database"] as const;
 
 /** One entry of `expect:`: an id, a description, and exactly one kind. */
 function expectationSchema(c: ExpectationContext) {
@@ -206,6 +224,7 @@ function expectationSchema(c: ExpectationContext) {
     atRest: k.atRest.optional(),
     rotation: k.rotation.optional(),
     access: k.access.optional(),
+    connectivity: k.connectivity.optional(),
   })
     .superRefine((e, ctx) => {
       const given = EXPECTATION_KINDS.filter((kind) => asRecord(e)?.[kind] !== undefined);
@@ -264,6 +283,11 @@ function expectationSchema(c: ExpectationContext) {
       if (e.access) {
         const a = e.access;
         return { ...base, kind: "access", as: a.as, verb: a.verb, resource: a.resource, allowed: a.allowed, ...opt("group", a.group), ...opt("namespace", a.namespace) };
+      }
+      if (e.connectivity) {
+        const c = e.connectivity;
+        const [to, port] = c.to.split(":") as [string, string];
+        return { ...base, kind: "connectivity", from: c.from, to, port: Number(port), allowed: c.allowed };
       }
       if (e.rotation) return { ...base, kind: "rotation", completed: (e.rotation as { completed: CountBound }).completed };
       if (e.backups) {

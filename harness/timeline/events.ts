@@ -31,6 +31,10 @@ export type TimelineEvent =
   | { type: "cluster.ready"; name: string; created: boolean; seconds: number }
   /** Who the harness is in a run's namespace: its own ServiceAccount, bound to a Role with only the verbs it uses (as the API server reports it). */
   | { type: "kubernetes.identity"; namespace: string; user: string; role: string; rules: number }
+  /** The cluster's NetworkPolicy agent runs on every node (kind: kube-network-policies, a DaemonSet in kube-system), installed or found. */
+  | { type: "kubernetes.network-agent"; name: string; image: string; seconds: number }
+  /** The run's NetworkPolicies are applied in its namespace, with the addresses outside the cluster they let the pods reach (its databases). */
+  | { type: "kubernetes.network-policy"; namespace: string; policies: string[]; databaseAddresses: string[] }
   | { type: "deployment.observed"; role: string; source: string; deployment: DeploymentSummary }
   | { type: "pods.observed"; role: string; endpoints: number; pods: PodsObservation["pods"] }
   | { type: "action.performed"; action: string; target: string; detail: string }

@@ -17,7 +17,7 @@ const STRATEGIES = [
   "health-check-failure",
   "health-check-recovers",
 ];
-const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback", "oom-restart", "secrets-at-rest", "secret-rotation", "rbac"];
+const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback", "oom-restart", "secrets-at-rest", "secret-rotation", "rbac", "network-policies"];
 const ALL = [...STRATEGIES, "health-endpoints", "kill-recovers", "crash-loop", "partition-recovers", "dr-pg-restore", "dr-last-known-good", ...KIND_ONLY];
 
 interface Results {
@@ -219,5 +219,32 @@ describe("every scenario with --platform kind, in one cluster", () => {
     expect(evidence("harness-may-patch-deployments")).toMatch(/^SubjectAccessReview: system:serviceaccount:\S+:gameday-harness MAY patch apps\/deployments in \S+ \(RBAC: allowed by RoleBinding "gameday-harness\/\S+" of Role "gameday-harness" to ServiceAccount "gameday-harness\/\S+"\); expected allowed$/);
     expect(evidence("harness-cannot-touch-kube-system")).toContain("may not get secrets in kube-system");
     expect(evidence("own-account-no-token")).toContain("service account agi-eval-sandbox, API token not mounted (document: access_control rbac)");
+  });
+
+  it("network-policies: the agent enforces network-policies.yml; allowed connections complete, denied ones get no answer, and the canary runs through it", () => {
+    const { results: r, events } = scenario("network-policies");
+    const agent = events.find((e) => e.type === "kubernetes.network-agent");
+    expect(agent, "the policy agent was never reported running").toBeDefined();
+    const applied = events.find((e) => e.type === "kubernetes.network-policy")!;
+    expect(applied.policies).toEqual(["agi-eval-sandbox"]);
+    expect((applied.databaseAddresses as string[]).length).toBeGreaterThan(0);
+    const evidence = (id: string) => r.expectations.find((e) => e.id === id)!;
+    for (const e of r.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
+    expect(evidence("policy-is-the-documents").evidence).toContain(
+      "network policy agi-eval-sandbox: ingress from monitoring-namespace:9090, load-balancer:8000; egress to database-namespace:5432, external-apis:443",
+    );
+    // Allowed: the handshake completed. Denied: dropped by the agent (no answer), not refused, while an unselected pod reaches the same ports.
+    for (const id of ["monitoring-scrapes-metrics-port", "load-balancer-reaches-app-port", "service-reaches-database", "control-router-listens", "control-prometheus-listens", "control-database-listens"]) {
+      expect(evidence(id).evidence, id).toMatch(/: connected after \d+ ms; expected allowed$/);
+    }
+    for (const id of ["plain-pod-no-app-port", "monitoring-no-app-port", "load-balancer-no-metrics-port", "load-balancer-elsewhere-no-app-port", "outside-no-metrics-port", "service-no-router", "service-no-prometheus"]) {
+      expect(evidence(id).evidence, id).toMatch(/: no answer \(dropped\) after \d+ ms .*; expected denied$/);
+    }
+    // Prometheus ran in the run's monitoring namespace and scraped the metrics port through the policy: every analysis window had requests.
+    const prometheus = events.find((e) => e.type === "resource.started" && e.role === "prometheus")!;
+    expect(String(prometheus.id)).toMatch(/-monitoring\/prometheus$/);
+    const windows = events.filter((e) => e.type === "analysis.evaluated" && e.version === "candidate");
+    expect(new Set(windows.map((w) => w.stage)).size).toBeGreaterThanOrEqual(2);
+    for (const w of windows) expect(Number(w.requests), JSON.stringify(w)).toBeGreaterThan(0);
   });
 });

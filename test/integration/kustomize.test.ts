@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { ROOT } from "../../harness/common/paths.js";
 import { loadDeploymentSpec, parseCpu, parseMemory } from "../../harness/document/deployment-spec.js";
+import { documentRulesOf, type NetworkPolicyObject } from "../../harness/platforms/kind/network-policy.js";
 
 // k8s/ rendered with a real kustomize (kubectl's, built by scripts/tools.sh), checked against the document's environments.
 const KUBECTL = join(ROOT, ".cache/tools/bin/kubectl");
@@ -47,6 +48,12 @@ describe("k8s manifests rendered with kustomize", () => {
       expect(deployment.metadata.labels).toMatchObject({ app: "agi-eval-sandbox", environment: name });
       expect(deployment.spec.template!.metadata.labels).toMatchObject({ environment: name });
       expect(service.metadata.name).toBe("agi-eval-sandbox");
+      // network-policies.yml, through the component every overlay includes; its selector untouched by the overlay's labels.
+      const policies = docs.filter((d) => d.kind === "NetworkPolicy");
+      expect(policies.map((p) => p.metadata.name)).toEqual(["agi-eval-sandbox"]);
+      expect(documentRulesOf(policies[0] as unknown as NetworkPolicyObject)).toEqual(spec.networkPolicies);
+      expect((policies[0] as unknown as { spec: { podSelector: unknown } }).spec.podSelector).toEqual({ matchLabels: { app: "agi-eval-sandbox" } });
+      expect(api.env).toContainEqual({ name: "METRICS_PORT", value: "9090" });
     });
   }
 });

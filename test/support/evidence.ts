@@ -117,6 +117,6 @@ export function clusterSources(kubernetes: Partial<ClusterView>): Sources {
     readShares: async () => undefined,
     instances: () => undefined,
     get: async () => ({ status: null }),
-    kubernetes: { secretAtRest: unasked("secretAtRest"), encryptionAtRest: unasked("encryptionAtRest"), reviewAccess: unasked("reviewAccess"), ...kubernetes },
+    kubernetes: { secretAtRest: unasked("secretAtRest"), encryptionAtRest: unasked("encryptionAtRest"), reviewAccess: unasked("reviewAccess"), testConnection: unasked("testConnection"), ...kubernetes },
   };
 }

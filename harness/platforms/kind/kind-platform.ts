@@ -6,10 +6,12 @@ import {
   DiscoveryV1Api,
   KubeConfig,
   KubernetesObjectApi,
+  NetworkingV1Api,
   PatchStrategy,
   setHeaderOptions,
   type KubernetesObject,
   type V1Deployment,
+  type V1NetworkPolicy,
   type V1Pod,
 } from "@kubernetes/client-node";
 import { parseAllDocuments, stringify } from "yaml";
@@ -20,16 +22,19 @@ import { ROOT } from "../../common/paths.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
 import { startDatabaseProxy } from "../database-proxy.js";
-import type { Component, ComponentSpec, Database, DeploySpec, Instance, KubernetesView, Operations, Platform, PlatformContext, RolloutOptions, Service } from "../platform.js";
+import type { Component, ComponentSpec, ConnectionCheck, ConnectionTest, Database, DeploySpec, Instance, KubernetesView, Operations, Platform, PlatformContext, RolloutOptions, Service } from "../platform.js";
 import type { PodsObservation } from "../../model/kubernetes.js";
 import { faultEnv } from "../../model/fault-knobs.js";
 import type { KindCluster } from "./cluster.js";
-import { APP_PORT, FIELD_MANAGER, K8S_LABEL, appObjects, componentObjects, databaseSecret, previousTemplate, summarizeDeployment } from "./manifests.js";
+import { APP_CONTAINER, APP_PORT, FIELD_MANAGER, K8S_LABEL, appObjects, componentObjects, databaseSecret, metricsPortOf, previousTemplate, summarizeDeployment } from "./manifests.js";
 import { PodProxy } from "./pod-proxy.js";
 import { observePods, secretAtRest } from "./namespace-evidence.js";
 import { encryptionAtRest, rotateEncryptionKey } from "./key-rotation.js";
 import { KindInstanceFaults } from "./instance-faults.js";
-import { openNamespace } from "./namespace.js";
+import { openNamespace, openSideNamespace, sideNamespaceName } from "./namespace.js";
+import { NETWORK_AGENT, installNetworkAgent } from "./network-agent.js";
+import { documentRulesOf, selectsPods, withDatabaseAddresses } from "./network-policy.js";
+import { connectFrom, probeObjects, type ProbeAs } from "./connectivity.js";
 import { HARNESS_ACCOUNT, reviewAccess, serviceAccountUser } from "./rbac.js";
 import { waitEndpointsReady, waitReplacedStopped, waitRolloutComplete } from "./rollout-status.js";
 
@@ -40,14 +45,23 @@ export interface KindPlatformOptions {
   /** The document's environment whose kustomize overlay is deployed (k8s/environments/<name>); k8s/base when absent. */
   environment?: string;
   clock?: Clock;
+  /** Run the cluster's NetworkPolicy agent (kube-network-policies), so the overlay's policies are enforced; default true. */
+  networkAgent?: boolean;
 }
+
+/** The namespaces of a run besides its own: the document's monitoring namespace (Prometheus), and one the service's policy knows nothing of. */
+const SIDE_NAMESPACES = { monitoring: "monitoring", outside: "outside" } as const;
+type SideNamespace = keyof typeof SIDE_NAMESPACES;
 
 /** A version in the cluster: a Deployment and a Service; its instances are its pods, re-read after every rollout. */
 class KindService implements Service {
   instances: Instance[] = [];
   baseUrl?: string;
   address?: string;
+  /** The port its pods serve /metrics on apart from the application's, if any (METRICS_PORT). */
+  metricsPort?: number;
   constructor(
+    readonly namespace: string,
     readonly role: string,
     /** The version its Deployment's pod template runs: changed by a rollout. */
     public version: string,
@@ -77,6 +91,7 @@ export class KindPlatform implements Platform {
   private serviceAccount = "default";
   private readonly apps: AppsV1Api;
   private readonly discovery: DiscoveryV1Api;
+  private readonly networking: NetworkingV1Api;
   private readonly objects: KubernetesObjectApi;
   private readonly clock: Clock;
   private ready: Promise<PodProxy> | undefined;
@@ -84,7 +99,17 @@ export class KindPlatform implements Platform {
   private secretApplied = false;
   private databases = 0;
   private readonly services = new Map<string, KindService>();
+  /** The components' ClusterIPs, by role (connection tests reach them there). */
+  private readonly components = new Map<string, string>();
   private readonly freeNodePorts: number[];
+  /** The overlay's NetworkPolicies, once rendered; applied with the addresses of the run's databases (network-policy.ts). */
+  private policies: V1NetworkPolicy[] = [];
+  private readonly databaseAddresses = new Set<string>();
+  /** The address the services reach the database at now. */
+  private databaseHost: string | undefined;
+  private agent: Promise<void> | undefined;
+  private readonly sides = new Map<SideNamespace, Promise<string>>();
+  private readonly probes = new Map<string, Promise<{ pod: string; ip: string; containerId: string }>>();
 
   constructor(
     private readonly ctx: PlatformContext,
@@ -98,6 +123,7 @@ export class KindPlatform implements Platform {
     this.core = this.restricted.makeApiClient(CoreV1Api);
     this.apps = this.restricted.makeApiClient(AppsV1Api);
     this.discovery = this.restricted.makeApiClient(DiscoveryV1Api);
+    this.networking = this.restricted.makeApiClient(NetworkingV1Api);
     this.objects = KubernetesObjectApi.makeApiClient(this.restricted);
     this.adminCore = admin.makeApiClient(CoreV1Api);
     this.clock = options.clock ?? systemClock;
@@ -120,13 +146,71 @@ export class KindPlatform implements Platform {
       rotateEncryptionKey: () => rotateEncryptionKey(this.adminCore, options.cluster, this.clock, ctx.signal),
       encryptionAtRest: () => encryptionAtRest(options.cluster, this.clock, ctx.signal),
       reviewAccess: (check) => reviewAccess(admin, serviceAccountUser(this.namespace, check.as === "harness" ? HARNESS_ACCOUNT : this.serviceAccount), { ...check, namespace: check.namespace ?? this.namespace }),
+      testConnection: (check) => this.testConnection(check),
     };
   }
 
   /** The run's namespace and the pod proxy, once (kind/namespace.ts). */
   private prepare(): Promise<PodProxy> {
-    this.ready ??= openNamespace({ admin: this.options.cluster.kubeConfig, restricted: this.restricted, core: this.core, ctx: this.ctx, namespace: this.namespace, clock: this.clock });
+    if (!this.ready) {
+      this.ready = openNamespace({ admin: this.options.cluster.kubeConfig, restricted: this.restricted, core: this.core, ctx: this.ctx, namespace: this.namespace, clock: this.clock });
+      // The policy agent comes up meanwhile; a deploy waits for it before it counts as up.
+      if (this.options.networkAgent !== false) this.networkAgent().catch(() => undefined);
+    }
     return this.ready;
+  }
+
+  /**
+   * kube-network-policies on every node (network-agent.ts): its image loaded,
+   * its DaemonSet applied and ready. Cluster-wide and left in place for the
+   * cluster's later runs (a kept cluster finds it there).
+   */
+  private networkAgent(): Promise<void> {
+    this.agent ??= (async () => {
+      const started = this.clock.now();
+      const image = await this.ctx.images.ensure("kube-network-policies");
+      await this.load([image.ref]);
+      await installNetworkAgent({ admin: this.options.cluster.kubeConfig, imageRef: image.ref, clock: this.clock, signal: this.ctx.signal });
+      this.ctx.emit({ type: "kubernetes.network-agent", name: NETWORK_AGENT, image: image.ref, seconds: (this.clock.now() - started) / 1000 });
+    })();
+    return this.agent;
+  }
+
+  /** A namespace of the run's besides its own (namespace.ts), once: "monitoring" carries the document's monitoring tier. */
+  private side(which: SideNamespace): Promise<string> {
+    let pending = this.sides.get(which);
+    if (!pending) {
+      const name = sideNamespaceName(this.namespace, SIDE_NAMESPACES[which]);
+      pending = this.prepare().then(() =>
+        openSideNamespace({
+          admin: this.options.cluster.kubeConfig,
+          restricted: this.restricted,
+          core: this.core,
+          ctx: this.ctx,
+          namespace: this.namespace,
+          name,
+          ...(which === "monitoring" ? { tier: "monitoring" } : {}),
+          clock: this.clock,
+        }).then(() => name),
+      );
+      this.sides.set(which, pending);
+    }
+    return pending;
+  }
+
+  /** The run's NetworkPolicies as the overlay has them, letting the pods reach the run's databases by address; applied again when another database comes. */
+  private async applyNetworkPolicies(): Promise<void> {
+    if (this.policies.length === 0) return;
+    const addresses = [...this.databaseAddresses];
+    for (const p of this.policies) await this.apply(withDatabaseAddresses(p, addresses));
+    this.ctx.emit({ type: "kubernetes.network-policy", namespace: this.namespace, policies: this.policies.map((p) => p.metadata!.name!), databaseAddresses: addresses });
+  }
+
+  /** A database the services will reach: its address joins the policies' database peer. */
+  private async databaseAt(database: Database): Promise<Database> {
+    this.databaseAddresses.add(new URL(database.serviceUrl).hostname);
+    await this.applyNetworkPolicies();
+    return database;
   }
 
   /** PostgreSQL on the cluster's network; a standby is no different until pointServicesAt() writes its address into database-secret. */
@@ -136,17 +220,20 @@ export class KindPlatform implements Platform {
     this.prepare().catch(() => undefined);
     const n = ++this.databases;
     const name = n === 1 ? `gameday-${this.ctx.runId}-db` : `gameday-${this.ctx.runId}-db-${n}`;
-    return startPostgres(this.ctx, {
-      name,
-      network: this.options.cluster.network,
-      start: (run) => startContainer(this.ctx, "database", name, run),
-      logTo: logTo(this.ctx, name),
-    });
+    return this.databaseAt(
+      await startPostgres(this.ctx, {
+        name,
+        network: this.options.cluster.network,
+        start: (run) => startContainer(this.ctx, "database", name, run),
+        logTo: logTo(this.ctx, name),
+      }),
+    );
   }
 
   /** As an operator would: database-secret gets the new address, and every Deployment restarts to read it (`kubectl rollout restart`). */
   async pointServicesAt(database: Database): Promise<string> {
     await this.apply(databaseSecret(this.namespace, this.ctx.runId, database.serviceUrl));
+    this.databaseHost = new URL(database.serviceUrl).hostname;
     const restartedAt = new Date(this.clock.now()).toISOString();
     const services = [...this.services.values()];
     for (const svc of services) {
@@ -163,12 +250,14 @@ export class KindPlatform implements Platform {
   async startDatabaseProxy(database: Database): Promise<Database> {
     await this.prepare();
     const name = `gameday-${this.ctx.runId}-db-proxy`;
-    return startDatabaseProxy(this.ctx, database, {
-      name,
-      network: this.options.cluster.network,
-      start: (run) => startContainer(this.ctx, "database-proxy", name, run),
-      logTo: logTo(this.ctx, name),
-    });
+    return this.databaseAt(
+      await startDatabaseProxy(this.ctx, database, {
+        name,
+        network: this.options.cluster.network,
+        start: (run) => startContainer(this.ctx, "database-proxy", name, run),
+        logTo: logTo(this.ctx, name),
+      }),
+    );
   }
 
   async deploy(spec: DeploySpec): Promise<Service> {
@@ -177,10 +266,11 @@ export class KindPlatform implements Platform {
     await this.load([image.ref]);
     if (spec.database && !this.secretApplied) {
       await this.apply(databaseSecret(this.namespace, this.ctx.runId, spec.database.serviceUrl));
+      this.databaseHost = new URL(spec.database.serviceUrl).hostname;
       this.secretApplied = true;
     }
     const source = this.options.environment ? `k8s/environments/${this.options.environment}` : "k8s/base";
-    const { deployment, service, serviceAccount } = appObjects(await this.renderOverlay(source), source, {
+    const { deployment, service, serviceAccount, networkPolicies } = appObjects(await this.renderOverlay(source), source, {
       namespace: this.namespace,
       runId: this.ctx.runId,
       role: spec.role,
@@ -196,10 +286,17 @@ export class KindPlatform implements Platform {
       await this.apply(serviceAccount);
       this.serviceAccount = serviceAccount.metadata!.name!;
     }
+    // Before the pods: none of them runs a moment without its policies.
+    if (networkPolicies.length > 0 && this.policies.length === 0) {
+      this.policies = networkPolicies;
+      await this.applyNetworkPolicies();
+    }
     await this.apply(service);
     await this.apply(deployment);
     const name = deployment.metadata!.name!;
-    const kindService = new KindService(spec.role, spec.version, name);
+    const kindService = new KindService(this.namespace, spec.role, spec.version, name);
+    const metricsPort = metricsPortOf(deployment);
+    if (metricsPort !== undefined) kindService.metricsPort = metricsPort;
     const proxy = await this.prepare();
     const port = service.spec?.ports?.[0]?.port ?? APP_PORT;
     kindService.baseUrl = proxy.serviceUrlFor(this.namespace, service.metadata!.name!, port);
@@ -209,8 +306,10 @@ export class KindPlatform implements Platform {
     const live = await this.waitRollout(kindService, { ready: !spec.faults.readinessFail });
     // Up means served: the Service lists every replica (the endpoint controller adds a Ready pod a moment later).
     if (!spec.faults.readinessFail) await waitEndpointsReady({ discovery: this.discovery, namespace: this.namespace, service: service.metadata!.name!, want: spec.replicas, clock: this.clock, signal: this.ctx.signal });
+    // Up means its policies are enforced too.
+    if (this.agent) await this.agent;
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name, id: `${this.namespace}/${name}`, seconds: (this.clock.now() - started) / 1000 });
-    this.ctx.emit({ type: "deployment.observed", role: spec.role, source, deployment: summarizeDeployment(live) });
+    this.ctx.emit({ type: "deployment.observed", role: spec.role, source, deployment: { ...summarizeDeployment(live), networkPolicy: await this.policiesSelecting(live) } });
     return kindService;
   }
 
@@ -224,7 +323,9 @@ export class KindPlatform implements Platform {
       });
     }
     const nodePorts = new Map(spec.ports.map((p) => [p, this.freeNodePorts.shift()!]));
-    const objects = componentObjects({ namespace: this.namespace, runId: this.ctx.runId, role: spec.role, imageRef: image.ref, files: spec.files, nodePorts, ready: spec.ready });
+    // Monitoring runs in the document's monitoring namespace, which the service's policy lets scrape its metrics port.
+    const namespace = spec.part === "monitoring" ? await this.side("monitoring") : this.namespace;
+    const objects = componentObjects({ namespace, runId: this.ctx.runId, role: spec.role, part: spec.part, imageRef: image.ref, files: spec.files, nodePorts, ready: spec.ready });
     const started = this.clock.now();
     await this.apply(objects.configMap);
     // A run before this one in the same cluster may still hold the NodePort for a moment while its namespace goes.
@@ -237,7 +338,7 @@ export class KindPlatform implements Platform {
       hint: "another run in this cluster holds them: wait for it to end, or use a cluster of its own (leave out --keep-cluster)",
     });
     await this.apply(objects.deployment);
-    const svc = new KindService(spec.role, spec.image, spec.role);
+    const svc = new KindService(namespace, spec.role, spec.image, spec.role);
     await this.waitRollout(svc, { ready: true });
     const endpoint = (port: number) => {
       const nodePort = nodePorts.get(port);
@@ -253,9 +354,10 @@ export class KindPlatform implements Platform {
       clock: this.clock,
       signal: this.ctx.signal,
     });
-    this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name: spec.role, id: `${this.namespace}/${spec.role}`, seconds: (this.clock.now() - started) / 1000 });
+    this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name: spec.role, id: `${namespace}/${spec.role}`, seconds: (this.clock.now() - started) / 1000 });
     // By ClusterIP: nothing the harness runs depends on cluster DNS, which a new cluster may not serve yet.
-    const clusterIp = await this.clusterIp(spec.role);
+    const clusterIp = await this.clusterIp(spec.role, namespace);
+    if (clusterIp) this.components.set(spec.role, clusterIp);
     return { name: spec.role, endpoint, address: (port) => `${clusterIp}:${port}` };
   }
 
@@ -289,8 +391,8 @@ export class KindPlatform implements Platform {
     }
   }
 
-  private async pods(role: string): Promise<V1Pod[]> {
-    const list = await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `${K8S_LABEL.role}=${role}` });
+  private async pods(role: string, namespace = this.namespace): Promise<V1Pod[]> {
+    const list = await this.core.listNamespacedPod({ namespace, labelSelector: `${K8S_LABEL.role}=${role}` });
     return list.items.filter((p) => !p.metadata?.deletionTimestamp);
   }
 
@@ -305,29 +407,116 @@ export class KindPlatform implements Platform {
   private async waitRollout(svc: KindService, options: { ready: boolean }): Promise<V1Deployment> {
     const live = await waitRolloutComplete({
       apps: this.apps,
-      namespace: this.namespace,
+      namespace: svc.namespace,
       deployment: svc.deployment,
-      pods: () => this.pods(svc.role),
+      pods: () => this.pods(svc.role, svc.namespace),
       ready: options.ready,
       clock: this.clock,
       signal: this.ctx.signal,
     });
-    await waitReplacedStopped({ core: this.core, namespace: this.namespace, role: svc.role, clock: this.clock, signal: this.ctx.signal, emit: this.ctx.emit });
+    await waitReplacedStopped({ core: this.core, namespace: svc.namespace, role: svc.role, clock: this.clock, signal: this.ctx.signal, emit: this.ctx.emit });
     await this.refresh(svc);
     return live;
   }
 
   /** A Service's ClusterIP, assigned when it was created. */
-  private async clusterIp(service: string): Promise<string | undefined> {
-    return (await this.core.readNamespacedService({ name: service, namespace: this.namespace })).spec?.clusterIP;
+  private async clusterIp(service: string, namespace = this.namespace): Promise<string | undefined> {
+    return (await this.core.readNamespacedService({ name: service, namespace })).spec?.clusterIP;
   }
 
   private async refresh(svc: KindService): Promise<void> {
     const proxy = await this.prepare();
-    const pods = (await this.pods(svc.role)).filter((p) => p.status?.phase === "Running" && p.status.podIP);
+    const pods = (await this.pods(svc.role, svc.namespace)).filter((p) => p.status?.phase === "Running" && p.status.podIP);
     svc.instances = pods
       .sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1))
-      .map((p) => ({ name: p.metadata!.name!, address: `${p.status!.podIP}:${APP_PORT}`, baseUrl: proxy.urlFor(this.namespace, p.metadata!.name!, APP_PORT) }));
+      .map((p) => ({
+        name: p.metadata!.name!,
+        address: `${p.status!.podIP}:${APP_PORT}`,
+        ...(svc.metricsPort !== undefined ? { metricsAddress: `${p.status!.podIP}:${svc.metricsPort}` } : {}),
+        baseUrl: proxy.urlFor(svc.namespace, p.metadata!.name!, APP_PORT),
+      }));
+  }
+
+  /** The namespace's NetworkPolicies that select the Deployment's pods, read back, in the document's words (deployment expectation). */
+  private async policiesSelecting(live: V1Deployment): Promise<{ policies: string[]; ingress: Array<{ peers: string[]; ports: number[] }>; egress: Array<{ peers: string[]; ports: number[] }> }> {
+    const labels = live.spec?.template.metadata?.labels ?? {};
+    const selecting = (await this.networking.listNamespacedNetworkPolicy({ namespace: this.namespace })).items.filter((p) => selectsPods(p, labels));
+    const rules = selecting.map((p) => documentRulesOf(p, [...this.databaseAddresses]));
+    return {
+      policies: selecting.map((p) => p.metadata!.name!),
+      ingress: rules.flatMap((r) => r.ingress.map((x) => ({ peers: [...x.peers], ports: [...x.ports] }))),
+      egress: rules.flatMap((r) => r.egress.map((x) => ({ peers: [...x.peers], ports: [...x.ports] }))),
+    };
+  }
+
+  /**
+   * Connect from a pod of the run to a part of it (network-policies.yml's
+   * evidence): from a deployed role's own pod, or from a probe pod in a
+   * namespace of the run; to a role's pod, the router, Prometheus or the
+   * database, on the port asked. Tried inside the source container
+   * (connectivity.ts), so the cluster's policies judge it as they would the
+   * service's own traffic.
+   */
+  private async testConnection(check: ConnectionCheck): Promise<ConnectionTest> {
+    if (this.agent) await this.agent;
+    const source = await this.connectionSource(check.from);
+    const host = this.connectionTarget(check.to);
+    const r = await connectFrom(this.options.cluster.node, source.containerId, host, check.port);
+    return { ...check, source: `${source.pod} (${source.ip})`, address: `${host}:${check.port}`, ...r };
+  }
+
+  private async connectionSource(from: string): Promise<{ pod: string; ip: string; containerId: string }> {
+    const service = this.services.get(from);
+    if (service) {
+      const pod = (await this.pods(from)).find((p) => p.status?.phase === "Running" && p.status.podIP);
+      const id = pod?.status?.containerStatuses?.find((c) => c.name === APP_CONTAINER)?.containerID;
+      if (!pod || !id) throw new HarnessError("CLUSTER_FAILED", `no running pod of ${from} to connect from`);
+      return { pod: `${this.namespace}/${pod.metadata!.name}`, ip: pod.status!.podIP!, containerId: id };
+    }
+    const m = /^(run|monitoring|outside)\/(pod|load-balancer)$/.exec(from);
+    if (!m) throw new HarnessError("SCENARIO_INVALID", `cannot connect from "${from}": name a deployed role (${[...this.services.keys()].join(", ")}) or <run|monitoring|outside>/<pod|load-balancer>`);
+    let pending = this.probes.get(from);
+    if (!pending) {
+      pending = this.startProbe(m[1] as "run" | SideNamespace, m[2] as ProbeAs);
+      this.probes.set(from, pending);
+    }
+    return pending;
+  }
+
+  /** A probe pod (connectivity.ts) in a namespace of the run, from the image of a deployed version (already in the node), running. */
+  private async startProbe(where: "run" | SideNamespace, as: ProbeAs): Promise<{ pod: string; ip: string; containerId: string }> {
+    const namespace = where === "run" ? this.namespace : await this.side(where);
+    const version = [...this.services.values()][0]?.version;
+    if (!version) throw new HarnessError("CLUSTER_FAILED", "no version of the reference service is deployed, so there is no image to start a probe pod from");
+    const image = await this.ctx.images.ensure(`app:${version}`);
+    const deployment = probeObjects({ namespace, runId: this.ctx.runId, as, imageRef: image.ref });
+    await this.apply(deployment);
+    const role = deployment.metadata!.name!;
+    const pod = await waitFor(
+      async () => {
+        const p = (await this.pods(role, namespace)).find((x) => x.status?.podIP && x.status.containerStatuses?.[0]?.state?.running && x.status.containerStatuses[0].containerID);
+        return p ? { pod: `${namespace}/${p.metadata!.name}`, ip: p.status!.podIP!, containerId: p.status!.containerStatuses![0]!.containerID! } : undefined;
+      },
+      { description: `probe pod ${role} in ${namespace} to run`, timeoutMs: 60_000, intervalMs: 200, clock: this.clock, signal: this.ctx.signal },
+    );
+    return pod;
+  }
+
+  /** The address of a part of the run to connect to: a role's first pod, a component's Service, or the database the services use. */
+  private connectionTarget(to: string): string {
+    if (to === "database") {
+      if (!this.databaseHost) throw new HarnessError("SCENARIO_INVALID", "cannot connect to the database: the run has none");
+      return this.databaseHost;
+    }
+    const role = this.services.get(to);
+    if (role) {
+      const first = role.instances[0];
+      if (!first) throw new HarnessError("CLUSTER_FAILED", `${to} has no running pod to connect to`);
+      return first.address.split(":")[0]!;
+    }
+    const component = this.components.get(to);
+    if (component) return component;
+    throw new HarnessError("SCENARIO_INVALID", `cannot connect to "${to}": name a deployed role (${[...this.services.keys()].join(", ")}), a started component (${[...this.components.keys()].join(", ") || "none"}) or database`);
   }
 
   private service(role: string): KindService {

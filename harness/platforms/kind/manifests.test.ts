@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { V1Container, V1Deployment, V1Probe, V1ReplicaSet, V1Service } from "@kubernetes/client-node";
+import type { V1Container, V1Deployment, V1NetworkPolicy, V1Probe, V1ReplicaSet, V1Service } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { HarnessError } from "../../common/errors.js";
 import { ROOT } from "../../common/paths.js";
-import { APP_CONTAINER, LAME_DUCK, LAME_DUCK_ENV, appObjects, componentObjects, databaseSecret, K8S_LABEL, previousTemplate, scaleProbe, summarizeDeployment, type AppOptions } from "./manifests.js";
+import { APP_CONTAINER, LAME_DUCK, LAME_DUCK_ENV, appObjects, componentObjects, databaseSecret, K8S_LABEL, metricsPortOf, previousTemplate, scaleProbe, summarizeDeployment, type AppOptions } from "./manifests.js";
 
 /** The document's base overlay as kustomize renders it: its Deployment and its Service. */
 function baseRendered(): unknown[] {
@@ -120,29 +120,43 @@ describe("appObjects", () => {
 
   it("keeps DATABASE_URL from the secret when the scenario has a database", () => {
     const api = apiContainer(appObjects(baseRendered(), "k8s/base", options({ database: true })).deployment);
-    expect(api.env).toEqual([{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "database-secret", key: "url" } } }, ...LAME_DUCK_VARS]);
+    expect(api.env).toEqual([{ name: "METRICS_PORT", value: "9090" }, { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "database-secret", key: "url" } } }, ...LAME_DUCK_VARS]);
   });
 
   it("drops DATABASE_URL when the scenario runs without a database, and only it", () => {
     const api = apiContainer(appObjects(productionRendered(), "k8s/environments/production", options({ database: false })).deployment);
-    expect(api.env).toEqual([{ name: "APP_ENVIRONMENT", value: "production" }, ...LAME_DUCK_VARS]);
+    expect(api.env).toEqual([{ name: "METRICS_PORT", value: "9090" }, { name: "APP_ENVIRONMENT", value: "production" }, ...LAME_DUCK_VARS]);
   });
 
   it("appends the fault knobs after the document's environment", () => {
     const api = apiContainer(
       appObjects(productionRendered(), "k8s/environments/production", options({ env: { FAULT_ERROR_RATE: "0.5", FAULT_LATENCY_MS: "200" } })).deployment,
     );
-    expect(api.env?.map((e) => e.name)).toEqual(["DATABASE_URL", "APP_ENVIRONMENT", "SHUTDOWN_DELAY_MS", "SHUTDOWN_QUIET_MS", "SHUTDOWN_MAX_MS", "FAULT_ERROR_RATE", "FAULT_LATENCY_MS"]);
-    expect(api.env?.slice(5)).toEqual([
+    expect(api.env?.map((e) => e.name)).toEqual(["METRICS_PORT", "DATABASE_URL", "APP_ENVIRONMENT", "SHUTDOWN_DELAY_MS", "SHUTDOWN_QUIET_MS", "SHUTDOWN_MAX_MS", "FAULT_ERROR_RATE", "FAULT_LATENCY_MS"]);
+    expect(api.env?.slice(6)).toEqual([
       { name: "FAULT_ERROR_RATE", value: "0.5" },
       { name: "FAULT_LATENCY_MS", value: "200" },
     ]);
   });
 
-  it("keeps the overlay's resources and the document's ports", () => {
-    const api = apiContainer(appObjects(productionRendered(), "k8s/environments/production", options()).deployment);
+  it("keeps the overlay's resources and the document's ports: the application's, and network-policies.yml's metrics port", () => {
+    const { deployment } = appObjects(productionRendered(), "k8s/environments/production", options());
+    const api = apiContainer(deployment);
     expect(api.resources).toEqual({ limits: { cpu: "2000m", memory: "4Gi" }, requests: { cpu: "50m", memory: "64Mi" } });
-    expect(api.ports).toEqual([{ containerPort: 8000 }]);
+    expect(api.ports).toEqual([
+      { containerPort: 8000, name: "http" },
+      { containerPort: 9090, name: "metrics" },
+    ]);
+    expect(metricsPortOf(deployment)).toBe(9090);
+  });
+
+  it("takes the overlay's NetworkPolicies into the run's namespace, labelled with the run, their rules untouched", () => {
+    const policy = parse(readFileSync(join(ROOT, "k8s/components/network-policies/network-policy.yaml"), "utf8")) as V1NetworkPolicy;
+    const { networkPolicies } = appObjects([...productionRendered(), policy], "k8s/environments/production", options());
+    expect(networkPolicies).toHaveLength(1);
+    expect(networkPolicies[0]!.metadata).toEqual({ name: "agi-eval-sandbox", namespace: "gameday-run-1", labels: { app: "agi-eval-sandbox", [K8S_LABEL.runId]: "run-1" } });
+    expect(networkPolicies[0]!.spec).toEqual(policy.spec);
+    expect(appObjects(baseRendered(), "k8s/base", options()).networkPolicies).toEqual([]);
   });
 
   it("keeps the Service's ports", () => {
@@ -256,6 +270,7 @@ describe("componentObjects", () => {
     namespace: "gameday-run-1",
     runId: "run-1",
     role: "router",
+    part: "load-balancer",
     imageRef: "deploy-gameday/haproxy:2.6",
     files: [
       { path: "/usr/local/etc/haproxy/haproxy.cfg", content: "global\n" },
@@ -309,9 +324,9 @@ describe("componentObjects", () => {
     ]);
   });
 
-  it("selects its pod by the run and role labels", () => {
+  it("selects its pod by the run and role labels; the pod says what it is to the service's network policy", () => {
     expect(objects.deployment.spec?.selector.matchLabels).toEqual(labels);
-    expect(objects.deployment.spec?.template.metadata?.labels).toEqual(labels);
+    expect(objects.deployment.spec?.template.metadata?.labels).toEqual({ ...labels, "app.kubernetes.io/component": "load-balancer" });
     expect(objects.service.spec?.selector).toEqual(labels);
   });
 });

@@ -4,10 +4,11 @@
  * (router, Prometheus). No API calls here, so all of it is unit-tested.
  */
 import { basename } from "node:path";
-import type { V1ConfigMap, V1Container, V1Deployment, V1PodTemplateSpec, V1Probe, V1ReplicaSet, V1Secret, V1Service, V1ServiceAccount } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Container, V1Deployment, V1NetworkPolicy, V1PodTemplateSpec, V1Probe, V1ReplicaSet, V1Secret, V1Service, V1ServiceAccount } from "@kubernetes/client-node";
 import { TimeScale } from "../../common/clock.js";
 import { HarnessError } from "../../common/errors.js";
 import { scaleProgressDeadline, type DeploymentSummary, type ProbeSummary } from "../../model/kubernetes.js";
+import { COMPONENT_LABEL } from "./network-policy.js";
 
 /** Label keys every object of the harness carries in the cluster. */
 export const K8S_LABEL = {
@@ -63,8 +64,23 @@ function only<T extends { kind?: string }>(docs: readonly unknown[], kind: strin
   return found[0]!;
 }
 
-/** The app's Deployment and Service for one role, from the rendered overlay (k8s/base or k8s/environments/<env>). */
-export function appObjects(rendered: readonly unknown[], source: string, o: AppOptions): { deployment: V1Deployment; service: V1Service; serviceAccount?: V1ServiceAccount } {
+/** The port the app serves /metrics on apart from its application port (its METRICS_PORT), when the container sets one. */
+export function metricsPortOf(deployment: V1Deployment): number | undefined {
+  const c = deployment.spec?.template.spec?.containers.find((x) => x.name === APP_CONTAINER);
+  const port = Number(c?.env?.find((e) => e.name === "METRICS_PORT")?.value);
+  return Number.isInteger(port) && port > 0 ? port : undefined;
+}
+
+/**
+ * The app's Deployment and Service for one role, from the rendered overlay
+ * (k8s/base or k8s/environments/<env>); the overlay's ServiceAccount and
+ * NetworkPolicies, which every role shares, in the run's namespace.
+ */
+export function appObjects(
+  rendered: readonly unknown[],
+  source: string,
+  o: AppOptions,
+): { deployment: V1Deployment; service: V1Service; serviceAccount?: V1ServiceAccount; networkPolicies: V1NetworkPolicy[] } {
   const base = structuredClone(only<V1Deployment>(rendered, "Deployment", source));
   const accounts = rendered.filter((d): d is V1ServiceAccount => (d as { kind?: string })?.kind === "ServiceAccount");
   if (accounts.length > 1) throw new HarnessError("SPEC_INVALID", `${source} renders ${accounts.length} ServiceAccount objects; the kind platform needs at most one`);
@@ -101,8 +117,10 @@ export function appObjects(rendered: readonly unknown[], source: string, o: AppO
     spec: { ...baseService.spec!, selector },
   };
   // Shared by every role: one per namespace, under the overlay's own name.
-  const serviceAccount = account ? { ...account, metadata: { ...account.metadata, namespace: o.namespace, labels: { ...(account.metadata?.labels ?? {}), [K8S_LABEL.runId]: o.runId } } } : undefined;
-  return { deployment, service, ...(serviceAccount ? { serviceAccount } : {}) };
+  const inNamespace = <T extends { metadata?: { labels?: Record<string, string> } }>(obj: T): T => ({ ...obj, metadata: { ...obj.metadata, namespace: o.namespace, labels: { ...(obj.metadata?.labels ?? {}), [K8S_LABEL.runId]: o.runId } } });
+  const serviceAccount = account ? inNamespace(account) : undefined;
+  const networkPolicies = rendered.filter((d): d is V1NetworkPolicy => (d as { kind?: string })?.kind === "NetworkPolicy").map((p) => inNamespace(structuredClone(p)));
+  return { deployment, service, networkPolicies, ...(serviceAccount ? { serviceAccount } : {}) };
 }
 
 /**
@@ -153,6 +171,8 @@ export interface ComponentObjectsOptions {
   namespace: string;
   runId: string;
   role: string;
+  /** What it is to the service's NetworkPolicy: its pod carries app.kubernetes.io/component with this value ("load-balancer"). */
+  part: string;
   imageRef: string;
   files: ReadonlyArray<{ readonly path: string; readonly content: string }>;
   /** Container port to the NodePort it is published on. */
@@ -179,7 +199,7 @@ export function componentObjects(o: ComponentObjectsOptions): { configMap: V1Con
       replicas: 1,
       selector: { matchLabels: labels },
       template: {
-        metadata: { labels },
+        metadata: { labels: { ...labels, [COMPONENT_LABEL]: o.part } },
         spec: {
           terminationGracePeriodSeconds: 1,
           // The router and Prometheus call no Kubernetes API (Prometheus's targets are static): no token in their pods.

@@ -44,7 +44,7 @@ export async function observePods(core: CoreV1Api, discovery: DiscoveryV1Api, na
 }
 
 /** Every pod's log (and its previous container's, after a restart) and the namespace's events, into the run's logs/. */
-export async function saveNamespaceLogs(core: CoreV1Api, namespace: string, logDir: string): Promise<void> {
+export async function saveNamespaceLogs(core: CoreV1Api, namespace: string, logDir: string, eventsFile = "kubernetes-events.log"): Promise<void> {
   const pods = await core.listNamespacedPod({ namespace: namespace });
   for (const p of pods.items) {
     const name = p.metadata!.name!;
@@ -64,7 +64,7 @@ export async function saveNamespaceLogs(core: CoreV1Api, namespace: string, logD
   const lines = events.items
     .sort((a, b) => String(a.lastTimestamp ?? a.eventTime ?? "").localeCompare(String(b.lastTimestamp ?? b.eventTime ?? "")))
     .map((e) => `${String(e.lastTimestamp ?? e.eventTime ?? "")} ${e.type} ${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}: ${e.message}${(e.count ?? 1) > 1 ? ` (x${e.count})` : ""}`);
-  writeFileSync(join(logDir, "kubernetes-events.log"), lines.join("\n") + "\n");
+  writeFileSync(join(logDir, eventsFile), lines.join("\n") + "\n");
 }
 
 /**

@@ -1,4 +1,7 @@
-import type { V1ClusterRole, V1ClusterRoleBinding, V1DaemonSet, V1ServiceAccount } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject, type V1ClusterRole, type V1ClusterRoleBinding, type V1DaemonSet, type V1ServiceAccount } from "@kubernetes/client-node";
+import { waitFor, type Clock } from "../../common/clock.js";
+import { HarnessError, errorMessage } from "../../common/errors.js";
+import { FIELD_MANAGER } from "./manifests.js";
 
 /**
  * kube-network-policies (kind's own NetworkPolicy agent, built from its Go
@@ -51,6 +54,7 @@ export function networkAgentObjects(imageRef: string): { account: V1ServiceAccou
                 name: NETWORK_AGENT,
                 image: imageRef,
                 imagePullPolicy: "Never",
+                command: ["/bin/netpol"],
                 args: ["--hostname-override=$(MY_NODE_NAME)", "--disable-nri", "--nfqueue-id=98", "--v=2"],
                 env: [{ name: "MY_NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
                 securityContext: { privileged: true, capabilities: { add: ["NET_ADMIN"] } },
@@ -62,4 +66,54 @@ export function networkAgentObjects(imageRef: string): { account: V1ServiceAccou
       },
     },
   };
+}
+
+/**
+ * The agent running in the cluster, from `imageRef` (already loaded into the
+ * node): its objects applied server-side with the admin credentials
+ * (cluster-scoped, shared by every run of the cluster; applying them again is
+ * a no-op), then waited for until every node runs the current pod template,
+ * ready. Returns the wall ms it took.
+ */
+export async function installNetworkAgent(o: { admin: KubeConfig; imageRef: string; clock: Clock; signal?: AbortSignal }): Promise<number> {
+  const started = o.clock.now();
+  const api = KubernetesObjectApi.makeApiClient(o.admin);
+  const objects = networkAgentObjects(o.imageRef);
+  try {
+    for (const obj of [objects.account, objects.role, objects.binding, objects.daemonSet]) await api.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  } catch (e) {
+    throw new HarnessError("CLUSTER_FAILED", `could not install the network policy agent ${NETWORK_AGENT}: ${errorMessage(e).slice(0, 400)}`, { cause: e });
+  }
+  const apps = o.admin.makeApiClient(AppsV1Api);
+  await waitFor(
+    async () => {
+      const ds = await apps.readNamespacedDaemonSet({ name: NETWORK_AGENT, namespace: "kube-system" });
+      const st = ds.status;
+      const current = (st?.observedGeneration ?? 0) >= (ds.metadata?.generation ?? 1);
+      return current && st && st.desiredNumberScheduled > 0 && st.numberReady === st.desiredNumberScheduled && (st.updatedNumberScheduled ?? 0) === st.desiredNumberScheduled ? true : undefined;
+    },
+    {
+      description: `the network policy agent (DaemonSet kube-system/${NETWORK_AGENT}) to run on every node`,
+      timeoutMs: 180_000,
+      intervalMs: 200,
+      clock: o.clock,
+      ...(o.signal ? { signal: o.signal } : {}),
+      hint: `kubectl -n kube-system logs ds/${NETWORK_AGENT} shows why (the node must be Ready, and nftables and NFQUEUE there)`,
+    },
+  );
+  return o.clock.now() - started;
+}
+
+/** The agent gone (the security bench's "not enforced"): its DaemonSet deleted and waited for until no pod of it is left; it removes its nftables rules as it stops. */
+export async function removeNetworkAgent(o: { admin: KubeConfig; clock: Clock; signal?: AbortSignal }): Promise<void> {
+  const apps = o.admin.makeApiClient(AppsV1Api);
+  const core = o.admin.makeApiClient(CoreV1Api);
+  await apps.deleteNamespacedDaemonSet({ name: NETWORK_AGENT, namespace: "kube-system", propagationPolicy: "Foreground" }).catch(() => undefined);
+  await waitFor(async () => ((await core.listNamespacedPod({ namespace: "kube-system", labelSelector: `app=${NETWORK_AGENT}` })).items.length === 0 ? true : undefined), {
+    description: `the pods of ${NETWORK_AGENT} to be gone`,
+    timeoutMs: 120_000,
+    intervalMs: 200,
+    clock: o.clock,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
 }

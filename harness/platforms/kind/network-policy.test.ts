@@ -4,7 +4,8 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../common/paths.js";
 import { loadDeploymentSpec } from "../../document/deployment-spec.js";
-import { documentRulesOf, NETWORK_PEERS, type NetworkPolicyObject } from "./network-policy.js";
+import type { V1NetworkPolicy } from "@kubernetes/client-node";
+import { documentRulesOf, NETWORK_PEERS, selectsPods, withDatabaseAddresses, type NetworkPolicyObject } from "./network-policy.js";
 
 const component = join(ROOT, "k8s/components/network-policies");
 const policy = parse(readFileSync(join(component, "network-policy.yaml"), "utf8")) as NetworkPolicyObject & { kind: string; spec: { podSelector: unknown; policyTypes: string[] } };
@@ -37,5 +38,24 @@ describe("network-policies.yml as a NetworkPolicy (k8s/components/network-polici
     changed.spec!.ingress![0]!.from = [{ namespaceSelector: { matchLabels: { team: "observability" } } }];
     expect(documentRulesOf(changed).ingress[0]).toEqual({ peers: ["?"], ports: [9090] });
     expect(Object.keys(NETWORK_PEERS).sort()).toEqual(["database-namespace", "external-apis", "load-balancer", "monitoring-namespace"]);
+  });
+
+  it("lets the pods reach the run's databases outside the cluster by their addresses alone, on the database rule's ports, and still reads as the document's", () => {
+    const applied = withDatabaseAddresses(policy as unknown as V1NetworkPolicy, ["172.18.0.3", "172.18.0.4"]);
+    expect(applied.spec!.egress![0]!.to).toEqual([NETWORK_PEERS["database-namespace"], { ipBlock: { cidr: "172.18.0.3/32" } }, { ipBlock: { cidr: "172.18.0.4/32" } }]);
+    expect(applied.spec!.egress![0]!.ports).toEqual([{ protocol: "TCP", port: 5432 }]);
+    // The other rules are untouched, and applying again adds nothing.
+    expect(applied.spec!.egress![1]).toEqual(policy.spec!.egress![1]);
+    expect(applied.spec!.ingress).toEqual(policy.spec!.ingress);
+    expect(withDatabaseAddresses(applied, ["172.18.0.3"])).toEqual(applied);
+    expect(documentRulesOf(applied, ["172.18.0.3", "172.18.0.4"])).toEqual(documentRulesOf(policy));
+    // An address that is not the run's database is no peer of the document's.
+    expect(documentRulesOf(applied, ["172.18.0.3"]).egress[0]!.peers).toEqual(["database-namespace", "?"]);
+  });
+
+  it("selects the pods whose labels include its matchLabels", () => {
+    const p = policy as unknown as V1NetworkPolicy;
+    expect(selectsPods(p, { app: "agi-eval-sandbox", "deploy-gameday.dev/role": "stable" })).toBe(true);
+    expect(selectsPods(p, { app: "router" })).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import type { V1NetworkPolicyPeer } from "@kubernetes/client-node";
+import type { V1NetworkPolicy, V1NetworkPolicyPeer } from "@kubernetes/client-node";
 import type { NetworkPoliciesSpec } from "../../document/deployment-types.js";
 
 /**
@@ -24,12 +24,47 @@ export interface NetworkPolicyObject {
   spec?: { ingress?: Array<{ from?: V1NetworkPolicyPeer[]; ports?: Ports }>; egress?: Array<{ to?: V1NetworkPolicyPeer[]; ports?: Ports }> };
 }
 
-/** A NetworkPolicy's rules as the document would write them: each rule's peer names (by NETWORK_PEERS) and TCP ports; a peer no name fits is "?". */
-export function documentRulesOf(policy: NetworkPolicyObject): NetworkPoliciesSpec {
-  const name = (peer: V1NetworkPolicyPeer) => Object.entries(NETWORK_PEERS).find(([, p]) => JSON.stringify(p) === JSON.stringify(peer))?.[0] ?? "?";
+/** The peer a database outside the cluster is (kind: PostgreSQL, or its fault proxy, on the node's Docker network): its address alone. */
+export function databaseAddressPeer(address: string): V1NetworkPolicyPeer {
+  return { ipBlock: { cidr: `${address}/32` } };
+}
+
+/**
+ * A NetworkPolicy's rules as the document would write them: each rule's peer
+ * names (by NETWORK_PEERS) and TCP ports; a peer no name fits is "?". The
+ * addresses of the run's databases outside the cluster count as the
+ * database namespace (withDatabaseAddresses).
+ */
+export function documentRulesOf(policy: NetworkPolicyObject, databaseAddresses: readonly string[] = []): NetworkPoliciesSpec {
+  const known: Array<[string, V1NetworkPolicyPeer]> = [...Object.entries(NETWORK_PEERS), ...databaseAddresses.map((a): [string, V1NetworkPolicyPeer] => ["database-namespace", databaseAddressPeer(a)])];
+  const name = (peer: V1NetworkPolicyPeer) => known.find(([, p]) => JSON.stringify(p) === JSON.stringify(peer))?.[0] ?? "?";
+  const names = (list: V1NetworkPolicyPeer[] | undefined) => [...new Set((list ?? []).map(name))];
   const ports = (list: Ports | undefined) => (list ?? []).filter((p) => (p.protocol ?? "TCP") === "TCP").map((p) => Number(p.port));
   return {
-    ingress: (policy.spec?.ingress ?? []).map((r) => ({ peers: (r.from ?? []).map(name), ports: ports(r.ports) })),
-    egress: (policy.spec?.egress ?? []).map((r) => ({ peers: (r.to ?? []).map(name), ports: ports(r.ports) })),
+    ingress: (policy.spec?.ingress ?? []).map((r) => ({ peers: names(r.from), ports: ports(r.ports) })),
+    egress: (policy.spec?.egress ?? []).map((r) => ({ peers: names(r.to), ports: ports(r.ports) })),
   };
+}
+
+/**
+ * The policy as the run applies it: where a rule lets the pods reach the
+ * database namespace, it also lets them reach the run's databases that are
+ * not pods (kind runs PostgreSQL beside the node, on its Docker network), by
+ * their addresses alone and on the rule's ports. Nothing else changes.
+ */
+export function withDatabaseAddresses(policy: V1NetworkPolicy, addresses: readonly string[]): V1NetworkPolicy {
+  const database = JSON.stringify(NETWORK_PEERS["database-namespace"]);
+  const out = structuredClone(policy);
+  for (const rule of out.spec?.egress ?? []) {
+    if (!(rule.to ?? []).some((p) => JSON.stringify(p) === database)) continue;
+    for (const a of addresses) if (!rule.to!.some((p) => p.ipBlock?.cidr === `${a}/32`)) rule.to!.push(databaseAddressPeer(a));
+  }
+  return out;
+}
+
+/** Whether a policy's pod selector (matchLabels alone, as the overlay writes it) picks pods with these labels. */
+export function selectsPods(policy: V1NetworkPolicy, labels: Readonly<Record<string, string>>): boolean {
+  const selector = policy.spec?.podSelector;
+  if (selector?.matchExpressions?.length) return false;
+  return Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
 }

@@ -32,5 +32,13 @@ describe("the harness's identity in a run's namespace (access_control: rbac)", (
     expect(verbsOn("deployments")).toEqual(expect.arrayContaining(["get", "patch", "update", "create", "watch"]));
     expect(verbsOn("pods/proxy")).toContain("get");
     expect(verbsOn("pods/log")).toEqual(["get"]);
+    // The overlay's NetworkPolicies are applied and read back; never deleted (the namespace takes them).
+    expect(verbsOn("networkpolicies").sort()).toEqual(["create", "get", "list", "patch"]);
+  });
+
+  it("binds the same Role in another namespace of the run to the account of the run's own", () => {
+    const { role, binding } = harnessIdentity("run-1-monitoring", "run-1", "run-1");
+    expect(role.metadata).toMatchObject({ namespace: "run-1-monitoring" });
+    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: HARNESS_ACCOUNT, namespace: "run-1" }]);
   });
 });

@@ -33,10 +33,16 @@ export const HARNESS_RULES: readonly V1PolicyRule[] = [
   // The reference service's own ServiceAccount, from the overlay (k8s/base/serviceaccount.yaml).
   { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["get", "create", "patch"] },
   { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list"] },
+  // The overlay's NetworkPolicies (k8s/components/network-policies): applied, and read back for the deployment's evidence.
+  { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "create", "patch"] },
 ];
 
-/** The harness's ServiceAccount, Role and RoleBinding in a run's namespace. */
-export function harnessIdentity(namespace: string, runId: string): { account: V1ServiceAccount; role: V1Role; binding: V1RoleBinding } {
+/**
+ * The harness's ServiceAccount, Role and RoleBinding in a run's namespace;
+ * in another namespace of the run's (`accountNamespace`: where the account
+ * lives), the same Role bound to that same account.
+ */
+export function harnessIdentity(namespace: string, runId: string, accountNamespace = namespace): { account: V1ServiceAccount; role: V1Role; binding: V1RoleBinding } {
   const metadata = { name: HARNESS_ACCOUNT, namespace, labels: { [K8S_LABEL.runId]: runId } };
   return {
     account: { apiVersion: "v1", kind: "ServiceAccount", metadata, automountServiceAccountToken: false },
@@ -46,7 +52,7 @@ export function harnessIdentity(namespace: string, runId: string): { account: V1
       kind: "RoleBinding",
       metadata,
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: HARNESS_ACCOUNT },
-      subjects: [{ kind: "ServiceAccount", name: HARNESS_ACCOUNT, namespace }],
+      subjects: [{ kind: "ServiceAccount", name: HARNESS_ACCOUNT, namespace: accountNamespace }],
     },
   };
 }
@@ -78,17 +84,21 @@ export async function actAsHarness(o: { admin: KubeConfig; restricted: KubeConfi
     contexts: [{ name: HARNESS_ACCOUNT, cluster: cluster.name, user: HARNESS_ACCOUNT, namespace }],
     currentContext: HARNESS_ACCOUNT,
   });
-  // The authorizer learns of a new RoleBinding a moment after it is stored: wait until the account may do what the Role grants.
+  await waitBound(restricted, namespace, o.clock, o.signal);
+  const review = await restricted.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" } });
+  return review.status?.userInfo?.username ?? "unknown";
+}
+
+/** The authorizer learns of a new RoleBinding a moment after it is stored: wait until the account `restricted` carries may do what the Role grants in `namespace`. */
+export async function waitBound(restricted: KubeConfig, namespace: string, clock: Clock, signal?: AbortSignal): Promise<void> {
   const self = restricted.makeApiClient(AuthorizationV1Api);
   await waitFor(
     async () => {
       const r = await self.createSelfSubjectAccessReview({ body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec: { resourceAttributes: { namespace, verb: "patch", group: "apps", resource: "deployments" } } } });
       return r.status?.allowed === true ? true : undefined;
     },
-    { description: `the RoleBinding of ${HARNESS_ACCOUNT} in ${namespace} to take effect`, timeoutMs: 30_000, intervalMs: 100, clock: o.clock, ...(o.signal ? { signal: o.signal } : {}) },
+    { description: `the RoleBinding of ${HARNESS_ACCOUNT} in ${namespace} to take effect`, timeoutMs: 30_000, intervalMs: 100, clock, ...(signal ? { signal } : {}) },
   );
-  const review = await restricted.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" } });
-  return review.status?.userInfo?.username ?? "unknown";
 }
 
 /** Ask the API server whether a user may do something (a SubjectAccessReview, made with the admin credentials). */

@@ -16,7 +16,12 @@ export class KindSession {
   private cluster: Promise<KindCluster> | undefined;
   private reaper: Reaper | undefined;
 
-  constructor(private readonly options: { keep: boolean }) {}
+  constructor(private readonly options: { keep: boolean; networkAgent?: boolean }) {}
+
+  /** Whether the cluster runs its NetworkPolicy agent (default: yes); the security bench measures it off. */
+  get networkAgent(): boolean {
+    return this.options.networkAgent !== false;
+  }
 
   async get(emit: Sink, signal: AbortSignal): Promise<KindCluster> {
     if (!this.cluster) {
