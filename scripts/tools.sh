@@ -82,17 +82,25 @@ syft_tool() { # syft at the pinned version (SBOMs of the images the harness buil
 
 network_policies_tool() { # kube-network-policies at the pinned version (NetworkPolicy enforcement on kind), built from its Go module.
   local version=v0.8.0 module=sigs.k8s.io/kube-network-policies
-  local stamp="$bin/.kube-network-policies.version"
-  if [ -x "$bin/kube-network-policies" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then return 0; fi
+  # This kernel has no native nft queue expression (CONFIG_NFT_QUEUE unset) but has the xtables NFQUEUE target and
+  # nft_compat: our patch queues through that target instead, the one change to upstream's source.
+  local patch="$root/scripts/kind/kube-network-policies-xt-nfqueue.patch"
+  local stamp="$bin/.kube-network-policies.version" want
+  want="$version $(sha256sum "$patch" | cut -c1-16)"
+  if [ -x "$bin/kube-network-policies" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
   command -v go >/dev/null 2>&1 || die "kube-network-policies is not built and Go is not there to build it" "install Go (Debian: apt-get install golang-go)"
-  say "building kube-network-policies $version from the Go module $module (first use on this machine; cached in .cache/tools/bin)"
-  local src
+  say "building kube-network-policies $version from the Go module $module, with scripts/kind/$(basename "$patch") (first use on this machine; cached in .cache/tools/bin)"
+  local src work
   src=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') && [ -n "$src" ] ||
     die "go mod download $module@$version failed" "the Go module proxy must be reachable; read the lines above"
+  work=$(mktemp -d)
+  cp -r "$src/." "$work" && chmod -R u+w "$work"
+  (cd "$work" && git apply -p1 "$patch") >&2 || { rm -rf "$work"; die "the patch $(basename "$patch") does not apply to $module@$version" "read the lines above"; }
   # Static, as its upstream image builds it (its command is the module's cmd/ package).
-  (cd "$src" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "-s -w" -o "$bin/kube-network-policies" ./cmd) >&2 ||
-    die "building kube-network-policies $version failed" "read the lines above"
-  echo "$version" >"$stamp"
+  (cd "$work" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "-s -w" -o "$bin/kube-network-policies" ./cmd) >&2 ||
+    { rm -rf "$work"; die "building kube-network-policies $version failed" "read the lines above"; }
+  rm -rf "$work"
+  echo "$want" >"$stamp"
 }
 
 for tool in "$@"; do

@@ -33,7 +33,7 @@ import { encryptionAtRest, rotateEncryptionKey } from "./key-rotation.js";
 import { KindInstanceFaults } from "./instance-faults.js";
 import { openNamespace, openSideNamespace, sideNamespaceName } from "./namespace.js";
 import { NETWORK_AGENT, installNetworkAgent } from "./network-agent.js";
-import { documentRulesOf, selectsPods, withDatabaseAddresses } from "./network-policy.js";
+import { documentRulesOf, networkPolicyModel, selectsPods, withDatabaseAddresses } from "./network-policy.js";
 import { connectFrom, probeObjects, type ProbeAs } from "./connectivity.js";
 import { HARNESS_ACCOUNT, reviewAccess, serviceAccountUser } from "./rbac.js";
 import { waitEndpointsReady, waitReplacedStopped, waitRolloutComplete } from "./rollout-status.js";
@@ -202,7 +202,7 @@ export class KindPlatform implements Platform {
   private async applyNetworkPolicies(): Promise<void> {
     if (this.policies.length === 0) return;
     const addresses = [...this.databaseAddresses];
-    for (const p of this.policies) await this.apply(withDatabaseAddresses(p, addresses));
+    for (const p of this.policies) await this.apply(networkPolicyModel(withDatabaseAddresses(p, addresses)));
     this.ctx.emit({ type: "kubernetes.network-policy", namespace: this.namespace, policies: this.policies.map((p) => p.metadata!.name!), databaseAddresses: addresses });
   }
 

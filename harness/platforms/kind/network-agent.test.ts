@@ -12,6 +12,12 @@ describe("kube-network-policies as the harness runs it", () => {
     const c = pod.containers[0]!;
     expect(c).toMatchObject({ image: "deploy-gameday/kube-network-policies:v0.8.0", imagePullPolicy: "Never", securityContext: { privileged: true } });
     expect(c.args).toEqual(expect.arrayContaining(["--disable-nri", "--hostname-override=$(MY_NODE_NAME)"]));
+    expect(c.command).toEqual(["/bin/netpol"]);
+  });
+
+  it("rolls its pods when the image under the same tag is rebuilt", () => {
+    expect(networkAgentObjects("x", "sha256:1").daemonSet.spec!.template.metadata!.annotations).toEqual({ "deploy-gameday.dev/image-id": "sha256:1" });
+    expect(networkAgentObjects("x", "sha256:2").daemonSet.spec!.template).not.toEqual(networkAgentObjects("x", "sha256:1").daemonSet.spec!.template);
   });
 
   it("reads pods, namespaces and NetworkPolicies, and writes nothing", () => {

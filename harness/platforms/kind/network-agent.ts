@@ -1,6 +1,7 @@
 import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject, type V1ClusterRole, type V1ClusterRoleBinding, type V1DaemonSet, type V1ServiceAccount } from "@kubernetes/client-node";
 import { waitFor, type Clock } from "../../common/clock.js";
 import { HarnessError, errorMessage } from "../../common/errors.js";
+import { docker } from "../../engine/docker.js";
 import { FIELD_MANAGER } from "./manifests.js";
 
 /**
@@ -16,7 +17,7 @@ import { FIELD_MANAGER } from "./manifests.js";
 export const NETWORK_AGENT = "kube-network-policies";
 export const NETWORK_AGENT_VERSION = "v0.8.0";
 
-export function networkAgentObjects(imageRef: string): { account: V1ServiceAccount; role: V1ClusterRole; binding: V1ClusterRoleBinding; daemonSet: V1DaemonSet } {
+export function networkAgentObjects(imageRef: string, imageId = ""): { account: V1ServiceAccount; role: V1ClusterRole; binding: V1ClusterRoleBinding; daemonSet: V1DaemonSet } {
   const metadata = { name: NETWORK_AGENT, namespace: "kube-system", labels: { app: NETWORK_AGENT } };
   const cluster = { name: NETWORK_AGENT, labels: { app: NETWORK_AGENT } };
   return {
@@ -44,7 +45,8 @@ export function networkAgentObjects(imageRef: string): { account: V1ServiceAccou
       spec: {
         selector: { matchLabels: { app: NETWORK_AGENT } },
         template: {
-          metadata: { labels: { app: NETWORK_AGENT } },
+          // The image's id: a rebuilt image under the same tag rolls the agent.
+          metadata: { labels: { app: NETWORK_AGENT }, ...(imageId ? { annotations: { "deploy-gameday.dev/image-id": imageId } } : {}) },
           spec: {
             hostNetwork: true,
             serviceAccountName: NETWORK_AGENT,
@@ -78,7 +80,7 @@ export function networkAgentObjects(imageRef: string): { account: V1ServiceAccou
 export async function installNetworkAgent(o: { admin: KubeConfig; imageRef: string; clock: Clock; signal?: AbortSignal }): Promise<number> {
   const started = o.clock.now();
   const api = KubernetesObjectApi.makeApiClient(o.admin);
-  const objects = networkAgentObjects(o.imageRef);
+  const objects = networkAgentObjects(o.imageRef, (await docker().getImage(o.imageRef).inspect()).Id);
   try {
     for (const obj of [objects.account, objects.role, objects.binding, objects.daemonSet]) await api.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
   } catch (e) {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ROOT } from "../../common/paths.js";
 import { loadDeploymentSpec } from "../../document/deployment-spec.js";
 import type { V1NetworkPolicy } from "@kubernetes/client-node";
-import { documentRulesOf, NETWORK_PEERS, selectsPods, withDatabaseAddresses, type NetworkPolicyObject } from "./network-policy.js";
+import { documentRulesOf, NETWORK_PEERS, networkPolicyModel, selectsPods, withDatabaseAddresses, type NetworkPolicyObject } from "./network-policy.js";
 
 const component = join(ROOT, "k8s/components/network-policies");
 const policy = parse(readFileSync(join(component, "network-policy.yaml"), "utf8")) as NetworkPolicyObject & { kind: string; spec: { podSelector: unknown; policyTypes: string[] } };
@@ -57,5 +57,14 @@ describe("network-policies.yml as a NetworkPolicy (k8s/components/network-polici
     const p = policy as unknown as V1NetworkPolicy;
     expect(selectsPods(p, { app: "agi-eval-sandbox", "deploy-gameday.dev/role": "stable" })).toBe(true);
     expect(selectsPods(p, { app: "router" })).toBe(false);
+  });
+
+  it("is applied in the client's model, so the client sends each ingress rule's peers (a rule without them would let every peer in)", () => {
+    const model = networkPolicyModel(policy as unknown as V1NetworkPolicy) as NetworkPolicyObject;
+    // The client's serializer sends `_from` as `from` and drops a `from` it does not know: what the first run on a cluster showed.
+    expect(model.spec!.ingress!.map((r) => r._from)).toEqual(policy.spec!.ingress!.map((r) => r.from));
+    expect(model.spec!.ingress!.map((r) => r.from)).toEqual([undefined, undefined]);
+    expect(model.spec!.egress).toEqual(policy.spec!.egress);
+    expect(documentRulesOf(model)).toEqual(documentRulesOf(policy));
   });
 });

@@ -19,9 +19,30 @@ export const NETWORK_PEERS: Readonly<Record<string, V1NetworkPolicyPeer>> = {
 };
 
 type Ports = ReadonlyArray<{ protocol?: string; port?: number | string }>;
-/** A NetworkPolicy as its YAML (or the API's JSON) has it. */
+/**
+ * A NetworkPolicy as its YAML (or the API's JSON) has it, or as the
+ * Kubernetes client's model has it: an ingress rule's `from` is `_from`
+ * there (`from` is a reserved word of the generator's).
+ */
 export interface NetworkPolicyObject {
-  spec?: { ingress?: Array<{ from?: V1NetworkPolicyPeer[]; ports?: Ports }>; egress?: Array<{ to?: V1NetworkPolicyPeer[]; ports?: Ports }> };
+  spec?: { ingress?: Array<{ from?: V1NetworkPolicyPeer[]; _from?: V1NetworkPolicyPeer[]; ports?: Ports }>; egress?: Array<{ to?: V1NetworkPolicyPeer[]; ports?: Ports }> };
+}
+
+/**
+ * The client's model of a NetworkPolicy written as YAML: each ingress rule's
+ * `from` under `_from`, the name the client serializes back to `from`. Applied
+ * as YAML has it, the client would drop `from`, and a rule meant for some
+ * peers would let every peer in.
+ */
+export function networkPolicyModel(policy: V1NetworkPolicy): V1NetworkPolicy {
+  const out = structuredClone(policy);
+  for (const rule of (out.spec?.ingress ?? []) as Array<{ from?: V1NetworkPolicyPeer[]; _from?: V1NetworkPolicyPeer[] }>) {
+    if (rule.from !== undefined) {
+      rule._from = rule.from;
+      delete rule.from;
+    }
+  }
+  return out;
 }
 
 /** The peer a database outside the cluster is (kind: PostgreSQL, or its fault proxy, on the node's Docker network): its address alone. */
@@ -41,7 +62,7 @@ export function documentRulesOf(policy: NetworkPolicyObject, databaseAddresses: 
   const names = (list: V1NetworkPolicyPeer[] | undefined) => [...new Set((list ?? []).map(name))];
   const ports = (list: Ports | undefined) => (list ?? []).filter((p) => (p.protocol ?? "TCP") === "TCP").map((p) => Number(p.port));
   return {
-    ingress: (policy.spec?.ingress ?? []).map((r) => ({ peers: names(r.from), ports: ports(r.ports) })),
+    ingress: (policy.spec?.ingress ?? []).map((r) => ({ peers: names(r.from ?? r._from), ports: ports(r.ports) })),
     egress: (policy.spec?.egress ?? []).map((r) => ({ peers: names(r.to), ports: ports(r.ports) })),
   };
 }
