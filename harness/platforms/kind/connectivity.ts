@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import type { V1Deployment } from "@kubernetes/client-node";
+import type { KubernetesObject, V1Deployment, V1Pod } from "@kubernetes/client-node";
+import { waitFor, type Clock } from "../../common/clock.js";
 import { HarnessError } from "../../common/errors.js";
 import { exec } from "../../common/exec.js";
-import type { ConnectionOutcome } from "../kubernetes-view.js";
-import { K8S_LABEL } from "./manifests.js";
+import type { ConnectionCheck, ConnectionOutcome, ConnectionTest } from "../kubernetes-view.js";
+import { APP_CONTAINER, K8S_LABEL } from "./manifests.js";
 import { COMPONENT_LABEL } from "./network-policy.js";
 
 /** How long a connection attempt may take before it counts as dropped (wall): a SYN a policy drops is never answered. */
@@ -74,5 +75,108 @@ export async function connectFrom(node: string, containerId: string, host: strin
     return r;
   } catch {
     throw new HarnessError("CLUSTER_FAILED", `the connection test in container ${id.slice(0, 12)} printed no result: ${stdout.slice(0, 200)}`);
+  }
+}
+
+/** Where a probe pod runs: the run's namespace, or one of the run's others (kind-platform.ts's side namespaces). */
+export type ProbeNamespace = "run" | "monitoring" | "outside";
+/** A container to connect from: its pod (namespace/name), the pod's address, its containerd id. */
+interface Source {
+  pod: string;
+  ip: string;
+  containerId: string;
+}
+
+/**
+ * network-policies.yml's evidence for a run on kind: a connection from a pod
+ * of the run to a part of it, tried inside the source container
+ * (connectFrom), so the cluster's policies judge it as they would the
+ * service's own traffic. From a deployed role's own pod, or from a probe pod
+ * (started once per namespace and part, from a deployed version's image); to
+ * a role's first pod, a component's Service (router, Prometheus) or the
+ * database the services use, on the port asked.
+ */
+export class ConnectionTests {
+  private readonly probes = new Map<string, Promise<Source>>();
+
+  constructor(
+    private readonly o: {
+      /** The kind node's container, whose containerd runs the pods. */
+      node: string;
+      namespace: string;
+      runId: string;
+      clock: Clock;
+      signal: AbortSignal;
+      namespaceFor(where: ProbeNamespace): Promise<string>;
+      apply(obj: KubernetesObject): Promise<void>;
+      pods(role: string, namespace: string): Promise<V1Pod[]>;
+      /** The deployed roles: their version and pods' addresses. */
+      roles(): ReadonlyMap<string, { readonly version: string; readonly instances: ReadonlyArray<{ readonly address: string }> }>;
+      /** The components' ClusterIPs by role. */
+      components(): ReadonlyMap<string, string>;
+      databaseHost(): string | undefined;
+      /** A version's image reference (already in the node). */
+      image(version: string): Promise<string>;
+    },
+  ) {}
+
+  async test(check: ConnectionCheck): Promise<ConnectionTest> {
+    const source = await this.source(check.from);
+    const host = this.target(check.to);
+    const r = await connectFrom(this.o.node, source.containerId, host, check.port);
+    return { ...check, source: `${source.pod} (${source.ip})`, address: `${host}:${check.port}`, ...r };
+  }
+
+  private async source(from: string): Promise<Source> {
+    if (this.o.roles().has(from)) {
+      const pod = (await this.o.pods(from, this.o.namespace)).find((p) => p.status?.phase === "Running" && p.status.podIP);
+      const id = pod?.status?.containerStatuses?.find((c) => c.name === APP_CONTAINER)?.containerID;
+      if (!pod || !id) throw new HarnessError("CLUSTER_FAILED", `no running pod of ${from} to connect from`);
+      return { pod: `${this.o.namespace}/${pod.metadata!.name}`, ip: pod.status!.podIP!, containerId: id };
+    }
+    const m = /^(run|monitoring|outside)\/(pod|load-balancer)$/.exec(from);
+    if (!m) throw new HarnessError("SCENARIO_INVALID", `cannot connect from "${from}": name a deployed role (${[...this.o.roles().keys()].join(", ")}) or <run|monitoring|outside>/<pod|load-balancer>`);
+    let pending = this.probes.get(from);
+    if (!pending) {
+      pending = this.startProbe(m[1] as ProbeNamespace, m[2] as ProbeAs);
+      this.probes.set(from, pending);
+    }
+    return pending;
+  }
+
+  /** A probe pod in a namespace of the run, from the image of a deployed version (already in the node), running. */
+  private async startProbe(where: ProbeNamespace, as: ProbeAs): Promise<Source> {
+    const namespace = await this.o.namespaceFor(where);
+    const version = [...this.o.roles().values()][0]?.version;
+    if (!version) throw new HarnessError("CLUSTER_FAILED", "no version of the reference service is deployed, so there is no image to start a probe pod from");
+    const deployment = probeObjects({ namespace, runId: this.o.runId, as, imageRef: await this.o.image(version) });
+    await this.o.apply(deployment);
+    const role = deployment.metadata!.name!;
+    return waitFor(
+      async () => {
+        const p = (await this.o.pods(role, namespace)).find((x) => x.status?.podIP && x.status.containerStatuses?.[0]?.state?.running && x.status.containerStatuses[0].containerID);
+        return p ? { pod: `${namespace}/${p.metadata!.name}`, ip: p.status!.podIP!, containerId: p.status!.containerStatuses![0]!.containerID! } : undefined;
+      },
+      { description: `probe pod ${role} in ${namespace} to run`, timeoutMs: 60_000, intervalMs: 200, clock: this.o.clock, signal: this.o.signal },
+    );
+  }
+
+  /** The address of a part of the run to connect to. */
+  private target(to: string): string {
+    if (to === "database") {
+      const host = this.o.databaseHost();
+      if (!host) throw new HarnessError("SCENARIO_INVALID", "cannot connect to the database: the run has none");
+      return host;
+    }
+    const role = this.o.roles().get(to);
+    if (role) {
+      const first = role.instances[0];
+      if (!first) throw new HarnessError("CLUSTER_FAILED", `${to} has no running pod to connect to`);
+      return first.address.split(":")[0]!;
+    }
+    const component = this.o.components().get(to);
+    if (component) return component;
+    const components = [...this.o.components().keys()].join(", ") || "none";
+    throw new HarnessError("SCENARIO_INVALID", `cannot connect to "${to}": name a deployed role (${[...this.o.roles().keys()].join(", ")}), a started component (${components}) or database`);
   }
 }

@@ -22,11 +22,11 @@ import { ROOT } from "../../common/paths.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
 import { startDatabaseProxy } from "../database-proxy.js";
-import type { Component, ComponentSpec, ConnectionCheck, ConnectionTest, Database, DeploySpec, Instance, KubernetesView, Operations, Platform, PlatformContext, RolloutOptions, Service } from "../platform.js";
+import type { Component, ComponentSpec, Database, DeploySpec, Instance, KubernetesView, Operations, Platform, PlatformContext, RolloutOptions, Service } from "../platform.js";
 import type { PodsObservation } from "../../model/kubernetes.js";
 import { faultEnv } from "../../model/fault-knobs.js";
 import type { KindCluster } from "./cluster.js";
-import { APP_CONTAINER, APP_PORT, FIELD_MANAGER, K8S_LABEL, appObjects, componentObjects, databaseSecret, metricsPortOf, previousTemplate, summarizeDeployment } from "./manifests.js";
+import { APP_PORT, FIELD_MANAGER, K8S_LABEL, appObjects, componentObjects, databaseSecret, metricsPortOf, previousTemplate, summarizeDeployment } from "./manifests.js";
 import { PodProxy } from "./pod-proxy.js";
 import { observePods, secretAtRest } from "./namespace-evidence.js";
 import { encryptionAtRest, rotateEncryptionKey } from "./key-rotation.js";
@@ -34,7 +34,7 @@ import { KindInstanceFaults } from "./instance-faults.js";
 import { openNamespace, openSideNamespace, sideNamespaceName } from "./namespace.js";
 import { NETWORK_AGENT, installNetworkAgent } from "./network-agent.js";
 import { documentRulesOf, networkPolicyModel, selectsPods, withDatabaseAddresses } from "./network-policy.js";
-import { connectFrom, probeObjects, type ProbeAs } from "./connectivity.js";
+import { ConnectionTests } from "./connectivity.js";
 import { HARNESS_ACCOUNT, reviewAccess, serviceAccountUser } from "./rbac.js";
 import { waitEndpointsReady, waitReplacedStopped, waitRolloutComplete } from "./rollout-status.js";
 
@@ -109,7 +109,7 @@ export class KindPlatform implements Platform {
   private databaseHost: string | undefined;
   private agent: Promise<void> | undefined;
   private readonly sides = new Map<SideNamespace, Promise<string>>();
-  private readonly probes = new Map<string, Promise<{ pod: string; ip: string; containerId: string }>>();
+  private readonly connections: ConnectionTests;
 
   constructor(
     private readonly ctx: PlatformContext,
@@ -139,6 +139,20 @@ export class KindPlatform implements Platform {
       stressInstance: (role, index, stress) => faults.stress(role, index, stress),
       crashLoopInstance: (role, index) => faults.crashLoop(role, index),
     };
+    this.connections = new ConnectionTests({
+      node: options.cluster.node,
+      namespace: this.namespace,
+      runId: ctx.runId,
+      clock: this.clock,
+      signal: ctx.signal,
+      namespaceFor: (where) => (where === "run" ? Promise.resolve(this.namespace) : this.side(where)),
+      apply: (obj) => this.apply(obj),
+      pods: (role, namespace) => this.pods(role, namespace),
+      roles: () => this.services,
+      components: () => this.components,
+      databaseHost: () => this.databaseHost,
+      image: (version) => this.ctx.images.ensure(`app:${version}`).then((i) => i.ref),
+    });
     this.kubernetes = {
       observe: () => this.observe(),
       secretAtRest: (name) => secretAtRest(this.core, options.cluster, this.namespace, name),
@@ -146,7 +160,10 @@ export class KindPlatform implements Platform {
       rotateEncryptionKey: () => rotateEncryptionKey(this.adminCore, options.cluster, this.clock, ctx.signal),
       encryptionAtRest: () => encryptionAtRest(options.cluster, this.clock, ctx.signal),
       reviewAccess: (check) => reviewAccess(admin, serviceAccountUser(this.namespace, check.as === "harness" ? HARNESS_ACCOUNT : this.serviceAccount), { ...check, namespace: check.namespace ?? this.namespace }),
-      testConnection: (check) => this.testConnection(check),
+      testConnection: async (check) => {
+        if (this.agent) await this.agent;
+        return this.connections.test(check);
+      },
     };
   }
 
@@ -447,76 +464,6 @@ export class KindPlatform implements Platform {
       ingress: rules.flatMap((r) => r.ingress.map((x) => ({ peers: [...x.peers], ports: [...x.ports] }))),
       egress: rules.flatMap((r) => r.egress.map((x) => ({ peers: [...x.peers], ports: [...x.ports] }))),
     };
-  }
-
-  /**
-   * Connect from a pod of the run to a part of it (network-policies.yml's
-   * evidence): from a deployed role's own pod, or from a probe pod in a
-   * namespace of the run; to a role's pod, the router, Prometheus or the
-   * database, on the port asked. Tried inside the source container
-   * (connectivity.ts), so the cluster's policies judge it as they would the
-   * service's own traffic.
-   */
-  private async testConnection(check: ConnectionCheck): Promise<ConnectionTest> {
-    if (this.agent) await this.agent;
-    const source = await this.connectionSource(check.from);
-    const host = this.connectionTarget(check.to);
-    const r = await connectFrom(this.options.cluster.node, source.containerId, host, check.port);
-    return { ...check, source: `${source.pod} (${source.ip})`, address: `${host}:${check.port}`, ...r };
-  }
-
-  private async connectionSource(from: string): Promise<{ pod: string; ip: string; containerId: string }> {
-    const service = this.services.get(from);
-    if (service) {
-      const pod = (await this.pods(from)).find((p) => p.status?.phase === "Running" && p.status.podIP);
-      const id = pod?.status?.containerStatuses?.find((c) => c.name === APP_CONTAINER)?.containerID;
-      if (!pod || !id) throw new HarnessError("CLUSTER_FAILED", `no running pod of ${from} to connect from`);
-      return { pod: `${this.namespace}/${pod.metadata!.name}`, ip: pod.status!.podIP!, containerId: id };
-    }
-    const m = /^(run|monitoring|outside)\/(pod|load-balancer)$/.exec(from);
-    if (!m) throw new HarnessError("SCENARIO_INVALID", `cannot connect from "${from}": name a deployed role (${[...this.services.keys()].join(", ")}) or <run|monitoring|outside>/<pod|load-balancer>`);
-    let pending = this.probes.get(from);
-    if (!pending) {
-      pending = this.startProbe(m[1] as "run" | SideNamespace, m[2] as ProbeAs);
-      this.probes.set(from, pending);
-    }
-    return pending;
-  }
-
-  /** A probe pod (connectivity.ts) in a namespace of the run, from the image of a deployed version (already in the node), running. */
-  private async startProbe(where: "run" | SideNamespace, as: ProbeAs): Promise<{ pod: string; ip: string; containerId: string }> {
-    const namespace = where === "run" ? this.namespace : await this.side(where);
-    const version = [...this.services.values()][0]?.version;
-    if (!version) throw new HarnessError("CLUSTER_FAILED", "no version of the reference service is deployed, so there is no image to start a probe pod from");
-    const image = await this.ctx.images.ensure(`app:${version}`);
-    const deployment = probeObjects({ namespace, runId: this.ctx.runId, as, imageRef: image.ref });
-    await this.apply(deployment);
-    const role = deployment.metadata!.name!;
-    const pod = await waitFor(
-      async () => {
-        const p = (await this.pods(role, namespace)).find((x) => x.status?.podIP && x.status.containerStatuses?.[0]?.state?.running && x.status.containerStatuses[0].containerID);
-        return p ? { pod: `${namespace}/${p.metadata!.name}`, ip: p.status!.podIP!, containerId: p.status!.containerStatuses![0]!.containerID! } : undefined;
-      },
-      { description: `probe pod ${role} in ${namespace} to run`, timeoutMs: 60_000, intervalMs: 200, clock: this.clock, signal: this.ctx.signal },
-    );
-    return pod;
-  }
-
-  /** The address of a part of the run to connect to: a role's first pod, a component's Service, or the database the services use. */
-  private connectionTarget(to: string): string {
-    if (to === "database") {
-      if (!this.databaseHost) throw new HarnessError("SCENARIO_INVALID", "cannot connect to the database: the run has none");
-      return this.databaseHost;
-    }
-    const role = this.services.get(to);
-    if (role) {
-      const first = role.instances[0];
-      if (!first) throw new HarnessError("CLUSTER_FAILED", `${to} has no running pod to connect to`);
-      return first.address.split(":")[0]!;
-    }
-    const component = this.components.get(to);
-    if (component) return component;
-    throw new HarnessError("SCENARIO_INVALID", `cannot connect to "${to}": name a deployed role (${[...this.services.keys()].join(", ")}), a started component (${[...this.components.keys()].join(", ") || "none"}) or database`);
   }
 
   private service(role: string): KindService {
