@@ -103,6 +103,21 @@ network_policies_tool() { # kube-network-policies at the pinned version (Network
   echo "$want" >"$stamp"
 }
 
+metrics_server_tool() { # metrics-server at the pinned version (resource metrics for the HorizontalPodAutoscaler on kind), built from its Go module.
+  local version=v0.8.0 module=sigs.k8s.io/metrics-server
+  local stamp="$bin/.metrics-server.version"
+  if [ -x "$bin/metrics-server" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then return 0; fi
+  command -v go >/dev/null 2>&1 || die "metrics-server is not built and Go is not there to build it" "install Go (Debian: apt-get install golang-go)"
+  say "building metrics-server $version from the Go module $module (first use on this machine; cached in .cache/tools/bin)"
+  local src
+  src=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') && [ -n "$src" ] ||
+    die "go mod download $module@$version failed" "the Go module proxy must be reachable; read the lines above"
+  # Static, as its upstream image builds it (cmd/metrics-server).
+  (cd "$src" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "-s -w" -o "$bin/metrics-server" ./cmd/metrics-server) >&2 ||
+    die "building metrics-server $version failed" "read the lines above"
+  echo "$version" >"$stamp"
+}
+
 for tool in "$@"; do
   case "$tool" in
     mmdebstrap) apt_tool mmdebstrap mmdebstrap ;;
@@ -128,6 +143,7 @@ for tool in "$@"; do
     syft) syft_tool ;;
     # NetworkPolicy enforcement in kind clusters: a DaemonSet from a locally built image (harness/platforms/kind/network-agent.ts).
     kube-network-policies) network_policies_tool ;;
-    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, chromium, actionlint, shellcheck, toxiproxy-server, alertmanager, mailpit, syft, kube-network-policies" ;;
+    metrics-server) metrics_server_tool ;;
+    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, chromium, actionlint, shellcheck, toxiproxy-server, alertmanager, mailpit, syft, kube-network-policies, metrics-server" ;;
   esac
 done

@@ -59,6 +59,15 @@ function judgeDeployment(e: Extract<Expectation, { kind: "deployment" }>, eviden
       live.policies.length > 0 && same,
     ]);
   }
+  // performance-config.yml's autoscaling, where the run left the replicas to an autoscaler.
+  if (d.autoscaler) {
+    const a = d.autoscaler;
+    const want = perf.autoscaling;
+    checks.push([
+      `autoscaler ${a.min}-${a.max} replicas at CPU ${a.cpuTarget ?? "none"}%, memory ${a.memoryTarget ?? "none"}% (document: ${want.minReplicas}-${want.maxReplicas} at ${want.targetCpu}%, ${want.targetMemory}%)`,
+      a.min === want.minReplicas && a.max === want.maxReplicas && a.cpuTarget === want.targetCpu && a.memoryTarget === want.targetMemory,
+    ]);
+  }
   const failed = checks.filter(([, ok]) => !ok);
   return {
     held: failed.length === 0,

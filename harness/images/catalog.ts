@@ -24,7 +24,7 @@ export type ImageSpec =
       /** Files of fixtures/images/common the recipe copies too (closure.sh: a program and its libraries, for a runtime stage FROM scratch). */
       common?: readonly string[];
       /** Files made at build time: the bundled app from its sources (with its packages' lock file), or a tool scripts/tools.sh builds (its name). */
-      generated?: "app-bundle" | "toxiproxy-server" | "kube-network-policies";
+      generated?: "app-bundle" | "toxiproxy-server" | "kube-network-policies" | "metrics-server";
     }
   | { kind: "variant"; name: string; ref: string; base: string; env: Record<string, string>; description: string };
 
@@ -85,6 +85,8 @@ export function catalog(): Map<string, ImageSpec> {
       recipeDir: "kube-network-policies",
       generated: "kube-network-policies",
     },
+    // The resource metrics API for the HorizontalPodAutoscaler (harness/platforms/kind/metrics-server.ts): its binary alone.
+    { kind: "dockerfile", name: "metrics-server", ref: `${REPO}/metrics-server:v0.8.0`, base: "base", recipeDir: "metrics-server", generated: "metrics-server" },
     { kind: "dockerfile", name: "app", ref: `${REPO}/app:build`, base: "base", recipeDir: "app", common: ["closure.sh"], generated: "app-bundle" },
     ...appVersions().map(
       (v): ImageSpec => ({

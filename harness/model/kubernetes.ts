@@ -17,6 +17,21 @@ export interface PodsObservation {
     /** Why a container of the pod waits to start, where one does ("CrashLoopBackOff"): the kubelet's state.waiting.reason. */
     waiting?: string;
   }>;
+  /** The role's HorizontalPodAutoscaler as its status has it, where it has one (performance-config.yml's autoscaling). */
+  autoscaler?: AutoscalerStatus;
+}
+
+export interface AutoscalerStatus {
+  min: number;
+  max: number;
+  /** Replicas the Deployment runs, and what the autoscaler last asked for. */
+  current: number;
+  desired: number;
+  /** Average use across the pods as a percentage of what they request, and the targets; undefined until metrics-server has the pods' figures. */
+  cpu?: number;
+  memory?: number;
+  cpuTarget?: number;
+  memoryTarget?: number;
 }
 
 /** The fields of a live Deployment the document speaks of, for evidence and judgement. */
@@ -43,6 +58,8 @@ export interface DeploymentSummary {
    * are not isolated. Absent where the platform did not read them.
    */
   networkPolicy?: { policies: string[]; ingress: NetworkRule[]; egress: NetworkRule[] };
+  /** The autoscaler applied with it, where the overlay has one and the scenario leaves the replicas to it: its bounds and targets (percent of requests). */
+  autoscaler?: { min: number; max: number; cpuTarget?: number; memoryTarget?: number };
 }
 
 /** A network-policies.yml rule: the peers by the document's names ("?" for one no name fits) and the TCP ports. */

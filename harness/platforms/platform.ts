@@ -206,6 +206,8 @@ export interface DeploySpec {
   /** Version of the reference service: an image in the catalog, app:<version>. */
   readonly version: string;
   readonly replicas: number;
+  /** Let the environment's autoscaler drive the replicas from there, where the platform and the overlay have one (kind's production). */
+  readonly autoscale?: boolean;
   readonly faults: FaultSettings;
   readonly database: Database | undefined;
   /** Environment every instance gets beside the fault knobs (the request-duration histogram's buckets). */

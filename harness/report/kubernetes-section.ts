@@ -28,7 +28,7 @@ export function kubernetesSection(events: readonly Stamped<TimelineEvent>[], tEn
   const stateRows = states
     .map(
       (s) =>
-        `<tr><td>${s.t.toFixed(1)} s</td><td>${esc(s.role)}</td><td>${s.pods.filter((p) => p.ready).length}/${s.pods.length}</td><td>${s.endpoints}</td><td>${s.pods.map((p) => `${esc(p.name.replace(/^.*-/, ""))} ${p.ready ? "ready" : "unready"}, ${p.restarts} restart(s), ${esc(p.version)}`).join("<br>")}</td></tr>`,
+        `<tr><td>${s.t.toFixed(1)} s</td><td>${esc(s.role)}</td><td>${s.pods.filter((p) => p.ready).length}/${s.pods.length}${s.autoscaler ? `<br><small>autoscaler ${s.autoscaler.current}/${s.autoscaler.desired} (${s.autoscaler.min}-${s.autoscaler.max}), CPU ${s.autoscaler.cpu ?? "?"}%, memory ${s.autoscaler.memory ?? "?"}%</small>` : ""}</td><td>${s.endpoints}</td><td>${s.pods.map((p) => `${esc(p.name.replace(/^.*-/, ""))} ${p.ready ? "ready" : "unready"}, ${p.restarts} restart(s), ${esc(p.version)}`).join("<br>")}</td></tr>`,
     )
     .join("\n");
   return `<h2>Kubernetes</h2>

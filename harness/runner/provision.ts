@@ -53,7 +53,7 @@ export async function provision(scenario: Scenario, platform: Platform, { clock,
   const roles = [...scenario.versions.values()].map((v, index) => ({ v, seed: seed + 1000 * index }));
   const deployOne = async ({ v, seed: roleSeed }: (typeof roles)[number]): Promise<[string, Service]> => {
     signal.throwIfAborted();
-    const service = await platform.deploy({ role: v.role, version: v.tag, replicas: v.replicas, faults: v.faults, database, env: bucketsEnv(scenario.spec), seed: roleSeed });
+    const service = await platform.deploy({ role: v.role, version: v.tag, replicas: v.replicas, ...(v.replicasFromEnvironment ? { autoscale: true } : {}), faults: v.faults, database, env: bucketsEnv(scenario.spec), seed: roleSeed });
     // Without a database the service is rightly never ready (/ready checks it): it counts once it is alive.
     if (!v.faults.readinessFail) await waitAnswering(service, database ? "/ready" : "/health", clock, signal);
     return [v.role, service];

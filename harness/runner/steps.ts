@@ -105,7 +105,7 @@ export function unsupported(scenario: Scenario, platform: PlatformName): string[
     if (s.fault && !faultType(s.fault.type)!.platforms.includes(platform)) out.push(`step ${s.name}: fault ${s.fault.type}`);
     if (s.action && !actionType(s.action.type)!.platforms.includes(platform)) out.push(`step ${s.name}: action ${s.action.type}`);
   }
-  for (const e of scenario.expectations) if (platform !== "kind" && (e.kind === "pods" || e.kind === "deployment" || e.kind === "atRest" || e.kind === "rotation" || e.kind === "access" || e.kind === "connectivity")) out.push(`expectation ${e.id}: ${e.kind}`);
+  for (const e of scenario.expectations) if (platform !== "kind" && (e.kind === "pods" || e.kind === "deployment" || e.kind === "atRest" || e.kind === "rotation" || e.kind === "access" || e.kind === "connectivity" || e.kind === "replicas")) out.push(`expectation ${e.id}: ${e.kind}`);
   return out;
 }
 

@@ -25,7 +25,25 @@ export type Expectation =
   | AtRestExpectation
   | RotationExpectation
   | AccessExpectation
-  | ConnectivityExpectation;
+  | ConnectivityExpectation
+  | ReplicasExpectation;
+
+/**
+ * performance-config.yml's autoscaling, as the API server shows it (kind):
+ * the role's pods and its HorizontalPodAutoscaler's status, observed on
+ * change, in a step (or the whole run). `above`: at some moment more than
+ * that many pods were ready and the autoscaler had as many; `atMost`: never
+ * more pods, nor more replicas asked for; `end`: at the window's end exactly
+ * that many pods, all ready, and the autoscaler at that count.
+ */
+export interface ReplicasExpectation extends ExpectationBase {
+  readonly kind: "replicas";
+  readonly version: string;
+  readonly during?: string;
+  readonly above?: number;
+  readonly atMost?: number;
+  readonly end?: number;
+}
 
 /**
  * network-policies.yml enforced (kind): a TCP connection tried at the end of

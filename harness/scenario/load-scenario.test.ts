@@ -74,7 +74,8 @@ describe("loadScenario", () => {
     expect(s.timeScale).toBe(1);
     expect(s.database).toBe(true);
     expect(s.monitor).toEqual({ intervalMs: 500, targets: [] });
-    expect([...s.versions]).toEqual([["stable", { role: "stable", image: "app", tag: "good-1", replicas: 1, faults: {} }]]);
+    // Replicas left out come from the environment (1 without one), and so does any autoscaling.
+    expect([...s.versions]).toEqual([["stable", { role: "stable", image: "app", tag: "good-1", replicas: 1, replicasFromEnvironment: true, faults: {} }]]);
     expect(s.steps).toEqual([{ name: "baseline", observeMs: 3_000 }]);
     expect(s.expectations).toEqual([{ id: "expectation-1", kind: "probe", version: "stable", path: "/health", status: 200 }]);
   });

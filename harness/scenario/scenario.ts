@@ -77,6 +77,8 @@ export interface VersionSpec {
   /** Version of the reference service ("good-1"). */
   readonly tag: string;
   readonly replicas: number;
+  /** The file leaves the replicas to the environment, and so to its autoscaler where the overlay has one (kind). */
+  readonly replicasFromEnvironment?: true;
   readonly faults: FaultSettings;
 }
 

@@ -27,7 +27,7 @@ export interface ExpectationContext {
   readonly rotation: boolean;
 }
 
-export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "restarts", "deployment", "restored", "rpo", "rto", "backups", "notified", "atRest", "rotation", "access", "connectivity"] as const;
+export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "restarts", "deployment", "restored", "rpo", "rto", "backups", "notified", "atRest", "rotation", "access", "connectivity", "replicas"] as const;
 
 /** "<=60m", "<5m", "<= 90s": an upper bound on a spec-time duration (RPO, RTO). */
 const timeBound = z.unknown().transform((v, ctx): TimeBound => {
@@ -178,6 +178,11 @@ function kinds(c: ExpectationContext) {
       namespace: str({ re: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, text: 'a namespace like "kube-system"' }).optional(),
       allowed: z.boolean(),
     }).superRefine(kubernetes, ALWAYS),
+    replicas: obj({ role, during, above: z.number().int().min(0).optional(), atMost: z.number().int().min(1).optional(), end: z.number().int().min(0).optional() })
+      .superRefine((r, ctx) => {
+        if (!["above", "atMost", "end"].some((k) => asRecord(r)?.[k] !== undefined)) ctx.addIssue({ code: "custom", message: "must say what to check: one or more of above, atMost, end" });
+      }, ALWAYS)
+      .superRefine(kubernetes, ALWAYS),
     connectivity: obj({
       from: str().superRefine((f, ctx) => {
         if (CONNECTION_SOURCE.test(f) || c.roles.includes(f)) return;
@@ -225,6 +230,7 @@ function expectationSchema(c: ExpectationContext) {
     rotation: k.rotation.optional(),
     access: k.access.optional(),
     connectivity: k.connectivity.optional(),
+    replicas: k.replicas.optional(),
   })
     .superRefine((e, ctx) => {
       const given = EXPECTATION_KINDS.filter((kind) => asRecord(e)?.[kind] !== undefined);
@@ -283,6 +289,10 @@ function expectationSchema(c: ExpectationContext) {
       if (e.access) {
         const a = e.access;
         return { ...base, kind: "access", as: a.as, verb: a.verb, resource: a.resource, allowed: a.allowed, ...opt("group", a.group), ...opt("namespace", a.namespace) };
+      }
+      if (e.replicas) {
+        const r = e.replicas;
+        return { ...base, kind: "replicas", version: r.role, ...opt("during", r.during), ...opt("above", r.above), ...opt("atMost", r.atMost), ...opt("end", r.end) };
       }
       if (e.connectivity) {
         const c = e.connectivity;

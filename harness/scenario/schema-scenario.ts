@@ -94,7 +94,7 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
     .transform((s): Omit<Scenario, "file"> => {
       // Replicas left out come from the environment's in the document (1 without an environment).
       const replicas = (s.environment ? spec.environments.get(s.environment)?.replicas : undefined) ?? 1;
-      const versions = new Map([...s.versions].map(([role, v]) => [role, v.replicas === 0 ? { ...v, replicas } : v]));
+      const versions = new Map([...s.versions].map(([role, v]) => [role, v.replicas === 0 ? { ...v, replicas, replicasFromEnvironment: true as const } : v]));
       return {
         name: s.name,
         description: s.description,

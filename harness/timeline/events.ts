@@ -31,12 +31,12 @@ export type TimelineEvent =
   | { type: "cluster.ready"; name: string; created: boolean; seconds: number }
   /** Who the harness is in a run's namespace: its own ServiceAccount, bound to a Role with only the verbs it uses (as the API server reports it). */
   | { type: "kubernetes.identity"; namespace: string; user: string; role: string; rules: number }
-  /** The cluster's NetworkPolicy agent runs on every node (kind: kube-network-policies, a DaemonSet in kube-system), installed or found. */
-  | { type: "kubernetes.network-agent"; name: string; image: string; seconds: number }
+  /** A part of the cluster itself runs (kind, kube-system): the NetworkPolicy agent (kube-network-policies) or metrics-server, installed or found. */
+  | { type: "kubernetes.addon"; name: string; image: string; seconds: number }
   /** The run's NetworkPolicies are applied in its namespace, with the addresses outside the cluster they let the pods reach (its databases). */
   | { type: "kubernetes.network-policy"; namespace: string; policies: string[]; databaseAddresses: string[] }
   | { type: "deployment.observed"; role: string; source: string; deployment: DeploymentSummary }
-  | { type: "pods.observed"; role: string; endpoints: number; pods: PodsObservation["pods"] }
+  | { type: "pods.observed"; role: string; endpoints: number; pods: PodsObservation["pods"]; autoscaler?: PodsObservation["autoscaler"] }
   | { type: "action.performed"; action: string; target: string; detail: string }
   | { type: "probe.observed"; target: string; path: string; status: number | null; ms: number; error?: string; body?: unknown }
   | { type: "fault.injected"; fault: string; target: string; detail: string }

@@ -17,7 +17,7 @@ const STRATEGIES = [
   "health-check-failure",
   "health-check-recovers",
 ];
-const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback", "oom-restart", "secrets-at-rest", "secret-rotation", "rbac", "network-policies"];
+const KIND_ONLY = ["env-development", "env-staging", "env-production", "manual-rollback", "oom-restart", "secrets-at-rest", "secret-rotation", "rbac", "network-policies", "autoscale"];
 const ALL = [...STRATEGIES, "health-endpoints", "kill-recovers", "crash-loop", "partition-recovers", "dr-pg-restore", "dr-last-known-good", ...KIND_ONLY];
 
 interface Results {
@@ -223,7 +223,7 @@ describe("every scenario with --platform kind, in one cluster", () => {
 
   it("network-policies: the agent enforces network-policies.yml; allowed connections complete, denied ones get no answer, and the canary runs through it", () => {
     const { results: r, events } = scenario("network-policies");
-    const agent = events.find((e) => e.type === "kubernetes.network-agent");
+    const agent = events.find((e) => e.type === "kubernetes.addon" && e.name === "kube-network-policies");
     expect(agent, "the policy agent was never reported running").toBeDefined();
     const applied = events.find((e) => e.type === "kubernetes.network-policy")!;
     expect(applied.policies).toEqual(["agi-eval-sandbox"]);
@@ -246,5 +246,19 @@ describe("every scenario with --platform kind, in one cluster", () => {
     const windows = events.filter((e) => e.type === "analysis.evaluated" && e.version === "candidate");
     expect(new Set(windows.map((w) => w.stage)).size).toBeGreaterThanOrEqual(2);
     for (const w of windows) expect(Number(w.requests), JSON.stringify(w)).toBeGreaterThan(0);
+  });
+
+  it("autoscale: under a ramping load the autoscaler takes production above 3 replicas (never past 10), and back to 3 after", () => {
+    const { results: r, events } = scenario("autoscale");
+    expect(events.some((e) => e.type === "kubernetes.addon" && e.name === "metrics-server")).toBe(true);
+    for (const e of r.expectations) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
+    const evidence = (id: string) => r.expectations.find((e) => e.id === id)!.evidence;
+    expect(evidence("autoscaler-is-the-documents")).toContain("autoscaler 3-10 replicas at CPU 70%, memory 80% (document: 3-10 at 70%, 80%)");
+    // The peak is judged on the ready pods and the autoscaler's count, with the CPU use that drove it.
+    const peak = /peak above 3: at [\d.]+s (\d+)\/\d+ pods ready; autoscaler (\d+) current, \d+ desired \(3-10\), CPU (\d+)% of requests/.exec(evidence("scales-out-under-load"));
+    expect(peak, evidence("scales-out-under-load")).not.toBeNull();
+    expect(Number(peak![1])).toBeGreaterThan(3);
+    expect(Number(peak![2])).toBeLessThanOrEqual(10);
+    expect(evidence("scales-back-after")).toMatch(/^3 at the end: at [\d.]+s 3\/3 pods ready; autoscaler 3 current, 3 desired/);
   });
 });

@@ -54,6 +54,17 @@ describe("k8s manifests rendered with kustomize", () => {
       expect(documentRulesOf(policies[0] as unknown as NetworkPolicyObject)).toEqual(spec.networkPolicies);
       expect((policies[0] as unknown as { spec: { podSelector: unknown } }).spec.podSelector).toEqual({ matchLabels: { app: "agi-eval-sandbox" } });
       expect(api.env).toContainEqual({ name: "METRICS_PORT", value: "9090" });
+      // performance-config.yml's autoscaling: production's overlay alone has an autoscaler.
+      const hpas = docs.filter((d) => d.kind === "HorizontalPodAutoscaler") as unknown as Array<{ spec: { minReplicas: number; maxReplicas: number; scaleTargetRef: { name: string }; metrics: Array<{ resource: { name: string; target: { averageUtilization: number } } }> } }>;
+      if (name !== "production") expect(hpas).toEqual([]);
+      else {
+        const a = spec.performance.autoscaling;
+        expect(hpas.map((h) => [h.spec.minReplicas, h.spec.maxReplicas, h.spec.scaleTargetRef.name])).toEqual([[a.minReplicas, a.maxReplicas, "agi-eval-sandbox"]]);
+        expect(hpas[0]!.spec.metrics.map((m) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([
+          ["cpu", a.targetCpu],
+          ["memory", a.targetMemory],
+        ]);
+      }
     });
   }
 });

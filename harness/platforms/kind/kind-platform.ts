@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   AppsV1Api,
+  AutoscalingV2Api,
   CoreV1Api,
   DiscoveryV1Api,
   KubeConfig,
@@ -28,11 +29,12 @@ import { faultEnv } from "../../model/fault-knobs.js";
 import type { KindCluster } from "./cluster.js";
 import { APP_PORT, FIELD_MANAGER, K8S_LABEL, appObjects, componentObjects, databaseSecret, metricsPortOf, previousTemplate, summarizeDeployment } from "./manifests.js";
 import { PodProxy } from "./pod-proxy.js";
-import { observePods, secretAtRest } from "./namespace-evidence.js";
+import { autoscalerStatus, observePods, secretAtRest } from "./namespace-evidence.js";
 import { encryptionAtRest, rotateEncryptionKey } from "./key-rotation.js";
 import { KindInstanceFaults } from "./instance-faults.js";
 import { openNamespace, openSideNamespace, sideNamespaceName } from "./namespace.js";
 import { NETWORK_AGENT, installNetworkAgent } from "./network-agent.js";
+import { METRICS_SERVER, installMetricsServer } from "./metrics-server.js";
 import { documentRulesOf, networkPolicyModel, selectsPods, withDatabaseAddresses } from "./network-policy.js";
 import { ConnectionTests } from "./connectivity.js";
 import { HARNESS_ACCOUNT, reviewAccess, serviceAccountUser } from "./rbac.js";
@@ -92,6 +94,7 @@ export class KindPlatform implements Platform {
   private readonly apps: AppsV1Api;
   private readonly discovery: DiscoveryV1Api;
   private readonly networking: NetworkingV1Api;
+  private readonly autoscaling: AutoscalingV2Api;
   private readonly objects: KubernetesObjectApi;
   private readonly clock: Clock;
   private ready: Promise<PodProxy> | undefined;
@@ -108,6 +111,9 @@ export class KindPlatform implements Platform {
   /** The address the services reach the database at now. */
   private databaseHost: string | undefined;
   private agent: Promise<void> | undefined;
+  private metricsServer: Promise<void> | undefined;
+  /** Whether a role runs under an autoscaler: the pods' observations then read it too. */
+  private autoscaled = false;
   private readonly sides = new Map<SideNamespace, Promise<string>>();
   private readonly connections: ConnectionTests;
 
@@ -124,6 +130,7 @@ export class KindPlatform implements Platform {
     this.apps = this.restricted.makeApiClient(AppsV1Api);
     this.discovery = this.restricted.makeApiClient(DiscoveryV1Api);
     this.networking = this.restricted.makeApiClient(NetworkingV1Api);
+    this.autoscaling = this.restricted.makeApiClient(AutoscalingV2Api);
     this.objects = KubernetesObjectApi.makeApiClient(this.restricted);
     this.adminCore = admin.makeApiClient(CoreV1Api);
     this.clock = options.clock ?? systemClock;
@@ -188,9 +195,21 @@ export class KindPlatform implements Platform {
       const image = await this.ctx.images.ensure("kube-network-policies");
       await this.load([image.ref]);
       await installNetworkAgent({ admin: this.options.cluster.kubeConfig, imageRef: image.ref, clock: this.clock, signal: this.ctx.signal });
-      this.ctx.emit({ type: "kubernetes.network-agent", name: NETWORK_AGENT, image: image.ref, seconds: (this.clock.now() - started) / 1000 });
+      this.ctx.emit({ type: "kubernetes.addon", name: NETWORK_AGENT, image: image.ref, seconds: (this.clock.now() - started) / 1000 });
     })();
     return this.agent;
+  }
+
+  /** metrics-server in kube-system (metrics-server.ts), for the autoscalers: cluster-wide, left for the cluster's later runs. */
+  private ensureMetricsServer(): Promise<void> {
+    this.metricsServer ??= (async () => {
+      const started = this.clock.now();
+      const image = await this.ctx.images.ensure("metrics-server");
+      await this.load([image.ref]);
+      await installMetricsServer({ admin: this.options.cluster.kubeConfig, imageRef: image.ref, clock: this.clock, signal: this.ctx.signal });
+      this.ctx.emit({ type: "kubernetes.addon", name: METRICS_SERVER, image: image.ref, seconds: (this.clock.now() - started) / 1000 });
+    })();
+    return this.metricsServer;
   }
 
   /** A namespace of the run's besides its own (namespace.ts), once: "monitoring" carries the document's monitoring tier. */
@@ -287,7 +306,7 @@ export class KindPlatform implements Platform {
       this.secretApplied = true;
     }
     const source = this.options.environment ? `k8s/environments/${this.options.environment}` : "k8s/base";
-    const { deployment, service, serviceAccount, networkPolicies } = appObjects(await this.renderOverlay(source), source, {
+    const { deployment, service, serviceAccount, networkPolicies, autoscaler } = appObjects(await this.renderOverlay(source), source, {
       namespace: this.namespace,
       runId: this.ctx.runId,
       role: spec.role,
@@ -297,7 +316,10 @@ export class KindPlatform implements Platform {
       env: { ...spec.env, ...(spec.seed !== undefined ? { SEED: String(spec.seed) } : {}), ...faultEnv(spec.faults) },
       database: spec.database !== undefined,
       scale: this.options.scale,
+      autoscale: spec.autoscale === true,
     });
+    // The autoscaler reads metrics-server, which comes up meanwhile.
+    if (autoscaler) this.ensureMetricsServer().catch(() => undefined);
     const started = this.clock.now();
     if (serviceAccount) {
       await this.apply(serviceAccount);
@@ -310,6 +332,10 @@ export class KindPlatform implements Platform {
     }
     await this.apply(service);
     await this.apply(deployment);
+    if (autoscaler) {
+      await this.apply(autoscaler);
+      this.autoscaled = true;
+    }
     const name = deployment.metadata!.name!;
     const kindService = new KindService(this.namespace, spec.role, spec.version, name);
     const metricsPort = metricsPortOf(deployment);
@@ -323,10 +349,16 @@ export class KindPlatform implements Platform {
     const live = await this.waitRollout(kindService, { ready: !spec.faults.readinessFail });
     // Up means served: the Service lists every replica (the endpoint controller adds a Ready pod a moment later).
     if (!spec.faults.readinessFail) await waitEndpointsReady({ discovery: this.discovery, namespace: this.namespace, service: service.metadata!.name!, want: spec.replicas, clock: this.clock, signal: this.ctx.signal });
-    // Up means its policies are enforced too.
+    // Up means its policies are enforced too, and its autoscaler has the pods' figures to go by.
     if (this.agent) await this.agent;
+    if (autoscaler) await this.ensureMetricsServer();
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name, id: `${this.namespace}/${name}`, seconds: (this.clock.now() - started) / 1000 });
-    this.ctx.emit({ type: "deployment.observed", role: spec.role, source, deployment: { ...summarizeDeployment(live), networkPolicy: await this.policiesSelecting(live) } });
+    this.ctx.emit({ type: "deployment.observed", role: spec.role, source, deployment: {
+        ...summarizeDeployment(live),
+        networkPolicy: await this.policiesSelecting(live),
+        ...(autoscaler ? { autoscaler: (({ min, max, cpuTarget, memoryTarget }) => ({ min, max, ...(cpuTarget !== undefined ? { cpuTarget } : {}), ...(memoryTarget !== undefined ? { memoryTarget } : {}) }))(autoscalerStatus(autoscaler)) } : {}),
+      },
+    });
     return kindService;
   }
 
@@ -518,7 +550,10 @@ export class KindPlatform implements Platform {
   }
 
   /** Pods and ready endpoints per role, as the API server has them now. */
-  private observe(): Promise<PodsObservation[]> {
-    return observePods(this.core, this.discovery, this.namespace, new Map([...this.services].map(([role, svc]) => [role, svc.deployment])));
+  private async observe(): Promise<PodsObservation[]> {
+    const deployments = new Map([...this.services].map(([role, svc]) => [role, svc.deployment]));
+    if (!this.autoscaled) return observePods(this.core, this.discovery, this.namespace, deployments);
+    const autoscalers = (await this.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: this.namespace })).items;
+    return observePods(this.core, this.discovery, this.namespace, deployments, autoscalers);
   }
 }

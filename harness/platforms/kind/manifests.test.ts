@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { V1Container, V1Deployment, V1NetworkPolicy, V1Probe, V1ReplicaSet, V1Service } from "@kubernetes/client-node";
+import type { V1Container, V1Deployment, V1NetworkPolicy, V1Probe, V1ReplicaSet, V1Service, V2HorizontalPodAutoscaler } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { HarnessError } from "../../common/errors.js";
@@ -148,6 +148,24 @@ describe("appObjects", () => {
       { containerPort: 9090, name: "metrics" },
     ]);
     expect(metricsPortOf(deployment)).toBe(9090);
+  });
+
+  it("aims the production overlay's autoscaler at the role's Deployment, its windows and periods scaled with the run (Kubernetes' defaults filled in)", () => {
+    const hpa = parse(readFileSync(join(ROOT, "k8s/environments/production/hpa.yaml"), "utf8")) as V2HorizontalPodAutoscaler;
+    const { deployment, autoscaler } = appObjects([...productionRendered(), hpa], "k8s/environments/production", options({ scale: 0.1, autoscale: true }));
+    expect(autoscaler!.metadata).toMatchObject({ name: deployment.metadata!.name, namespace: "gameday-run-1", labels: { [K8S_LABEL.runId]: "run-1", [K8S_LABEL.role]: "stable" } });
+    expect(autoscaler!.spec!.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "agi-eval-sandbox-stable" });
+    expect([autoscaler!.spec!.minReplicas, autoscaler!.spec!.maxReplicas]).toEqual([3, 10]);
+    expect(autoscaler!.spec!.metrics!.map((m) => [m.resource!.name, m.resource!.target.averageUtilization])).toEqual([
+      ["cpu", 70],
+      ["memory", 80],
+    ]);
+    // 300 s of scale-down stabilization is 30 s at 0.1; 15 s periods 2 s (never below 1 s); scale-up waits for nothing.
+    expect(autoscaler!.spec!.behavior!.scaleDown).toMatchObject({ stabilizationWindowSeconds: 30, policies: [{ type: "Percent", value: 100, periodSeconds: 2 }] });
+    expect(autoscaler!.spec!.behavior!.scaleUp).toMatchObject({ stabilizationWindowSeconds: 0, selectPolicy: "Max", policies: [{ type: "Percent", value: 100, periodSeconds: 2 }, { type: "Pods", value: 4, periodSeconds: 2 }] });
+    expect(appObjects([...productionRendered(), hpa], "k8s/environments/production", options({ scale: 1, autoscale: true })).autoscaler!.spec!.behavior!.scaleDown!.stabilizationWindowSeconds).toBe(300);
+    // A scenario that fixes the replicas gets none.
+    expect(appObjects([...productionRendered(), hpa], "k8s/environments/production", options({ autoscale: false })).autoscaler).toBeUndefined();
   });
 
   it("takes the overlay's NetworkPolicies into the run's namespace, labelled with the run, their rules untouched", () => {

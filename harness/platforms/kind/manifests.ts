@@ -4,7 +4,7 @@
  * (router, Prometheus). No API calls here, so all of it is unit-tested.
  */
 import { basename } from "node:path";
-import type { V1ConfigMap, V1Container, V1Deployment, V1NetworkPolicy, V1PodTemplateSpec, V1Probe, V1ReplicaSet, V1Secret, V1Service, V1ServiceAccount } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Container, V1Deployment, V1NetworkPolicy, V1PodTemplateSpec, V1Probe, V1ReplicaSet, V1Secret, V1Service, V1ServiceAccount, V2HorizontalPodAutoscaler, V2HPAScalingRules } from "@kubernetes/client-node";
 import { TimeScale } from "../../common/clock.js";
 import { HarnessError } from "../../common/errors.js";
 import { scaleProgressDeadline, type DeploymentSummary, type ProbeSummary } from "../../model/kubernetes.js";
@@ -36,6 +36,8 @@ export interface AppOptions {
   database: boolean;
   /** Wall seconds per spec second: probe timings are spec time too. */
   scale: number;
+  /** Whether the overlay's HorizontalPodAutoscaler (if any) drives the replicas; false when the scenario fixes them. */
+  autoscale?: boolean;
 }
 
 /** Kubernetes' defaults for what the document's probes leave unset. */
@@ -80,7 +82,7 @@ export function appObjects(
   rendered: readonly unknown[],
   source: string,
   o: AppOptions,
-): { deployment: V1Deployment; service: V1Service; serviceAccount?: V1ServiceAccount; networkPolicies: V1NetworkPolicy[] } {
+): { deployment: V1Deployment; service: V1Service; serviceAccount?: V1ServiceAccount; networkPolicies: V1NetworkPolicy[]; autoscaler?: V2HorizontalPodAutoscaler } {
   const base = structuredClone(only<V1Deployment>(rendered, "Deployment", source));
   const accounts = rendered.filter((d): d is V1ServiceAccount => (d as { kind?: string })?.kind === "ServiceAccount");
   if (accounts.length > 1) throw new HarnessError("SPEC_INVALID", `${source} renders ${accounts.length} ServiceAccount objects; the kind platform needs at most one`);
@@ -120,7 +122,44 @@ export function appObjects(
   const inNamespace = <T extends { metadata?: { labels?: Record<string, string> } }>(obj: T): T => ({ ...obj, metadata: { ...obj.metadata, namespace: o.namespace, labels: { ...(obj.metadata?.labels ?? {}), [K8S_LABEL.runId]: o.runId } } });
   const serviceAccount = account ? inNamespace(account) : undefined;
   const networkPolicies = rendered.filter((d): d is V1NetworkPolicy => (d as { kind?: string })?.kind === "NetworkPolicy").map((p) => inNamespace(structuredClone(p)));
-  return { deployment, service, networkPolicies, ...(serviceAccount ? { serviceAccount } : {}) };
+  const hpas = rendered.filter((d): d is V2HorizontalPodAutoscaler => (d as { kind?: string })?.kind === "HorizontalPodAutoscaler");
+  if (hpas.length > 1) throw new HarnessError("SPEC_INVALID", `${source} renders ${hpas.length} HorizontalPodAutoscaler objects; the kind platform needs at most one`);
+  const autoscaler = hpas[0] && o.autoscale !== false ? roleAutoscaler(hpas[0], name, labels, o) : undefined;
+  return { deployment, service, networkPolicies, ...(serviceAccount ? { serviceAccount } : {}), ...(autoscaler ? { autoscaler } : {}) };
+}
+
+/** Kubernetes' autoscaler behaviour where the overlay leaves it out (autoscaling/v2's documented defaults). */
+const HPA_DEFAULTS: { scaleUp: V2HPAScalingRules; scaleDown: V2HPAScalingRules } = {
+  scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: "Max", policies: [{ type: "Percent", value: 100, periodSeconds: 15 }, { type: "Pods", value: 4, periodSeconds: 15 }] },
+  scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: "Max", policies: [{ type: "Percent", value: 100, periodSeconds: 15 }] },
+};
+
+/**
+ * The overlay's autoscaler for one role: named after the role's Deployment
+ * and aimed at it, its behaviour's windows and periods in wall seconds (the
+ * overlay's or Kubernetes' defaults, times the run's scale: at 0.1 the 300 s
+ * scale-down window is 30 s; periods never below 1 s).
+ */
+function roleAutoscaler(base: V2HorizontalPodAutoscaler, deployment: string, labels: Record<string, string>, o: AppOptions): V2HorizontalPodAutoscaler {
+  const time = new TimeScale(o.scale);
+  const scaled = (rules: V2HPAScalingRules | undefined, defaults: V2HPAScalingRules): V2HPAScalingRules => {
+    const r = { ...defaults, ...(rules ?? {}) };
+    return {
+      ...r,
+      stabilizationWindowSeconds: time.toWallSeconds(r.stabilizationWindowSeconds ?? 0, 0),
+      ...(r.policies ? { policies: r.policies.map((p) => ({ ...p, periodSeconds: time.toWallSeconds(p.periodSeconds, 1) })) } : {}),
+    };
+  };
+  const hpa = structuredClone(base);
+  return {
+    ...hpa,
+    metadata: { ...hpa.metadata, name: deployment, namespace: o.namespace, labels: { ...(hpa.metadata?.labels ?? {}), ...labels } },
+    spec: {
+      ...hpa.spec!,
+      scaleTargetRef: { ...hpa.spec!.scaleTargetRef, name: deployment },
+      behavior: { scaleUp: scaled(hpa.spec!.behavior?.scaleUp, HPA_DEFAULTS.scaleUp), scaleDown: scaled(hpa.spec!.behavior?.scaleDown, HPA_DEFAULTS.scaleDown) },
+    },
+  };
 }
 
 /**

@@ -1,16 +1,40 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CoreV1Api, DiscoveryV1Api } from "@kubernetes/client-node";
+import type { CoreV1Api, DiscoveryV1Api, V2HorizontalPodAutoscaler } from "@kubernetes/client-node";
 import { errorMessage } from "../../common/errors.js";
-import type { PodsObservation } from "../../model/kubernetes.js";
+import type { AutoscalerStatus, PodsObservation } from "../../model/kubernetes.js";
 import { K8S_LABEL } from "./manifests.js";
 import type { SecretAtRest } from "../platform.js";
 import { readEtcd } from "./etcd.js";
 
 /** What the API server says about a run's namespace: its pods and endpoints (evidence), its logs and events (for people). */
 
-/** Pods and ready Service endpoints per role (role to its Deployment and Service name), as the API server has them now. */
-export async function observePods(core: CoreV1Api, discovery: DiscoveryV1Api, namespace: string, deployments: ReadonlyMap<string, string>): Promise<PodsObservation[]> {
+/** An autoscaler's status in the document's terms: its bounds, the replicas it has and wants, and the pods' average use against its targets. */
+export function autoscalerStatus(hpa: V2HorizontalPodAutoscaler): AutoscalerStatus {
+  const current = (name: string) => hpa.status?.currentMetrics?.find((m) => m.type === "Resource" && m.resource?.name === name)?.resource?.current.averageUtilization;
+  const target = (name: string) => hpa.spec?.metrics?.find((m) => m.type === "Resource" && m.resource?.name === name)?.resource?.target.averageUtilization;
+  const figures = { cpu: current("cpu"), memory: current("memory"), cpuTarget: target("cpu"), memoryTarget: target("memory") };
+  return {
+    min: hpa.spec?.minReplicas ?? 1,
+    max: hpa.spec?.maxReplicas ?? 1,
+    current: hpa.status?.currentReplicas ?? 0,
+    desired: hpa.status?.desiredReplicas ?? 0,
+    ...Object.fromEntries(Object.entries(figures).filter(([, v]) => v !== undefined)),
+  };
+}
+
+/**
+ * Pods and ready Service endpoints per role (role to its Deployment and
+ * Service name), as the API server has them now; with the role's autoscaler,
+ * where `autoscalers` has one aimed at its Deployment.
+ */
+export async function observePods(
+  core: CoreV1Api,
+  discovery: DiscoveryV1Api,
+  namespace: string,
+  deployments: ReadonlyMap<string, string>,
+  autoscalers: readonly V2HorizontalPodAutoscaler[] = [],
+): Promise<PodsObservation[]> {
   const pods = await core.listNamespacedPod({ namespace: namespace, labelSelector: K8S_LABEL.role });
   const slices = await discovery.listNamespacedEndpointSlice({ namespace: namespace });
   const out: PodsObservation[] = [];
@@ -20,9 +44,11 @@ export async function observePods(core: CoreV1Api, discovery: DiscoveryV1Api, na
       .filter((s) => s.metadata?.labels?.["kubernetes.io/service-name"] === deployment)
       .flatMap((s) => s.endpoints ?? [])
       .filter((e) => e.conditions?.ready === true).length;
+    const hpa = autoscalers.find((h) => h.spec?.scaleTargetRef.name === deployment);
     out.push({
       role,
       endpoints,
+      ...(hpa ? { autoscaler: autoscalerStatus(hpa) } : {}),
       pods: mine
         .map((p) => {
           const lastTerminated = (p.status?.containerStatuses ?? []).map((c) => c.lastState?.terminated?.reason).find((r) => r !== undefined);

@@ -1,9 +1,10 @@
-import { CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { applyAsAdmin } from "./admin-apply.js";
 import { waitFor, type Clock } from "../../common/clock.js";
 import { errorMessage } from "../../common/errors.js";
 import { SELF } from "../../common/process-identity.js";
 import type { PlatformContext } from "../platform.js";
-import { FIELD_MANAGER, K8S_LABEL } from "./manifests.js";
+import { K8S_LABEL } from "./manifests.js";
 import { saveNamespaceLogs } from "./namespace-evidence.js";
 import { PodProxy } from "./pod-proxy.js";
 import { TIER_LABEL } from "./network-policy.js";
@@ -23,7 +24,7 @@ export async function openNamespace(o: { admin: KubeConfig; restricted: KubeConf
   const admin = o.admin.makeApiClient(CoreV1Api);
   await createNamespace({ ...o, admin, name: ns, role: "namespace", labels: {} });
   const identity = harnessIdentity(ns, ctx.runId);
-  await applyAsAdmin(o.admin, [identity.account, identity.role, identity.binding]);
+  await applyAsAdmin(o.admin, [identity.account, identity.role, identity.binding], `the harness's identity in ${ns}`);
   const user = await actAsHarness({ admin: o.admin, restricted: o.restricted, core: admin, namespace: ns, clock: o.clock, signal: ctx.signal });
   ctx.emit({ type: "kubernetes.identity", namespace: ns, user, role: HARNESS_ACCOUNT, rules: identity.role.rules?.length ?? 0 });
   const proxy = await PodProxy.start(o.restricted);
@@ -42,7 +43,7 @@ export async function openSideNamespace(o: { admin: KubeConfig; restricted: Kube
   const { ctx, name } = o;
   await createNamespace({ ...o, admin: o.admin.makeApiClient(CoreV1Api), role: o.tier ?? "namespace", labels: o.tier ? { [TIER_LABEL]: o.tier } : {} });
   const identity = harnessIdentity(name, ctx.runId, o.namespace);
-  await applyAsAdmin(o.admin, [identity.role, identity.binding]);
+  await applyAsAdmin(o.admin, [identity.role, identity.binding], `the harness's Role in ${name}`);
   await waitBound(o.restricted, name, o.clock, ctx.signal);
 }
 
@@ -78,7 +79,3 @@ async function createNamespace(o: { admin: CoreV1Api; core: CoreV1Api; ctx: Plat
   ctx.emit({ type: "resource.started", kind: "namespace", role: o.role, name: ns, id: ns });
 }
 
-async function applyAsAdmin(admin: KubeConfig, objects: readonly object[]): Promise<void> {
-  const api = KubernetesObjectApi.makeApiClient(admin);
-  for (const obj of objects) await api.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-}

@@ -1,8 +1,7 @@
-import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject, type V1ClusterRole, type V1ClusterRoleBinding, type V1DaemonSet, type V1ServiceAccount } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, type KubeConfig, type V1ClusterRole, type V1ClusterRoleBinding, type V1DaemonSet, type V1ServiceAccount } from "@kubernetes/client-node";
 import { waitFor, type Clock } from "../../common/clock.js";
-import { HarnessError, errorMessage } from "../../common/errors.js";
 import { docker } from "../../engine/docker.js";
-import { FIELD_MANAGER } from "./manifests.js";
+import { applyAsAdmin } from "./admin-apply.js";
 
 /**
  * kube-network-policies (kind's own NetworkPolicy agent, built from its Go
@@ -79,13 +78,8 @@ export function networkAgentObjects(imageRef: string, imageId = ""): { account: 
  */
 export async function installNetworkAgent(o: { admin: KubeConfig; imageRef: string; clock: Clock; signal?: AbortSignal }): Promise<number> {
   const started = o.clock.now();
-  const api = KubernetesObjectApi.makeApiClient(o.admin);
   const objects = networkAgentObjects(o.imageRef, (await docker().getImage(o.imageRef).inspect()).Id);
-  try {
-    for (const obj of [objects.account, objects.role, objects.binding, objects.daemonSet]) await api.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-  } catch (e) {
-    throw new HarnessError("CLUSTER_FAILED", `could not install the network policy agent ${NETWORK_AGENT}: ${errorMessage(e).slice(0, 400)}`, { cause: e });
-  }
+  await applyAsAdmin(o.admin, [objects.account, objects.role, objects.binding, objects.daemonSet], `the network policy agent ${NETWORK_AGENT}`);
   const apps = o.admin.makeApiClient(AppsV1Api);
   await waitFor(
     async () => {

@@ -35,6 +35,8 @@ export const HARNESS_RULES: readonly V1PolicyRule[] = [
   { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list"] },
   // The overlay's NetworkPolicies (k8s/components/network-policies): applied, and read back for the deployment's evidence.
   { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "create", "patch"] },
+  // The production overlay's HorizontalPodAutoscaler: applied, and its status watched with the pods.
+  { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ["get", "list", "create", "patch"] },
 ];
 
 /**

@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { AppsV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Deployment } from "@kubernetes/client-node";
+import { parseAllDocuments } from "yaml";
+import { waitFor, type Clock } from "../../common/clock.js";
+import { ROOT } from "../../common/paths.js";
+import { docker } from "../../engine/docker.js";
+import { applyAsAdmin } from "./admin-apply.js";
+
+/**
+ * metrics-server (k8s/cluster/metrics-server.yaml) as the harness runs it:
+ * from the locally built image (the Go module at v0.8.0, its binary alone),
+ * in kube-system, serving metrics.k8s.io to the HorizontalPodAutoscalers.
+ */
+export const METRICS_SERVER = "metrics-server";
+const MANIFEST = join(ROOT, "k8s/cluster/metrics-server.yaml");
+
+/** The manifest's objects, its Deployment running `imageRef` (and rolled when that image is rebuilt under the same tag: its id annotates the pods). */
+export function metricsServerObjects(imageRef: string, imageId = ""): KubernetesObject[] {
+  const objects = parseAllDocuments(readFileSync(MANIFEST, "utf8")).map((d) => d.toJS() as KubernetesObject);
+  const deployment = objects.find((o): o is V1Deployment => o.kind === "Deployment")!;
+  const template = deployment.spec!.template;
+  template.spec!.containers[0]!.image = imageRef;
+  if (imageId) template.metadata = { ...template.metadata, annotations: { ...(template.metadata?.annotations ?? {}), "deploy-gameday.dev/image-id": imageId } };
+  return objects;
+}
+
+/**
+ * metrics-server running and answering: its objects applied with the admin
+ * credentials, its Deployment ready, and the API server serving node metrics
+ * from it (its first scrape of the kubelets comes up to a metric resolution
+ * later). Cluster-wide: left for the cluster's later runs. Returns wall ms.
+ */
+export async function installMetricsServer(o: { admin: KubeConfig; imageRef: string; clock: Clock; signal?: AbortSignal }): Promise<number> {
+  const started = o.clock.now();
+  await applyAsAdmin(o.admin, metricsServerObjects(o.imageRef, (await docker().getImage(o.imageRef).inspect()).Id), METRICS_SERVER);
+  const apps = o.admin.makeApiClient(AppsV1Api);
+  const custom = o.admin.makeApiClient(CustomObjectsApi);
+  const wait = { clock: o.clock, intervalMs: 250, ...(o.signal ? { signal: o.signal } : {}) };
+  await waitFor(
+    async () => {
+      const d = await apps.readNamespacedDeployment({ name: METRICS_SERVER, namespace: "kube-system" });
+      const current = (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1);
+      return current && (d.status?.updatedReplicas ?? 0) >= 1 && (d.status?.availableReplicas ?? 0) >= 1 && (d.status?.replicas ?? 0) === (d.status?.updatedReplicas ?? 0) ? true : undefined;
+    },
+    { ...wait, description: `${METRICS_SERVER} (Deployment kube-system/${METRICS_SERVER}) to be available`, timeoutMs: 180_000, hint: `kubectl -n kube-system logs deploy/${METRICS_SERVER} shows why` },
+  );
+  await waitFor(
+    async () => {
+      const nodes = (await custom.listClusterCustomObject({ group: "metrics.k8s.io", version: "v1beta1", plural: "nodes" })) as { items?: unknown[] };
+      return (nodes.items?.length ?? 0) > 0 ? true : undefined;
+    },
+    { ...wait, description: "the API server to serve node metrics from metrics-server (metrics.k8s.io)", timeoutMs: 120_000, hint: `kubectl get apiservice v1beta1.metrics.k8s.io and kubectl -n kube-system logs deploy/${METRICS_SERVER} show why` },
+  );
+  return o.clock.now() - started;
+}
