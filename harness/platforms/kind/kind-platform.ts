@@ -184,32 +184,30 @@ export class KindPlatform implements Platform {
     return this.ready;
   }
 
-  /**
-   * kube-network-policies on every node (network-agent.ts): its image loaded,
-   * its DaemonSet applied and ready. Cluster-wide and left in place for the
-   * cluster's later runs (a kept cluster finds it there).
-   */
+  /** kube-network-policies on every node (network-agent.ts), so the overlay's policies are enforced. */
   private networkAgent(): Promise<void> {
-    this.agent ??= (async () => {
-      const started = this.clock.now();
-      const image = await this.ctx.images.ensure("kube-network-policies");
-      await this.load([image.ref]);
-      await installNetworkAgent({ admin: this.options.cluster.kubeConfig, imageRef: image.ref, clock: this.clock, signal: this.ctx.signal });
-      this.ctx.emit({ type: "kubernetes.addon", name: NETWORK_AGENT, image: image.ref, seconds: (this.clock.now() - started) / 1000 });
-    })();
+    this.agent ??= this.addon(NETWORK_AGENT, "kube-network-policies", installNetworkAgent);
     return this.agent;
   }
 
-  /** metrics-server in kube-system (metrics-server.ts), for the autoscalers: cluster-wide, left for the cluster's later runs. */
+  /** metrics-server (metrics-server.ts), for the autoscalers. */
   private ensureMetricsServer(): Promise<void> {
-    this.metricsServer ??= (async () => {
-      const started = this.clock.now();
-      const image = await this.ctx.images.ensure("metrics-server");
-      await this.load([image.ref]);
-      await installMetricsServer({ admin: this.options.cluster.kubeConfig, imageRef: image.ref, clock: this.clock, signal: this.ctx.signal });
-      this.ctx.emit({ type: "kubernetes.addon", name: METRICS_SERVER, image: image.ref, seconds: (this.clock.now() - started) / 1000 });
-    })();
+    this.metricsServer ??= this.addon(METRICS_SERVER, "metrics-server", installMetricsServer);
     return this.metricsServer;
+  }
+
+  /**
+   * A part of the cluster itself in kube-system: its image loaded into the
+   * node, its objects applied with the admin credentials and waited for.
+   * Cluster-wide and left in place for the cluster's later runs (a kept
+   * cluster finds it there, and applying it again changes nothing).
+   */
+  private async addon(name: string, image: string, install: (o: { admin: KubeConfig; imageRef: string; clock: Clock; signal?: AbortSignal }) => Promise<number>): Promise<void> {
+    const started = this.clock.now();
+    const { ref } = await this.ctx.images.ensure(image);
+    await this.load([ref]);
+    await install({ admin: this.options.cluster.kubeConfig, imageRef: ref, clock: this.clock, signal: this.ctx.signal });
+    this.ctx.emit({ type: "kubernetes.addon", name, image: ref, seconds: (this.clock.now() - started) / 1000 });
   }
 
   /** A namespace of the run's besides its own (namespace.ts), once: "monitoring" carries the document's monitoring tier. */
