@@ -19,6 +19,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   report: async () => (await import("./report-bench.js")).reportBench,
   audit: async () => (await import("./audit-bench.js")).auditBench,
   security: async () => (await import("./security-bench.js")).securityBench,
+  scale: async () => (await import("./scale-bench.js")).scaleBench,
 };
 
 /** `npm run bench -- <name>`: measure, print the figures, write runs/bench/<name>.json. */
