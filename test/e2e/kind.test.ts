@@ -243,7 +243,7 @@ describe("every scenario with --platform kind, in one cluster", () => {
     // Prometheus ran in the run's monitoring namespace and scraped the metrics port through the policy: every analysis window had requests.
     const prometheus = events.find((e) => e.type === "resource.started" && e.role === "prometheus")!;
     expect(String(prometheus.id)).toMatch(/-monitoring\/prometheus$/);
-    const windows = events.filter((e) => e.type === "analysis.evaluated" && e.version === "candidate");
+    const windows = events.filter((e) => e.type === "analysis.evaluated" && e.version === "good-2");
     expect(new Set(windows.map((w) => w.stage)).size).toBeGreaterThanOrEqual(2);
     for (const w of windows) expect(Number(w.requests), JSON.stringify(w)).toBeGreaterThan(0);
   });
