@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { AppsV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Deployment } from "@kubernetes/client-node";
+import { AppsV1Api, CustomObjectsApi, DiscoveryV1Api, type KubeConfig, type KubernetesObject, type V1Deployment } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { waitFor, type Clock } from "../../common/clock.js";
 import { ROOT } from "../../common/paths.js";
@@ -33,7 +33,11 @@ export function metricsServerObjects(imageRef: string, imageId = ""): Kubernetes
  */
 export async function installMetricsServer(o: { admin: KubeConfig; imageRef: string; clock: Clock; signal?: AbortSignal }): Promise<number> {
   const started = o.clock.now();
-  await applyAsAdmin(o.admin, metricsServerObjects(o.imageRef, (await docker().getImage(o.imageRef).inspect()).Id), METRICS_SERVER);
+  const objects = metricsServerObjects(o.imageRef, (await docker().getImage(o.imageRef).inspect()).Id);
+  // The APIService last, once the Service has a ready endpoint: the API server keeps the first connection it opens to
+  // the Service's address, and one opened before kube-proxy routes that address goes elsewhere for good (on these
+  // machines something outside answers any address on 443, with 404s).
+  await applyAsAdmin(o.admin, objects.filter((x) => x.kind !== "APIService"), METRICS_SERVER);
   const apps = o.admin.makeApiClient(AppsV1Api);
   const custom = o.admin.makeApiClient(CustomObjectsApi);
   const wait = { clock: o.clock, intervalMs: 250, ...(o.signal ? { signal: o.signal } : {}) };
@@ -45,6 +49,15 @@ export async function installMetricsServer(o: { admin: KubeConfig; imageRef: str
     },
     { ...wait, description: `${METRICS_SERVER} (Deployment kube-system/${METRICS_SERVER}) to be available`, timeoutMs: 180_000, hint: `kubectl -n kube-system logs deploy/${METRICS_SERVER} shows why` },
   );
+  const discovery = o.admin.makeApiClient(DiscoveryV1Api);
+  await waitFor(
+    async () => {
+      const slices = await discovery.listNamespacedEndpointSlice({ namespace: "kube-system", labelSelector: `kubernetes.io/service-name=${METRICS_SERVER}` });
+      return slices.items.some((sl) => (sl.endpoints ?? []).some((e) => e.conditions?.ready === true)) ? true : undefined;
+    },
+    { ...wait, description: `the Service kube-system/${METRICS_SERVER} to have a ready endpoint`, timeoutMs: 60_000 },
+  );
+  await applyAsAdmin(o.admin, objects.filter((x) => x.kind === "APIService"), METRICS_SERVER);
   await waitFor(
     async () => {
       const nodes = (await custom.listClusterCustomObject({ group: "metrics.k8s.io", version: "v1beta1", plural: "nodes" })) as { items?: unknown[] };
