@@ -30,7 +30,9 @@ const FORMAT: Formatters = {
   "cluster.ready": (e) => `kind cluster ${e.name} ${e.created ? "created and" : "reused,"} ready in ${formatDuration(e.seconds * 1000)}`,
   "deployment.observed": (e) =>
     `deployment ${e.deployment.name} (${e.source}): ${e.deployment.readyReplicas}/${e.deployment.replicas} ready, limits ${Object.entries(e.deployment.limits).map(([k, v]) => `${k} ${v}`).join(" ") || "none"}`,
-  "pods.observed": (e) => `${e.role}: ${e.pods.filter((p) => p.ready).length}/${e.pods.length} pods ready, ${e.endpoints} endpoint(s), ${e.pods.reduce((n, p) => n + p.restarts, 0)} restart(s)`,
+  "pods.observed": (e) =>
+    `${e.role}: ${e.pods.filter((p) => p.ready).length}/${e.pods.length} pods ready, ${e.endpoints} endpoint(s), ${e.pods.reduce((n, p) => n + p.restarts, 0)} restart(s)` +
+    (e.autoscaler ? `; autoscaler ${e.autoscaler.current} -> ${e.autoscaler.desired} (CPU ${e.autoscaler.cpu ?? "?"}% of requests, target ${e.autoscaler.cpuTarget ?? "?"}%)` : ""),
   "action.performed": (e) => `${e.action} on ${e.target}: ${e.detail}`,
   "probe.observed": () => undefined,
   "fault.injected": (e) => `fault ${e.fault} injected into ${e.target}: ${e.detail}`,
