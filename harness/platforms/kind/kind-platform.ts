@@ -29,7 +29,7 @@ import { faultEnv } from "../../model/fault-knobs.js";
 import type { KindCluster } from "./cluster.js";
 import { APP_PORT, FIELD_MANAGER, K8S_LABEL, appObjects, componentObjects, databaseSecret, metricsPortOf, previousTemplate, summarizeDeployment } from "./manifests.js";
 import { PodProxy } from "./pod-proxy.js";
-import { autoscalerStatus, observePods, secretAtRest } from "./namespace-evidence.js";
+import { autoscalerBounds, observePods, secretAtRest } from "./namespace-evidence.js";
 import { encryptionAtRest, rotateEncryptionKey } from "./key-rotation.js";
 import { KindInstanceFaults } from "./instance-faults.js";
 import { openNamespace, openSideNamespace, sideNamespaceName } from "./namespace.js";
@@ -351,12 +351,8 @@ export class KindPlatform implements Platform {
     if (this.agent) await this.agent;
     if (autoscaler) await this.ensureMetricsServer();
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name, id: `${this.namespace}/${name}`, seconds: (this.clock.now() - started) / 1000 });
-    this.ctx.emit({ type: "deployment.observed", role: spec.role, source, deployment: {
-        ...summarizeDeployment(live),
-        networkPolicy: await this.policiesSelecting(live),
-        ...(autoscaler ? { autoscaler: (({ min, max, cpuTarget, memoryTarget }) => ({ min, max, ...(cpuTarget !== undefined ? { cpuTarget } : {}), ...(memoryTarget !== undefined ? { memoryTarget } : {}) }))(autoscalerStatus(autoscaler)) } : {}),
-      },
-    });
+    const networkPolicy = await this.policiesSelecting(live);
+    this.ctx.emit({ type: "deployment.observed", role: spec.role, source, deployment: { ...summarizeDeployment(live), networkPolicy, ...(autoscaler ? { autoscaler: autoscalerBounds(autoscaler) } : {}) } });
     return kindService;
   }
 

@@ -23,6 +23,12 @@ export function autoscalerStatus(hpa: V2HorizontalPodAutoscaler): AutoscalerStat
   };
 }
 
+/** An autoscaler's bounds and targets alone, as applied (the deployment expectation compares them with performance-config.yml). */
+export function autoscalerBounds(hpa: V2HorizontalPodAutoscaler): { min: number; max: number; cpuTarget?: number; memoryTarget?: number } {
+  const { min, max, cpuTarget, memoryTarget } = autoscalerStatus(hpa);
+  return { min, max, ...(cpuTarget !== undefined ? { cpuTarget } : {}), ...(memoryTarget !== undefined ? { memoryTarget } : {}) };
+}
+
 /**
  * Pods and ready Service endpoints per role (role to its Deployment and
  * Service name), as the API server has them now; with the role's autoscaler,
