@@ -82,9 +82,10 @@ syft_tool() { # syft at the pinned version (SBOMs of the images the harness buil
 
 network_policies_tool() { # kube-network-policies at the pinned version (NetworkPolicy enforcement on kind), built from its Go module.
   local version=v0.8.0 module=sigs.k8s.io/kube-network-policies
-  # This kernel has no native nft queue expression (CONFIG_NFT_QUEUE unset) but has the xtables NFQUEUE target and
-  # nft_compat: our patch queues through that target instead, the one change to upstream's source.
-  local patch="$root/scripts/kind/kube-network-policies-xt-nfqueue.patch"
+  # Our patch, the only change to upstream's source: this kernel has no native nft queue expression (CONFIG_NFT_QUEUE
+  # unset) but has the xtables NFQUEUE target through nft_compat, so it queues through that target; and the agent
+  # exits when its controller stops (upstream runs on, enforcing nothing), so that the kubelet starts it again.
+  local patch="$root/scripts/kind/kube-network-policies.patch"
   local stamp="$bin/.kube-network-policies.version" want
   want="$version $(sha256sum "$patch" | cut -c1-16)"
   if [ -x "$bin/kube-network-policies" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi

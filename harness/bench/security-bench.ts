@@ -61,7 +61,7 @@ export async function securityBench(signal: AbortSignal, args: readonly string[]
         );
         const agentReady = (async () => {
           await exec(kindBinary(), ["load", "docker-image", agentImage, "--name", name], { timeoutMs: 300_000, signal });
-          await installNetworkAgent({ admin, imageRef: agentImage, clock: systemClock, signal });
+          await installNetworkAgent({ admin, imageRef: agentImage, nodes: [`${name}-control-plane`], clock: systemClock, signal });
         })();
         await Promise.all([nodeReady, agentReady]);
       }
@@ -156,7 +156,7 @@ async function routerLatency(runs: number, agentImage: string, signal: AbortSign
     for (let i = 0; i < runs; i++) {
       const order = i % 2 === 0 ? ([true, false] as const) : ([false, true] as const);
       for (const withAgent of order) {
-        if (withAgent) await installNetworkAgent({ admin: cluster.kubeConfig, imageRef: agentImage, clock: systemClock, signal });
+        if (withAgent) await installNetworkAgent({ admin: cluster.kubeConfig, imageRef: agentImage, nodes: [cluster.node], clock: systemClock, signal });
         else await removeNetworkAgent({ admin: cluster.kubeConfig, clock: systemClock, signal });
         const outcome = await runScenario(scenario, { signal, platform: "kind", kind: session, runsDir: join(ROOT, "runs", "bench", "security") });
         const events = readFileSync(join(outcome.runDir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Stamped);

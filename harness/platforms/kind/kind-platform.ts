@@ -202,11 +202,11 @@ export class KindPlatform implements Platform {
    * Cluster-wide and left in place for the cluster's later runs (a kept
    * cluster finds it there, and applying it again changes nothing).
    */
-  private async addon(name: string, image: string, install: (o: { admin: KubeConfig; imageRef: string; clock: Clock; signal?: AbortSignal }) => Promise<number>): Promise<void> {
+  private async addon(name: string, image: string, install: (o: { admin: KubeConfig; imageRef: string; nodes: readonly string[]; clock: Clock; signal?: AbortSignal }) => Promise<number>): Promise<void> {
     const started = this.clock.now();
     const { ref } = await this.ctx.images.ensure(image);
     await this.load([ref]);
-    await install({ admin: this.options.cluster.kubeConfig, imageRef: ref, clock: this.clock, signal: this.ctx.signal });
+    await install({ admin: this.options.cluster.kubeConfig, imageRef: ref, nodes: [this.options.cluster.node], clock: this.clock, signal: this.ctx.signal });
     this.ctx.emit({ type: "kubernetes.addon", name, image: ref, seconds: (this.clock.now() - started) / 1000 });
   }
 

@@ -1,5 +1,6 @@
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1ClusterRole, type V1ClusterRoleBinding, type V1DaemonSet, type V1ServiceAccount } from "@kubernetes/client-node";
 import { waitFor, type Clock } from "../../common/clock.js";
+import { exec } from "../../common/exec.js";
 import { docker } from "../../engine/docker.js";
 import { applyAsAdmin } from "./admin-apply.js";
 
@@ -78,9 +79,10 @@ export function networkAgentObjects(imageRef: string, imageId = ""): { account: 
  * node): its objects applied server-side with the admin credentials
  * (cluster-scoped, shared by every run of the cluster; applying them again is
  * a no-op), then waited for until every node runs the current pod template,
- * ready. Returns the wall ms it took.
+ * ready, and its nftables table on each node (`nodes`: their containers).
+ * Returns the wall ms it took.
  */
-export async function installNetworkAgent(o: { admin: KubeConfig; imageRef: string; clock: Clock; signal?: AbortSignal }): Promise<number> {
+export async function installNetworkAgent(o: { admin: KubeConfig; imageRef: string; nodes: readonly string[]; clock: Clock; signal?: AbortSignal }): Promise<number> {
   const started = o.clock.now();
   const objects = networkAgentObjects(o.imageRef, (await docker().getImage(o.imageRef).inspect()).Id);
   await applyAsAdmin(o.admin, [objects.account, objects.role, objects.binding, objects.daemonSet], `the network policy agent ${NETWORK_AGENT}`);
@@ -90,10 +92,13 @@ export async function installNetworkAgent(o: { admin: KubeConfig; imageRef: stri
       const ds = await apps.readNamespacedDaemonSet({ name: NETWORK_AGENT, namespace: "kube-system" });
       const st = ds.status;
       const current = (st?.observedGeneration ?? 0) >= (ds.metadata?.generation ?? 1);
-      return current && st && st.desiredNumberScheduled > 0 && st.numberReady === st.desiredNumberScheduled && (st.updatedNumberScheduled ?? 0) === st.desiredNumberScheduled ? true : undefined;
+      if (!(current && st && st.desiredNumberScheduled > 0 && st.numberReady === st.desiredNumberScheduled && (st.updatedNumberScheduled ?? 0) === st.desiredNumberScheduled)) return undefined;
+      // Running is not enforcing: its controller has synced once its nftables table is on the node.
+      for (const node of o.nodes) await exec("docker", ["exec", node, "nft", "list", "table", "inet", NETWORK_AGENT]);
+      return true;
     },
     {
-      description: `the network policy agent (DaemonSet kube-system/${NETWORK_AGENT}) to run on every node`,
+      description: `the network policy agent (DaemonSet kube-system/${NETWORK_AGENT}) to run on every node, its nftables table in place`,
       timeoutMs: 180_000,
       intervalMs: 200,
       clock: o.clock,
