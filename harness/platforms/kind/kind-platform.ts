@@ -12,7 +12,6 @@ import {
   setHeaderOptions,
   type KubernetesObject,
   type V1Deployment,
-  type V1NetworkPolicy,
   type V1Pod,
 } from "@kubernetes/client-node";
 import { parseAllDocuments, stringify } from "yaml";
@@ -35,7 +34,7 @@ import { KindInstanceFaults } from "./instance-faults.js";
 import { openNamespace, openSideNamespace, sideNamespaceName } from "./namespace.js";
 import { NETWORK_AGENT, installNetworkAgent } from "./network-agent.js";
 import { METRICS_SERVER, installMetricsServer } from "./metrics-server.js";
-import { documentRulesOf, networkPolicyModel, selectsPods, withDatabaseAddresses } from "./network-policy.js";
+import { RunNetworkPolicies } from "./run-policies.js";
 import { ConnectionTests } from "./connectivity.js";
 import { HARNESS_ACCOUNT, reviewAccess, serviceAccountUser } from "./rbac.js";
 import { waitEndpointsReady, waitReplacedStopped, waitRolloutComplete } from "./rollout-status.js";
@@ -93,7 +92,6 @@ export class KindPlatform implements Platform {
   private serviceAccount = "default";
   private readonly apps: AppsV1Api;
   private readonly discovery: DiscoveryV1Api;
-  private readonly networking: NetworkingV1Api;
   private readonly autoscaling: AutoscalingV2Api;
   private readonly objects: KubernetesObjectApi;
   private readonly clock: Clock;
@@ -105,9 +103,7 @@ export class KindPlatform implements Platform {
   /** The components' ClusterIPs, by role (connection tests reach them there). */
   private readonly components = new Map<string, string>();
   private readonly freeNodePorts: number[];
-  /** The overlay's NetworkPolicies, once rendered; applied with the addresses of the run's databases (network-policy.ts). */
-  private policies: V1NetworkPolicy[] = [];
-  private readonly databaseAddresses = new Set<string>();
+  private readonly networkPolicies: RunNetworkPolicies;
   /** The address the services reach the database at now. */
   private databaseHost: string | undefined;
   private agent: Promise<void> | undefined;
@@ -129,7 +125,6 @@ export class KindPlatform implements Platform {
     this.core = this.restricted.makeApiClient(CoreV1Api);
     this.apps = this.restricted.makeApiClient(AppsV1Api);
     this.discovery = this.restricted.makeApiClient(DiscoveryV1Api);
-    this.networking = this.restricted.makeApiClient(NetworkingV1Api);
     this.autoscaling = this.restricted.makeApiClient(AutoscalingV2Api);
     this.objects = KubernetesObjectApi.makeApiClient(this.restricted);
     this.adminCore = admin.makeApiClient(CoreV1Api);
@@ -146,6 +141,7 @@ export class KindPlatform implements Platform {
       stressInstance: (role, index, stress) => faults.stress(role, index, stress),
       crashLoopInstance: (role, index) => faults.crashLoop(role, index),
     };
+    this.networkPolicies = new RunNetworkPolicies({ namespace: this.namespace, networking: this.restricted.makeApiClient(NetworkingV1Api), apply: (obj) => this.apply(obj), emit: ctx.emit });
     this.connections = new ConnectionTests({
       node: options.cluster.node,
       namespace: this.namespace,
@@ -232,18 +228,9 @@ export class KindPlatform implements Platform {
     return pending;
   }
 
-  /** The run's NetworkPolicies as the overlay has them, letting the pods reach the run's databases by address; applied again when another database comes. */
-  private async applyNetworkPolicies(): Promise<void> {
-    if (this.policies.length === 0) return;
-    const addresses = [...this.databaseAddresses];
-    for (const p of this.policies) await this.apply(networkPolicyModel(withDatabaseAddresses(p, addresses)));
-    this.ctx.emit({ type: "kubernetes.network-policy", namespace: this.namespace, policies: this.policies.map((p) => p.metadata!.name!), databaseAddresses: addresses });
-  }
-
   /** A database the services will reach: its address joins the policies' database peer. */
   private async databaseAt(database: Database): Promise<Database> {
-    this.databaseAddresses.add(new URL(database.serviceUrl).hostname);
-    await this.applyNetworkPolicies();
+    await this.networkPolicies.addDatabase(database.serviceUrl);
     return database;
   }
 
@@ -324,10 +311,7 @@ export class KindPlatform implements Platform {
       this.serviceAccount = serviceAccount.metadata!.name!;
     }
     // Before the pods: none of them runs a moment without its policies.
-    if (networkPolicies.length > 0 && this.policies.length === 0) {
-      this.policies = networkPolicies;
-      await this.applyNetworkPolicies();
-    }
+    await this.networkPolicies.adopt(networkPolicies);
     await this.apply(service);
     await this.apply(deployment);
     if (autoscaler) {
@@ -351,7 +335,7 @@ export class KindPlatform implements Platform {
     if (this.agent) await this.agent;
     if (autoscaler) await this.ensureMetricsServer();
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name, id: `${this.namespace}/${name}`, seconds: (this.clock.now() - started) / 1000 });
-    const networkPolicy = await this.policiesSelecting(live);
+    const networkPolicy = await this.networkPolicies.selecting(live);
     this.ctx.emit({ type: "deployment.observed", role: spec.role, source, deployment: { ...summarizeDeployment(live), networkPolicy, ...(autoscaler ? { autoscaler: autoscalerBounds(autoscaler) } : {}) } });
     return kindService;
   }
@@ -478,18 +462,6 @@ export class KindPlatform implements Platform {
         ...(svc.metricsPort !== undefined ? { metricsAddress: `${p.status!.podIP}:${svc.metricsPort}` } : {}),
         baseUrl: proxy.urlFor(svc.namespace, p.metadata!.name!, APP_PORT),
       }));
-  }
-
-  /** The namespace's NetworkPolicies that select the Deployment's pods, read back, in the document's words (deployment expectation). */
-  private async policiesSelecting(live: V1Deployment): Promise<{ policies: string[]; ingress: Array<{ peers: string[]; ports: number[] }>; egress: Array<{ peers: string[]; ports: number[] }> }> {
-    const labels = live.spec?.template.metadata?.labels ?? {};
-    const selecting = (await this.networking.listNamespacedNetworkPolicy({ namespace: this.namespace })).items.filter((p) => selectsPods(p, labels));
-    const rules = selecting.map((p) => documentRulesOf(p, [...this.databaseAddresses]));
-    return {
-      policies: selecting.map((p) => p.metadata!.name!),
-      ingress: rules.flatMap((r) => r.ingress.map((x) => ({ peers: [...x.peers], ports: [...x.ports] }))),
-      egress: rules.flatMap((r) => r.egress.map((x) => ({ peers: [...x.peers], ports: [...x.ports] }))),
-    };
   }
 
   private service(role: string): KindService {
