@@ -113,6 +113,25 @@ else
   rest_rc=1
 fi
 
+# The failed tests by name, with the first line of their error, so that the end of the output (all that a
+# CI log may keep) says what failed.
+node -e '
+  const fs = require("fs");
+  const lines = [];
+  for (const f of process.argv.slice(1)) {
+    if (!fs.existsSync(f)) { lines.push(`  ${f}: missing (its vitest process did not finish)`); continue; }
+    const r = JSON.parse(fs.readFileSync(f, "utf8"));
+    for (const t of r.testResults) {
+      const file = t.name.replace(process.cwd() + "/", "");
+      if (t.status === "failed" && t.assertionResults.length === 0) lines.push(`  ${file}: ${(t.message || "failed to load").split("\n")[0].slice(0, 300)}`);
+      for (const a of t.assertionResults.filter((a) => a.status === "failed")) {
+        lines.push(`  ${file} > ${a.fullName}: ${(a.failureMessages[0] || "").split("\n")[0].slice(0, 300)}`);
+      }
+    }
+  }
+  if (lines.length > 0) console.log(`[test] failed:\n${lines.join("\n")}`);
+' "${reports[@]}" >&2
+
 # Counts from each vitest report; a report that is missing counts as one failure.
 read -r passed failed < <(node -e '
   const fs = require("fs");
