@@ -6,6 +6,7 @@ import { rotation } from "./rotation-expectation.js";
 import { access } from "./access-expectation.js";
 import { connectivity } from "./connectivity-expectation.js";
 import { replicas } from "./replicas-expectation.js";
+import { budget } from "./budget-expectation.js";
 import { deployment } from "./deployment-expectation.js";
 import type { Collected, Evidence, EvidenceSources, ExpectationKind, Judgement, Verdict } from "./evidence.js";
 import { health } from "./health-expectation.js";
@@ -24,7 +25,7 @@ export type { Collected, Evidence, EvidenceSources, Judgement } from "./evidence
 export { MIN_OBSERVATIONS } from "./probe-expectation.js";
 
 /** One module per kind of expectation, each beside its collector: a new kind without one does not compile. */
-const KINDS: { [K in Expectation["kind"]]: ExpectationKind<K> } = { probe, metrics, rollback, promoted, traffic, thresholds, requests, health, pods, restarts, deployment, restored, rpo, rto, backups, notified, atRest, rotation, access, connectivity, replicas };
+const KINDS: { [K in Expectation["kind"]]: ExpectationKind<K> } = { probe, metrics, rollback, promoted, traffic, thresholds, requests, health, pods, restarts, deployment, restored, rpo, rto, backups, notified, atRest, rotation, access, connectivity, replicas, budget };
 
 function kindOf<K extends Expectation["kind"]>(e: Extract<Expectation, { kind: K }>): ExpectationKind<K> {
   return KINDS[e.kind as K];

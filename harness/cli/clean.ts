@@ -18,10 +18,10 @@ export async function cleanCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { images: { type: "boolean" }, force: { type: "boolean" }, clusters: { type: "boolean" } } });
   await ensureEngine();
   const force = values.force === true;
-  const { KEPT_CLUSTER, deleteCluster, harnessClusters, pruneClusterState, pruneRunNamespaces } = await import("../platforms/kind/cluster.js");
+  const { isKeptCluster, deleteCluster, harnessClusters, pruneClusterState, pruneRunNamespaces } = await import("../platforms/kind/cluster.js");
   const clusters = await harnessClusters();
   for (const { name, owner } of clusters) {
-    const kept = name === KEPT_CLUSTER;
+    const kept = isKeptCluster(name);
     if (kept && !values.clusters) {
       const namespaces = await pruneRunNamespaces(name, force, ownerAlive);
       if (namespaces.length) console.log(`removed ${namespaces.length} namespace(s) of runs that are gone from kind cluster ${name}: ${namespaces.join(", ")}`);

@@ -99,7 +99,8 @@ export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions)
       }
   } finally {
     if (!o.json && (o.platform === "kind" || scenarios.some((s) => s.platform === "kind"))) {
-      console.log(o.keepCluster ? "kind cluster gameday kept for the next run (npm run clean -- --clusters removes it)" : "deleting the kind cluster");
+      const names = kind.names();
+      if (names.length > 0) console.log(o.keepCluster ? `kind cluster ${names.join(", ")} kept for the next run (npm run clean -- --clusters removes it)` : `deleting kind cluster ${names.join(", ")}`);
     }
     await kind.close();
   }

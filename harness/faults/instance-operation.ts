@@ -13,18 +13,25 @@ export function requireOperation<K extends OperationName>(target: FaultTarget, n
 
 /**
  * A fault on one instance of a role that a platform operation puts in place
- * and hands back its own undo: injected once, undone once (a second undo, as
- * when an undo step came before the end of the run, has nothing left to do; a
- * failed one is tried again).
+ * and hands back its own undo (see appliedFault).
  */
 export function instanceFault(o: { name: string; role: string; instance: number; target: FaultTarget; apply: () => Promise<InstanceFault> }): Fault {
   if (!o.target.services.has(o.role)) throw new HarnessError("SCENARIO_INVALID", `fault ${o.name} names role "${o.role}", which is not deployed`);
+  return appliedFault(o.name, `${o.role}-${o.instance}`, o.apply);
+}
+
+/**
+ * A fault that a platform operation puts in place and hands back its own
+ * undo: injected once, undone once (a second undo, as when an undo step came
+ * before the end of the run, has nothing left to do; a failed one is tried again).
+ */
+export function appliedFault(name: string, target: string, apply: () => Promise<InstanceFault>): Fault {
   let applied: InstanceFault | undefined;
   return {
-    name: o.name,
-    target: `${o.role}-${o.instance}`,
+    name,
+    target,
     inject: async () => {
-      applied = await o.apply();
+      applied = await apply();
       return applied.detail;
     },
     undo: async () => {

@@ -5,12 +5,13 @@ import { databaseBandwidth, databaseCut, databaseLatency, databaseReset, databas
 import { backupDamage, databaseLoss, databaseTruncate } from "./data-loss.js";
 import { crashLoop } from "./crash-loop.js";
 import { kill } from "./kill.js";
+import { nodeDown, nodeDrain } from "./node-faults.js";
 import { partition } from "./partition.js";
 import { cpuStress, memoryPressure } from "./resource-pressure.js";
 import { setFaults } from "./set-faults.js";
 
 /** Every fault a scenario step can inject, by type. A new fault is a module and one line here. */
-export const FAULTS = [databasePause, databaseStop, setFaults, kill, databaseLatency, databaseBandwidth, databaseReset, databaseTimeout, databaseCut, databaseLoss, databaseTruncate, backupDamage, partition, cpuStress, memoryPressure, crashLoop] as const;
+export const FAULTS = [databasePause, databaseStop, setFaults, kill, databaseLatency, databaseBandwidth, databaseReset, databaseTimeout, databaseCut, databaseLoss, databaseTruncate, backupDamage, partition, cpuStress, memoryPressure, crashLoop, nodeDrain, nodeDown] as const;
 
 export type FaultSpec = { [K in keyof typeof FAULTS]: (typeof FAULTS)[K] extends FaultType<infer S> ? z.infer<S> : never }[number];
 

@@ -16,9 +16,23 @@ export interface PodsObservation {
     lastTerminated?: string;
     /** Why a container of the pod waits to start, where one does ("CrashLoopBackOff"): the kubelet's state.waiting.reason. */
     waiting?: string;
+    /** The node it is scheduled on. */
+    node?: string;
   }>;
   /** The role's HorizontalPodAutoscaler as its status has it, where it has one (performance-config.yml's autoscaling). */
   autoscaler?: AutoscalerStatus;
+  /** The role's PodDisruptionBudget as its status has it, where it has one (the production overlay's). */
+  budget?: BudgetStatus;
+}
+
+export interface BudgetStatus {
+  /** What the budget asks: a count, or a percentage of the pods. */
+  minAvailable: number | string;
+  /** The budget's pods that are healthy (ready), and how many must be for a voluntary disruption to go ahead. */
+  healthy: number;
+  desiredHealthy: number;
+  /** Disruptions (evictions) it allows now. */
+  allowed: number;
 }
 
 export interface AutoscalerStatus {

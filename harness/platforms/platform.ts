@@ -118,6 +118,15 @@ export interface Operations {
    * The resource-pressure faults in harness/faults/ use this.
    */
   stressInstance?(role: string, index: number, stress: Stress): Promise<InstanceFault>;
+  /**
+   * `kubectl drain` of a node of the cluster ("worker", "worker2"): cordoned,
+   * every pod on it but DaemonSets' evicted through the Eviction API (so
+   * PodDisruptionBudgets hold evictions back), done when none is left.
+   * Undo uncordons it. The node-drain fault uses this.
+   */
+  drainNode?(node: string): Promise<InstanceFault>;
+  /** A node of the cluster stops at once (a machine losing power), until its node is not ready; undo starts it again. The node-down fault uses this. */
+  stopNode?(node: string): Promise<InstanceFault>;
 }
 
 export interface RolloutOptions {

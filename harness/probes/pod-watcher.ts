@@ -33,7 +33,7 @@ export class PodWatcher {
       const key = JSON.stringify(o);
       if (this.last.get(o.role) === key) continue;
       this.last.set(o.role, key);
-      this.options.emit({ type: "pods.observed", role: o.role, endpoints: o.endpoints, pods: o.pods, ...(o.autoscaler ? { autoscaler: o.autoscaler } : {}) });
+      this.options.emit({ type: "pods.observed", role: o.role, endpoints: o.endpoints, pods: o.pods, ...(o.autoscaler ? { autoscaler: o.autoscaler } : {}), ...(o.budget ? { budget: o.budget } : {}) });
     }
   }
 

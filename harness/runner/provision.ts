@@ -14,13 +14,13 @@ import { allSettledOrThrow } from "../common/settled.js";
 export async function createPlatform(
   name: PlatformName,
   ctx: PlatformContext,
-  options: { kind: KindSession; scale: number; environment: string | undefined; clock: Clock },
+  options: { kind: KindSession; scale: number; environment: string | undefined; clock: Clock; workers?: number },
 ): Promise<Platform> {
   if (name === "docker") return new DockerPlatform(ctx);
   // Loaded only for kind: it brings the Kubernetes client, about a second to import.
   const { KindPlatform } = await import("../platforms/kind/kind-platform.js");
   return new KindPlatform(ctx, {
-    cluster: await options.kind.get(ctx.emit, ctx.signal),
+    cluster: await options.kind.get(ctx.emit, ctx.signal, options.workers ?? 0),
     scale: options.scale,
     ...(options.environment ? { environment: options.environment } : {}),
     clock: options.clock,

@@ -137,7 +137,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       ...(backups ? { recordConfiguration: (subject: string, content: string) => void backups.recordConfiguration(subject, content).catch((e: unknown) => emit({ type: "backup.failed", kind: "configuration", error: errorMessage(e) })) } : {}),
     };
     const notifications = await startNotifications(scenario, { runId, logDir: folder.logDir, platform: platformName, emit, teardown, onEvent: (l) => timeline.onEvent(l), signal: options.signal });
-    const platform = await createPlatform(platformName, ctx, { kind, scale: scale.factor, environment: scenario.environment, clock });
+    const platform = await createPlatform(platformName, ctx, { kind, scale: scale.factor, environment: scenario.environment, clock, workers: scenario.cluster.workers });
     const run = await execute(scenario, platform, { ctx, scale, clock, originWallMs: timeline.startedAt, backups, drill, seed, saturation: (from, to) => headroom.saturation(from, to), ...(options.operator ? { operator: options.operator } : {}) });
     await notifications?.settle();
     rollback = run.rollback;

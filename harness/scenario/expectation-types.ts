@@ -26,7 +26,23 @@ export type Expectation =
   | RotationExpectation
   | AccessExpectation
   | ConnectivityExpectation
-  | ReplicasExpectation;
+  | ReplicasExpectation
+  | BudgetExpectation;
+
+/**
+ * The role's PodDisruptionBudget held (kind, an overlay with one): at every
+ * observation of the role's pods in a step (or the whole run), at least the
+ * budget's minAvailable of them were ready, and the budget's own status had
+ * as many healthy as it requires. `evicted`: how many of the role's pods a
+ * drain evicted in the window (node.eviction), so that a budget never put to
+ * the test does not pass for one that held.
+ */
+export interface BudgetExpectation extends ExpectationBase {
+  readonly kind: "budget";
+  readonly version: string;
+  readonly during?: string;
+  readonly evicted?: CountBound;
+}
 
 /**
  * performance-config.yml's autoscaling, as the API server shows it (kind):

@@ -13,6 +13,8 @@ export interface Scenario {
   readonly strategy: StrategySpec | undefined;
   readonly load: LoadProfile | undefined;
   readonly platform: PlatformName;
+  /** The kind cluster's shape (kind): worker nodes beside the control plane; 0 is one node that is both. */
+  readonly cluster: { readonly workers: number };
   /** Wall seconds per spec second; `--time-scale` overrides it. */
   readonly timeScale: number;
   /** The run's seed, when the file names one; `--seed` overrides it. */

@@ -27,7 +27,7 @@ export interface ExpectationContext {
   readonly rotation: boolean;
 }
 
-export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "restarts", "deployment", "restored", "rpo", "rto", "backups", "notified", "atRest", "rotation", "access", "connectivity", "replicas"] as const;
+export const EXPECTATION_KINDS = ["probe", "metrics", "rollback", "promoted", "traffic", "thresholds", "requests", "health", "pods", "restarts", "deployment", "restored", "rpo", "rto", "backups", "notified", "atRest", "rotation", "access", "connectivity", "replicas", "budget"] as const;
 
 /** "<=60m", "<5m", "<= 90s": an upper bound on a spec-time duration (RPO, RTO). */
 const timeBound = z.unknown().transform((v, ctx): TimeBound => {
@@ -183,6 +183,7 @@ function kinds(c: ExpectationContext) {
         if (!["above", "atMost", "end"].some((k) => asRecord(r)?.[k] !== undefined)) ctx.addIssue({ code: "custom", message: "must say what to check: one or more of above, atMost, end" });
       }, ALWAYS)
       .superRefine(kubernetes, ALWAYS),
+    budget: obj({ role, during, evicted: countOf("evicted pods", ">=1").optional() }).superRefine(kubernetes, ALWAYS),
     connectivity: obj({
       from: str().superRefine((f, ctx) => {
         if (CONNECTION_SOURCE.test(f) || c.roles.includes(f)) return;
@@ -231,6 +232,7 @@ function expectationSchema(c: ExpectationContext) {
     access: k.access.optional(),
     connectivity: k.connectivity.optional(),
     replicas: k.replicas.optional(),
+    budget: k.budget.optional(),
   })
     .superRefine((e, ctx) => {
       const given = EXPECTATION_KINDS.filter((kind) => asRecord(e)?.[kind] !== undefined);
@@ -293,6 +295,10 @@ function expectationSchema(c: ExpectationContext) {
       if (e.replicas) {
         const r = e.replicas;
         return { ...base, kind: "replicas", version: r.role, ...opt("during", r.during), ...opt("above", r.above), ...opt("atMost", r.atMost), ...opt("end", r.end) };
+      }
+      if (e.budget) {
+        const b = e.budget;
+        return { ...base, kind: "budget", version: b.role, ...opt("during", b.during), ...opt("evicted", b.evicted) };
       }
       if (e.connectivity) {
         const c = e.connectivity;

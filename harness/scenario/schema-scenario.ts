@@ -8,6 +8,7 @@ import { BACKUP_KINDS, type BackupKind } from "../model/backup-kind.js";
 import { PLATFORMS, type PlatformName } from "../model/platform-name.js";
 import { STRATEGIES, type StrategyName } from "../model/strategy.js";
 import { expectationsSchema } from "./schema-expectations.js";
+import { workerIndex } from "../faults/node-faults.js";
 import { stepsSchema } from "./schema-steps.js";
 import { DEFAULT_MONITOR, monitorSchema, NAME, NAME_TEXT, strategySchema, versionsSchema } from "./schema-versions.js";
 import type { Scenario } from "./scenario.js";
@@ -23,6 +24,8 @@ import type { Scenario } from "./scenario.js";
  */
 /** Fault types that lose data: a restore must follow them. */
 const DATA_LOSS: readonly string[] = ["database-loss", "database-truncate"];
+/** Worker nodes a scenario may ask for: each is a node container with its kubelet and containerd (about 300 MiB and a share of the CPU). */
+const MAX_WORKERS = 3;
 
 export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
   const r = asRecord(raw) ?? {};
@@ -51,6 +54,7 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
       })
       .optional(),
     platform: z.enum(PLATFORMS).optional(),
+    cluster: obj({ workers: z.number().int().min(0).max(MAX_WORKERS) }).optional(),
     timeScale: z.number().gt(0).optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
     headroom: obj({
@@ -84,6 +88,17 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
       if (damages && !backups.includes("database")) ctx.addIssue({ code: "custom", path: ["backups"], message: "must include database: a backup-damage step damages the run's database backups (backups: [database])" });
       if (restores && !backups.includes("database")) ctx.addIssue({ code: "custom", path: ["backups"], message: "must include database: a restore-database step restores the run's database backups (backups: [database])" });
       if (backups.length > 0 && !database) ctx.addIssue({ code: "custom", path: ["backups"], message: "needs the database: the scenario sets database: false" });
+      const workers = Number(asRecord(r.cluster)?.workers ?? 0);
+      stepList.forEach((step, i) => {
+        const fault = asRecord(step.fault);
+        if (typeof fault?.node !== "string" || workerIndex(fault.node) === 0 || workerIndex(fault.node) <= workers) return;
+        ctx.addIssue({
+          code: "custom",
+          path: ["steps", i, "fault", "node"],
+          message: `names worker node "${fault.node}", but the cluster has ${workers === 0 ? "no workers" : `${workers} worker(s)`}: give the scenario cluster: { workers: ${workerIndex(fault.node)} } or more`,
+        });
+      });
+      if (r.cluster !== undefined && platform !== "kind") ctx.addIssue({ code: "custom", path: ["cluster"], message: `needs platform: kind: it shapes the kind cluster (the scenario runs on ${platform})` });
       if (rotation && platform !== "kind") ctx.addIssue({ code: "custom", path: ["rotation"], message: `needs platform: kind: a rotation replaces the cluster's encryption key (the scenario runs on ${platform})` });
       if (rotation && !database) ctx.addIssue({ code: "custom", path: ["rotation"], message: "needs the database: a rotation changes the database password, but the scenario sets database: false" });
       const deployment = Array.isArray(r.expect) && r.expect.some((e: unknown) => asRecord(e)?.deployment !== undefined);
@@ -104,6 +119,7 @@ export function scenarioSchema(raw: unknown, spec: DeploymentSpec) {
         strategy: s.strategy,
         load: s.load,
         platform: s.platform ?? "docker",
+        cluster: { workers: s.cluster?.workers ?? 0 },
         timeScale: s.timeScale ?? 1,
         ...(s.seed !== undefined ? { seed: s.seed } : {}),
         headroom: { ...DEFAULT_HEADROOM, ...s.headroom },

@@ -28,7 +28,9 @@ export type TimelineEvent =
   | { type: "pipeline.stage.finished"; environment: string; status: PipelineStageStatus; reason: string; runId?: string; runDir?: string }
   | { type: "pipeline.promoted"; release: string; version: string; to: string }
   | { type: "pipeline.finished"; outcome: "succeeded" | "failed" | "interrupted"; stoppedAt?: string; reason: string }
-  | { type: "cluster.ready"; name: string; created: boolean; seconds: number }
+  | { type: "cluster.ready"; name: string; created: boolean; seconds: number; nodes?: number }
+  /** A drain (node-drain) evicted a pod from its node, after `refusals` evictions a PodDisruptionBudget refused, `seconds` after the drain first tried. */
+  | { type: "node.eviction"; node: string; pod: string; refusals: number; seconds: number }
   /** Who the harness is in a run's namespace: its own ServiceAccount, bound to a Role with only the verbs it uses (as the API server reports it). */
   | { type: "kubernetes.identity"; namespace: string; user: string; role: string; rules: number }
   /** A part of the cluster itself runs (kind, kube-system): the NetworkPolicy agent (kube-network-policies) or metrics-server, installed or found. */
@@ -36,7 +38,7 @@ export type TimelineEvent =
   /** The run's NetworkPolicies are applied in its namespace, with the addresses outside the cluster they let the pods reach (its databases). */
   | { type: "kubernetes.network-policy"; namespace: string; policies: string[]; databaseAddresses: string[] }
   | { type: "deployment.observed"; role: string; source: string; deployment: DeploymentSummary }
-  | { type: "pods.observed"; role: string; endpoints: number; pods: PodsObservation["pods"]; autoscaler?: PodsObservation["autoscaler"] }
+  | { type: "pods.observed"; role: string; endpoints: number; pods: PodsObservation["pods"]; autoscaler?: PodsObservation["autoscaler"]; budget?: PodsObservation["budget"] }
   | { type: "action.performed"; action: string; target: string; detail: string }
   | { type: "probe.observed"; target: string; path: string; status: number | null; ms: number; error?: string; body?: unknown }
   | { type: "fault.injected"; fault: string; target: string; detail: string }

@@ -41,7 +41,7 @@ describe("interrupting a kind run", () => {
   it("Ctrl-C: exit 130, the teardown removes the namespace's database and deletes the cluster", async () => {
     const r = await interrupt("SIGINT");
     expect(r.code).toBe(130);
-    expect(r.stdout).toMatch(/deleting the kind cluster/);
+    expect(r.stdout).toMatch(/deleting kind cluster gameday-[0-9a-f]{6}/);
   }, 240_000);
 
   it("SIGKILL: the reapers delete the cluster and the database container", async () => {

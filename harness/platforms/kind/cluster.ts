@@ -11,10 +11,22 @@ import { ROOT } from "../../common/paths.js";
 import { K8S_LABEL } from "./manifests.js";
 import { ENCRYPTION_FILE, encryptionConfigurationYaml, kindConfigWithEncryption, newEncryptionKey } from "./encryption.js";
 import { removeContainersLabelled } from "../../cleanup/sweep.js";
+import { parse, stringify } from "yaml";
+import { setUpPodNetwork } from "./pod-network.js";
 
 export const NODE_IMAGE = "deploy-gameday/kind-node:v1.34.4";
 /** The cluster `--keep-cluster` creates once and every later run reuses. */
 export const KEPT_CLUSTER = "gameday";
+
+/** The kept cluster of a shape: gameday for one node, gameday-w2 for a control plane and two workers. */
+export function keptClusterName(workers: number): string {
+  return workers === 0 ? KEPT_CLUSTER : `${KEPT_CLUSTER}-w${workers}`;
+}
+
+/** Whether a cluster of the harness's is a kept one (by name: gameday, gameday-w<N>). */
+export function isKeptCluster(name: string): boolean {
+  return name === KEPT_CLUSTER || /^gameday-w\d+$/.test(name);
+}
 const STATE_DIR = join(ROOT, ".cache/kind/clusters");
 const TOOLS_HINT = "`bash scripts/tools.sh kind kubectl` builds kind and kubectl into .cache/tools/bin; `bash scripts/kind/build-node-image.sh` builds the node image";
 
@@ -29,12 +41,12 @@ function statePaths(name: string): { kubeconfig: string; owner: string; config: 
  * (a new AES key for a new cluster; the folder is the cluster's, mode 0700,
  * removed with it). Returns the file to pass to `kind create cluster --config`.
  */
-export function clusterConfigFile(name: string): string {
+export function clusterConfigFile(name: string, workers = 0): string {
   const paths = statePaths(name);
   mkdirSync(paths.encryption, { recursive: true, mode: 0o700 });
   const file = join(paths.encryption, ENCRYPTION_FILE);
   if (!existsSync(file)) writeFileSync(file, encryptionConfigurationYaml([newEncryptionKey("key1")]), { mode: 0o600 });
-  writeFileSync(paths.config, kindConfigWithEncryption(readFileSync(join(ROOT, "kind-config.yaml"), "utf8"), paths.encryption));
+  writeFileSync(paths.config, kindConfigWithWorkers(kindConfigWithEncryption(readFileSync(join(ROOT, "kind-config.yaml"), "utf8"), paths.encryption), workers));
   return paths.config;
 }
 
@@ -57,8 +69,10 @@ export class KindCluster {
   private constructor(
     readonly name: string,
     readonly kubeConfig: KubeConfig,
-    /** The node container's name. */
+    /** The control-plane node's container name (the API server, etcd, the EncryptionConfiguration). */
     readonly node: string,
+    /** Every node's container name, the control plane first; a node's container is named as the node. */
+    readonly nodes: readonly string[],
     /** The Docker network the node is on: services outside the cluster (PostgreSQL) join it. */
     readonly network: string,
     private readonly ports: ReadonlyMap<number, number>,
@@ -96,11 +110,14 @@ export class KindCluster {
   static async acquire(options: {
     name: string;
     keep: boolean;
+    /** Worker nodes beside the control plane (0: one node that is both). */
+    workers?: number;
     log: (line: string) => void;
     signal?: AbortSignal;
     clock?: Clock;
   }): Promise<KindCluster> {
     const { name, keep, log } = options;
+    const workers = options.workers ?? 0;
     mkdirSync(STATE_DIR, { recursive: true });
     const paths = statePaths(name);
     const existing = await nodeContainer(name);
@@ -112,11 +129,11 @@ export class KindCluster {
     if (!existing || existing.State !== "running") {
       await requireNodeImage();
       writeFileSync(paths.owner, JSON.stringify({ pid: process.pid, owner: SELF, kept: keep, createdAt: new Date().toISOString() } satisfies ClusterOwner));
-      log(`creating kind cluster ${name} from ${NODE_IMAGE} (about 20 s)`);
+      log(`creating kind cluster ${name} from ${NODE_IMAGE}${workers ? ` with ${workers} worker node(s) (about ${20 + 15 * workers} s)` : " (about 20 s)"}`);
       const started = Date.now();
       // A new cluster gets a new key: an old folder of the same name (a cluster deleted by hand) goes first.
       rmSync(paths.encryption, { recursive: true, force: true });
-      await exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", clusterConfigFile(name), "--kubeconfig", paths.kubeconfig, "--wait", "0s"], {
+      await exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", clusterConfigFile(name, workers), "--kubeconfig", paths.kubeconfig, "--wait", "0s"], {
         timeoutMs: 300_000,
         ...(options.signal ? { signal: options.signal } : {}),
         hint: `kind's own output is above; ${TOOLS_HINT}`,
@@ -131,6 +148,13 @@ export class KindCluster {
       created = true;
     } else {
       log(`reusing kind cluster ${name}`);
+      // A worker stopped by a node-down fault whose run was killed before it could undo it.
+      for (const c of await nodeContainers(name)) {
+        if (c.State !== "running") {
+          log(`starting node ${c.Names[0]!.replace(/^\//, "")} of kind cluster ${name} again (it was ${c.State})`);
+          await docker().getContainer(c.Id).start();
+        }
+      }
       const kubeconfig = await exec(kindBinary(), ["get", "kubeconfig", "--name", name]);
       writeFileSync(paths.kubeconfig, kubeconfig.stdout);
     }
@@ -140,6 +164,12 @@ export class KindCluster {
     kc.loadFromFile(paths.kubeconfig);
     const container = await nodeContainer(name);
     if (!container) throw new HarnessError("CLUSTER_FAILED", `kind cluster ${name} has no node container`, { hint: "npm run clean -- --clusters, then run again" });
+    const all = await nodeContainers(name);
+    if (all.length !== workers + 1) {
+      throw new HarnessError("CLUSTER_FAILED", `kind cluster ${name} has ${all.length} node(s), and this run wants ${workers + 1}`, {
+        hint: "npm run clean -- --clusters removes the kept clusters; the next run makes the cluster it needs",
+      });
+    }
     const info = await docker().getContainer(container.Id).inspect();
     const ports = new Map<number, number>();
     for (const [key, bindings] of Object.entries(info.NetworkSettings.Ports ?? {})) {
@@ -148,8 +178,12 @@ export class KindCluster {
       if (nodePort >= 30000 && nodePort <= 32767 && hostPort > 0) ports.set(nodePort, hostPort);
     }
     const network = Object.keys(info.NetworkSettings.Networks)[0] ?? "kind";
-    const cluster = new KindCluster(name, kc, container.Names[0]!.replace(/^\//, ""), network, ports, created, keep);
-    await cluster.waitReady(options.clock ?? systemClock, options.signal);
+    const nodes = all.map((c) => c.Names[0]!.replace(/^\//, "")).sort((a, b) => Number(b.endsWith("-control-plane")) - Number(a.endsWith("-control-plane")) || a.localeCompare(b));
+    const cluster = new KindCluster(name, kc, container.Names[0]!.replace(/^\//, ""), nodes, network, ports, created, keep);
+    const clock = options.clock ?? systemClock;
+    await cluster.waitReady(clock, options.signal);
+    // With workers, the node image's single-node pod network is replaced (pod-network.ts); again on a reused cluster, whose nodes may have restarted.
+    if (workers > 0) await setUpPodNetwork({ admin: kc, expected: workers + 1, first: created, clock, log, ...(options.signal ? { signal: options.signal } : {}) });
     return cluster;
   }
 
@@ -213,16 +247,17 @@ export class KindCluster {
     log(`kind load: ${((performance.now() - started) / 1000).toFixed(1)} s`);
     for (const ref of wanted) {
       const id = (await docker().getImage(ref).inspect()).Id;
-      await exec("docker", ["exec", this.node, "sh", "-c", `mkdir -p /var/lib/gameday-images && printf %s "${id}" > "/var/lib/gameday-images/${marker(ref)}"`]);
+      for (const node of this.nodes) await exec("docker", ["exec", node, "sh", "-c", `mkdir -p /var/lib/gameday-images && printf %s "${id}" > "/var/lib/gameday-images/${marker(ref)}"`]);
     }
   }
 
+  /** The image id loaded under `ref` into every node, or undefined when a node lacks it or has another. */
   private async loadedId(ref: string): Promise<string | undefined> {
-    try {
-      return (await exec("docker", ["exec", this.node, "cat", `/var/lib/gameday-images/${marker(ref)}`])).stdout.trim();
-    } catch {
-      return undefined;
+    const ids = new Set<string | undefined>();
+    for (const node of this.nodes) {
+      ids.add(await exec("docker", ["exec", node, "cat", `/var/lib/gameday-images/${marker(ref)}`]).then((r) => r.stdout.trim(), () => undefined));
     }
+    return ids.size === 1 ? [...ids][0] : undefined;
   }
 
   /** Delete the cluster if this process created it and was not asked to keep it. */
@@ -237,9 +272,25 @@ function marker(ref: string): string {
   return ref.replace(/[^A-Za-z0-9._-]/g, "_");
 }
 
+/** The control-plane node's container. */
 async function nodeContainer(name: string) {
-  const list = await docker().listContainers({ all: true, filters: { label: [`${KIND_CLUSTER_LABEL}=${name}`] } });
-  return list[0];
+  const list = await nodeContainers(name);
+  return list.find((c) => c.Labels[KIND_ROLE_LABEL] === "control-plane") ?? list[0];
+}
+
+async function nodeContainers(name: string) {
+  return docker().listContainers({ all: true, filters: { label: [`${KIND_CLUSTER_LABEL}=${name}`] } });
+}
+
+/** The label kind gives each node container: its role (control-plane, worker). */
+const KIND_ROLE_LABEL = "io.x-k8s.kind.role";
+
+/** kind-config.yaml (as text) with `workers` worker nodes beside its control plane; unchanged for 0. */
+export function kindConfigWithWorkers(kindConfig: string, workers: number): string {
+  if (workers === 0) return kindConfig;
+  const config = parse(kindConfig) as { nodes?: Array<{ role?: string }> };
+  config.nodes = [...(config.nodes ?? []), ...Array.from({ length: workers }, () => ({ role: "worker" }))];
+  return stringify(config);
 }
 
 async function requireNodeImage(): Promise<void> {

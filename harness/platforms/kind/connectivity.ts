@@ -85,6 +85,8 @@ interface Source {
   pod: string;
   ip: string;
   containerId: string;
+  /** The node the pod runs on: its container's containerd runs the test. */
+  node: string;
 }
 
 /**
@@ -101,8 +103,6 @@ export class ConnectionTests {
 
   constructor(
     private readonly o: {
-      /** The kind node's container, whose containerd runs the pods. */
-      node: string;
       namespace: string;
       runId: string;
       clock: Clock;
@@ -123,7 +123,7 @@ export class ConnectionTests {
   async test(check: ConnectionCheck): Promise<ConnectionTest> {
     const source = await this.source(check.from);
     const host = this.target(check.to);
-    const r = await connectFrom(this.o.node, source.containerId, host, check.port);
+    const r = await connectFrom(source.node, source.containerId, host, check.port);
     return { ...check, source: `${source.pod} (${source.ip})`, address: `${host}:${check.port}`, ...r };
   }
 
@@ -132,7 +132,7 @@ export class ConnectionTests {
       const pod = (await this.o.pods(from, this.o.namespace)).find((p) => p.status?.phase === "Running" && p.status.podIP);
       const id = pod?.status?.containerStatuses?.find((c) => c.name === APP_CONTAINER)?.containerID;
       if (!pod || !id) throw new HarnessError("CLUSTER_FAILED", `no running pod of ${from} to connect from`);
-      return { pod: `${this.o.namespace}/${pod.metadata!.name}`, ip: pod.status!.podIP!, containerId: id };
+      return { pod: `${this.o.namespace}/${pod.metadata!.name}`, ip: pod.status!.podIP!, containerId: id, node: pod.spec!.nodeName! };
     }
     const m = /^(run|monitoring|outside)\/(pod|load-balancer)$/.exec(from);
     if (!m) throw new HarnessError("SCENARIO_INVALID", `cannot connect from "${from}": name a deployed role (${[...this.o.roles().keys()].join(", ")}) or <run|monitoring|outside>/<pod|load-balancer>`);
@@ -154,8 +154,8 @@ export class ConnectionTests {
     const role = deployment.metadata!.name!;
     return waitFor(
       async () => {
-        const p = (await this.o.pods(role, namespace)).find((x) => x.status?.podIP && x.status.containerStatuses?.[0]?.state?.running && x.status.containerStatuses[0].containerID);
-        return p ? { pod: `${namespace}/${p.metadata!.name}`, ip: p.status!.podIP!, containerId: p.status!.containerStatuses![0]!.containerID! } : undefined;
+        const p = (await this.o.pods(role, namespace)).find((x) => x.spec?.nodeName && x.status?.podIP && x.status.containerStatuses?.[0]?.state?.running && x.status.containerStatuses[0].containerID);
+        return p ? { pod: `${namespace}/${p.metadata!.name}`, ip: p.status!.podIP!, containerId: p.status!.containerStatuses![0]!.containerID!, node: p.spec!.nodeName! } : undefined;
       },
       { description: `probe pod ${role} in ${namespace} to run`, timeoutMs: 60_000, intervalMs: 200, clock: this.o.clock, signal: this.o.signal },
     );

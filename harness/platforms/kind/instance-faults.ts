@@ -17,8 +17,6 @@ export interface KindInstanceFaultsOptions {
   readonly core: CoreV1Api;
   readonly namespace: string;
   readonly runId: string;
-  /** The node container: faults go through its containerd (ctr) and its nsenter and iptables. */
-  readonly node: string;
   /** The cluster's Docker network, where PostgreSQL runs beside the node. */
   readonly network: string;
   readonly emit: Sink;
@@ -35,6 +33,8 @@ interface PodContainer {
   readonly uid: string;
   /** containerd's id of the app container. */
   readonly id: string;
+  /** The node the pod runs on, whose container's containerd (ctr), nsenter and iptables the faults go through. */
+  readonly node: string;
   /** The app container's memory limit as its spec gives it, when it has one. */
   readonly memoryLimit?: string;
 }
@@ -61,7 +61,7 @@ export class KindInstanceFaults {
       });
     }
     const rules = (action: "add" | "remove") =>
-      this.onNode(["nsenter", `--net=${netns}`, ...partitionCommand(action, peer, addresses)], `iptables (${action} partition from ${peer}) in pod ${target.pod}'s network namespace`);
+      this.onNode(target.node, ["nsenter", `--net=${netns}`, ...partitionCommand(action, peer, addresses)], `iptables (${action} partition from ${peer}) in pod ${target.pod}'s network namespace`);
     // A failure halfway leaves no rule behind.
     await rules("add").catch(async (e: unknown) => {
       await rules("remove").catch(() => undefined);
@@ -86,7 +86,7 @@ export class KindInstanceFaults {
       throw new HarnessError("COMMAND_FAILED", `stress-ng did not start in pod ${target.pod}'s ${APP_CONTAINER} container: the container has no memory limit`, { hint: NO_MEMORY_LIMIT_HINT });
     }
     const exec = (command: string[], describe: string) =>
-      streamExec(docker().getContainer(this.o.node), ["ctr", "--namespace", "k8s.io", "task", "exec", "--exec-id", `gameday-${randomBytes(4).toString("hex")}`, target.id, ...command], {
+      streamExec(docker().getContainer(target.node), ["ctr", "--namespace", "k8s.io", "task", "exec", "--exec-id", `gameday-${randomBytes(4).toString("hex")}`, target.id, ...command], {
         describe,
       });
     const started = await startStress((cmd) => exec(cmd, `stress-ng in pod ${target.pod}`), stress, `pod ${target.pod}'s ${APP_CONTAINER} container`);
@@ -125,7 +125,7 @@ export class KindInstanceFaults {
     const target = await this.podContainer(role, index);
     const before = await this.appStatus(target);
     if (!before?.running) throw new HarnessError("CONTAINER_FAILED", `the ${APP_CONTAINER} container of pod ${target.pod} is not running: nothing to kill`);
-    await this.killContainer(target.pod, before.running);
+    await this.killContainer(target, before.running);
     const wait = { intervalMs: 250, clock: this.o.clock, signal: this.o.signal };
     await waitFor(
       async () => {
@@ -155,7 +155,7 @@ export class KindInstanceFaults {
   async crashLoop(role: string, index: number): Promise<InstanceFault> {
     const target = await this.podContainer(role, index);
     const status = () => this.appStatus(target);
-    const kill = (id: string) => this.killContainer(target.pod, id);
+    const kill = (id: string) => this.killContainer(target, id);
     const restart = (restarts: number, waiting?: string) =>
       this.o.emit({ type: "instance.restarted", role, instance: index, name: target.pod, restarts, by: KUBELET, ...(waiting ? { waiting } : {}) });
     // The first kill is made here, so a fault that cannot be put in place fails the step.
@@ -192,16 +192,16 @@ export class KindInstanceFaults {
   }
 
   /** SIGKILL to a container through the node's containerd. */
-  private async killContainer(pod: string, id: string): Promise<void> {
+  private async killContainer(target: PodContainer, id: string): Promise<void> {
     await completed(
-      streamExec(docker().getContainer(this.o.node), ["ctr", "--namespace", "k8s.io", "task", "kill", "--signal", "SIGKILL", id], {
-        describe: `ctr task kill of pod ${pod}'s ${APP_CONTAINER} container in node ${this.o.node}`,
+      streamExec(docker().getContainer(target.node), ["ctr", "--namespace", "k8s.io", "task", "kill", "--signal", "SIGKILL", id], {
+        describe: `ctr task kill of pod ${target.pod}'s ${APP_CONTAINER} container in node ${target.node}`,
       }),
     );
   }
 
-  private async onNode(command: string[], describe: string): Promise<string> {
-    const stream = streamExec(docker().getContainer(this.o.node), command, { describe });
+  private async onNode(node: string, command: string[], describe: string): Promise<string> {
+    const stream = streamExec(docker().getContainer(node), command, { describe });
     let out = "";
     stream.stdout.on("data", (d: Buffer) => (out += d.toString()));
     await stream.done;
@@ -221,7 +221,9 @@ export class KindInstanceFaults {
     const id = appContainerId(pod);
     if (!id) throw new HarnessError("CONTAINER_FAILED", `the ${APP_CONTAINER} container of pod ${pod.metadata!.name} is not running`);
     const limit = pod.spec?.containers.find((c) => c.name === APP_CONTAINER)?.resources?.limits?.memory;
-    return { pod: pod.metadata!.name!, uid: pod.metadata!.uid!, id, ...(limit !== undefined ? { memoryLimit: String(limit) } : {}) };
+    const node = pod.spec?.nodeName;
+    if (!node) throw new HarnessError("CONTAINER_FAILED", `pod ${pod.metadata!.name} is on no node`);
+    return { pod: pod.metadata!.name!, uid: pod.metadata!.uid!, id, node, ...(limit !== undefined ? { memoryLimit: String(limit) } : {}) };
   }
 
   /** The app container's id now: undefined when the pod is gone. */
@@ -237,7 +239,7 @@ export class KindInstanceFaults {
 
   /** The pod's network namespace, as containerd has it in the app container's spec: the sandbox's (/proc/<pid>/ns/net). */
   private async netnsOf(target: PodContainer): Promise<string> {
-    const info = JSON.parse(await this.onNode(["ctr", "--namespace", "k8s.io", "containers", "info", target.id], `ctr containers info of pod ${target.pod}`)) as {
+    const info = JSON.parse(await this.onNode(target.node, ["ctr", "--namespace", "k8s.io", "containers", "info", target.id], `ctr containers info of pod ${target.pod}`)) as {
       Spec?: { linux?: { namespaces?: Array<{ type: string; path?: string }> } };
     };
     const path = info.Spec?.linux?.namespaces?.find((n) => n.type === "network")?.path;

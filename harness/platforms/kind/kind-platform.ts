@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   AppsV1Api,
   AutoscalingV2Api,
+  PolicyV1Api,
   CoreV1Api,
   DiscoveryV1Api,
   KubeConfig,
@@ -29,6 +30,7 @@ import type { KindCluster } from "./cluster.js";
 import { APP_PORT, FIELD_MANAGER, K8S_LABEL, appObjects, componentObjects, databaseSecret, metricsPortOf, previousTemplate, summarizeDeployment } from "./manifests.js";
 import { PodProxy } from "./pod-proxy.js";
 import { autoscalerBounds, observePods, secretAtRest } from "./namespace-evidence.js";
+import { KindNodeFaults } from "./node-faults.js";
 import { encryptionAtRest, rotateEncryptionKey } from "./key-rotation.js";
 import { KindInstanceFaults } from "./instance-faults.js";
 import { openNamespace, openSideNamespace, sideNamespaceName } from "./namespace.js";
@@ -93,6 +95,7 @@ export class KindPlatform implements Platform {
   private readonly apps: AppsV1Api;
   private readonly discovery: DiscoveryV1Api;
   private readonly autoscaling: AutoscalingV2Api;
+  private readonly policy: PolicyV1Api;
   private readonly objects: KubernetesObjectApi;
   private readonly clock: Clock;
   private ready: Promise<PodProxy> | undefined;
@@ -110,6 +113,8 @@ export class KindPlatform implements Platform {
   private metricsServer: Promise<void> | undefined;
   /** Whether a role runs under an autoscaler: the pods' observations then read it too. */
   private autoscaled = false;
+  /** Whether a role has a PodDisruptionBudget: the pods' observations then read it too. */
+  private budgeted = false;
   private readonly sides = new Map<SideNamespace, Promise<string>>();
   private readonly connections: ConnectionTests;
 
@@ -126,12 +131,14 @@ export class KindPlatform implements Platform {
     this.apps = this.restricted.makeApiClient(AppsV1Api);
     this.discovery = this.restricted.makeApiClient(DiscoveryV1Api);
     this.autoscaling = this.restricted.makeApiClient(AutoscalingV2Api);
+    this.policy = this.restricted.makeApiClient(PolicyV1Api);
     this.objects = KubernetesObjectApi.makeApiClient(this.restricted);
     this.adminCore = admin.makeApiClient(CoreV1Api);
     this.clock = options.clock ?? systemClock;
     this.namespace = ctx.runId.slice(0, 63).replace(/-+$/, "");
     this.freeNodePorts = options.cluster.nodePorts;
-    const faults = new KindInstanceFaults({ core: this.core, namespace: this.namespace, runId: ctx.runId, node: options.cluster.node, network: options.cluster.network, emit: ctx.emit, clock: this.clock, signal: ctx.signal });
+    const faults = new KindInstanceFaults({ core: this.core, namespace: this.namespace, runId: ctx.runId, network: options.cluster.network, emit: ctx.emit, clock: this.clock, signal: ctx.signal });
+    const nodes = new KindNodeFaults({ admin, nodes: options.cluster.nodes, clusterName: options.cluster.name, emit: ctx.emit, clock: this.clock, signal: ctx.signal });
     this.operations = {
       rollout: (role, version, options) => this.rollout(role, version, options),
       rolloutUndo: (role) => this.undo(role),
@@ -140,10 +147,11 @@ export class KindPlatform implements Platform {
       partitionInstance: (role, index, peer) => faults.partition(role, index, peer),
       stressInstance: (role, index, stress) => faults.stress(role, index, stress),
       crashLoopInstance: (role, index) => faults.crashLoop(role, index),
+      drainNode: (node) => nodes.drain(node),
+      stopNode: (node) => nodes.down(node),
     };
     this.networkPolicies = new RunNetworkPolicies({ namespace: this.namespace, networking: this.restricted.makeApiClient(NetworkingV1Api), apply: (obj) => this.apply(obj), emit: ctx.emit });
     this.connections = new ConnectionTests({
-      node: options.cluster.node,
       namespace: this.namespace,
       runId: ctx.runId,
       clock: this.clock,
@@ -202,7 +210,7 @@ export class KindPlatform implements Platform {
     const started = this.clock.now();
     const { ref } = await this.ctx.images.ensure(image);
     await this.load([ref]);
-    await install({ admin: this.options.cluster.kubeConfig, imageRef: ref, nodes: [this.options.cluster.node], clock: this.clock, signal: this.ctx.signal });
+    await install({ admin: this.options.cluster.kubeConfig, imageRef: ref, nodes: this.options.cluster.nodes, clock: this.clock, signal: this.ctx.signal });
     this.ctx.emit({ type: "kubernetes.addon", name, image: ref, seconds: (this.clock.now() - started) / 1000 });
   }
 
@@ -291,7 +299,7 @@ export class KindPlatform implements Platform {
       this.secretApplied = true;
     }
     const source = this.options.environment ? `k8s/environments/${this.options.environment}` : "k8s/base";
-    const { deployment, service, serviceAccount, networkPolicies, autoscaler } = appObjects(await this.renderOverlay(source), source, {
+    const { deployment, service, serviceAccount, networkPolicies, autoscaler, disruptionBudget } = appObjects(await this.renderOverlay(source), source, {
       namespace: this.namespace,
       runId: this.ctx.runId,
       role: spec.role,
@@ -317,6 +325,10 @@ export class KindPlatform implements Platform {
     if (autoscaler) {
       await this.apply(autoscaler);
       this.autoscaled = true;
+    }
+    if (disruptionBudget) {
+      await this.apply(disruptionBudget);
+      this.budgeted = true;
     }
     const name = deployment.metadata!.name!;
     const kindService = new KindService(this.namespace, spec.role, spec.version, name);
@@ -518,8 +530,8 @@ export class KindPlatform implements Platform {
   /** Pods and ready endpoints per role, as the API server has them now. */
   private async observe(): Promise<PodsObservation[]> {
     const deployments = new Map([...this.services].map(([role, svc]) => [role, svc.deployment]));
-    if (!this.autoscaled) return observePods(this.core, this.discovery, this.namespace, deployments);
-    const autoscalers = (await this.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: this.namespace })).items;
-    return observePods(this.core, this.discovery, this.namespace, deployments, autoscalers);
+    const autoscalers = this.autoscaled ? (await this.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: this.namespace })).items : [];
+    const budgets = this.budgeted ? (await this.policy.listNamespacedPodDisruptionBudget({ namespace: this.namespace })).items : [];
+    return observePods(this.core, this.discovery, this.namespace, deployments, { autoscalers, budgets });
   }
 }

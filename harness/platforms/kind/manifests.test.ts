@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { V1Container, V1Deployment, V1NetworkPolicy, V1Probe, V1ReplicaSet, V1Service, V2HorizontalPodAutoscaler } from "@kubernetes/client-node";
+import type { V1Container, V1Deployment, V1NetworkPolicy, V1PodDisruptionBudget, V1Probe, V1ReplicaSet, V1Service, V2HorizontalPodAutoscaler } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { HarnessError } from "../../common/errors.js";
@@ -166,6 +166,24 @@ describe("appObjects", () => {
     expect(appObjects([...productionRendered(), hpa], "k8s/environments/production", options({ scale: 1, autoscale: true })).autoscaler!.spec!.behavior!.scaleDown!.stabilizationWindowSeconds).toBe(300);
     // A scenario that fixes the replicas gets none.
     expect(appObjects([...productionRendered(), hpa], "k8s/environments/production", options({ autoscale: false })).autoscaler).toBeUndefined();
+  });
+
+  it("aims the production overlay's PodDisruptionBudget and its spread over nodes at the role's own pods", () => {
+    const pdb = parse(readFileSync(join(ROOT, "k8s/environments/production/pdb.yaml"), "utf8")) as V1PodDisruptionBudget;
+    const rendered = productionRendered();
+    const patch = parse(readFileSync(join(ROOT, "k8s/environments/production/deployment-patch.yaml"), "utf8")) as V1Deployment;
+    (rendered[0] as V1Deployment).spec!.template.spec!.topologySpreadConstraints = patch.spec!.template.spec!.topologySpreadConstraints!;
+    const { deployment, disruptionBudget } = appObjects([...rendered, pdb], "k8s/environments/production", options({ replicas: 3 }));
+    const role = deployment.spec!.selector.matchLabels;
+    expect(disruptionBudget!.metadata).toMatchObject({ name: "agi-eval-sandbox-stable", namespace: "gameday-run-1", labels: { [K8S_LABEL.runId]: "run-1", [K8S_LABEL.role]: "stable" } });
+    expect(disruptionBudget!.spec).toEqual({ minAvailable: 2, selector: { matchLabels: role } });
+    expect(deployment.spec!.template.spec!.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: role } },
+    ]);
+    // The base has neither.
+    const base = appObjects(baseRendered(), "k8s/base", options());
+    expect(base.disruptionBudget).toBeUndefined();
+    expect(base.deployment.spec!.template.spec!.topologySpreadConstraints).toBeUndefined();
   });
 
   it("takes the overlay's NetworkPolicies into the run's namespace, labelled with the run, their rules untouched", () => {

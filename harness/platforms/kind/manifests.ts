@@ -4,7 +4,7 @@
  * (router, Prometheus). No API calls here, so all of it is unit-tested.
  */
 import { basename } from "node:path";
-import type { V1ConfigMap, V1Container, V1Deployment, V1NetworkPolicy, V1PodTemplateSpec, V1Probe, V1ReplicaSet, V1Secret, V1Service, V1ServiceAccount, V2HorizontalPodAutoscaler, V2HPAScalingRules } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Container, V1Deployment, V1NetworkPolicy, V1PodDisruptionBudget, V1PodTemplateSpec, V1Probe, V1ReplicaSet, V1Secret, V1Service, V1ServiceAccount, V2HorizontalPodAutoscaler, V2HPAScalingRules } from "@kubernetes/client-node";
 import { TimeScale } from "../../common/clock.js";
 import { HarnessError } from "../../common/errors.js";
 import { scaleProgressDeadline, type DeploymentSummary, type ProbeSummary } from "../../model/kubernetes.js";
@@ -82,7 +82,14 @@ export function appObjects(
   rendered: readonly unknown[],
   source: string,
   o: AppOptions,
-): { deployment: V1Deployment; service: V1Service; serviceAccount?: V1ServiceAccount; networkPolicies: V1NetworkPolicy[]; autoscaler?: V2HorizontalPodAutoscaler } {
+): {
+  deployment: V1Deployment;
+  service: V1Service;
+  serviceAccount?: V1ServiceAccount;
+  networkPolicies: V1NetworkPolicy[];
+  autoscaler?: V2HorizontalPodAutoscaler;
+  disruptionBudget?: V1PodDisruptionBudget;
+} {
   const base = structuredClone(only<V1Deployment>(rendered, "Deployment", source));
   const accounts = rendered.filter((d): d is V1ServiceAccount => (d as { kind?: string })?.kind === "ServiceAccount");
   if (accounts.length > 1) throw new HarnessError("SPEC_INVALID", `${source} renders ${accounts.length} ServiceAccount objects; the kind platform needs at most one`);
@@ -109,7 +116,12 @@ export function appObjects(
         ...template,
         metadata: { ...template.metadata, labels: { ...(template.metadata?.labels ?? {}), ...selector, [K8S_LABEL.runId]: o.runId, [K8S_LABEL.version]: o.version } },
         // A pod asked to stop serves on as a lame duck until the Service's endpoints have let it go (LAME_DUCK), then closes.
-        spec: { ...template.spec!, terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS },
+        // The overlay's spread over nodes counts the role's own pods.
+        spec: {
+          ...template.spec!,
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+          ...(template.spec!.topologySpreadConstraints ? { topologySpreadConstraints: template.spec!.topologySpreadConstraints.map((c) => ({ ...c, labelSelector: { matchLabels: selector } })) } : {}),
+        },
       },
     },
   };
@@ -125,7 +137,11 @@ export function appObjects(
   const hpas = rendered.filter((d): d is V2HorizontalPodAutoscaler => (d as { kind?: string })?.kind === "HorizontalPodAutoscaler");
   if (hpas.length > 1) throw new HarnessError("SPEC_INVALID", `${source} renders ${hpas.length} HorizontalPodAutoscaler objects; the kind platform needs at most one`);
   const autoscaler = hpas[0] && o.autoscale !== false ? roleAutoscaler(hpas[0], name, labels, o) : undefined;
-  return { deployment, service, networkPolicies, ...(serviceAccount ? { serviceAccount } : {}), ...(autoscaler ? { autoscaler } : {}) };
+  const budgets = rendered.filter((d): d is V1PodDisruptionBudget => (d as { kind?: string })?.kind === "PodDisruptionBudget");
+  if (budgets.length > 1) throw new HarnessError("SPEC_INVALID", `${source} renders ${budgets.length} PodDisruptionBudget objects; the kind platform needs at most one`);
+  // The overlay's budget for the role's own pods, under the role's Deployment's name.
+  const disruptionBudget = budgets[0] ? { ...structuredClone(budgets[0]), metadata: { ...budgets[0].metadata, name, namespace: o.namespace, labels: { ...(budgets[0].metadata?.labels ?? {}), ...labels } }, spec: { ...budgets[0].spec, selector: { matchLabels: selector } } } : undefined;
+  return { deployment, service, networkPolicies, ...(serviceAccount ? { serviceAccount } : {}), ...(autoscaler ? { autoscaler } : {}), ...(disruptionBudget ? { disruptionBudget } : {}) };
 }
 
 /** Kubernetes' autoscaler behaviour where the overlay leaves it out (autoscaling/v2's documented defaults). */
@@ -220,6 +236,17 @@ export interface ComponentObjectsOptions {
 }
 
 /** A supporting component: its files in a ConfigMap, one pod, and a NodePort Service named after its role. */
+/**
+ * The harness's own parts (the router, Prometheus; metrics-server in its
+ * manifest) run on the control-plane node, tainted or not: a node fault
+ * aimed at the system under test (node-drain, node-down on a worker) must
+ * not take the instruments with it. On a one-node cluster that is the node.
+ */
+export const ON_CONTROL_PLANE = {
+  nodeSelector: { "node-role.kubernetes.io/control-plane": "" },
+  tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
+};
+
 export function componentObjects(o: ComponentObjectsOptions): { configMap: V1ConfigMap; deployment: V1Deployment; service: V1Service } {
   const labels = { [K8S_LABEL.runId]: o.runId, [K8S_LABEL.role]: o.role };
   const keys = o.files.map((f, i) => `${i}-${basename(f.path)}`);
@@ -243,6 +270,7 @@ export function componentObjects(o: ComponentObjectsOptions): { configMap: V1Con
           terminationGracePeriodSeconds: 1,
           // The router and Prometheus call no Kubernetes API (Prometheus's targets are static): no token in their pods.
           automountServiceAccountToken: false,
+          ...ON_CONTROL_PLANE,
           containers: [
             {
               name: o.role,

@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CoreV1Api, DiscoveryV1Api, V2HorizontalPodAutoscaler } from "@kubernetes/client-node";
+import type { CoreV1Api, DiscoveryV1Api, V1PodDisruptionBudget, V2HorizontalPodAutoscaler } from "@kubernetes/client-node";
 import { errorMessage } from "../../common/errors.js";
-import type { AutoscalerStatus, PodsObservation } from "../../model/kubernetes.js";
+import type { AutoscalerStatus, BudgetStatus, PodsObservation } from "../../model/kubernetes.js";
 import { K8S_LABEL } from "./manifests.js";
 import type { SecretAtRest } from "../platform.js";
 import { readEtcd } from "./etcd.js";
@@ -29,18 +29,30 @@ export function autoscalerBounds(hpa: V2HorizontalPodAutoscaler): { min: number;
   return { min, max, ...(cpuTarget !== undefined ? { cpuTarget } : {}), ...(memoryTarget !== undefined ? { memoryTarget } : {}) };
 }
 
+/** A PodDisruptionBudget's status: what it asks (minAvailable), how many of its pods are healthy and must be, and the disruptions it allows now. */
+export function budgetStatus(pdb: V1PodDisruptionBudget): BudgetStatus {
+  return {
+    minAvailable: pdb.spec?.minAvailable ?? 0,
+    healthy: pdb.status?.currentHealthy ?? 0,
+    desiredHealthy: pdb.status?.desiredHealthy ?? 0,
+    allowed: pdb.status?.disruptionsAllowed ?? 0,
+  };
+}
+
 /**
- * Pods and ready Service endpoints per role (role to its Deployment and
- * Service name), as the API server has them now; with the role's autoscaler,
- * where `autoscalers` has one aimed at its Deployment.
+ * Pods (with their node) and ready Service endpoints per role (role to its
+ * Deployment and Service name), as the API server has them now; with the
+ * role's autoscaler where `autoscalers` has one aimed at its Deployment, and
+ * its disruption budget where `budgets` has one of its name.
  */
 export async function observePods(
   core: CoreV1Api,
   discovery: DiscoveryV1Api,
   namespace: string,
   deployments: ReadonlyMap<string, string>,
-  autoscalers: readonly V2HorizontalPodAutoscaler[] = [],
+  related: { autoscalers?: readonly V2HorizontalPodAutoscaler[]; budgets?: readonly V1PodDisruptionBudget[] } = {},
 ): Promise<PodsObservation[]> {
+  const autoscalers = related.autoscalers ?? [];
   const pods = await core.listNamespacedPod({ namespace: namespace, labelSelector: K8S_LABEL.role });
   const slices = await discovery.listNamespacedEndpointSlice({ namespace: namespace });
   const out: PodsObservation[] = [];
@@ -51,10 +63,12 @@ export async function observePods(
       .flatMap((s) => s.endpoints ?? [])
       .filter((e) => e.conditions?.ready === true).length;
     const hpa = autoscalers.find((h) => h.spec?.scaleTargetRef.name === deployment);
+    const pdb = related.budgets?.find((b) => b.metadata?.name === deployment);
     out.push({
       role,
       endpoints,
       ...(hpa ? { autoscaler: autoscalerStatus(hpa) } : {}),
+      ...(pdb ? { budget: budgetStatus(pdb) } : {}),
       pods: mine
         .map((p) => {
           const lastTerminated = (p.status?.containerStatuses ?? []).map((c) => c.lastState?.terminated?.reason).find((r) => r !== undefined);
@@ -65,6 +79,7 @@ export async function observePods(
             phase: p.status?.phase ?? "Unknown",
             ready: p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
             restarts: (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0),
+            ...(p.spec?.nodeName ? { node: p.spec.nodeName } : {}),
             ...(lastTerminated ? { lastTerminated } : {}),
             ...(waiting ? { waiting } : {}),
           };

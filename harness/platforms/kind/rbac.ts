@@ -37,6 +37,8 @@ export const HARNESS_RULES: readonly V1PolicyRule[] = [
   { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "create", "patch"] },
   // The production overlay's HorizontalPodAutoscaler: applied, and its status watched with the pods.
   { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ["get", "list", "create", "patch"] },
+  // The production overlay's PodDisruptionBudget: applied, and its status watched with the pods.
+  { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["get", "list", "create", "patch"] },
 ];
 
 /**

@@ -4,17 +4,24 @@ import { startReaper, type Reaper } from "../../cleanup/reaper.js";
 import { exec } from "../../common/exec.js";
 import { ROOT } from "../../common/paths.js";
 import type { Sink } from "../../timeline/events.js";
-import { KEPT_CLUSTER, KindCluster, clusterFiles, clusterLabel } from "./cluster.js";
+import { KEPT_CLUSTER, KindCluster, clusterFiles, clusterLabel, keptClusterName } from "./cluster.js";
+
+/** One cluster of the session: made on first use by a run that wants its shape. */
+interface SessionCluster {
+  name?: string;
+  cluster?: Promise<KindCluster>;
+  reaper?: Reaper;
+}
 
 /**
- * The kind cluster of one harness invocation: created on first use, shared by
- * every scenario the invocation runs, deleted at the end unless kept.
- * With `keep`, the cluster is named gameday, reused when it is already running
- * and left running for the next invocation.
+ * The kind clusters of one harness invocation: one per shape the scenarios ask
+ * for (one node; a control plane and N workers), created on first use, shared
+ * by every scenario of that shape, deleted at the end unless kept. With
+ * `keep`, a cluster is named after its shape (gameday, gameday-w2), reused
+ * when it is already running and left running for the next invocation.
  */
 export class KindSession {
-  private cluster: Promise<KindCluster> | undefined;
-  private reaper: Reaper | undefined;
+  private readonly clusters = new Map<number, SessionCluster>();
 
   constructor(private readonly options: { keep: boolean; networkAgent?: boolean }) {}
 
@@ -23,39 +30,55 @@ export class KindSession {
     return this.options.networkAgent !== false;
   }
 
-  async get(emit: Sink, signal: AbortSignal): Promise<KindCluster> {
-    if (!this.cluster) {
-      this.cluster = this.acquire(emit, signal);
-      return this.cluster;
+  /** The names of the clusters the session has made or found so far. */
+  names(): string[] {
+    return [...this.clusters.values()].flatMap((c) => (c.name ? [c.name] : []));
+  }
+
+  /** The session's cluster with `workers` worker nodes (0: one node). */
+  async get(emit: Sink, signal: AbortSignal, workers = 0): Promise<KindCluster> {
+    const known = this.clusters.get(workers);
+    if (!known) {
+      const entry: SessionCluster = {};
+      this.clusters.set(workers, entry);
+      entry.cluster = this.acquire(entry, workers, emit, signal);
+      return entry.cluster;
     }
-    const cluster = await this.cluster;
+    const cluster = await known.cluster!;
     emit({ type: "cluster.ready", name: cluster.name, created: false, seconds: 0 });
     return cluster;
   }
 
-  private async acquire(emit: Sink, signal: AbortSignal): Promise<KindCluster> {
+  private async acquire(entry: SessionCluster, workers: number, emit: Sink, signal: AbortSignal): Promise<KindCluster> {
     const log = (message: string) => emit({ type: "note", level: "info", message });
-    const name = this.options.keep ? KEPT_CLUSTER : `${KEPT_CLUSTER}-${randomBytes(3).toString("hex")}`;
+    const name = this.options.keep ? keptClusterName(workers) : `${KEPT_CLUSTER}-${randomBytes(3).toString("hex")}`;
+    entry.name = name;
     // A cluster of this invocation's own goes with it, even if the harness dies: the watchdog starts before the cluster.
-    if (!this.options.keep) this.reaper = startReaper(`cluster-${name}`, { what: `kind cluster ${name}`, containerLabels: [clusterLabel(name)], files: clusterFiles(name) });
+    if (!this.options.keep) entry.reaper = startReaper(`cluster-${name}`, { what: `kind cluster ${name}`, containerLabels: [clusterLabel(name)], files: clusterFiles(name) });
     await ensureKindTools(log, signal);
     const started = Date.now();
-    const cluster = await KindCluster.acquire({ name, keep: this.options.keep, log, signal });
-    emit({ type: "cluster.ready", name, created: cluster.created, seconds: (Date.now() - started) / 1000 });
+    const cluster = await KindCluster.acquire({ name, keep: this.options.keep, workers, log, signal });
+    emit({ type: "cluster.ready", name, created: cluster.created, seconds: (Date.now() - started) / 1000, nodes: cluster.nodes.length });
     return cluster;
   }
 
-  /** Delete the cluster unless it is kept; safe to call when none was made. */
+  /** Delete the clusters that are not kept; safe to call when none was made. */
   async close(): Promise<void> {
-    const cluster = await this.cluster?.catch(() => undefined);
-    this.cluster = undefined;
-    try {
-      await cluster?.release();
-    } finally {
-      // When the cluster failed half-way, the watchdog removes what is left as this process ends.
-      if (cluster || this.options.keep) this.reaper?.stop();
-      this.reaper = undefined;
+    const entries = [...this.clusters.values()];
+    this.clusters.clear();
+    const errors: unknown[] = [];
+    for (const entry of entries) {
+      const cluster = await entry.cluster?.catch(() => undefined);
+      try {
+        await cluster?.release();
+      } catch (e) {
+        errors.push(e);
+      } finally {
+        // When the cluster failed half-way, the watchdog removes what is left as this process ends.
+        if (cluster || this.options.keep) entry.reaper?.stop();
+      }
     }
+    if (errors.length > 0) throw errors[0];
   }
 }
 
