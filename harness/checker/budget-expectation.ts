@@ -52,7 +52,8 @@ function judgeBudget(e: BudgetExpectation, evidence: Evidence): Verdict {
   const evictions = evidence.events.filter((ev): ev is Eviction => ev.type === "node.eviction" && ev.t > window.start && ev.t <= window.end && names.has(ev.pod.split("/")[1] ?? ""));
   const refusals = evictions.reduce((n, ev) => n + ev.refusals, 0);
   const evicted = `${evictions.length} of its pod(s) evicted by a drain${evictions.length ? ` (${evictions.map((ev) => `${ev.pod.split("/")[1]} from ${ev.node} at ${ev.t.toFixed(1)}s`).join(", ")})` : ""}, ${refusals} eviction(s) refused by the budget`;
-  checks.push([e.evicted ? `${evicted}, expected ${e.evicted.text}` : evicted, e.evicted ? countSatisfies(e.evicted, evictions.length) : true]);
+  checks.push([e.evicted ? `${evicted}, expected ${e.evicted.text} evicted` : evicted, e.evicted ? countSatisfies(e.evicted, evictions.length) : true]);
+  if (e.refused) checks.push([`${refusals} refusal(s), expected ${e.refused.text}`, countSatisfies(e.refused, refusals)]);
   const last = states[states.length - 1]!;
   checks.push([`at the end ${ready(last)}/${last.pods.length} ready on ${placement(last)}`, true]);
   return { held: checks.every(([, ok]) => ok), evidence: checks.map(([text, ok]) => `${ok ? "" : "MISMATCH "}${text}`).join("; ") };
@@ -60,6 +61,6 @@ function judgeBudget(e: BudgetExpectation, evidence: Evidence): Verdict {
 
 export const budget = {
   describe: (e) =>
-    `${e.version}'s PodDisruptionBudget held${e.during ? ` during ${e.during}` : ""}: never fewer ready pods than its minAvailable${e.evicted ? `, with ${e.evicted.text} of its pods evicted by a drain` : ""}`,
+    `${e.version}'s PodDisruptionBudget held${e.during ? ` during ${e.during}` : ""}: never fewer ready pods than its minAvailable${e.evicted ? `, with ${e.evicted.text} of its pods evicted by a drain` : ""}${e.refused ? `, ${e.refused.text} eviction(s) refused by it` : ""}`,
   judge: judgeBudget,
 } satisfies ExpectationKind<"budget">;

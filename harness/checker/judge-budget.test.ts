@@ -40,7 +40,7 @@ describe("judge: budget (the overlay's PodDisruptionBudget)", () => {
     const j = judge(expectation({ evicted: { op: ">=", value: 2, text: ">=2" } }), evidence(drained));
     expect(j.held).toBe(true);
     expect(j.evidence).toBe(
-      "fewest ready 2 at 13.0s (minAvailable 2), on c-worker (1), c-worker2 (1); the budget's own status: never fewer healthy than required (5 observation(s)); 2 of its pod(s) evicted by a drain (a from c-worker at 12.0s, b from c-worker at 21.0s), 6 eviction(s) refused by the budget, expected >=2; at the end 3/3 ready on c-worker2 (3)",
+      "fewest ready 2 at 13.0s (minAvailable 2), on c-worker (1), c-worker2 (1); the budget's own status: never fewer healthy than required (5 observation(s)); 2 of its pod(s) evicted by a drain (a from c-worker at 12.0s, b from c-worker at 21.0s), 6 eviction(s) refused by the budget, expected >=2 evicted; at the end 3/3 ready on c-worker2 (3)",
     );
   });
 
@@ -55,7 +55,10 @@ describe("judge: budget (the overlay's PodDisruptionBudget)", () => {
   it("fails when the drain evicted fewer of the role's pods than asked: a budget never tested did not hold", () => {
     const j = judge(expectation({ evicted: { op: ">=", value: 1, text: ">=1" } }), evidence([...step("drain", 10, 60), observed(5, before), eviction(20, "someone-elses", 0), observed(30, before)]));
     expect(j.held).toBe(false);
-    expect(j.evidence).toContain("MISMATCH 0 of its pod(s) evicted by a drain, 0 eviction(s) refused by the budget, expected >=1");
+    expect(j.evidence).toContain("MISMATCH 0 of its pod(s) evicted by a drain, 0 eviction(s) refused by the budget, expected >=1 evicted");
+    const unrefused = judge(expectation({ refused: { op: ">=", value: 1, text: ">=1" } }), evidence([...step("drain", 10, 60), observed(5, before), eviction(20, "a", 0), observed(30, before)]));
+    expect(unrefused.held).toBe(false);
+    expect(unrefused.evidence).toContain("MISMATCH 0 refusal(s), expected >=1");
   });
 
   it("fails without a budget in the window, or without its step", () => {

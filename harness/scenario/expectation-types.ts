@@ -42,6 +42,8 @@ export interface BudgetExpectation extends ExpectationBase {
   readonly version: string;
   readonly during?: string;
   readonly evicted?: CountBound;
+  /** How many evictions of the role's pods the budget refused (429) in the window: it held a drain back. */
+  readonly refused?: CountBound;
 }
 
 /**

@@ -183,7 +183,7 @@ function kinds(c: ExpectationContext) {
         if (!["above", "atMost", "end"].some((k) => asRecord(r)?.[k] !== undefined)) ctx.addIssue({ code: "custom", message: "must say what to check: one or more of above, atMost, end" });
       }, ALWAYS)
       .superRefine(kubernetes, ALWAYS),
-    budget: obj({ role, during, evicted: countOf("evicted pods", ">=1").optional() }).superRefine(kubernetes, ALWAYS),
+    budget: obj({ role, during, evicted: countOf("evicted pods", ">=1").optional(), refused: countOf("refused evictions", ">=1").optional() }).superRefine(kubernetes, ALWAYS),
     connectivity: obj({
       from: str().superRefine((f, ctx) => {
         if (CONNECTION_SOURCE.test(f) || c.roles.includes(f)) return;
@@ -298,7 +298,7 @@ function expectationSchema(c: ExpectationContext) {
       }
       if (e.budget) {
         const b = e.budget;
-        return { ...base, kind: "budget", version: b.role, ...opt("during", b.during), ...opt("evicted", b.evicted) };
+        return { ...base, kind: "budget", version: b.role, ...opt("during", b.during), ...opt("evicted", b.evicted), ...opt("refused", b.refused) };
       }
       if (e.connectivity) {
         const c = e.connectivity;

@@ -75,6 +75,8 @@ export class KindCluster {
     readonly nodes: readonly string[],
     /** The Docker network the node is on: services outside the cluster (PostgreSQL) join it. */
     readonly network: string,
+    /** The control-plane node's address on that network. */
+    readonly controlPlaneAddress: string,
     private readonly ports: ReadonlyMap<number, number>,
     /** Whether this process created it (and so deletes it, unless kept). */
     readonly created: boolean,
@@ -179,7 +181,8 @@ export class KindCluster {
     }
     const network = Object.keys(info.NetworkSettings.Networks)[0] ?? "kind";
     const nodes = all.map((c) => c.Names[0]!.replace(/^\//, "")).sort((a, b) => Number(b.endsWith("-control-plane")) - Number(a.endsWith("-control-plane")) || a.localeCompare(b));
-    const cluster = new KindCluster(name, kc, container.Names[0]!.replace(/^\//, ""), nodes, network, ports, created, keep);
+    const address = info.NetworkSettings.Networks[network]?.IPAddress ?? "";
+    const cluster = new KindCluster(name, kc, container.Names[0]!.replace(/^\//, ""), nodes, network, address, ports, created, keep);
     const clock = options.clock ?? systemClock;
     await cluster.waitReady(clock, options.signal);
     // With workers, the node image's single-node pod network is replaced (pod-network.ts); again on a reused cluster, whose nodes may have restarted.

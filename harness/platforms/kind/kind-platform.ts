@@ -150,7 +150,13 @@ export class KindPlatform implements Platform {
       drainNode: (node) => nodes.drain(node),
       stopNode: (node) => nodes.down(node),
     };
-    this.networkPolicies = new RunNetworkPolicies({ namespace: this.namespace, networking: this.restricted.makeApiClient(NetworkingV1Api), apply: (obj) => this.apply(obj), emit: ctx.emit });
+    this.networkPolicies = new RunNetworkPolicies({
+      namespace: this.namespace,
+      networking: this.restricted.makeApiClient(NetworkingV1Api),
+      apply: (obj) => this.apply(obj),
+      emit: ctx.emit,
+      ...(options.cluster.nodes.length > 1 ? { controlPlane: options.cluster.controlPlaneAddress } : {}),
+    });
     this.connections = new ConnectionTests({
       namespace: this.namespace,
       runId: ctx.runId,

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ROOT } from "../../common/paths.js";
 import { loadDeploymentSpec } from "../../document/deployment-spec.js";
 import type { V1NetworkPolicy } from "@kubernetes/client-node";
-import { documentRulesOf, NETWORK_PEERS, networkPolicyModel, selectsPods, withDatabaseAddresses, type NetworkPolicyObject } from "./network-policy.js";
+import { documentRulesOf, NETWORK_PEERS, networkPolicyModel, selectsPods, withControlPlane, withDatabaseAddresses, type NetworkPolicyObject } from "./network-policy.js";
 
 const component = join(ROOT, "k8s/components/network-policies");
 const policy = parse(readFileSync(join(component, "network-policy.yaml"), "utf8")) as NetworkPolicyObject & { kind: string; spec: { podSelector: unknown; policyTypes: string[] } };
@@ -66,5 +66,18 @@ describe("network-policies.yml as a NetworkPolicy (k8s/components/network-polici
     expect(model.spec!.ingress!.map((r) => r.from)).toEqual([undefined, undefined]);
     expect(model.spec!.egress).toEqual(policy.spec!.egress);
     expect(documentRulesOf(model)).toEqual(documentRulesOf(policy));
+  });
+
+  it("lets the control-plane node in on a cluster with workers (the harness's probes through the API server), a rule the document's comparison leaves out", () => {
+    const withIt = networkPolicyModel(withControlPlane(policy as unknown as V1NetworkPolicy, "172.18.0.2"));
+    const ingress = withIt.spec!.ingress!;
+    expect(ingress).toHaveLength(3);
+    expect(ingress[2]).toEqual({ _from: [{ ipBlock: { cidr: "172.18.0.2/32" } }] });
+    // The document's two rules keep their peers (in the client's model).
+    expect(ingress.slice(0, 2).every((r) => (r._from ?? []).length === 1)).toBe(true);
+    expect(documentRulesOf(withIt as NetworkPolicyObject, [], "172.18.0.2")).toEqual(documentRulesOf(policy));
+    // Read without knowing the address, the rule shows as a peer the document does not name.
+    expect(documentRulesOf(withIt as NetworkPolicyObject).ingress[2]).toEqual({ peers: ["?"], ports: [] });
+    expect(withControlPlane(policy as unknown as V1NetworkPolicy, undefined)).toEqual(policy);
   });
 });

@@ -54,15 +54,18 @@ export function databaseAddressPeer(address: string): V1NetworkPolicyPeer {
  * A NetworkPolicy's rules as the document would write them: each rule's peer
  * names (by NETWORK_PEERS) and TCP ports; a peer no name fits is "?". The
  * addresses of the run's databases outside the cluster count as the
- * database namespace (withDatabaseAddresses).
+ * database namespace (withDatabaseAddresses); the rule the harness adds for
+ * its probes through the API server (withControlPlane) is not the document's
+ * and is left out.
  */
-export function documentRulesOf(policy: NetworkPolicyObject, databaseAddresses: readonly string[] = []): NetworkPoliciesSpec {
+export function documentRulesOf(policy: NetworkPolicyObject, databaseAddresses: readonly string[] = [], controlPlane?: string): NetworkPoliciesSpec {
   const known: Array<[string, V1NetworkPolicyPeer]> = [...Object.entries(NETWORK_PEERS), ...databaseAddresses.map((a): [string, V1NetworkPolicyPeer] => ["database-namespace", databaseAddressPeer(a)])];
   const name = (peer: V1NetworkPolicyPeer) => known.find(([, p]) => JSON.stringify(p) === JSON.stringify(peer))?.[0] ?? "?";
   const names = (list: V1NetworkPolicyPeer[] | undefined) => [...new Set((list ?? []).map(name))];
   const ports = (list: Ports | undefined) => (list ?? []).filter((p) => (p.protocol ?? "TCP") === "TCP").map((p) => Number(p.port));
+  const harness = controlPlane ? JSON.stringify([controlPlanePeer(controlPlane)]) : undefined;
   return {
-    ingress: (policy.spec?.ingress ?? []).map((r) => ({ peers: names(r.from ?? r._from), ports: ports(r.ports) })),
+    ingress: (policy.spec?.ingress ?? []).filter((r) => JSON.stringify(r.from ?? r._from) !== harness).map((r) => ({ peers: names(r.from ?? r._from), ports: ports(r.ports) })),
     egress: (policy.spec?.egress ?? []).map((r) => ({ peers: names(r.to), ports: ports(r.ports) })),
   };
 }
@@ -80,6 +83,28 @@ export function withDatabaseAddresses(policy: V1NetworkPolicy, addresses: readon
     if (!(rule.to ?? []).some((p) => JSON.stringify(p) === database)) continue;
     for (const a of addresses) if (!rule.to!.some((p) => p.ipBlock?.cidr === `${a}/32`)) rule.to!.push(databaseAddressPeer(a));
   }
+  return out;
+}
+
+/** The control-plane node's address alone. */
+function controlPlanePeer(address: string): V1NetworkPolicyPeer {
+  return { ipBlock: { cidr: `${address}/32` } };
+}
+
+/**
+ * The policy as a run on a cluster with workers applies it: one more ingress
+ * rule lets the control-plane node in. The harness probes the pods (/health,
+ * /ready, its fault knobs) through the API server's pod proxy, which
+ * connects from the control-plane node; on one node that is the pod's own
+ * node, whose traffic NetworkPolicies never judge, but a pod on a worker
+ * would drop it. The deployment expectation leaves the rule out
+ * (documentRulesOf); the connectivity checks, made from pods, never match it.
+ */
+export function withControlPlane(policy: V1NetworkPolicy, address: string | undefined): V1NetworkPolicy {
+  const out = structuredClone(policy);
+  if (!address || !(out.spec?.policyTypes ?? ["Ingress"]).includes("Ingress")) return out;
+  // In the client's model (`_from`), which networkPolicyModel leaves as it is.
+  out.spec!.ingress = [...(out.spec!.ingress ?? []), { _from: [controlPlanePeer(address)] }];
   return out;
 }
 
