@@ -15,7 +15,7 @@ afterAll(() => clusters.removeNew(), 120_000);
 type Pods = RunEvent & { role: string; pods: Array<{ name: string; ready: boolean; node?: string }>; budget?: { minAvailable: number; healthy: number; desiredHealthy: number } };
 
 describe("node-failure on a kind cluster with two workers", () => {
-  it("drains a worker within production's PodDisruptionBudget, loses it, and keeps serving; the cluster is gone after", async () => {
+  it("drains both workers in turn within production's PodDisruptionBudget, loses one, and keeps serving; the cluster is gone after", async () => {
     run = await passingRun(["scenario", "node-failure"]);
     const { events } = run;
     // One cluster of three nodes, made for the run.

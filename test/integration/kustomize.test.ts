@@ -65,6 +65,16 @@ describe("k8s manifests rendered with kustomize", () => {
           ["memory", a.targetMemory],
         ]);
       }
+      // Production alone spreads its replicas over nodes and has a disruption budget (the overlay's own: the document names none).
+      const budgets = docs.filter((d) => d.kind === "PodDisruptionBudget") as unknown as Array<{ spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } }>;
+      const spread = (deployment.spec.template!.spec as { topologySpreadConstraints?: Array<{ topologyKey: string; maxSkew: number; whenUnsatisfiable: string }> }).topologySpreadConstraints;
+      if (name !== "production") {
+        expect(budgets).toEqual([]);
+        expect(spread).toBeUndefined();
+      } else {
+        expect(budgets.map((b) => b.spec)).toEqual([{ minAvailable: 2, selector: { matchLabels: { app: "agi-eval-sandbox" } } }]);
+        expect(spread).toMatchObject([{ topologyKey: "kubernetes.io/hostname", maxSkew: 1, whenUnsatisfiable: "ScheduleAnyway" }]);
+      }
     });
   }
 });
