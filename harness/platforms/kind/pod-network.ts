@@ -113,11 +113,13 @@ export async function setUpPodNetwork(options: {
       hint: "`docker exec <node> journalctl -u kubelet` on a node that is missing shows why",
     },
   );
-  for (const node of nodes) {
-    await exec("docker", ["exec", node.name, "sh", "-c", podNetworkScript(node, nodes)], { timeoutMs: 30_000 }).catch((e: unknown) => {
-      throw new HarnessError("CLUSTER_FAILED", `could not set up the pod network on node ${node.name}`, { cause: e, hint: `docker exec ${node.name} ip route; the node needs iproute2 and iptables (the node image has both)` });
-    });
-  }
+  await Promise.all(
+    nodes.map((node) =>
+      exec("docker", ["exec", node.name, "sh", "-c", podNetworkScript(node, nodes)], { timeoutMs: 30_000 }).catch((e: unknown) => {
+        throw new HarnessError("CLUSTER_FAILED", `could not set up the pod network on node ${node.name}`, { cause: e, hint: `docker exec ${node.name} ip route; the node needs iproute2 and iptables (the node image has both)` });
+      }),
+    ),
+  );
   // On a new cluster, pods that started before got their address from the image's configuration (the same range on
   // every node, masqueraded by the plugin): their controllers make them again on their node's own range. A node
   // that comes back later keeps its file, so its pods come back on the right range.
