@@ -2,8 +2,8 @@ import { countSatisfies } from "../document/comparison.js";
 import type { BudgetExpectation } from "../scenario/scenario.js";
 import type { EventOf, Stamped } from "../timeline/events.js";
 import { judgedWindow, type Evidence, type ExpectationKind, type Verdict } from "./evidence.js";
+import { podsInWindow, type PodsState } from "./pods-states.js";
 
-type PodsState = Stamped<EventOf<"pods.observed">>;
 type Eviction = Stamped<EventOf<"node.eviction">>;
 
 /** A budget's minAvailable as a count of `pods` (a percentage rounds up, as the disruption controller does). */
@@ -28,12 +28,10 @@ function placement(s: PodsState): string {
  * the role's pods a drain made (node.eviction), with the refusals before them.
  */
 function judgeBudget(e: BudgetExpectation, evidence: Evidence): Verdict {
-  const window = judgedWindow(evidence, e.during);
-  if (!window) return { held: false, evidence: `step ${e.during} never ran to its end, so there is nothing to judge` };
-  const all = evidence.events.filter((ev): ev is PodsState => ev.type === "pods.observed" && ev.role === e.version);
-  const opening = all.filter((s) => s.t <= window.start).pop();
-  const states = [...(opening ? [opening] : []), ...all.filter((s) => s.t > window.start && s.t <= window.end)];
-  if (states.length === 0) return { held: false, evidence: `no observation of ${e.version}'s pods in the window` };
+  const observed = podsInWindow(evidence, e.version, e.during);
+  if ("held" in observed) return observed;
+  const { all, states } = observed;
+  const window = judgedWindow(evidence, e.during)!;
   const budgeted = states.filter((s) => s.budget);
   if (budgeted.length === 0) return { held: false, evidence: `${e.version} has no PodDisruptionBudget in the window (the overlay has none)` };
   const ready = (s: PodsState) => s.pods.filter((p) => p.ready).length;

@@ -1,8 +1,6 @@
 import type { ReplicasExpectation } from "../scenario/scenario.js";
-import type { EventOf, Stamped } from "../timeline/events.js";
-import { judgedWindow, type Evidence, type ExpectationKind, type Verdict } from "./evidence.js";
-
-type PodsState = Stamped<EventOf<"pods.observed">>;
+import type { Evidence, ExpectationKind, Verdict } from "./evidence.js";
+import { podsInWindow, type PodsState } from "./pods-states.js";
 
 /** One observation: the pods (ready of all) and the autoscaler (current/desired, CPU and memory against their targets). */
 function show(s: PodsState): string {
@@ -21,12 +19,9 @@ function show(s: PodsState): string {
  * both the pods and the autoscaler's status.
  */
 function judgeReplicas(e: ReplicasExpectation, evidence: Evidence): Verdict {
-  const window = judgedWindow(evidence, e.during);
-  if (!window) return { held: false, evidence: `step ${e.during} never ran to its end, so there is nothing to judge` };
-  const all = evidence.events.filter((ev): ev is PodsState => ev.type === "pods.observed" && ev.role === e.version);
-  const opening = all.filter((s) => s.t <= window.start).pop();
-  const states = [...(opening ? [opening] : []), ...all.filter((s) => s.t > window.start && s.t <= window.end)];
-  if (states.length === 0) return { held: false, evidence: `no observation of ${e.version}'s pods in the window` };
+  const observed = podsInWindow(evidence, e.version, e.during);
+  if ("held" in observed) return observed;
+  const { states } = observed;
   if (!states.some((s) => s.autoscaler)) return { held: false, evidence: `${e.version} has no autoscaler in the window (the overlay has none, or the scenario fixes its replicas)` };
   const ready = (s: PodsState) => s.pods.filter((p) => p.ready).length;
   const checks: Array<[string, boolean]> = [];
