@@ -21,6 +21,6 @@ export function constructedPlatforms(runId = "test-registry"): Record<PlatformNa
     contexts: [{ name: "x", cluster: "c", user: "u" }],
     currentContext: "x",
   });
-  const cluster = { kubeConfig, nodePorts: [] } as unknown as KindCluster;
+  const cluster = { kubeConfig, nodePorts: [], nodes: [], name: "registry-test" } as unknown as KindCluster;
   return { docker: new DockerPlatform(ctx), kind: new KindPlatform(ctx, { cluster, scale: 1 }) };
 }
