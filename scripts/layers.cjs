@@ -13,6 +13,7 @@ const LAYERS = [
   ["approvals", "engine"],
   ["cleanup", "images"],
   ["platforms"],
+  ["platforms/kubernetes"],
   ["platforms/docker", "platforms/kind"],
   ["probes", "traffic", "analysis", "load", "headroom", "notify"],
   ["recovery", "secrets"],

@@ -26,7 +26,7 @@ export const deployLastKnownGood = defineAction({
     })
     .strict(),
   operation: "rollout",
-  platforms: ["kind", "docker"],
+  platforms: ["kind", "docker", "kubernetes"],
   roles: (spec) => [spec.role],
   images: () => [],
   async perform(spec, { platform, history, rollback, gate }) {

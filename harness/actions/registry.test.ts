@@ -33,6 +33,6 @@ describe("the action registry", () => {
     const bare: Platform = { ...constructedPlatforms("test-registry").docker, name: "docker", operations: {} } as Platform;
     const refused = performAction(actionType("rollout")!, { type: "rollout", role: "stable", tag: "good-2" } as never, { platform: bare, services: new Map() });
     await expect(refused).rejects.toThrow(/rollout action is not implemented on the docker platform/);
-    await expect(refused).rejects.toMatchObject({ code: "USAGE", hint: "run the scenario with --platform kind or --platform docker" });
+    await expect(refused).rejects.toMatchObject({ code: "USAGE", hint: "run the scenario with --platform kind or --platform docker or --platform kubernetes" });
   });
 });

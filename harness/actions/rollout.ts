@@ -11,7 +11,7 @@ export const rollout = defineAction({
     if (why) ctx.addIssue({ code: "custom", message: why });
   }) }).strict(),
   operation: "rollout",
-  platforms: ["kind", "docker"],
+  platforms: ["kind", "docker", "kubernetes"],
   roles: (spec) => [spec.role],
   images: (spec) => [`app:${spec.tag}`],
   perform(spec, { platform, gate }) {
@@ -25,7 +25,7 @@ export const rolloutUndo = defineAction({
   summary: "roll a role back to its previous version (kubectl rollout undo) and wait until it is complete",
   schema: z.object({ type: z.literal("rollout-undo"), role: z.string().min(1) }).strict(),
   operation: "rolloutUndo",
-  platforms: ["kind", "docker"],
+  platforms: ["kind", "docker", "kubernetes"],
   roles: (spec) => [spec.role],
   images: () => [],
   perform(spec, { platform, gate }) {
@@ -39,7 +39,7 @@ export const deletePod = defineAction({
   summary: "delete one instance (pod) of a role; the platform replaces it (a ReplicaSet on kind, a new container on Docker)",
   schema: z.object({ type: z.literal("delete-pod"), role: z.string().min(1) }).strict(),
   operation: "deleteInstance",
-  platforms: ["kind", "docker"],
+  platforms: ["kind", "docker", "kubernetes"],
   roles: (spec) => [spec.role],
   images: () => [],
   perform(spec, { platform }) {

@@ -1,11 +1,11 @@
 /** What each command says for -h/--help (exit 0, nothing started), and the flags npm may take for itself. */
 
 export const USAGE = `usage:
-  gameday run <name | path.yaml | folder>... [--platform docker|kind] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--no-wait] [--out-dir DIR] [--junit PATH] [--json] [--verbose]
+  gameday run <name | path.yaml | folder>... [--platform docker|kind|kubernetes] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--no-wait] [--out-dir DIR] [--junit PATH] [--json] [--verbose]
   gameday run <name | path.yaml> --live [--time-scale N] [run flags]
   gameday validate <name | path.yaml | folder>... [-o json]
   gameday list [-o json]
-  gameday suite [--from DIR] [--tag T]... [--only NAME]... [--platform docker|kind] [run flags]
+  gameday suite [--from DIR] [--tag T]... [--only NAME]... [--platform docker|kind|kubernetes] [run flags]
   gameday doctor [-o json]
   gameday images [--force]
   gameday clean [--images] [--clusters] [--force]
@@ -29,7 +29,14 @@ flags:
   --list                       list the shipped scenarios and what each checks
   -o json                      with --list or --validate: one JSON document instead of lines
   --validate <file>...         check scenario files (names, files, folders) and start nothing; exit 2 if any is invalid
-  --platform docker|kind       where to run (default: the scenario's platform, else docker)
+  --platform docker|kind|kubernetes
+                               where to run (default: the scenario's platform, else docker); kubernetes is a
+                               cluster the harness did not create: it makes and removes only its run's namespaces
+  --kubeconfig FILE            with kubernetes: the cluster's kubeconfig (default: $KUBECONFIG, else ~/.kube/config)
+  --context NAME               with kubernetes: the kubeconfig context (default: its current context)
+  --allow-context NAME         with kubernetes: run on NAME although its name or server suggests production
+  --registry HOST[:PORT]/PATH  with kubernetes: push the images there for the cluster to pull (needed unless the
+                               cluster is a kind cluster on this machine, whose nodes they are loaded into)
   --keep-cluster               keep the kind cluster for the next command (npm run clean -- --clusters removes it)
   --time-scale N               wall seconds per spec second (0.01 runs a 600 s stage in 6 s)
   --seed N                     replay a run's randomness (results.json names its seed)
@@ -49,6 +56,7 @@ exit codes: 0 every expectation held, 1 one failed, 2 bad input or environment, 
 examples:
   npm run scenario canary-fail
   npm run scenario -- canary-fail --platform kind --keep-cluster
+  npm run scenario -- canary-fail --platform kubernetes --kubeconfig staging.yaml --registry registry.example.com/sre
   npm run scenario -- --validate scenarios/ my-scenario.yaml
   npm run scenario -- bluegreen-fail --time-scale 0.05 --seed 42
   gameday run canary-success --live`,
@@ -108,7 +116,9 @@ flags:
   --tag T                      only scenarios with this tag (repeat, or T1,T2: any of them). A scenario's tags are
                                its own (tags: in the file), its platform, its strategy, dr, faults, environment
   --only NAME                  only this scenario (repeat, or N1,N2; names may also be given as arguments)
-  --platform docker|kind       run every selected scenario there; those it cannot run are skipped, with why
+  --platform docker|kind|kubernetes
+                               run every selected scenario there; those it cannot run are skipped, with why
+                               (kubernetes takes --kubeconfig, --context, --allow-context and --registry as run does)
   --out-dir DIR                write the run folders and suites/ under DIR instead of runs/
   --junit PATH                 also write the suite's JUnit file there
   --serial                     one run after the other, never side by side
@@ -142,7 +152,7 @@ export function helpFor(command: string | undefined): string {
 }
 
 /** Flags that take a value: npm leaves the value among the arguments, so the right form cannot be rebuilt. */
-const VALUED = new Set(["from", "tag", "platform", "time-scale", "seed", "inconclusive", "junit", "out-dir", "runs", "seeds", "pairs", "only", "file", "type", "last", "now", "as", "group", "comment", "environment", "port"]);
+const VALUED = new Set(["from", "tag", "platform", "kubeconfig", "context", "allow-context", "registry", "time-scale", "seed", "inconclusive", "junit", "out-dir", "runs", "seeds", "pairs", "only", "file", "type", "last", "now", "as", "group", "comment", "environment", "port"]);
 
 /** How the command should have been typed: the flags after "--", a value shown as <value>. */
 export function rightForm(command: string, flags: readonly string[]): string {
@@ -152,8 +162,8 @@ export function rightForm(command: string, flags: readonly string[]): string {
 
 /** Each command's flags, as npm would export them had it taken them for itself (npm_config_<flag>). */
 const FLAGS: Record<string, readonly string[]> = {
-  scenario: ["list", "validate", "platform", "keep-cluster", "time-scale", "seed", "inconclusive", "no-wait", "json", "junit", "out-dir", "live"],
-  suite: ["from", "tag", "only", "platform", "keep-cluster", "time-scale", "seed", "inconclusive", "no-wait", "json", "junit", "out-dir"],
+  scenario: ["list", "validate", "platform", "kubeconfig", "context", "allow-context", "registry", "keep-cluster", "time-scale", "seed", "inconclusive", "no-wait", "json", "junit", "out-dir", "live"],
+  suite: ["from", "tag", "only", "platform", "kubeconfig", "context", "allow-context", "registry", "keep-cluster", "time-scale", "seed", "inconclusive", "no-wait", "json", "junit", "out-dir"],
   clean: ["images", "clusters", "force"],
   images: ["force"],
   bench: ["runs", "seeds", "pairs", "only"],

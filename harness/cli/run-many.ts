@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import type { LiveServer } from "../live/server.js";
 import type { OperatorDesk } from "../runner/operator-desk.js";
 import { ExitCode, HarnessError } from "../common/errors.js";
+import type { ExternalClusterOptions } from "../platforms/kubernetes/external-cluster.js";
 import type { PlatformName } from "../model/platform-name.js";
 import type { RunResults } from "../report/results.js";
 import type { Scenario } from "../scenario/scenario.js";
@@ -13,6 +14,8 @@ import { formatEvent } from "../timeline/progress.js";
 
 export interface RunManyOptions {
   platform?: PlatformName;
+  /** --platform kubernetes: the cluster's kubeconfig, context, allowed production context and registry. */
+  cluster?: ExternalClusterOptions;
   timeScale?: number;
   seed?: number;
   inconclusive?: "fail" | "inconclusive";
@@ -54,6 +57,10 @@ export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions)
   await prepareMachine({ needsLoad: scenarios.some((s) => s.load !== undefined || s.strategy !== undefined || s.pipeline !== undefined), signal: o.signal });
   const [{ runScenario }, { KindSession }, { runPipeline }] = await Promise.all([import("../runner/run-scenario.js"), import("../platforms/kind/session.js"), import("../pipeline/run-pipeline.js")]);
   const kind = new KindSession({ keep: o.keepCluster === true });
+  const kubernetes =
+    o.platform === "kubernetes" || scenarios.some((s) => s.platform === "kubernetes")
+      ? await Promise.all([import("../platforms/kubernetes/session.js"), import("../platforms/kind/cluster.js")]).then(([{ KubernetesSession }, { kindLoadDelivery }]) => new KubernetesSession({ ...o.cluster, kindLoad: kindLoadDelivery }))
+      : undefined;
   /** Progress lines, named after their scenario when runs go side by side. */
   const printer =
     (name: string | undefined) =>
@@ -77,6 +84,7 @@ export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions)
       ...(o.platform ? { platform: o.platform } : {}),
       ...(o.runsDir ? { runsDir: o.runsDir } : {}),
       kind,
+      ...(kubernetes ? { kubernetes } : {}),
       signal: o.signal,
       onEvent: live
         ? (e) => {
@@ -128,7 +136,7 @@ async function runSideBySide(scenarios: readonly Scenario[], runOne: (s: Scenari
   const budget = new MachineBudget();
   const pending = scenarios.map((scenario, index) => {
     const platform = o.platform ?? scenario.platform;
-    return { index, scenario, cores: estimateCost(scenario, platform).cores, kind: platform === "kind" };
+    return { index, scenario, cores: estimateCost(scenario, platform).cores, kind: platform !== "docker" };
   });
   type Item = (typeof pending)[number];
   const running = new Map<number, Item>();
@@ -218,8 +226,9 @@ export function worstExitCode(outcomes: readonly RunOutcome[], aborted: boolean)
 }
 
 /** The flags a run takes, checked: a platform, a time scale, a seed, what an inconclusive result exits with. */
-export async function runFlags(values: { platform?: string; "time-scale"?: string; seed?: string; inconclusive?: string }): Promise<{
+export async function runFlags(values: { platform?: string; "time-scale"?: string; seed?: string; inconclusive?: string; kubeconfig?: string; context?: string; "allow-context"?: string; registry?: string }): Promise<{
   platform?: PlatformName;
+  cluster?: ExternalClusterOptions;
   timeScale?: number;
   seed?: number;
   inconclusive?: "fail" | "inconclusive";
@@ -228,6 +237,26 @@ export async function runFlags(values: { platform?: string; "time-scale"?: strin
   const platform = values.platform as (typeof PLATFORMS)[number] | undefined;
   if (platform !== undefined && !PLATFORMS.includes(platform)) {
     throw new HarnessError("USAGE", `unknown platform "${values.platform}"`, { hint: `use --platform ${PLATFORMS.join(" or --platform ")}` });
+  }
+  // The cluster flags are --platform kubernetes's; with it, the kubeconfig and context are read and judged before anything starts.
+  const clusterFlags = (["kubeconfig", "context", "allow-context", "registry"] as const).filter((f) => values[f] !== undefined);
+  if (clusterFlags.length > 0 && platform !== "kubernetes") {
+    throw new HarnessError("USAGE", `--${clusterFlags[0]} is for a cluster the harness did not create, and this run is ${platform ? `on ${platform}` : "on each scenario's own platform"}`, {
+      hint: "add --platform kubernetes (kind clusters of the harness's own need none of these flags)",
+    });
+  }
+  let cluster: ExternalClusterOptions | undefined;
+  if (platform === "kubernetes") {
+    cluster = {
+      ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}),
+      ...(values.context !== undefined ? { context: values.context } : {}),
+      ...(values["allow-context"] !== undefined ? { allowContext: values["allow-context"] } : {}),
+      ...(values.registry !== undefined ? { registry: values.registry } : {}),
+    };
+    const { loadKubeconfig } = await import("../platforms/kubernetes/external-cluster.js");
+    const { userDirectory } = await import("../scenario/load-scenario.js");
+    const { file } = await loadKubeconfig(cluster, userDirectory());
+    cluster.kubeconfig = file;
   }
   const timeScale = values["time-scale"] === undefined ? undefined : Number(values["time-scale"]);
   if (timeScale !== undefined && !(timeScale > 0)) {
@@ -241,7 +270,7 @@ export async function runFlags(values: { platform?: string; "time-scale"?: strin
   if (inconclusive !== undefined && inconclusive !== "fail" && inconclusive !== "inconclusive") {
     throw new HarnessError("USAGE", `--inconclusive must be "fail" or "inconclusive", got "${inconclusive}"`, { hint: "a run whose only unmet expectations were measured on a saturated machine exits 3; --inconclusive=fail makes it exit 1" });
   }
-  return { ...(platform ? { platform } : {}), ...(timeScale !== undefined ? { timeScale } : {}), ...(seed !== undefined ? { seed } : {}), ...(inconclusive ? { inconclusive } : {}) };
+  return { ...(platform ? { platform } : {}), ...(cluster ? { cluster } : {}), ...(timeScale !== undefined ? { timeScale } : {}), ...(seed !== undefined ? { seed } : {}), ...(inconclusive ? { inconclusive } : {}) };
 }
 
 /** Each scenario can run on its platform (or the one asked for), and a stage the load cannot judge is warned of, before anything starts. */

@@ -22,7 +22,7 @@ export const setFaults = defineFault({
   type: "set-faults",
   summary: "change a version's fault knobs at run time (error rate, latency, readiness, liveness, crash, failing health checks)",
   schema: z.object({ type: z.literal("set-faults"), role: z.string().min(1), settings: faultSettingsSchema }).strict(),
-  platforms: ["docker", "kind"],
+  platforms: ["docker", "kind", "kubernetes"],
   needsDatabase: false,
   roles: (spec) => [spec.role],
   create: (spec, target) => {

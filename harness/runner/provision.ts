@@ -2,6 +2,7 @@ import { waitFor, type Clock } from "../common/clock.js";
 import type { PlatformName } from "../model/platform-name.js";
 import { DockerPlatform } from "../platforms/docker/docker-platform.js";
 import type { KindSession } from "../platforms/kind/session.js";
+import type { KubernetesSession } from "../platforms/kubernetes/session.js";
 import type { Database, Platform, PlatformContext, Service } from "../platforms/platform.js";
 import { bucketsEnv } from "../analysis/latency-buckets.js";
 import { httpGet } from "../probes/http-probe.js";
@@ -10,17 +11,30 @@ import { faultType } from "../faults/registry.js";
 import { stepImages } from "./steps.js";
 import { allSettledOrThrow } from "../common/settled.js";
 
-/** The platform a run asked for; kind's cluster comes from the invocation's session (created on first use). */
+/**
+ * The platform a run asked for. kind's cluster comes from the invocation's
+ * session (created on first use); kubernetes' is the cluster the invocation
+ * was pointed at, reached once.
+ */
 export async function createPlatform(
   name: PlatformName,
   ctx: PlatformContext,
-  options: { kind: KindSession; scale: number; environment: string | undefined; clock: Clock; workers?: number },
+  options: { kind: KindSession; kubernetes: KubernetesSession | undefined; scale: number; environment: string | undefined; clock: Clock; workers?: number },
 ): Promise<Platform> {
   if (name === "docker") return new DockerPlatform(ctx);
-  // Loaded only for kind: it brings the Kubernetes client, about a second to import.
+  // Loaded only for Kubernetes: it brings the Kubernetes client, about a second to import.
   const { KindPlatform } = await import("../platforms/kind/kind-platform.js");
+  let cluster;
+  if (name === "kubernetes") {
+    const { kindLoadDelivery } = await import("../platforms/kind/cluster.js");
+    const { KubernetesSession } = await import("../platforms/kubernetes/session.js");
+    cluster = { cluster: await (options.kubernetes ?? new KubernetesSession({ kindLoad: kindLoadDelivery })).get(ctx.emit, ctx.signal) };
+  } else {
+    const kind = await options.kind.get(ctx.emit, ctx.signal, options.workers ?? 0);
+    cluster = { cluster: kind, kind };
+  }
   return new KindPlatform(ctx, {
-    cluster: await options.kind.get(ctx.emit, ctx.signal, options.workers ?? 0),
+    ...cluster,
     scale: options.scale,
     ...(options.environment ? { environment: options.environment } : {}),
     clock: options.clock,

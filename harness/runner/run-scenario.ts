@@ -15,6 +15,7 @@ import { copySboms, type SbomSubject } from "../images/sbom.js";
 import type { PlatformName } from "../model/platform-name.js";
 import { NODE_IMAGE } from "../platforms/kind/cluster.js";
 import { KindSession } from "../platforms/kind/session.js";
+import type { KubernetesSession } from "../platforms/kubernetes/session.js";
 import type { PlatformContext } from "../platforms/platform.js";
 import { RecoveryDrill } from "../recovery/drill.js";
 import { RunBackups } from "../recovery/run-backups.js";
@@ -50,6 +51,8 @@ export interface RunOptions {
   platform?: PlatformName;
   /** The kind cluster of this invocation, shared by its scenarios (created on first use). */
   kind?: KindSession;
+  /** The cluster the invocation was pointed at (--platform kubernetes), shared by its scenarios. */
+  kubernetes?: KubernetesSession;
   /** What an inconclusive-only run exits with: 3 (the default) or, with "fail", 1 as a failed one does. */
   inconclusive?: "fail" | "inconclusive";
   /** false (--no-wait): start at once even when the machine's budget is taken by other runs, at the run's own risk. */
@@ -137,7 +140,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       ...(backups ? { recordConfiguration: (subject: string, content: string) => void backups.recordConfiguration(subject, content).catch((e: unknown) => emit({ type: "backup.failed", kind: "configuration", error: errorMessage(e) })) } : {}),
     };
     const notifications = await startNotifications(scenario, { runId, logDir: folder.logDir, platform: platformName, emit, teardown, onEvent: (l) => timeline.onEvent(l), signal: options.signal });
-    const platform = await createPlatform(platformName, ctx, { kind, scale: scale.factor, environment: scenario.environment, clock, workers: scenario.cluster.workers });
+    const platform = await createPlatform(platformName, ctx, { kind, kubernetes: options.kubernetes, scale: scale.factor, environment: scenario.environment, clock, workers: scenario.cluster.workers });
     const run = await execute(scenario, platform, { ctx, scale, clock, originWallMs: timeline.startedAt, backups, drill, seed, saturation: (from, to) => headroom.saturation(from, to), ...(options.operator ? { operator: options.operator } : {}) });
     await notifications?.settle();
     rollback = run.rollback;

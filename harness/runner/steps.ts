@@ -105,7 +105,15 @@ export function unsupported(scenario: Scenario, platform: PlatformName): string[
     if (s.fault && !faultType(s.fault.type)!.platforms.includes(platform)) out.push(`step ${s.name}: fault ${s.fault.type}`);
     if (s.action && !actionType(s.action.type)!.platforms.includes(platform)) out.push(`step ${s.name}: action ${s.action.type}`);
   }
-  for (const e of scenario.expectations) if (platform !== "kind" && (e.kind === "pods" || e.kind === "deployment" || e.kind === "atRest" || e.kind === "rotation" || e.kind === "access" || e.kind === "connectivity" || e.kind === "replicas")) out.push(`expectation ${e.id}: ${e.kind}`);
+  if (scenario.cluster.workers > 0 && platform !== "kind") out.push(`its cluster of ${scenario.cluster.workers} worker node(s) (a kind cluster's shape)`);
+  // PostgreSQL in a cluster the harness was pointed at is a pod: no pg_dump from outside, no second server to restore into.
+  if (scenario.backups.length > 0 && platform === "kubernetes") out.push("its backups (pg_dump in the database's container)");
+  for (const e of scenario.expectations) {
+    // Through the API server: any cluster. In the control-plane node (etcd, the encryption key): a kind cluster of the harness's own.
+    const api = e.kind === "pods" || e.kind === "deployment" || e.kind === "access" || e.kind === "connectivity" || e.kind === "replicas" || e.kind === "budget";
+    const node = e.kind === "atRest" || e.kind === "rotation";
+    if ((api && platform === "docker") || (node && platform !== "kind")) out.push(`expectation ${e.id}: ${e.kind}`);
+  }
   return out;
 }
 

@@ -439,7 +439,7 @@ describe("loadScenario: Kubernetes actions and expectations", () => {
     expect(loadError(kindWith("  - access: { as: service, verb: get, resource: Secrets, allowed: false }")).lines).toEqual(['expect[0].access.resource must be a resource like "secrets" or "pods/log", got "Secrets"']);
     expect(loadError(kindWith("  - access: { as: service, verb: get, resource: secrets }")).lines).toEqual(["expect[0].access.allowed is missing: expected true or false"]);
     expect(loadError(kindWith("  - access: { as: service, verb: get, resource: secrets, allowed: false }").replace("platform: kind", "platform: docker").replace(/  - name: release[\s\S]*?(?=expect:)/, "")).lines).toContain(
-      "expect[0].access needs Kubernetes: set platform: kind (this scenario's platform is docker)",
+      "expect[0].access needs Kubernetes: set platform: kind or kubernetes (this scenario's platform is docker)",
     );
   });
 
@@ -465,7 +465,7 @@ describe("loadScenario: Kubernetes actions and expectations", () => {
     expect(loadError(kindWith('  - connectivity: { from: run/pod, to: "stable:8000" }')).lines).toEqual(["expect[0].connectivity.allowed is missing: expected true or false"]);
     expect(
       loadError(kindWith('  - connectivity: { from: run/pod, to: "stable:8000", allowed: false }').replace("platform: kind", "platform: docker").replace(/  - name: release[\s\S]*?(?=expect:)/, "")).lines,
-    ).toContain("expect[0].connectivity needs Kubernetes: set platform: kind (this scenario's platform is docker)");
+    ).toContain("expect[0].connectivity needs Kubernetes: set platform: kind or kubernetes (this scenario's platform is docker)");
   });
 
   it("rejects a deployment expectation without an environment, at environment", () => {
@@ -485,7 +485,7 @@ describe("loadScenario: Kubernetes actions and expectations", () => {
     const text = kindWith(["  - pods: { role: stable, ready: all }", "  - deployment: { role: stable }", "  - probe: { role: stable, path: /health, status: 200 }"].join("\n"))
       .replace("platform: kind", `${platformLine}\nenvironment: staging`);
     const { lines } = loadError(text);
-    const why = `needs Kubernetes: set platform: kind (this scenario's platform is ${platform})`;
+    const why = `needs Kubernetes: set platform: kind or kubernetes (this scenario's platform is ${platform})`;
     // The actions are in the registry for Docker too (harness/actions/registry.ts); the API server's view is kind's alone.
     expect(lines).toEqual([`expect[0].pods ${why}`, `expect[1].deployment ${why}`]);
   });

@@ -96,7 +96,11 @@ function kinds(c: ExpectationContext) {
   const role = declaredRole(c.roles);
   const during = stepName(c.steps).optional();
   const within = duration().optional();
+  // Read through the API server: any cluster. Read in the control-plane node (etcd): a kind cluster of the harness's own.
   const kubernetes = (v: unknown, ctx: z.RefinementCtx) => {
+    if (c.platform === "docker") ctx.addIssue({ code: "custom", message: platformMessage(["kind", "kubernetes"], c.platform) });
+  };
+  const kindNode = (v: unknown, ctx: z.RefinementCtx) => {
     if (c.platform !== "kind") ctx.addIssue({ code: "custom", message: platformMessage(["kind"], c.platform) });
   };
   const needsStrategy = "needs a strategy: set strategy: canary or strategy: blue-green";
@@ -168,7 +172,7 @@ function kinds(c: ExpectationContext) {
         : refused("needs backups: the kinds of backup the scenario takes (backups: [database])"),
     // A rollback is what notifies, and only a strategy rolls back.
     notified: c.strategy ? obj({ channel: z.enum(["slack", "email"]), within: duration() }) : refused(needsStrategy),
-    atRest: obj({ secret: str({ re: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, text: 'a Secret\'s name like "database-secret"' }), provider: z.enum(["aescbc"]).optional() }).superRefine(kubernetes, ALWAYS),
+    atRest: obj({ secret: str({ re: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, text: 'a Secret\'s name like "database-secret"' }), provider: z.enum(["aescbc"]).optional() }).superRefine(kindNode, ALWAYS),
     rotation: c.rotation ? obj({ completed: countOf("rotations", ">=1") }) : refused("needs rotation: the scenario must rotate its secrets (rotation: true)"),
     access: obj({
       as: z.enum(["service", "harness"]),

@@ -57,8 +57,8 @@ function registrySpec<T extends { type: string }>(entries: readonly Entry[], c: 
 
 /** `needs Kubernetes: set platform: kind (this scenario's platform is docker)`, or the platforms that can. */
 export function platformMessage(platforms: readonly PlatformName[], platform: PlatformName): string {
-  const set = platforms.length === 1 ? `set platform: ${platforms[0]}` : `set platform: to one of ${platforms.join(", ")}`;
-  const needs = platforms.length === 1 && platforms[0] === "kind" ? "needs Kubernetes" : `runs only on ${platforms.join(" or ")}`;
+  const set = platforms.length === 1 ? `set platform: ${platforms[0]}` : `set platform: ${platforms.join(" or ")}`;
+  const needs = !platforms.includes("docker") ? "needs Kubernetes" : `runs only on ${platforms.join(" or ")}`;
   return `${needs}: ${set} (this scenario's platform is ${platform})`;
 }
 

@@ -6,7 +6,7 @@ import type { BackupKind } from "../model/backup-kind.js";
 import type { LoadEvent } from "../model/load-events.js";
 import type { DeploymentSummary, PodsObservation } from "../model/kubernetes.js";
 
-export type ResourceKind = "container" | "network" | "namespace" | "deployment" | "cluster";
+export type ResourceKind = "container" | "network" | "namespace" | "deployment" | "statefulset" | "cluster";
 
 export type TimelineEvent =
   | LoadEvent

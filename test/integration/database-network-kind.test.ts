@@ -32,7 +32,7 @@ const ready = async () => {
 
 beforeAll(async () => {
   cluster = await session.get(ctx.emit, ctx.signal);
-  platform = new KindPlatform(ctx, { cluster, scale: 1 });
+  platform = new KindPlatform(ctx, { cluster, kind: cluster, scale: 1 });
   await platform.preload(["app:good-1"]);
   direct = await platform.startDatabase();
   db = await platform.startDatabaseProxy(direct);

@@ -67,7 +67,7 @@ async function medianHealthMs(i: number, n: number): Promise<number> {
 beforeAll(async () => {
   cluster = await KindCluster.acquire({ name: `gameday-faults-${randomBytes(2).toString("hex")}`, keep: false, log: () => undefined });
   core = cluster.kubeConfig.makeApiClient(CoreV1Api);
-  platform = new KindPlatform(ctx, { cluster, scale: 0.1, environment: "development" });
+  platform = new KindPlatform(ctx, { cluster, kind: cluster, scale: 0.1, environment: "development" });
   db = await platform.startDatabase();
   stable = await platform.deploy({ role: "stable", version: "good-1", replicas: 2, faults: {}, database: db });
   for (let i = 0; i < 2; i++) await readyWithin(i, 200, 60_000);
@@ -146,7 +146,7 @@ describe("the memory-pressure fault on kind", () => {
     // k8s/base sets no limits: a second platform in the same cluster, its own namespace.
     const bare = testContext("kind-instance-faults-bare");
     try {
-      const p = new KindPlatform(bare, { cluster, scale: 0.1 });
+      const p = new KindPlatform(bare, { cluster, kind: cluster, scale: 0.1 });
       const svc = await p.deploy({ role: "stable", version: "good-1", replicas: 1, faults: { readinessFail: true }, database: undefined });
       const fault = faultType("memory-pressure")!.create(faultType("memory-pressure")!.schema.parse({ type: "memory-pressure", role: "stable" }) as never, {
         platform: p,

@@ -10,7 +10,7 @@ import type { Platform, PlatformContext } from "../../harness/platforms/platform
 /**
  * Each platform as constructed for a run, without starting anything (no
  * Docker, no cluster: the kind platform gets a kubeconfig that points
- * nowhere): what the registries' tests compare their platform lists with.
+ * nowhere; the kubernetes platform is the same class without a kind cluster): what the registries' tests compare their platform lists with.
  */
 export function constructedPlatforms(runId = "test-registry"): Record<PlatformName, Platform> {
   const ctx: PlatformContext = { runId, logDir: "/nonexistent", emit: () => undefined, teardown: new TeardownStack(), images: new ImageBuilder({ pull: false }), signal: new AbortController().signal };
@@ -22,5 +22,6 @@ export function constructedPlatforms(runId = "test-registry"): Record<PlatformNa
     currentContext: "x",
   });
   const cluster = { kubeConfig, nodePorts: [], nodes: [], name: "registry-test" } as unknown as KindCluster;
-  return { docker: new DockerPlatform(ctx), kind: new KindPlatform(ctx, { cluster, scale: 1 }) };
+  const external = { name: "x", kubeConfig, deliver: async (refs: readonly string[]) => new Map(refs.map((r) => [r, r])) };
+  return { docker: new DockerPlatform(ctx), kind: new KindPlatform(ctx, { cluster, kind: cluster, scale: 1 }), kubernetes: new KindPlatform(ctx, { cluster: external, scale: 1 }) };
 }

@@ -13,6 +13,7 @@ import { ENCRYPTION_FILE, encryptionConfigurationYaml, kindConfigWithEncryption,
 import { removeContainersLabelled } from "../../cleanup/sweep.js";
 import { parse, stringify } from "yaml";
 import { setUpPodNetwork } from "./pod-network.js";
+import type { ClusterHandle, ImageDelivery } from "../kubernetes/cluster-handle.js";
 
 export const NODE_IMAGE = "deploy-gameday/kind-node:v1.34.4";
 /** The cluster `--keep-cluster` creates once and every later run reuses. */
@@ -65,7 +66,7 @@ export interface ClusterOwner {
 }
 
 /** A running kind cluster the harness can reach: its API, its node container and the host ports of its NodePorts. */
-export class KindCluster {
+export class KindCluster implements ClusterHandle {
   private constructor(
     readonly name: string,
     readonly kubeConfig: KubeConfig,
@@ -237,30 +238,14 @@ export class KindCluster {
    * Load images into the node with `kind load`, skipping those already there
    * (kind's own check needs crictl, which the node image leaves out).
    */
-  async loadImages(refs: readonly string[], log: (line: string) => void, signal?: AbortSignal): Promise<void> {
-    const wanted: string[] = [];
-    for (const ref of new Set(refs)) {
-      const id = (await docker().getImage(ref).inspect()).Id;
-      if ((await this.loadedId(ref)) !== id) wanted.push(ref);
-    }
-    if (wanted.length === 0) return;
-    log(`kind load docker-image ${wanted.join(" ")}`);
-    const started = performance.now();
-    await exec(kindBinary(), ["load", "docker-image", ...wanted, "--name", this.name], { timeoutMs: 300_000, ...(signal ? { signal } : {}) });
-    log(`kind load: ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    for (const ref of wanted) {
-      const id = (await docker().getImage(ref).inspect()).Id;
-      for (const node of this.nodes) await exec("docker", ["exec", node, "sh", "-c", `mkdir -p /var/lib/gameday-images && printf %s "${id}" > "/var/lib/gameday-images/${marker(ref)}"`]);
-    }
+  loadImages(refs: readonly string[], log: (line: string) => void, signal?: AbortSignal): Promise<void> {
+    return loadIntoKind(this.name, this.nodes, refs, log, signal);
   }
 
-  /** The image id loaded under `ref` into every node, or undefined when a node lacks it or has another. */
-  private async loadedId(ref: string): Promise<string | undefined> {
-    const ids = new Set<string | undefined>();
-    for (const node of this.nodes) {
-      ids.add(await exec("docker", ["exec", node, "cat", `/var/lib/gameday-images/${marker(ref)}`]).then((r) => r.stdout.trim(), () => undefined));
-    }
-    return ids.size === 1 ? [...ids][0] : undefined;
+  /** The images loaded into every node: pods name them as they are (ClusterHandle). */
+  async deliver(refs: readonly string[], log: (line: string) => void, signal?: AbortSignal): Promise<ReadonlyMap<string, string>> {
+    await this.loadImages(refs, log, signal);
+    return new Map(refs.map((r) => [r, r]));
   }
 
   /** Delete the cluster if this process created it and was not asked to keep it. */
@@ -269,6 +254,55 @@ export class KindCluster {
     await deleteCluster(this.name);
     return true;
   }
+}
+
+/** `kind load docker-image` into cluster `name`, skipping what every node has already (a marker file per image in each node records its id). */
+async function loadIntoKind(name: string, nodes: readonly string[], refs: readonly string[], log: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  const wanted: string[] = [];
+  for (const ref of new Set(refs)) {
+    const id = (await docker().getImage(ref).inspect()).Id;
+    if ((await loadedId(nodes, ref)) !== id) wanted.push(ref);
+  }
+  if (wanted.length === 0) return;
+  log(`kind load docker-image ${wanted.join(" ")}`);
+  const started = performance.now();
+  await exec(kindBinary(), ["load", "docker-image", ...wanted, "--name", name], { timeoutMs: 300_000, ...(signal ? { signal } : {}) });
+  log(`kind load: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  for (const ref of wanted) {
+    const id = (await docker().getImage(ref).inspect()).Id;
+    for (const node of nodes) await exec("docker", ["exec", node, "sh", "-c", `mkdir -p /var/lib/gameday-images && printf %s "${id}" > "/var/lib/gameday-images/${marker(ref)}"`]);
+  }
+}
+
+/** The image id loaded under `ref` into every node, or undefined when a node lacks it or has another. */
+async function loadedId(nodes: readonly string[], ref: string): Promise<string | undefined> {
+  const ids = new Set<string | undefined>();
+  for (const node of nodes) ids.add(await exec("docker", ["exec", node, "cat", `/var/lib/gameday-images/${marker(ref)}`]).then((r) => r.stdout.trim(), () => undefined));
+  return ids.size === 1 ? [...ids][0] : undefined;
+}
+
+/**
+ * For a cluster the harness was pointed at (--platform kubernetes without
+ * --registry): when its nodes are the containers of a kind cluster on this
+ * machine's Docker, images are loaded into them with `kind load`, as kind's
+ * own docs do; undefined for any other cluster.
+ */
+export async function kindLoadDelivery(kc: KubeConfig): Promise<ImageDelivery | undefined> {
+  const { CoreV1Api } = await import("@kubernetes/client-node");
+  const nodes = (await kc.makeApiClient(CoreV1Api).listNode()).items.map((n) => n.metadata!.name!);
+  if (nodes.length === 0) return undefined;
+  const containers = await docker()
+    .listContainers({ all: true, filters: { label: [KIND_CLUSTER_LABEL] } })
+    .catch(() => []);
+  const clusters = new Set(nodes.map((n) => containers.find((c) => c.Names.includes(`/${n}`))?.Labels[KIND_CLUSTER_LABEL]));
+  const [cluster] = [...clusters];
+  if (clusters.size !== 1 || cluster === undefined) return undefined;
+  return {
+    deliver: async (refs, log, signal) => {
+      await loadIntoKind(cluster, nodes, refs, log, signal);
+      return new Map(refs.map((r) => [r, r]));
+    },
+  };
 }
 
 function marker(ref: string): string {

@@ -4,7 +4,7 @@ import { waitFor, type Clock } from "../../common/clock.js";
 import { HarnessError } from "../../common/errors.js";
 import { exec } from "../../common/exec.js";
 import type { ConnectionCheck, ConnectionOutcome, ConnectionTest } from "../kubernetes-view.js";
-import { APP_CONTAINER, K8S_LABEL } from "./manifests.js";
+import { APP_CONTAINER, K8S_LABEL, pullPolicy } from "./manifests.js";
 import { COMPONENT_LABEL } from "./network-policy.js";
 
 /** How long a connection attempt may take before it counts as dropped (wall): a SYN a policy drops is never answered. */
@@ -50,7 +50,7 @@ export function probeObjects(o: { namespace: string; runId: string; as: ProbeAs;
         spec: {
           terminationGracePeriodSeconds: 0,
           automountServiceAccountToken: false,
-          containers: [{ name: "probe", image: o.imageRef, imagePullPolicy: "Never", command: ["node", "-e", "setInterval(() => {}, 1 << 30)"] }],
+          containers: [{ name: "probe", image: o.imageRef, imagePullPolicy: pullPolicy(o.imageRef), command: ["node", "-e", "setInterval(() => {}, 1 << 30)"] }],
         },
       },
     },

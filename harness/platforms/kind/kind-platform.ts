@@ -14,6 +14,7 @@ import {
   type KubernetesObject,
   type V1Deployment,
   type V1Pod,
+  type V1PolicyRule,
 } from "@kubernetes/client-node";
 import { parseAllDocuments, stringify } from "yaml";
 import { systemClock, waitFor, type Clock } from "../../common/clock.js";
@@ -37,12 +38,23 @@ import { openNamespace, openSideNamespace, sideNamespaceName } from "./namespace
 import { NETWORK_AGENT, installNetworkAgent } from "./network-agent.js";
 import { METRICS_SERVER, installMetricsServer } from "./metrics-server.js";
 import { RunNetworkPolicies } from "./run-policies.js";
+import { startClusterDatabase } from "./cluster-database.js";
+import type { ClusterHandle } from "../kubernetes/cluster-handle.js";
+import { PortForwarder } from "../kubernetes/port-forward.js";
 import { ConnectionTests } from "./connectivity.js";
-import { HARNESS_ACCOUNT, reviewAccess, serviceAccountUser } from "./rbac.js";
+import { EXTERNAL_CLUSTER_RULES, HARNESS_ACCOUNT, reviewAccess, serviceAccountUser } from "./rbac.js";
 import { waitEndpointsReady, waitReplacedStopped, waitRolloutComplete } from "./rollout-status.js";
 
 export interface KindPlatformOptions {
-  cluster: KindCluster;
+  /** The cluster's API and how images reach its nodes. */
+  cluster: ClusterHandle;
+  /**
+   * The same cluster as the kind cluster the harness made, whose node
+   * containers, Docker network and mapped ports it reaches on this machine
+   * (platform kind); absent for a cluster it was pointed at (platform
+   * kubernetes), which it reaches through the API server alone.
+   */
+  kind?: KindCluster;
   /** Wall seconds per spec second: probe timings scale with it. */
   scale: number;
   /** The document's environment whose kustomize overlay is deployed (k8s/environments/<name>); k8s/base when absent. */
@@ -52,8 +64,8 @@ export interface KindPlatformOptions {
   networkAgent?: boolean;
 }
 
-/** The namespaces of a run besides its own: the document's monitoring namespace (Prometheus), and one the service's policy knows nothing of. */
-const SIDE_NAMESPACES = { monitoring: "monitoring", outside: "outside" } as const;
+/** The namespaces of a run besides its own: the document's monitoring namespace (Prometheus), its database namespace (PostgreSQL in the cluster), and one the service's policy knows nothing of. */
+const SIDE_NAMESPACES = { monitoring: "monitoring", database: "database", outside: "outside" } as const;
 type SideNamespace = keyof typeof SIDE_NAMESPACES;
 
 /** A version in the cluster: a Deployment and a Service; its instances are its pods, re-read after every rollout. */
@@ -79,7 +91,7 @@ class KindService implements Service {
  * router and Prometheus through NodePorts kind maps to 127.0.0.1.
  */
 export class KindPlatform implements Platform {
-  readonly name = "kind" as const;
+  readonly name: "kind" | "kubernetes";
   readonly namespace: string;
   readonly operations: Operations;
   /** Each role is its own Deployment and Service; the shared database-secret is applied server-side, the same object from either. */
@@ -117,6 +129,12 @@ export class KindPlatform implements Platform {
   private budgeted = false;
   private readonly sides = new Map<SideNamespace, Promise<string>>();
   private readonly connections: ConnectionTests;
+  /** The kind cluster the harness made, when it is one (platform kind). */
+  private readonly kindCluster: KindCluster | undefined;
+  /** Each local image ref to the ref the cluster's pods use (cluster-handle.ts). */
+  private readonly delivered = new Map<string, string>();
+  /** The port-forwards to the components, on a cluster without NodePorts to this machine. */
+  private readonly forwards: PortForwarder[] = [];
 
   constructor(
     private readonly ctx: PlatformContext,
@@ -136,26 +154,36 @@ export class KindPlatform implements Platform {
     this.adminCore = admin.makeApiClient(CoreV1Api);
     this.clock = options.clock ?? systemClock;
     this.namespace = ctx.runId.slice(0, 63).replace(/-+$/, "");
-    this.freeNodePorts = options.cluster.nodePorts;
-    const faults = new KindInstanceFaults({ core: this.core, namespace: this.namespace, runId: ctx.runId, network: options.cluster.network, emit: ctx.emit, clock: this.clock, signal: ctx.signal });
-    const nodes = new KindNodeFaults({ admin, nodes: options.cluster.nodes, clusterName: options.cluster.name, emit: ctx.emit, clock: this.clock, signal: ctx.signal });
-    this.operations = {
+    const kind = options.kind;
+    this.kindCluster = kind;
+    this.name = kind ? "kind" : "kubernetes";
+    this.freeNodePorts = kind?.nodePorts ?? [];
+    // Through the API server: what works on any cluster.
+    const api: Operations = {
       rollout: (role, version, options) => this.rollout(role, version, options),
       rolloutUndo: (role) => this.undo(role),
       deleteInstance: (role) => this.deletePod(role),
-      killInstance: (role, index) => faults.kill(role, index),
-      partitionInstance: (role, index, peer) => faults.partition(role, index, peer),
-      stressInstance: (role, index, stress) => faults.stress(role, index, stress),
-      crashLoopInstance: (role, index) => faults.crashLoop(role, index),
-      drainNode: (node) => nodes.drain(node),
-      stopNode: (node) => nodes.down(node),
     };
+    if (kind) {
+      // Through the node containers on this machine's Docker: only on a kind cluster the harness made.
+      const faults = new KindInstanceFaults({ core: this.core, namespace: this.namespace, runId: ctx.runId, network: kind.network, emit: ctx.emit, clock: this.clock, signal: ctx.signal });
+      const nodes = new KindNodeFaults({ admin, nodes: kind.nodes, clusterName: kind.name, emit: ctx.emit, clock: this.clock, signal: ctx.signal });
+      this.operations = {
+        ...api,
+        killInstance: (role, index) => faults.kill(role, index),
+        partitionInstance: (role, index, peer) => faults.partition(role, index, peer),
+        stressInstance: (role, index, stress) => faults.stress(role, index, stress),
+        crashLoopInstance: (role, index) => faults.crashLoop(role, index),
+        drainNode: (node) => nodes.drain(node),
+        stopNode: (node) => nodes.down(node),
+      };
+    } else this.operations = api;
     this.networkPolicies = new RunNetworkPolicies({
       namespace: this.namespace,
       networking: this.restricted.makeApiClient(NetworkingV1Api),
       apply: (obj) => this.apply(obj),
       emit: ctx.emit,
-      ...(options.cluster.nodes.length > 1 ? { controlPlane: options.cluster.controlPlaneAddress } : {}),
+      ...(kind && kind.nodes.length > 1 ? { controlPlane: kind.controlPlaneAddress } : {}),
     });
     this.connections = new ConnectionTests({
       namespace: this.namespace,
@@ -168,14 +196,15 @@ export class KindPlatform implements Platform {
       roles: () => this.services,
       components: () => this.components,
       databaseHost: () => this.databaseHost,
-      image: (version) => this.ctx.images.ensure(`app:${version}`).then((i) => i.ref),
+      image: (version) => this.clusterRef(`app:${version}`),
     });
     this.kubernetes = {
       observe: () => this.observe(),
-      secretAtRest: (name) => secretAtRest(this.core, options.cluster, this.namespace, name),
+      // etcd and the EncryptionConfiguration are read and changed in the control-plane node's container.
+      secretAtRest: (name) => secretAtRest(this.core, this.kindOnly("reading etcd"), this.namespace, name),
       // Cluster-wide: every namespace's Secrets are rewritten, the API server's own pod read.
-      rotateEncryptionKey: () => rotateEncryptionKey(this.adminCore, options.cluster, this.clock, ctx.signal),
-      encryptionAtRest: () => encryptionAtRest(options.cluster, this.clock, ctx.signal),
+      rotateEncryptionKey: () => rotateEncryptionKey(this.adminCore, this.kindOnly("rotating the encryption key"), this.clock, ctx.signal),
+      encryptionAtRest: () => encryptionAtRest(this.kindOnly("reading the encryption configuration"), this.clock, ctx.signal),
       reviewAccess: (check) => reviewAccess(admin, serviceAccountUser(this.namespace, check.as === "harness" ? HARNESS_ACCOUNT : this.serviceAccount), { ...check, namespace: check.namespace ?? this.namespace }),
       testConnection: async (check) => {
         if (this.agent) await this.agent;
@@ -184,12 +213,23 @@ export class KindPlatform implements Platform {
     };
   }
 
+  /** The kind cluster, for what goes through its node containers; a clear refusal on a cluster the harness was pointed at. */
+  private kindOnly(what: string): KindCluster {
+    if (this.kindCluster) return this.kindCluster;
+    throw new HarnessError("USAGE", `${what} needs the cluster's nodes, which --platform kubernetes does not touch`, { hint: "run the scenario with --platform kind" });
+  }
+
+  /** What the harness's Role holds besides its own rules on a cluster it was pointed at (rbac.ts). */
+  private get extraRules(): readonly V1PolicyRule[] {
+    return this.kindCluster ? [] : EXTERNAL_CLUSTER_RULES;
+  }
+
   /** The run's namespace and the pod proxy, once (kind/namespace.ts). */
   private prepare(): Promise<PodProxy> {
     if (!this.ready) {
-      this.ready = openNamespace({ admin: this.options.cluster.kubeConfig, restricted: this.restricted, core: this.core, ctx: this.ctx, namespace: this.namespace, clock: this.clock });
-      // The policy agent comes up meanwhile; a deploy waits for it before it counts as up.
-      if (this.options.networkAgent !== false) this.networkAgent().catch(() => undefined);
+      this.ready = openNamespace({ admin: this.options.cluster.kubeConfig, restricted: this.restricted, core: this.core, ctx: this.ctx, namespace: this.namespace, clock: this.clock, rules: this.extraRules });
+      // The policy agent comes up meanwhile; a deploy waits for it before it counts as up. Only in a cluster of the harness's own.
+      if (this.kindCluster && this.options.networkAgent !== false) this.networkAgent().catch(() => undefined);
     }
     return this.ready;
   }
@@ -200,9 +240,9 @@ export class KindPlatform implements Platform {
     return this.agent;
   }
 
-  /** metrics-server (metrics-server.ts), for the autoscalers. */
+  /** metrics-server (metrics-server.ts), for the autoscalers; a cluster the harness was pointed at must serve the metrics API itself. */
   private ensureMetricsServer(): Promise<void> {
-    this.metricsServer ??= this.addon(METRICS_SERVER, "metrics-server", installMetricsServer);
+    this.metricsServer ??= this.kindCluster ? this.addon(METRICS_SERVER, "metrics-server", installMetricsServer) : requireMetricsApi(this.options.cluster.kubeConfig, this.options.cluster.name);
     return this.metricsServer;
   }
 
@@ -214,9 +254,8 @@ export class KindPlatform implements Platform {
    */
   private async addon(name: string, image: string, install: (o: { admin: KubeConfig; imageRef: string; nodes: readonly string[]; clock: Clock; signal?: AbortSignal }) => Promise<number>): Promise<void> {
     const started = this.clock.now();
-    const { ref } = await this.ctx.images.ensure(image);
-    await this.load([ref]);
-    await install({ admin: this.options.cluster.kubeConfig, imageRef: ref, nodes: this.options.cluster.nodes, clock: this.clock, signal: this.ctx.signal });
+    const ref = await this.clusterRef(image);
+    await install({ admin: this.options.cluster.kubeConfig, imageRef: ref, nodes: this.kindOnly(`the ${name} add-on`).nodes, clock: this.clock, signal: this.ctx.signal });
     this.ctx.emit({ type: "kubernetes.addon", name, image: ref, seconds: (this.clock.now() - started) / 1000 });
   }
 
@@ -233,8 +272,9 @@ export class KindPlatform implements Platform {
           ctx: this.ctx,
           namespace: this.namespace,
           name,
-          ...(which === "monitoring" ? { tier: "monitoring" } : {}),
+          ...(which === "outside" ? {} : { tier: which }),
           clock: this.clock,
+          rules: this.extraRules,
         }).then(() => name),
       );
       this.sides.set(which, pending);
@@ -250,6 +290,13 @@ export class KindPlatform implements Platform {
 
   /** PostgreSQL on the cluster's network; a standby is no different until pointServicesAt() writes its address into database-secret. */
   async startDatabase(): Promise<Database> {
+    if (!this.kindCluster) {
+      // No Docker network shared with the nodes: PostgreSQL runs in the cluster, in the run's database namespace.
+      if (++this.databases > 1) throw new HarnessError("USAGE", "a second database (a standby, a restore) is not available on --platform kubernetes", { hint: "run the scenario with --platform kind or docker" });
+      const [namespace, imageRef] = await Promise.all([this.side("database"), this.clusterRef("postgres")]);
+      return startClusterDatabase({ ctx: this.ctx, restricted: this.restricted, namespace, imageRef, apply: (obj) => this.apply(obj), clock: this.clock });
+    }
+    const kind = this.kindCluster;
     // PostgreSQL runs on Docker beside the node and needs nothing of the namespace: the namespace comes up meanwhile,
     // for the deploys that do (they await it, and its failure with it).
     this.prepare().catch(() => undefined);
@@ -258,7 +305,7 @@ export class KindPlatform implements Platform {
     return this.databaseAt(
       await startPostgres(this.ctx, {
         name,
-        network: this.options.cluster.network,
+        network: kind.network,
         start: (run) => startContainer(this.ctx, "database", name, run),
         logTo: logTo(this.ctx, name),
       }),
@@ -283,12 +330,13 @@ export class KindPlatform implements Platform {
 
   /** Toxiproxy as a container on the cluster's Docker network, like PostgreSQL: the database-secret then holds the proxy's address. */
   async startDatabaseProxy(database: Database): Promise<Database> {
+    const kind = this.kindOnly("a fault proxy in front of the database (Toxiproxy on the nodes' Docker network)");
     await this.prepare();
     const name = `gameday-${this.ctx.runId}-db-proxy`;
     return this.databaseAt(
       await startDatabaseProxy(this.ctx, database, {
         name,
-        network: this.options.cluster.network,
+        network: kind.network,
         start: (run) => startContainer(this.ctx, "database-proxy", name, run),
         logTo: logTo(this.ctx, name),
       }),
@@ -297,8 +345,7 @@ export class KindPlatform implements Platform {
 
   async deploy(spec: DeploySpec): Promise<Service> {
     await this.prepare();
-    const image = await this.ctx.images.ensure(`app:${spec.version}`);
-    await this.load([image.ref]);
+    const imageRef = await this.clusterRef(`app:${spec.version}`);
     if (spec.database && !this.secretApplied) {
       await this.apply(databaseSecret(this.namespace, this.ctx.runId, spec.database.serviceUrl));
       this.databaseHost = new URL(spec.database.serviceUrl).hostname;
@@ -310,7 +357,7 @@ export class KindPlatform implements Platform {
       runId: this.ctx.runId,
       role: spec.role,
       version: spec.version,
-      imageRef: image.ref,
+      imageRef,
       replicas: spec.replicas,
       env: { ...spec.env, ...(spec.seed !== undefined ? { SEED: String(spec.seed) } : {}), ...faultEnv(spec.faults) },
       database: spec.database !== undefined,
@@ -360,22 +407,36 @@ export class KindPlatform implements Platform {
 
   async startComponent(spec: ComponentSpec): Promise<Component> {
     await this.prepare();
-    const image = await this.ctx.images.ensure(spec.image);
-    await this.load([image.ref]);
-    if (this.freeNodePorts.length < spec.ports.length) {
-      throw new HarnessError("CLUSTER_FAILED", `the ${spec.role} needs ${spec.ports.length} NodePorts and only ${this.freeNodePorts.length} of kind-config.yaml's mapped ports are left`, {
-        hint: "add extraPortMappings to kind-config.yaml and recreate the cluster (npm run clean -- --clusters)",
-      });
+    const imageRef = await this.clusterRef(spec.image);
+    // On kind, NodePorts that kind-config.yaml maps to this machine; elsewhere a ClusterIP Service reached by port-forward.
+    let nodePorts: Map<number, number> | undefined;
+    if (this.kindCluster) {
+      if (this.freeNodePorts.length < spec.ports.length) {
+        throw new HarnessError("CLUSTER_FAILED", `the ${spec.role} needs ${spec.ports.length} NodePorts and only ${this.freeNodePorts.length} of kind-config.yaml's mapped ports are left`, {
+          hint: "add extraPortMappings to kind-config.yaml and recreate the cluster (npm run clean -- --clusters)",
+        });
+      }
+      nodePorts = new Map(spec.ports.map((p) => [p, this.freeNodePorts.shift()!]));
     }
-    const nodePorts = new Map(spec.ports.map((p) => [p, this.freeNodePorts.shift()!]));
     // Monitoring runs in the document's monitoring namespace, which the service's policy lets scrape its metrics port.
     const namespace = spec.part === "monitoring" ? await this.side("monitoring") : this.namespace;
-    const objects = componentObjects({ namespace, runId: this.ctx.runId, role: spec.role, part: spec.part, imageRef: image.ref, files: spec.files, nodePorts, ready: spec.ready });
+    const objects = componentObjects({
+      namespace,
+      runId: this.ctx.runId,
+      role: spec.role,
+      part: spec.part,
+      imageRef,
+      files: spec.files,
+      ports: spec.ports,
+      ...(nodePorts ? { nodePorts } : {}),
+      onControlPlane: this.kindCluster !== undefined,
+      ready: spec.ready,
+    });
     const started = this.clock.now();
     await this.apply(objects.configMap);
     // A run before this one in the same cluster may still hold the NodePort for a moment while its namespace goes.
     await waitFor(() => this.apply(objects.service).then(() => true), {
-      description: `NodePorts ${[...nodePorts.values()].join(", ")} for the ${spec.role}`,
+      description: nodePorts ? `NodePorts ${[...nodePorts.values()].join(", ")} for the ${spec.role}` : `the ${spec.role}'s Service`,
       timeoutMs: 30_000,
       intervalMs: 500,
       clock: this.clock,
@@ -385,15 +446,24 @@ export class KindPlatform implements Platform {
     await this.apply(objects.deployment);
     const svc = new KindService(namespace, spec.role, spec.image, spec.role);
     await this.waitRollout(svc, { ready: true });
+    const local = new Map<number, { host: string; port: number }>();
+    if (nodePorts) for (const [port, nodePort] of nodePorts) local.set(port, { host: "127.0.0.1", port: this.kindCluster!.hostPort(nodePort) });
+    else
+      for (const port of spec.ports) {
+        const forward = await PortForwarder.start(this.restricted, { namespace, port, pod: () => this.pods(spec.role, namespace).then((pods) => runningPod(pods, spec.role, namespace)) });
+        this.forwards.push(forward);
+        this.ctx.teardown.add(`stop the port-forward to the ${spec.role}'s port ${port}`, () => forward.stop());
+        local.set(port, forward.endpoint);
+      }
     const endpoint = (port: number) => {
-      const nodePort = nodePorts.get(port);
-      if (nodePort === undefined) throw new HarnessError("CLUSTER_FAILED", `the ${spec.role} does not publish port ${port}`);
-      return { host: "127.0.0.1", port: this.options.cluster.hostPort(nodePort) };
+      const e = local.get(port);
+      if (e === undefined) throw new HarnessError("CLUSTER_FAILED", `the ${spec.role} does not publish port ${port}`);
+      return e;
     };
-    // Ready from the harness too: the NodePort path (kube-proxy, kind's port mapping) answers.
+    // Ready from the harness too: the path to this machine (kube-proxy and kind's port mapping, or the port-forward) answers.
     const e = endpoint(spec.ready.port);
     await waitFor(async () => ((await fetch(`http://${e.host}:${e.port}${spec.ready.path}`, { signal: AbortSignal.timeout(2000) })).status === 200 ? true : undefined), {
-      description: `the ${spec.role} to answer ${spec.ready.path} through its NodePort`,
+      description: `the ${spec.role} to answer ${spec.ready.path} ${nodePorts ? "through its NodePort" : "through a port-forward"}`,
       timeoutMs: 30_000,
       intervalMs: 100,
       clock: this.clock,
@@ -409,11 +479,22 @@ export class KindPlatform implements Platform {
   async preload(images: readonly string[]): Promise<void> {
     const refs: string[] = [];
     for (const image of images) refs.push((await this.ctx.images.ensure(image)).ref);
-    await this.load(refs);
+    await this.deliver(refs);
   }
 
-  private async load(refs: string[]): Promise<void> {
-    await this.options.cluster.loadImages(refs, (line) => this.ctx.emit({ type: "note", level: "info", message: line }), this.ctx.signal);
+  /** A catalog image, built when missing, made available to the cluster: the ref its pods name it by. */
+  private async clusterRef(image: string): Promise<string> {
+    const { ref } = await this.ctx.images.ensure(image);
+    return (await this.deliver([ref])).get(ref)!;
+  }
+
+  private async deliver(refs: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    const missing = refs.filter((r) => !this.delivered.has(r));
+    if (missing.length > 0) {
+      const got = await this.options.cluster.deliver(missing, (line) => this.ctx.emit({ type: "note", level: "info", message: line }), this.ctx.signal);
+      for (const [local, remote] of got) this.delivered.set(local, remote);
+    }
+    return new Map(refs.map((r) => [r, this.delivered.get(r)!]));
   }
 
   private async renderOverlay(dir: string): Promise<unknown[]> {
@@ -496,20 +577,19 @@ export class KindPlatform implements Platform {
    */
   private async rollout(role: string, version: string, options: RolloutOptions = {}): Promise<string> {
     const svc = this.service(role);
-    const image = await this.ctx.images.ensure(`app:${version}`);
-    await this.load([image.ref]);
+    const imageRef = await this.clusterRef(`app:${version}`);
     await this.apps.patchNamespacedDeployment(
       {
         name: svc.deployment,
         namespace: this.namespace,
-        body: { spec: { template: { metadata: { labels: { [K8S_LABEL.version]: version } }, spec: { containers: [{ name: "api", image: image.ref }] } } } },
+        body: { spec: { template: { metadata: { labels: { [K8S_LABEL.version]: version } }, spec: { containers: [{ name: "api", image: imageRef }] } } } },
       },
       setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch),
     );
     svc.version = version;
-    if (!options.wait) return `deployment ${svc.deployment}: image ${image.ref}`;
+    if (!options.wait) return `deployment ${svc.deployment}: image ${imageRef}`;
     await this.waitRollout(svc, { ready: true });
-    return `deployment ${svc.deployment}: image ${image.ref}, rolled out, every pod ready`;
+    return `deployment ${svc.deployment}: image ${imageRef}, rolled out, every pod ready`;
   }
 
   /** `kubectl rollout undo`: the previous revision's pod template, then wait for that rollout to complete. */
@@ -539,5 +619,28 @@ export class KindPlatform implements Platform {
     const autoscalers = this.autoscaled ? (await this.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: this.namespace })).items : [];
     const budgets = this.budgeted ? (await this.policy.listNamespacedPodDisruptionBudget({ namespace: this.namespace })).items : [];
     return observePods(this.core, this.discovery, this.namespace, deployments, { autoscalers, budgets });
+  }
+}
+
+/** The running pod a port-forward connects to: the newest ready one of the role. */
+function runningPod(pods: readonly V1Pod[], role: string, namespace: string): string {
+  const ready = pods.filter((p) => p.status?.phase === "Running" && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+  const pod = ready.at(-1) ?? pods.find((p) => p.status?.phase === "Running");
+  if (!pod) throw new HarnessError("CLUSTER_FAILED", `no running pod of the ${role} in ${namespace} to forward to`);
+  return pod.metadata!.name!;
+}
+
+/** On a cluster the harness did not make: an autoscaler needs the metrics API, which the harness does not install there. */
+async function requireMetricsApi(kc: KubeConfig, name: string): Promise<void> {
+  const { ApiregistrationV1Api } = await import("@kubernetes/client-node");
+  const service = await kc
+    .makeApiClient(ApiregistrationV1Api)
+    .readAPIService({ name: "v1beta1.metrics.k8s.io" })
+    .catch(() => undefined);
+  const available = service?.status?.conditions?.some((c) => c.type === "Available" && c.status === "True");
+  if (!available) {
+    throw new HarnessError("CLUSTER_FAILED", `cluster ${name} serves no metrics API (v1beta1.metrics.k8s.io${service ? " is not Available" : " is not registered"}), which the autoscaler reads`, {
+      hint: "install metrics-server in the cluster (the harness installs it only in kind clusters of its own), or run the scenario with --platform kind",
+    });
   }
 }

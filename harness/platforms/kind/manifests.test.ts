@@ -313,10 +313,12 @@ describe("componentObjects", () => {
       { path: "/etc/extra/haproxy.cfg", content: "defaults\n" },
       { path: "/etc/prometheus/prometheus.yml", content: "scrape_configs: []\n" },
     ],
+    ports: [8080, 9999],
     nodePorts: new Map([
       [8080, 30080],
       [9999, 30999],
     ]),
+    onControlPlane: true,
     ready: { port: 8405, path: "/metrics" },
   });
   const labels = { [K8S_LABEL.runId]: "run-1", [K8S_LABEL.role]: "router" };
@@ -358,6 +360,30 @@ describe("componentObjects", () => {
       { name: "p8080", port: 8080, targetPort: 8080, nodePort: 30080 },
       { name: "p9999", port: 9999, targetPort: 9999, nodePort: 30999 },
     ]);
+  });
+
+  it("on a cluster the harness was pointed at: a ClusterIP Service, the pod scheduled where the cluster puts it, its image pulled by digest once", () => {
+    const external = componentObjects({
+      namespace: "gameday-run-1",
+      runId: "run-1",
+      role: "router",
+      part: "load-balancer",
+      imageRef: "localhost:5001/gameday/haproxy@sha256:" + "a".repeat(64),
+      files: [],
+      ports: [8080, 9999],
+      onControlPlane: false,
+      ready: { port: 8405, path: "/metrics" },
+    });
+    expect(external.service.spec?.type).toBe("ClusterIP");
+    expect(external.service.spec?.ports).toEqual([
+      { name: "p8080", port: 8080, targetPort: 8080 },
+      { name: "p9999", port: 9999, targetPort: 9999 },
+    ]);
+    const spec = external.deployment.spec!.template.spec!;
+    expect(spec.nodeSelector).toBeUndefined();
+    expect(spec.tolerations).toBeUndefined();
+    expect(spec.containers[0]!.imagePullPolicy).toBe("IfNotPresent");
+    expect(objects.deployment.spec!.template.spec!.nodeSelector).toEqual({ "node-role.kubernetes.io/control-plane": "" });
   });
 
   it("selects its pod by the run and role labels; the pod says what it is to the service's network policy", () => {

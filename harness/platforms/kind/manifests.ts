@@ -204,7 +204,7 @@ export const LAME_DUCK_ENV = {
 /** Point the app container at a version: its image, environment and probe timings. */
 function setAppContainer(app: V1Container, o: Pick<AppOptions, "imageRef" | "env" | "database" | "scale">): void {
   app.image = o.imageRef;
-  app.imagePullPolicy = "Never";
+  app.imagePullPolicy = pullPolicy(o.imageRef);
   const env = (app.env ?? []).filter((e) => o.database || e.name !== "DATABASE_URL");
   for (const [k, v] of Object.entries({ ...LAME_DUCK_ENV, ...o.env })) env.push({ name: k, value: v });
   app.env = env;
@@ -230,12 +230,24 @@ export interface ComponentObjectsOptions {
   part: string;
   imageRef: string;
   files: ReadonlyArray<{ readonly path: string; readonly content: string }>;
-  /** Container port to the NodePort it is published on. */
-  nodePorts: ReadonlyMap<number, number>;
+  /** The container ports its Service publishes. */
+  ports: readonly number[];
+  /** Container port to the NodePort it is published on (kind maps them to the host); without, a ClusterIP Service (reached by port-forward). */
+  nodePorts?: ReadonlyMap<number, number>;
+  /** Pinned to the control-plane node (ON_CONTROL_PLANE): on a cluster of the harness's own; a cluster it was pointed at schedules it as it does. */
+  onControlPlane: boolean;
   ready: { readonly port: number; readonly path: string };
 }
 
-/** A supporting component: its files in a ConfigMap, one pod, and a NodePort Service named after its role. */
+/**
+ * How a pod gets an image: one the harness loaded into the nodes (kind load)
+ * is never pulled; one pushed to a registry is named by its digest, so
+ * pulling it once is enough and a stale copy cannot stand in for it.
+ */
+export function pullPolicy(imageRef: string): "Never" | "IfNotPresent" {
+  return imageRef.includes("@sha256:") ? "IfNotPresent" : "Never";
+}
+
 /**
  * The harness's own parts (the router, Prometheus; metrics-server in its
  * manifest) run on the control-plane node, tainted or not: a node fault
@@ -247,6 +259,7 @@ export const ON_CONTROL_PLANE = {
   tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
 };
 
+/** A supporting component: its files in a ConfigMap, one pod, and a Service named after its role (NodePort on kind). */
 export function componentObjects(o: ComponentObjectsOptions): { configMap: V1ConfigMap; deployment: V1Deployment; service: V1Service } {
   const labels = { [K8S_LABEL.runId]: o.runId, [K8S_LABEL.role]: o.role };
   const keys = o.files.map((f, i) => `${i}-${basename(f.path)}`);
@@ -256,7 +269,7 @@ export function componentObjects(o: ComponentObjectsOptions): { configMap: V1Con
     metadata: { name: `${o.role}-files`, namespace: o.namespace, labels },
     data: Object.fromEntries(o.files.map((f, i) => [keys[i]!, f.content])),
   };
-  const ports = [...o.nodePorts.keys()];
+  const ports = o.ports;
   const deployment: V1Deployment = {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -270,12 +283,12 @@ export function componentObjects(o: ComponentObjectsOptions): { configMap: V1Con
           terminationGracePeriodSeconds: 1,
           // The router and Prometheus call no Kubernetes API (Prometheus's targets are static): no token in their pods.
           automountServiceAccountToken: false,
-          ...ON_CONTROL_PLANE,
+          ...(o.onControlPlane ? ON_CONTROL_PLANE : {}),
           containers: [
             {
               name: o.role,
               image: o.imageRef,
-              imagePullPolicy: "Never",
+              imagePullPolicy: pullPolicy(o.imageRef),
               ports: ports.map((p) => ({ containerPort: p })),
               volumeMounts: o.files.map((f, i) => ({ name: "files", mountPath: f.path, subPath: keys[i]! })),
               readinessProbe: { httpGet: { path: o.ready.path, port: o.ready.port }, periodSeconds: 1 },
@@ -291,9 +304,9 @@ export function componentObjects(o: ComponentObjectsOptions): { configMap: V1Con
     kind: "Service",
     metadata: { name: o.role, namespace: o.namespace, labels },
     spec: {
-      type: "NodePort",
+      type: o.nodePorts ? "NodePort" : "ClusterIP",
       selector: labels,
-      ports: [...o.nodePorts].map(([port, nodePort]) => ({ name: `p${port}`, port, targetPort: port, nodePort })),
+      ports: ports.map((port) => ({ name: `p${port}`, port, targetPort: port, ...(o.nodePorts?.has(port) ? { nodePort: o.nodePorts.get(port)! } : {}) })),
     },
   };
   return { configMap, deployment, service };

@@ -1,4 +1,4 @@
-import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { CoreV1Api, type KubeConfig, type V1PolicyRule } from "@kubernetes/client-node";
 import { applyAsAdmin } from "./admin-apply.js";
 import { waitFor, type Clock } from "../../common/clock.js";
 import { errorMessage } from "../../common/errors.js";
@@ -19,11 +19,11 @@ import { actAsHarness, HARNESS_ACCOUNT, harnessIdentity, waitBound } from "./rba
  * saves the pods' logs and the namespace's events and deletes the namespace is
  * registered before the namespace is created.
  */
-export async function openNamespace(o: { admin: KubeConfig; restricted: KubeConfig; core: CoreV1Api; ctx: PlatformContext; namespace: string; clock: Clock }): Promise<PodProxy> {
+export async function openNamespace(o: { admin: KubeConfig; restricted: KubeConfig; core: CoreV1Api; ctx: PlatformContext; namespace: string; clock: Clock; rules?: readonly V1PolicyRule[] }): Promise<PodProxy> {
   const { ctx, namespace: ns } = o;
   const admin = o.admin.makeApiClient(CoreV1Api);
   await createNamespace({ ...o, admin, name: ns, role: "namespace", labels: {} });
-  const identity = harnessIdentity(ns, ctx.runId);
+  const identity = harnessIdentity(ns, ctx.runId, ns, o.rules);
   await applyAsAdmin(o.admin, [identity.account, identity.role, identity.binding], `the harness's identity in ${ns}`);
   const user = await actAsHarness({ admin: o.admin, restricted: o.restricted, core: admin, namespace: ns, clock: o.clock, signal: ctx.signal });
   ctx.emit({ type: "kubernetes.identity", namespace: ns, user, role: HARNESS_ACCOUNT, rules: identity.role.rules?.length ?? 0 });
@@ -39,10 +39,10 @@ export async function openNamespace(o: { admin: KubeConfig; restricted: KubeConf
  * harness's Role bound there to the account it already acts as. Removed with
  * the run, like the run's own.
  */
-export async function openSideNamespace(o: { admin: KubeConfig; restricted: KubeConfig; core: CoreV1Api; ctx: PlatformContext; namespace: string; name: string; tier?: string; clock: Clock }): Promise<void> {
+export async function openSideNamespace(o: { admin: KubeConfig; restricted: KubeConfig; core: CoreV1Api; ctx: PlatformContext; namespace: string; name: string; tier?: string; clock: Clock; rules?: readonly V1PolicyRule[] }): Promise<void> {
   const { ctx, name } = o;
   await createNamespace({ ...o, admin: o.admin.makeApiClient(CoreV1Api), role: o.tier ?? "namespace", labels: o.tier ? { [TIER_LABEL]: o.tier } : {} });
-  const identity = harnessIdentity(name, ctx.runId, o.namespace);
+  const identity = harnessIdentity(name, ctx.runId, o.namespace, o.rules);
   await applyAsAdmin(o.admin, [identity.role, identity.binding], `the harness's Role in ${name}`);
   await waitBound(o.restricted, name, o.clock, ctx.signal);
 }

@@ -41,16 +41,22 @@ export const HARNESS_RULES: readonly V1PolicyRule[] = [
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["get", "list", "create", "patch"] },
 ];
 
+/** What the harness uses besides on a cluster it was pointed at (--platform kubernetes): PostgreSQL as a StatefulSet, and the router, Prometheus and the database reached by port-forward (no NodePort reaches this machine). */
+export const EXTERNAL_CLUSTER_RULES: readonly V1PolicyRule[] = [
+  { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list", "create", "patch"] },
+  { apiGroups: [""], resources: ["pods/portforward"], verbs: ["get", "create"] },
+];
+
 /**
  * The harness's ServiceAccount, Role and RoleBinding in a run's namespace;
  * in another namespace of the run's (`accountNamespace`: where the account
  * lives), the same Role bound to that same account.
  */
-export function harnessIdentity(namespace: string, runId: string, accountNamespace = namespace): { account: V1ServiceAccount; role: V1Role; binding: V1RoleBinding } {
+export function harnessIdentity(namespace: string, runId: string, accountNamespace = namespace, extraRules: readonly V1PolicyRule[] = []): { account: V1ServiceAccount; role: V1Role; binding: V1RoleBinding } {
   const metadata = { name: HARNESS_ACCOUNT, namespace, labels: { [K8S_LABEL.runId]: runId } };
   return {
     account: { apiVersion: "v1", kind: "ServiceAccount", metadata, automountServiceAccountToken: false },
-    role: { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata, rules: HARNESS_RULES.map((r) => ({ ...r })) },
+    role: { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata, rules: [...HARNESS_RULES, ...extraRules].map((r) => ({ ...r })) },
     binding: {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
