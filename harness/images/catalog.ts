@@ -85,6 +85,8 @@ export function catalog(): Map<string, ImageSpec> {
       recipeDir: "kube-network-policies",
       generated: "kube-network-policies",
     },
+    // A registry for a cluster the harness did not create (--platform kubernetes --registry): Debian's docker-registry.
+    { kind: "dockerfile", name: "registry", ref: `${REPO}/registry:2.8`, base: "base", recipeDir: "registry", common: ["closure.sh"] },
     // The resource metrics API for the HorizontalPodAutoscaler (harness/platforms/kind/metrics-server.ts): its binary alone.
     { kind: "dockerfile", name: "metrics-server", ref: `${REPO}/metrics-server:v0.8.0`, base: "base", recipeDir: "metrics-server", generated: "metrics-server" },
     { kind: "dockerfile", name: "app", ref: `${REPO}/app:build`, base: "base", recipeDir: "app", common: ["closure.sh"], generated: "app-bundle" },

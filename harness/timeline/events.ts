@@ -28,7 +28,7 @@ export type TimelineEvent =
   | { type: "pipeline.stage.finished"; environment: string; status: PipelineStageStatus; reason: string; runId?: string; runDir?: string }
   | { type: "pipeline.promoted"; release: string; version: string; to: string }
   | { type: "pipeline.finished"; outcome: "succeeded" | "failed" | "interrupted"; stoppedAt?: string; reason: string }
-  | { type: "cluster.ready"; name: string; created: boolean; seconds: number; nodes?: number }
+  | { type: "cluster.ready"; name: string; created: boolean; seconds: number; nodes?: number; external?: boolean }
   /** A drain (node-drain) evicted a pod from its node, after `refusals` evictions a PodDisruptionBudget refused, `seconds` after the drain first tried. */
   | { type: "node.eviction"; node: string; pod: string; refusals: number; seconds: number }
   /** Who the harness is in a run's namespace: its own ServiceAccount, bound to a Role with only the verbs it uses (as the API server reports it). */

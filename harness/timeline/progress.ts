@@ -27,7 +27,10 @@ const FORMAT: Formatters = {
   "kubernetes.addon": (e) => `${e.name} running in kube-system (${e.image}, ${e.seconds.toFixed(1)} s)`,
   "kubernetes.network-policy": (e) => `NetworkPolicy ${e.policies.join(", ")} applied in ${e.namespace}${e.databaseAddresses.length ? ` (the database at ${e.databaseAddresses.join(", ")})` : ""}`,
   "kubernetes.identity": (e) => `acting in namespace ${e.namespace} as ${e.user} (Role ${e.role}: ${e.rules} rules, only the verbs the harness uses there)`,
-  "cluster.ready": (e) => `kind cluster ${e.name}${(e.nodes ?? 1) > 1 ? ` (${e.nodes} nodes)` : ""} ${e.created ? "created and" : "reused,"} ready in ${formatDuration(e.seconds * 1000)}`,
+  "cluster.ready": (e) =>
+    e.external
+      ? `cluster of context ${e.name} (not the harness's: it only makes and removes its run's namespaces there) answered in ${formatDuration(e.seconds * 1000)}`
+      : `kind cluster ${e.name}${(e.nodes ?? 1) > 1 ? ` (${e.nodes} nodes)` : ""} ${e.created ? "created and" : "reused,"} ready in ${formatDuration(e.seconds * 1000)}`,
   "node.eviction": (e) => `pod ${e.pod} evicted from node ${e.node}${e.refusals ? ` after ${e.refusals} refusal(s) by its PodDisruptionBudget (${e.seconds.toFixed(1)} s)` : ""}`,
   "deployment.observed": (e) =>
     `deployment ${e.deployment.name} (${e.source}): ${e.deployment.readyReplicas}/${e.deployment.replicas} ready, limits ${Object.entries(e.deployment.limits).map(([k, v]) => `${k} ${v}`).join(" ") || "none"}`,

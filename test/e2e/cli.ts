@@ -78,7 +78,7 @@ export function readResults(runDir: string): {
   runId: string;
   verdict: string;
   exitCode: number;
-  expectations: Array<{ id: string; held: boolean; evidence: string; description: string }>;
+  expectations: Array<{ id: string; held: boolean; evidence: string; description: string; inconclusive?: string }>;
   error: { code: string } | null;
   sboms?: Array<{ image: string; ref: string; file: string; packages: number }>;
 } {

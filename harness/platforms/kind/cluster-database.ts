@@ -5,6 +5,7 @@ import { DB } from "../../model/database.js";
 import type { Database, PlatformContext } from "../platform.js";
 import { PortForwarder } from "../kubernetes/port-forward.js";
 import { K8S_LABEL, pullPolicy } from "./manifests.js";
+import { StuckWatch } from "./rollout-status.js";
 
 const NAME = "postgres";
 
@@ -76,10 +77,15 @@ export async function startClusterDatabase(o: {
   const started = o.clock.now();
   await o.apply(objects.service);
   await o.apply(objects.statefulSet);
+  const watch = new StuckWatch(o.clock);
+  let stuck: string | undefined;
   await waitFor(
     async () => {
       const s = await apps.readNamespacedStatefulSet({ name: NAME, namespace });
-      return (s.status?.readyReplicas ?? 0) >= 1 ? true : undefined;
+      if ((s.status?.readyReplicas ?? 0) >= 1) return true;
+      // An image the nodes cannot pull, a server that crash-loops: no use waiting out the deadline.
+      stuck = watch.check((await core.listNamespacedPod({ namespace, labelSelector: `${K8S_LABEL.role}=database` })).items);
+      return stuck ? true : undefined;
     },
     {
       description: `PostgreSQL's StatefulSet in ${namespace} to be ready`,
@@ -90,6 +96,11 @@ export async function startClusterDatabase(o: {
       hint: `its pod's events and log: kubectl -n ${namespace} describe pod ${NAME}-0; kubectl -n ${namespace} logs ${NAME}-0 (saved to the run folder's logs/ at the end)`,
     },
   );
+  if (stuck) {
+    throw new HarnessError("CLUSTER_FAILED", `PostgreSQL in ${namespace} cannot start: ${stuck}`, {
+      hint: "an image that cannot be pulled: can the cluster's nodes pull from the registry the harness pushed to (--registry)? The namespace's events are saved in the run folder's logs/",
+    });
+  }
   const clusterIp = (await core.readNamespacedService({ name: NAME, namespace })).spec?.clusterIP;
   if (!clusterIp) throw new HarnessError("CLUSTER_FAILED", `PostgreSQL's Service in ${namespace} has no ClusterIP`);
   ctx.emit({ type: "resource.started", kind: "statefulset", role: "database", name: NAME, id: `${namespace}/${NAME}`, seconds: (o.clock.now() - started) / 1000 });

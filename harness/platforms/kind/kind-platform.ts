@@ -450,6 +450,10 @@ export class KindPlatform implements Platform {
     if (nodePorts) for (const [port, nodePort] of nodePorts) local.set(port, { host: "127.0.0.1", port: this.kindCluster!.hostPort(nodePort) });
     else
       for (const port of spec.ports) {
+        if (spec.http?.includes(port)) {
+          local.set(port, await (await this.prepare()).serviceEndpoint(namespace, spec.role, port));
+          continue;
+        }
         const forward = await PortForwarder.start(this.restricted, { namespace, port, pod: () => this.pods(spec.role, namespace).then((pods) => runningPod(pods, spec.role, namespace)) });
         this.forwards.push(forward);
         this.ctx.teardown.add(`stop the port-forward to the ${spec.role}'s port ${port}`, () => forward.stop());

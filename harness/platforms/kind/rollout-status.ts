@@ -8,6 +8,31 @@ import { K8S_LABEL, LAME_DUCK, TERMINATION_GRACE_SECONDS } from "./manifests.js"
 const STUCK = new Set(["ErrImageNeverPull", "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CrashLoopBackOff"]);
 const STUCK_AFTER_MS = 15_000;
 
+/** Pods stuck in a way waiting does not fix (STUCK), for STUCK_AFTER_MS in a row: what a wait for them to be ready gives up on at once. */
+export class StuckWatch {
+  private readonly since = new Map<string, number>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Which of these pods has been stuck long enough, and how, or undefined; call it at each look. */
+  check(pods: readonly V1Pod[]): string | undefined {
+    const seen = new Set<string>();
+    let stuck: string | undefined;
+    for (const p of pods) {
+      for (const c of p.status?.containerStatuses ?? []) {
+        const reason = c.state?.waiting?.reason;
+        if (!reason || !STUCK.has(reason)) continue;
+        const key = `${p.metadata?.name} ${reason}`;
+        seen.add(key);
+        if (!this.since.has(key)) this.since.set(key, this.clock.now());
+        if (this.clock.now() - this.since.get(key)! >= STUCK_AFTER_MS) stuck = `pod ${p.metadata?.name} has been ${reason} for ${STUCK_AFTER_MS / 1000} s: ${c.state?.waiting?.message ?? ""}`.trim();
+      }
+    }
+    for (const key of this.since.keys()) if (!seen.has(key)) this.since.delete(key);
+    return stuck;
+  }
+}
+
 /**
  * Wait until a Deployment's rollout is complete (what `kubectl rollout
  * status` waits for): every replica updated and running (`ready`: and
@@ -27,7 +52,7 @@ export async function waitRolloutComplete(o: {
 }): Promise<V1Deployment> {
   const clock = o.clock ?? systemClock;
   let stuck: string | undefined;
-  const since = new Map<string, number>();
+  const watch = new StuckWatch(clock);
   const live = await waitFor(
     async () => {
       const d = await o.apps.readNamespacedDeployment({ name: o.deployment, namespace: o.namespace });
@@ -40,18 +65,7 @@ export async function waitRolloutComplete(o: {
       // Only the pods of the template being rolled out: the old version's may crash on their way out.
       const version = d.spec?.template.metadata?.labels?.[K8S_LABEL.version];
       const current = version === undefined ? pods : pods.filter((p) => p.metadata?.labels?.[K8S_LABEL.version] === version);
-      const seen = new Set<string>();
-      for (const p of current) {
-        for (const c of p.status?.containerStatuses ?? []) {
-          const reason = c.state?.waiting?.reason;
-          if (!reason || !STUCK.has(reason)) continue;
-          const key = `${p.metadata?.name} ${reason}`;
-          seen.add(key);
-          if (!since.has(key)) since.set(key, clock.now());
-          if (clock.now() - since.get(key)! >= STUCK_AFTER_MS) stuck = `pod ${p.metadata?.name} has been ${reason} for ${STUCK_AFTER_MS / 1000} s: ${c.state?.waiting?.message ?? ""}`.trim();
-        }
-      }
-      for (const key of since.keys()) if (!seen.has(key)) since.delete(key);
+      stuck = watch.check(current);
       return stuck ? d : undefined;
     },
     {

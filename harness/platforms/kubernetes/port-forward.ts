@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from "node:net";
+import { PassThrough } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { PortForward, type KubeConfig } from "@kubernetes/client-node";
 
@@ -6,18 +7,19 @@ import { PortForward, type KubeConfig } from "@kubernetes/client-node";
  * A port of a pod on 127.0.0.1, through the API server (what `kubectl
  * port-forward` does, inside the harness): for a cluster the harness did not
  * create, whose NodePorts it cannot reach. Every connection made to the local
- * port opens its own stream to the pod's port; the pod is looked up for each
- * connection, so one that replaced it is found.
+ * port opens its own stream to the pod's port; the pod is looked up once, and
+ * again after a connection failed, so one that replaced it is found.
  */
 export class PortForwarder {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private port = 0;
+  private pod: Promise<string> | undefined;
 
   private constructor(
     private readonly forward: PortForward,
     private readonly namespace: string,
-    private readonly pod: () => Promise<string>,
+    private readonly lookup: () => Promise<string>,
     private readonly targetPort: number,
   ) {}
 
@@ -41,7 +43,8 @@ export class PortForwarder {
   }
 
   private listen(): Promise<void> {
-    const server = createServer((socket) => void this.connect(socket));
+    // Half-open: a client that has said all it will (end) still reads the answer.
+    const server = createServer({ allowHalfOpen: true }, (socket) => void this.connect(socket));
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once("error", reject);
@@ -56,19 +59,35 @@ export class PortForwarder {
     this.sockets.add(socket);
     socket.on("close", () => this.sockets.delete(socket));
     socket.on("error", () => socket.destroy());
-    // Bytes the client sends before the stream is open wait in the socket, which is read only once piped.
+    // The client's bytes go through a stream that never ends on its own: a client that half-closes after its
+    // request (HAProxy's runtime API: one command, then end) must still get the answer, and the client library
+    // closes the whole stream when its input ends. The stream closes when the pod's side does, or the socket.
+    const input = new PassThrough();
+    socket.on("data", (chunk) => input.write(chunk));
     socket.pause();
     try {
-      const pod = await this.pod();
-      const ws = await this.forward.portForward(this.namespace, pod, [this.targetPort], socket, null, socket);
+      const ws = await this.forward.portForward(this.namespace, await this.podName(), [this.targetPort], socket, null, input);
       if (typeof ws === "function") return;
       ws.on("close", () => socket.end());
       ws.on("error", () => socket.destroy());
-      socket.on("close", () => ws.close());
+      socket.on("close", () => {
+        input.destroy();
+        ws.close();
+      });
       socket.resume();
     } catch {
-      // No pod, or the API server refused: the client sees its connection closed, as with nothing listening.
+      // No pod, or the API server refused: the client sees its connection closed, as with nothing listening; the next one looks the pod up again.
+      this.pod = undefined;
       socket.destroy();
     }
+  }
+
+  /** The pod to forward to, looked up once and again after a connection to it failed (not per connection: the API server would throttle that). */
+  private podName(): Promise<string> {
+    this.pod ??= this.lookup().catch((e: unknown) => {
+      this.pod = undefined;
+      throw e;
+    });
+    return this.pod;
   }
 }

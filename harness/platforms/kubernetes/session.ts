@@ -21,7 +21,7 @@ export class KubernetesSession {
     // A failed connection is not kept: the next run tries again.
     this.cluster.catch(() => (this.cluster = undefined));
     const cluster = await this.cluster;
-    emit({ type: "cluster.ready", name: cluster.name, created: false, seconds: first ? (Date.now() - started) / 1000 : 0 });
+    emit({ type: "cluster.ready", name: cluster.name, created: false, external: true, seconds: first ? (Date.now() - started) / 1000 : 0 });
     return cluster;
   }
 }
