@@ -3,6 +3,7 @@ import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { K8S_LABEL } from "../../harness/platforms/kind/manifests.js";
 import { NewKindClusters } from "../support/kind-clusters.js";
+import { ScenarioFiles } from "../support/scenario-files.js";
 import { StagingCluster } from "../support/staging-cluster.js";
 import { cli, leftBy, readEvents, readResults } from "./cli.js";
 
@@ -14,8 +15,10 @@ let staging: StagingCluster;
 const clusters = new NewKindClusters();
 /** A namespace of the team's, there before the run: the harness must leave it as it is. */
 const TEAM = "team-apps";
+const files = new ScenarioFiles();
 
 beforeAll(async () => {
+  files.open("gameday-kubernetes-");
   await clusters.remember();
   staging = await StagingCluster.create({ workers: 1 });
   const core = staging.adminConfig().makeApiClient(CoreV1Api);
@@ -24,6 +27,7 @@ beforeAll(async () => {
   await core.createNamespacedConfigMap({ namespace: TEAM, body: { metadata: { name: "settings" }, data: { owner: "platform-team" } } });
 }, 300_000);
 afterAll(async () => {
+  files.close();
   await staging?.destroy();
   await clusters.removeNew();
 }, 120_000);
@@ -97,4 +101,29 @@ describe("--platform kubernetes on a cluster the harness did not create", () => 
     expect(await leftBy(run.pid)).toEqual({ containers: 0, networks: 0 });
     expect((await clusters.new()).filter((n) => n !== staging.name)).toEqual([]);
   }, 10 * 60_000);
+
+  it("without --registry, a kind cluster's nodes get the images by kind load, and the pods run them as loaded", async () => {
+    const file = files.write(`name: loaded
+description: the service and its database on a cluster of someone else's, its images loaded into the nodes
+versions:
+  stable: { image: app, tag: good-1 }
+monitor:
+  interval: 200ms
+  targets:
+    - { role: stable, paths: [/ready] }
+steps:
+  - name: watch
+    observe: 2s
+expect:
+  - id: ready
+    probe: { role: stable, path: /ready, status: 200 }
+`);
+    const run = await cli(["scenario", file, "--platform", "kubernetes", "--kubeconfig", staging.kubeconfig]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain("images are loaded into the kind cluster's nodes (no --registry)");
+    expect(run.stdout).toMatch(/kind load docker-image .*deploy-gameday\/app:good-1/);
+    expect(run.stdout).toMatch(/kind load docker-image .*deploy-gameday\/postgres:15/);
+    const deployment = readEvents(run.runDir!).find((e) => e.type === "deployment.observed") as { deployment: { image: string } } | undefined;
+    expect(deployment?.deployment.image).toBe("deploy-gameday/app:good-1");
+  }, 5 * 60_000);
 });
