@@ -112,7 +112,6 @@ export async function launchPrometheus(
     part: "monitoring",
     files: [{ path: "/etc/prometheus/prometheus.yml", content: prometheusConfig(targets, options.scrapeIntervalMs) }],
     ports: [PROMETHEUS_PORT],
-    http: [PROMETHEUS_PORT],
     ready: { port: PROMETHEUS_PORT, path: "/-/ready" },
   });
   const e = component.endpoint(PROMETHEUS_PORT);

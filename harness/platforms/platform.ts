@@ -197,13 +197,6 @@ export interface ComponentSpec {
   readonly part: "load-balancer" | "monitoring";
   readonly files: ReadonlyArray<{ readonly path: string; readonly content: string }>;
   readonly ports: readonly number[];
-  /**
-   * The ports that speak HTTP (the router's traffic, Prometheus' API): a
-   * platform that reaches the component through the Kubernetes API server
-   * passes their requests through its service proxy; the others (HAProxy's
-   * runtime API) get a port-forward.
-   */
-  readonly http?: readonly number[];
   /** Ready when this HTTP path answers 200 on the given port. */
   readonly ready: { readonly port: number; readonly path: string };
 }

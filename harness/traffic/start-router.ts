@@ -18,7 +18,6 @@ export async function startRouter(platform: Platform, services: readonly Address
     part: "load-balancer",
     files: [{ path: "/usr/local/etc/haproxy/haproxy.cfg", content: haproxyConfig(backends, initial, platform.dnsResolver ? { resolver: platform.dnsResolver } : {}) }],
     ports: [HAPROXY_PORTS.traffic, HAPROXY_PORTS.runtime, HAPROXY_PORTS.metrics],
-    http: [HAPROXY_PORTS.traffic, HAPROXY_PORTS.metrics],
     ready: { port: HAPROXY_PORTS.metrics, path: "/healthz" },
   });
   const traffic = component.endpoint(HAPROXY_PORTS.traffic);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { K8S_LABEL } from "../../harness/platforms/kind/manifests.js";
 import { NewKindClusters } from "../support/kind-clusters.js";
 import { ScenarioFiles } from "../support/scenario-files.js";
-import { StagingCluster } from "../support/staging-cluster.js";
+import { StagingCluster } from "../../harness/bench/staging-cluster.js";
 import { cli, leftBy, readEvents, readResults } from "./cli.js";
 
 // --platform kubernetes: canary-fail on a cluster the harness did not create (a kind cluster of a control plane

@@ -27,5 +27,7 @@ describe("PostgreSQL in a cluster the harness was pointed at", () => {
     ]);
     expect(container.readinessProbe?.exec?.command).toEqual(["pg_isready", "-h", "127.0.0.1", "-U", DB.user, "-d", "agi_eval_prod"]);
     expect(pod.automountServiceAccountToken).toBe(false);
+    // The server's settings are those the other platforms' PostgreSQL has (testcontainers': fsync off).
+    expect(container.args).toEqual(["postgres", "-c", "fsync=off"]);
   });
 });

@@ -3,7 +3,7 @@ import { waitFor, type Clock } from "../../common/clock.js";
 import { HarnessError } from "../../common/errors.js";
 import { DB } from "../../model/database.js";
 import type { Database, PlatformContext } from "../platform.js";
-import { PortForwarder } from "../kubernetes/port-forward.js";
+import { KubectlPortForward } from "../kubernetes/kubectl-port-forward.js";
 import { K8S_LABEL, pullPolicy } from "./manifests.js";
 import { StuckWatch } from "./rollout-status.js";
 
@@ -48,6 +48,8 @@ export function clusterDatabaseObjects(o: { namespace: string; runId: string; im
                 { name: "POSTGRES_PASSWORD", value: DB.password },
                 { name: "POSTGRES_DB", value: o.database },
               ],
+              // As testcontainers starts it on the other platforms: no fsync at every commit (a game day's database is thrown away).
+              args: ["postgres", "-c", "fsync=off"],
               ports: [{ containerPort: DB.port, name: "postgres" }],
               // Over TCP: the entrypoint's initialisation server listens on the socket alone, so it is not taken for the real one.
               readinessProbe: { exec: { command: ["pg_isready", "-h", "127.0.0.1", "-U", DB.user, "-d", o.database] }, periodSeconds: 1, failureThreshold: 3 },
@@ -60,7 +62,7 @@ export function clusterDatabaseObjects(o: { namespace: string; runId: string; im
   return { service, statefulSet };
 }
 
-/** Start PostgreSQL in `namespace` and wait for its pod to be ready; the services reach it by the Service's ClusterIP, the harness by a port-forward. */
+/** Start PostgreSQL in `namespace` and wait for its pod to be ready; the services reach it by the Service's ClusterIP, the harness by kubectl port-forward. */
 export async function startClusterDatabase(o: {
   ctx: PlatformContext;
   restricted: KubeConfig;
@@ -105,7 +107,7 @@ export async function startClusterDatabase(o: {
   if (!clusterIp) throw new HarnessError("CLUSTER_FAILED", `PostgreSQL's Service in ${namespace} has no ClusterIP`);
   ctx.emit({ type: "resource.started", kind: "statefulset", role: "database", name: NAME, id: `${namespace}/${NAME}`, seconds: (o.clock.now() - started) / 1000 });
   ctx.emit({ type: "database.ready", database: name, server: `${namespace}/${NAME}` });
-  let forwarder: Promise<PortForwarder> | undefined;
+  let forwarder: Promise<KubectlPortForward> | undefined;
   const unsupported = (what: string) => () =>
     Promise.reject(
       new HarnessError("USAGE", `${what} PostgreSQL in the cluster is not available on --platform kubernetes: its data lives with its pod`, {
@@ -116,11 +118,11 @@ export async function startClusterDatabase(o: {
     name,
     serviceUrl: `postgres://${DB.user}:${DB.password}@${clusterIp}:${DB.port}/${name}`,
     harnessUrl: async () => {
-      forwarder ??= PortForwarder.start(o.restricted, { namespace, pod: async () => `${NAME}-0`, port: DB.port }).then((f) => {
-        ctx.teardown.add(`stop the port-forward to ${namespace}/${NAME}-0`, () => f.stop());
+      forwarder ??= KubectlPortForward.start({ kubeConfig: o.restricted, namespace, target: `pod/${NAME}-0`, ports: [DB.port], runId: ctx.runId }).then((f) => {
+        ctx.teardown.add(`stop kubectl port-forward to ${namespace}/${NAME}-0`, () => f.stop());
         return f;
       });
-      const { host, port } = (await forwarder).endpoint;
+      const { host, port } = (await forwarder).endpoint(DB.port)!;
       return `postgres://${DB.user}:${DB.password}@${host}:${port}/${name}`;
     },
     pause: unsupported("pausing"),

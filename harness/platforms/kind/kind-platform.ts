@@ -40,7 +40,7 @@ import { METRICS_SERVER, installMetricsServer } from "./metrics-server.js";
 import { RunNetworkPolicies } from "./run-policies.js";
 import { startClusterDatabase } from "./cluster-database.js";
 import type { ClusterHandle } from "../kubernetes/cluster-handle.js";
-import { PortForwarder } from "../kubernetes/port-forward.js";
+import { KubectlPortForward } from "../kubernetes/kubectl-port-forward.js";
 import { ConnectionTests } from "./connectivity.js";
 import { EXTERNAL_CLUSTER_RULES, HARNESS_ACCOUNT, reviewAccess, serviceAccountUser } from "./rbac.js";
 import { waitEndpointsReady, waitReplacedStopped, waitRolloutComplete } from "./rollout-status.js";
@@ -133,8 +133,6 @@ export class KindPlatform implements Platform {
   private readonly kindCluster: KindCluster | undefined;
   /** Each local image ref to the ref the cluster's pods use (cluster-handle.ts). */
   private readonly delivered = new Map<string, string>();
-  /** The port-forwards to the components, on a cluster without NodePorts to this machine. */
-  private readonly forwards: PortForwarder[] = [];
 
   constructor(
     private readonly ctx: PlatformContext,
@@ -448,17 +446,12 @@ export class KindPlatform implements Platform {
     await this.waitRollout(svc, { ready: true });
     const local = new Map<number, { host: string; port: number }>();
     if (nodePorts) for (const [port, nodePort] of nodePorts) local.set(port, { host: "127.0.0.1", port: this.kindCluster!.hostPort(nodePort) });
-    else
-      for (const port of spec.ports) {
-        if (spec.http?.includes(port)) {
-          local.set(port, await (await this.prepare()).serviceEndpoint(namespace, spec.role, port));
-          continue;
-        }
-        const forward = await PortForwarder.start(this.restricted, { namespace, port, pod: () => this.pods(spec.role, namespace).then((pods) => runningPod(pods, spec.role, namespace)) });
-        this.forwards.push(forward);
-        this.ctx.teardown.add(`stop the port-forward to the ${spec.role}'s port ${port}`, () => forward.stop());
-        local.set(port, forward.endpoint);
-      }
+    else {
+      // kubectl port-forward: one stream to the kubelet carries every connection, the load's too.
+      const forward = await KubectlPortForward.start({ kubeConfig: this.restricted, namespace, target: `service/${spec.role}`, ports: spec.ports, runId: this.ctx.runId });
+      this.ctx.teardown.add(`stop kubectl port-forward to the ${spec.role}`, () => forward.stop());
+      for (const port of spec.ports) local.set(port, forward.endpoint(port)!);
+    }
     const endpoint = (port: number) => {
       const e = local.get(port);
       if (e === undefined) throw new HarnessError("CLUSTER_FAILED", `the ${spec.role} does not publish port ${port}`);
@@ -624,14 +617,6 @@ export class KindPlatform implements Platform {
     const budgets = this.budgeted ? (await this.policy.listNamespacedPodDisruptionBudget({ namespace: this.namespace })).items : [];
     return observePods(this.core, this.discovery, this.namespace, deployments, { autoscalers, budgets });
   }
-}
-
-/** The running pod a port-forward connects to: the newest ready one of the role. */
-function runningPod(pods: readonly V1Pod[], role: string, namespace: string): string {
-  const ready = pods.filter((p) => p.status?.phase === "Running" && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
-  const pod = ready.at(-1) ?? pods.find((p) => p.status?.phase === "Running");
-  if (!pod) throw new HarnessError("CLUSTER_FAILED", `no running pod of the ${role} in ${namespace} to forward to`);
-  return pod.metadata!.name!;
 }
 
 /** On a cluster the harness did not make: an autoscaler needs the metrics API, which the harness does not install there. */

@@ -20,8 +20,6 @@ import type { KubeConfig } from "@kubernetes/client-node";
 export class PodProxy {
   private server: Server | undefined;
   private port = 0;
-  /** The listeners of serviceEndpoint(), closed with the proxy. */
-  private readonly extra: Server[] = [];
 
   private constructor(
     private readonly apiServer: URL,
@@ -35,7 +33,7 @@ export class PodProxy {
     if (!cluster) throw new Error("the kubeconfig has no current cluster");
     const tls: RequestOptions = {};
     await kc.applyToHTTPSOptions(tls);
-    const agent = new Agent({ keepAlive: true, maxSockets: 256, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized ?? true });
+    const agent = new Agent({ keepAlive: true, maxSockets: 64, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized ?? true });
     const auth = Object.fromEntries(Object.entries((tls.headers ?? {}) as Record<string, unknown>).filter(([k, v]) => k.toLowerCase() === "authorization" && typeof v === "string")) as Record<string, string>;
     const proxy = new PodProxy(new URL(cluster.server), agent, auth);
     await proxy.listen();
@@ -53,10 +51,6 @@ export class PodProxy {
   }
 
   async stop(): Promise<void> {
-    for (const server of this.extra.splice(0)) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
     this.agent.destroy();
     const server = this.server;
     this.server = undefined;
@@ -85,28 +79,6 @@ export class PodProxy {
       return;
     }
     const [, resource, namespace, name, port, rest = "/"] = m;
-    this.pass(req, res, `/api/v1/namespaces/${namespace}/${resource}/${name}:${port}/proxy${rest}`);
-  }
-
-  /**
-   * A local address for one Service's port whose every request goes to that
-   * port through the API server's service proxy, path and all: the load and
-   * the queries the harness sends to the router and Prometheus in a cluster
-   * whose NodePorts it cannot reach. Requests share the pool of connections
-   * to the API server (a port-forward would open a stream per connection).
-   */
-  async serviceEndpoint(namespace: string, service: string, port: number): Promise<{ host: string; port: number }> {
-    const server = createServer((req, res) => this.pass(req, res, `/api/v1/namespaces/${namespace}/services/${service}:${port}/proxy${req.url ?? "/"}`));
-    server.keepAliveTimeout = 5000;
-    this.extra.push(server);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
-    });
-    return { host: "127.0.0.1", port: (server.address() as AddressInfo).port };
-  }
-
-  private pass(req: IncomingMessage, res: ServerResponse, path: string): void {
     const headers = { ...req.headers, ...this.auth };
     delete headers.host;
     delete headers.connection;
@@ -116,7 +88,7 @@ export class PodProxy {
         hostname: this.apiServer.hostname,
         port: this.apiServer.port || 443,
         method: req.method,
-        path,
+        path: `/api/v1/namespaces/${namespace}/${resource}/${name}:${port}/proxy${rest}`,
         headers,
         agent: this.agent,
       },

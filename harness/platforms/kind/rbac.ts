@@ -41,7 +41,7 @@ export const HARNESS_RULES: readonly V1PolicyRule[] = [
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["get", "list", "create", "patch"] },
 ];
 
-/** What the harness uses besides on a cluster it was pointed at (--platform kubernetes): PostgreSQL as a StatefulSet, and the router, Prometheus and the database reached by port-forward (no NodePort reaches this machine). */
+/** What the harness uses besides on a cluster it was pointed at (--platform kubernetes): PostgreSQL as a StatefulSet, and the router, Prometheus and the database reached by `kubectl port-forward` (no NodePort reaches this machine). */
 export const EXTERNAL_CLUSTER_RULES: readonly V1PolicyRule[] = [
   { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list", "create", "patch"] },
   { apiGroups: [""], resources: ["pods/portforward"], verbs: ["get", "create"] },

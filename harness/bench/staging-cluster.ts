@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
-import { systemClock } from "../../harness/common/clock.js";
-import { exec } from "../../harness/common/exec.js";
-import { LABEL, PROJECT } from "../../harness/common/labels.js";
-import { NODE_IMAGE, deleteCluster, kindBinary } from "../../harness/platforms/kind/cluster.js";
-import { setUpPodNetwork } from "../../harness/platforms/kind/pod-network.js";
+import { systemClock } from "../common/clock.js";
+import { exec } from "../common/exec.js";
+import { LABEL, PROJECT } from "../common/labels.js";
+import { NODE_IMAGE, deleteCluster, kindBinary } from "../platforms/kind/cluster.js";
+import { setUpPodNetwork } from "../platforms/kind/pod-network.js";
+import { ImageBuilder } from "../images/builder.js";
 
-const REGISTRY_IMAGE = "deploy-gameday/registry:2.8";
 
 /**
  * A company's staging cluster and registry, as the harness finds them with
@@ -39,6 +39,7 @@ export class StagingCluster {
     const kubeconfig = join(dir, "kubeconfig");
     const cluster = new StagingCluster(name, dir, kubeconfig, "", registryContainer);
     try {
+      const registryImage = (await new ImageBuilder().ensure("registry")).ref;
       const config = {
         kind: "Cluster",
         apiVersion: "kind.x-k8s.io/v1alpha4",
@@ -55,7 +56,7 @@ export class StagingCluster {
       log(`creating the staging cluster ${name} (${o.workers} workers) with kind create cluster`);
       await exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", join(dir, "kind.yaml"), "--kubeconfig", kubeconfig, "--wait", "0s"], { timeoutMs: 300_000 });
       // On the cluster's network from the start: connecting it later may move its published port.
-      await exec("docker", ["run", "-d", "--name", registryContainer, "--network", "kind", "--label", `${LABEL.project}=${PROJECT}`, "-p", "127.0.0.1::5000", REGISTRY_IMAGE]);
+      await exec("docker", ["run", "-d", "--name", registryContainer, "--network", "kind", "--label", `${LABEL.project}=${PROJECT}`, "-p", "127.0.0.1::5000", registryImage]);
       const port = (await exec("docker", ["port", registryContainer, "5000/tcp"])).stdout.trim().split("\n")[0]!.split(":").pop()!;
       const registry = `localhost:${port}`;
       const nodes = (await exec(kindBinary(), ["get", "nodes", "--name", name])).stdout.trim().split("\n");
