@@ -64,13 +64,13 @@ describe("--platform kubernetes on a cluster the harness did not create", () => 
     expect(off.stderr).toMatch(/--kubeconfig is for a cluster the harness did not create.*\n.*--platform kubernetes/);
   }, 120_000);
 
-  it("canary-fail: images pushed to the registry and pulled by digest, PostgreSQL in the cluster, the rollback decided through the API server; only the run's namespaces made, and removed", async () => {
+  it("canary-fail: images pushed to the registry and pulled by digest, PostgreSQL in the cluster, the router reached by kubectl port-forward; only the run's namespaces made, and removed", async () => {
     const run = await cli(["scenario", "canary-fail", "--platform", "kubernetes", "--kubeconfig", staging.kubeconfig, "--registry", staging.registry]);
     expect(run.runDir, run.stdout + run.stderr).toBeDefined();
     const results = readResults(run.runDir!);
     const events = readEvents(run.runDir!);
     // The strategy's decision and what followed it held. The latency bound holds too, unless the machine (which runs
-    // the cluster as well here, and the API server proxying every request) was saturated: the harness then says
+    // the cluster as well here) was saturated: the harness then says
     // inconclusive (exit 3), never passed or failed.
     for (const e of results.expectations) if (!e.inconclusive) expect(e.held, `${e.id}: ${e.evidence}`).toBe(true);
     for (const e of results.expectations.filter((x) => x.inconclusive)) expect(e.id, `${e.evidence} (${e.inconclusive})`).toBe("stable-unharmed");
