@@ -2,11 +2,15 @@
  * The reaper's own process: `reaper-process.ts <parent identity> <run id> [<extra as JSON>]`.
  * Waits for the parent to disappear, then kills the run's processes (load
  * generators), sweeps its containers and networks, and removes the extra
- * containers and files it was given (a kind cluster).
+ * containers, files and namespaces it was given (a kind cluster; the run's
+ * namespaces in a cluster the harness did not create).
  * SIGTERM from the parent means the parent cleaned up itself.
  */
 import { killRunProcesses } from "./processes.js";
+import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "../common/paths.js";
 import { ownerAlive, pidOf } from "../common/process-identity.js";
 import type { ReaperExtra } from "./reaper.js";
 import { removeContainersLabelled, sweep } from "./sweep.js";
@@ -33,6 +37,11 @@ const timer = setInterval(() => {
       if (extra) {
         for (const label of extra.containerLabels ?? []) console.log(`removed ${label}: ${(await removeContainersLabelled(label)).join(", ") || "none"}`);
         for (const file of extra.files ?? []) rmSync(file, { force: true, recursive: true });
+        if (extra.namespaces) {
+          const { kubeconfig, context, selector } = extra.namespaces;
+          const kubectl = join(ROOT, ".cache/tools/bin/kubectl");
+          console.log(execFileSync(kubectl, ["--kubeconfig", kubeconfig, "--context", context, "delete", "namespace", "--selector", selector, "--wait=false"], { encoding: "utf8", timeout: 60_000 }).trim() || "no namespace left");
+        }
         console.log(`removed ${extra.what}`);
       }
     })

@@ -15,11 +15,13 @@ export interface Reaper {
   stop(): void;
 }
 
-/** More for the reaper to remove: what it is (for its log), containers by label, files and folders. */
+/** More for the reaper to remove: what it is (for its log), containers by label, files and folders, namespaces in a cluster. */
 export interface ReaperExtra {
   readonly what: string;
   readonly containerLabels?: readonly string[];
   readonly files?: readonly string[];
+  /** Namespaces by label selector in a cluster the harness did not create, deleted with kubectl and that kubeconfig and context. */
+  readonly namespaces?: { readonly kubeconfig: string; readonly context: string; readonly selector: string };
 }
 
 export function startReaper(runId: string, extra?: ReaperExtra): Reaper {

@@ -1,6 +1,7 @@
 // lane: kind (scripts/test.sh runs the kind files one after another, beside the Docker lane)
 import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../harness/common/clock.js";
 import { K8S_LABEL } from "../../harness/platforms/kind/manifests.js";
 import { NewKindClusters } from "../support/kind-clusters.js";
 import { ScenarioFiles } from "../support/scenario-files.js";
@@ -125,5 +126,29 @@ expect:
     expect(run.stdout).toMatch(/kind load docker-image .*deploy-gameday\/postgres:15/);
     const deployment = readEvents(run.runDir!).find((e) => e.type === "deployment.observed") as { deployment: { image: string } } | undefined;
     expect(deployment?.deployment.image).toBe("deploy-gameday/app:good-1");
+  }, 5 * 60_000);
+
+  it("SIGKILL: the watchdog deletes the run's namespaces in the cluster, and only them", async () => {
+    let sent = false;
+    const r = await cli(["scenario", "canary-fail", "--platform", "kubernetes", "--kubeconfig", staging.kubeconfig, "--registry", staging.registry], {
+      onStdout: (text, child) => {
+        // Once the namespaces, the database and a Deployment exist.
+        if (!sent && /started stable deployment/.test(text)) {
+          sent = true;
+          child.kill("SIGKILL");
+        }
+      },
+    });
+    expect(sent, r.stdout).toBe(true);
+    expect(r.code).toBe(null);
+    const runId = /^\[ *[\d.]+s\] run (\S+):/m.exec(r.stdout)?.[1];
+    expect(runId, r.stdout).toBeDefined();
+    await waitFor(async () => ((await namespaces()).some((n) => n.run === runId && n.phase !== "Terminating") ? undefined : true), {
+      description: `the namespaces of run ${runId} to be deleted`,
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
+    expect((await namespaces()).filter((n) => !n.run).map((n) => n.name).sort()).toEqual(["default", "kube-node-lease", "kube-public", "kube-system", TEAM]);
+    expect(await leftBy(r.pid)).toEqual({ containers: 0, networks: 0 });
   }, 5 * 60_000);
 });

@@ -38,6 +38,7 @@ import { openNamespace, openSideNamespace, sideNamespaceName } from "./namespace
 import { NETWORK_AGENT, installNetworkAgent } from "./network-agent.js";
 import { METRICS_SERVER, installMetricsServer } from "./metrics-server.js";
 import { RunNetworkPolicies } from "./run-policies.js";
+import { startReaper } from "../../cleanup/reaper.js";
 import { startClusterDatabase } from "./cluster-database.js";
 import type { ClusterHandle } from "../kubernetes/cluster-handle.js";
 import { KubectlPortForward } from "../kubernetes/kubectl-port-forward.js";
@@ -225,6 +226,13 @@ export class KindPlatform implements Platform {
   /** The run's namespace and the pod proxy, once (kind/namespace.ts). */
   private prepare(): Promise<PodProxy> {
     if (!this.ready) {
+      const source = this.options.cluster.source;
+      if (source) {
+        // In a cluster the harness did not create, a killed run's namespaces would outlive it: a watchdog deletes them then.
+        // Registered before the namespaces' own teardown, so it stops after them.
+        const reaper = startReaper(`${this.ctx.runId}-namespaces`, { what: `the run's namespaces in context ${source.context}`, namespaces: { ...source, selector: `${K8S_LABEL.runId}=${this.ctx.runId}` } });
+        this.ctx.teardown.add("stop the watchdog of the run's namespaces", () => reaper.stop());
+      }
       this.ready = openNamespace({ admin: this.options.cluster.kubeConfig, restricted: this.restricted, core: this.core, ctx: this.ctx, namespace: this.namespace, clock: this.clock, rules: this.extraRules });
       // The policy agent comes up meanwhile; a deploy waits for it before it counts as up. Only in a cluster of the harness's own.
       if (this.kindCluster && this.options.networkAgent !== false) this.networkAgent().catch(() => undefined);

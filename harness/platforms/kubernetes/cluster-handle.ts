@@ -16,4 +16,6 @@ export interface ClusterHandle extends ImageDelivery {
   /** For messages: the kind cluster's name, or the kubeconfig context's. */
   readonly name: string;
   readonly kubeConfig: KubeConfig;
+  /** Where another process finds the cluster (the watchdog that deletes a killed run's namespaces); absent for a cluster the harness deletes itself. */
+  readonly source?: { readonly kubeconfig: string; readonly context: string };
 }

@@ -71,6 +71,7 @@ export class ExternalCluster implements ClusterHandle {
     readonly kubeConfig: KubeConfig,
     readonly server: string,
     private readonly delivery: ImageDelivery,
+    readonly source: { readonly kubeconfig: string; readonly context: string },
   ) {}
 
   /**
@@ -114,7 +115,7 @@ export class ExternalCluster implements ClusterHandle {
       }
       o.log(`images are loaded into the kind cluster's nodes (no --registry)`);
     }
-    return new ExternalCluster(context, kubeConfig, server, delivery);
+    return new ExternalCluster(context, kubeConfig, server, delivery, { kubeconfig: file, context });
   }
 
   deliver(refs: readonly string[], log: (line: string) => void, signal?: AbortSignal): Promise<ReadonlyMap<string, string>> {
