@@ -84,11 +84,10 @@ export async function scaleBench(signal: AbortSignal, args: readonly string[] = 
  */
 async function externalVsKept(pairs: number, signal: AbortSignal): Promise<{ kubernetes: number[]; kind: number[]; verdicts: string[] }> {
   const { StagingCluster } = await import("./staging-cluster.js");
-  const { KubernetesSession } = await import("../platforms/kubernetes/session.js");
-  const { kindLoadDelivery } = await import("../platforms/kind/cluster.js");
+  const { kubernetesSession } = await import("../runner/provision.js");
   const scenario = loadScenario(resolveScenarioPath("canary-fail"));
   const staging = await StagingCluster.create({ workers: 1, log: say });
-  const kubernetes = new KubernetesSession({ kubeconfig: staging.kubeconfig, registry: staging.registry, kindLoad: kindLoadDelivery });
+  const kubernetes = await kubernetesSession({ kubeconfig: staging.kubeconfig, registry: staging.registry });
   const kind = new KindSession({ keep: true });
   const out = { kubernetes: [] as number[], kind: [] as number[], verdicts: [] as string[] };
   const runsDir = join(ROOT, "runs", "bench", "scale");

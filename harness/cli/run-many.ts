@@ -59,7 +59,7 @@ export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions)
   const kind = new KindSession({ keep: o.keepCluster === true });
   const kubernetes =
     o.platform === "kubernetes" || scenarios.some((s) => s.platform === "kubernetes")
-      ? await Promise.all([import("../platforms/kubernetes/session.js"), import("../platforms/kind/cluster.js")]).then(([{ KubernetesSession }, { kindLoadDelivery }]) => new KubernetesSession({ ...o.cluster, kindLoad: kindLoadDelivery }))
+      ? await import("../runner/provision.js").then(({ kubernetesSession }) => kubernetesSession(o.cluster ?? {}))
       : undefined;
   /** Progress lines, named after their scenario when runs go side by side. */
   const printer =

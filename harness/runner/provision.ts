@@ -3,6 +3,7 @@ import type { PlatformName } from "../model/platform-name.js";
 import { DockerPlatform } from "../platforms/docker/docker-platform.js";
 import type { KindSession } from "../platforms/kind/session.js";
 import type { KubernetesSession } from "../platforms/kubernetes/session.js";
+import type { ExternalClusterOptions } from "../platforms/kubernetes/external-cluster.js";
 import type { Database, Platform, PlatformContext, Service } from "../platforms/platform.js";
 import { bucketsEnv } from "../analysis/latency-buckets.js";
 import { httpGet } from "../probes/http-probe.js";
@@ -26,9 +27,7 @@ export async function createPlatform(
   const { KindPlatform } = await import("../platforms/kind/kind-platform.js");
   let cluster;
   if (name === "kubernetes") {
-    const { kindLoadDelivery } = await import("../platforms/kind/cluster.js");
-    const { KubernetesSession } = await import("../platforms/kubernetes/session.js");
-    cluster = { cluster: await (options.kubernetes ?? new KubernetesSession({ kindLoad: kindLoadDelivery })).get(ctx.emit, ctx.signal) };
+    cluster = { cluster: await (options.kubernetes ?? (await kubernetesSession({}))).get(ctx.emit, ctx.signal) };
   } else {
     const kind = await options.kind.get(ctx.emit, ctx.signal, options.workers ?? 0);
     cluster = { cluster: kind, kind };
@@ -40,6 +39,16 @@ export async function createPlatform(
     clock: options.clock,
     networkAgent: options.kind.networkAgent,
   });
+}
+
+/**
+ * The session of a cluster the harness was pointed at (--platform
+ * kubernetes), its images loaded with kind load when the cluster turns out to
+ * be a kind cluster on this machine and no registry is given.
+ */
+export async function kubernetesSession(options: ExternalClusterOptions): Promise<KubernetesSession> {
+  const [{ KubernetesSession }, { kindLoadDelivery }] = await Promise.all([import("../platforms/kubernetes/session.js"), import("../platforms/kind/image-load.js")]);
+  return new KubernetesSession({ ...options, kindLoad: kindLoadDelivery });
 }
 
 export interface Provisioned {
