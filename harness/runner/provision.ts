@@ -20,7 +20,16 @@ import { allSettledOrThrow } from "../common/settled.js";
 export async function createPlatform(
   name: PlatformName,
   ctx: PlatformContext,
-  options: { kind: KindSession; kubernetes: KubernetesSession | undefined; scale: number; environment: string | undefined; clock: Clock; workers?: number },
+  options: {
+    kind: KindSession;
+    kubernetes: KubernetesSession | undefined;
+    scale: number;
+    environment: string | undefined;
+    clock: Clock;
+    workers?: number;
+    /** The catalog images the run deploys (runImages): a kind cluster made for it gets them while kind creates it. */
+    images?: readonly string[];
+  },
 ): Promise<Platform> {
   if (name === "docker") return new DockerPlatform(ctx);
   // Loaded only for Kubernetes: it brings the Kubernetes client, about a second to import.
@@ -29,7 +38,13 @@ export async function createPlatform(
   if (name === "kubernetes") {
     cluster = { cluster: await (options.kubernetes ?? (await kubernetesSession({}))).get(ctx.emit, ctx.signal) };
   } else {
-    const kind = await options.kind.get(ctx.emit, ctx.signal, options.workers ?? 0);
+    // What a new cluster's nodes get while kind creates it: the policy agent (an add-on of every cluster of the harness's own) and the run's images.
+    const preload = async () => {
+      const refs: string[] = [];
+      for (const image of [...(options.kind.networkAgent ? ["kube-network-policies"] : []), ...(options.images ?? [])]) refs.push((await ctx.images.ensure(image)).ref);
+      return refs;
+    };
+    const kind = await options.kind.get(ctx.emit, ctx.signal, options.workers ?? 0, preload);
     cluster = { cluster: kind, kind };
   }
   return new KindPlatform(ctx, {
@@ -64,14 +79,11 @@ export interface Provisioned {
  * like a rollout that counts once it is ready.
  */
 export async function provision(scenario: Scenario, platform: Platform, { clock, signal, seed }: { clock: Clock; signal: AbortSignal; seed: number }): Promise<Provisioned> {
-  const images = new Set([...scenario.versions.values()].map((v) => `app:${v.tag}`));
-  for (const image of stepImages(scenario.steps)) images.add(image);
-  if (scenario.strategy) images.add("haproxy").add("prometheus");
-  else if (scenario.load?.target === "router") images.add("haproxy");
+  const images = runImages(scenario);
   // With a network fault in any step, the services reach the database through a fault proxy from the start.
   const proxied = scenario.steps.some((s) => s.fault && faultType(s.fault.type)?.needsDatabaseProxy);
   const startDatabase = async () => (proxied ? platform.startDatabaseProxy(await platform.startDatabase()) : platform.startDatabase());
-  const [database] = await Promise.all([scenario.database ? startDatabase() : undefined, platform.preload?.([...images])]);
+  const [database] = await Promise.all([scenario.database ? startDatabase() : undefined, platform.preload?.(images)]);
   // Each role draws from its own seeds: the run's, 1000 apart per role (instance i adds i on Docker).
   const roles = [...scenario.versions.values()].map((v, index) => ({ v, seed: seed + 1000 * index }));
   const deployOne = async ({ v, seed: roleSeed }: (typeof roles)[number]): Promise<[string, Service]> => {
@@ -86,6 +98,15 @@ export async function provision(scenario: Scenario, platform: Platform, { clock,
   else for (const r of roles) deployed.push(await deployOne(r));
   const services = new Map<string, Service>(deployed);
   return { database, services };
+}
+
+/** The catalog images a run deploys: its versions, what its steps' actions roll out, the router and Prometheus when it has them. */
+export function runImages(scenario: Scenario): string[] {
+  const images = new Set([...scenario.versions.values()].map((v) => `app:${v.tag}`));
+  for (const image of stepImages(scenario.steps)) images.add(image);
+  if (scenario.strategy) images.add("haproxy").add("prometheus");
+  else if (scenario.load?.target === "router") images.add("haproxy");
+  return [...images];
 }
 
 async function waitAnswering(service: Service, path: string, clock: Clock, signal: AbortSignal): Promise<void> {

@@ -29,7 +29,7 @@ import { harnessInfo } from "../report/harness-info.js";
 import { MACHINE_CORES, MachineBudget, type Admission } from "../coordination/budget.js";
 import { estimateCost, type RunCost } from "../coordination/cost.js";
 import { saturationExplains } from "./inconclusive.js";
-import { createPlatform } from "./provision.js";
+import { createPlatform, runImages } from "./provision.js";
 import { openRunFolder, writeRunFolder } from "./run-folder.js";
 import { checkPlatform } from "./steps.js";
 import { execute } from "./execute.js";
@@ -140,7 +140,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       ...(backups ? { recordConfiguration: (subject: string, content: string) => void backups.recordConfiguration(subject, content).catch((e: unknown) => emit({ type: "backup.failed", kind: "configuration", error: errorMessage(e) })) } : {}),
     };
     const notifications = await startNotifications(scenario, { runId, logDir: folder.logDir, platform: platformName, emit, teardown, onEvent: (l) => timeline.onEvent(l), signal: options.signal });
-    const platform = await createPlatform(platformName, ctx, { kind, kubernetes: options.kubernetes, scale: scale.factor, environment: scenario.environment, clock, workers: scenario.cluster.workers });
+    const platform = await createPlatform(platformName, ctx, { kind, kubernetes: options.kubernetes, scale: scale.factor, environment: scenario.environment, clock, workers: scenario.cluster.workers, images: runImages(scenario) });
     const run = await execute(scenario, platform, { ctx, scale, clock, originWallMs: timeline.startedAt, backups, drill, seed, saturation: (from, to) => headroom.saturation(from, to), ...(options.operator ? { operator: options.operator } : {}) });
     await notifications?.settle();
     rollback = run.rollback;

@@ -14,7 +14,7 @@ import { removeContainersLabelled } from "../../cleanup/sweep.js";
 import { parse, stringify } from "yaml";
 import { setUpPodNetwork } from "./pod-network.js";
 import type { ClusterHandle } from "../kubernetes/cluster-handle.js";
-import { kindBinary, kindLoad, loadIntoKind } from "./image-load.js";
+import { kindBinary, kindLoad, loadIntoKind, preloadIntoNodes } from "./image-load.js";
 
 export const NODE_IMAGE = "deploy-gameday/kind-node:v1.34.4";
 /** The cluster `--keep-cluster` creates once and every later run reuses. */
@@ -115,6 +115,8 @@ export class KindCluster implements ClusterHandle {
     log: (line: string) => void;
     signal?: AbortSignal;
     clock?: Clock;
+    /** Images (local refs) for a new cluster's nodes, loaded while kind creates it (image-load.ts preloadIntoNodes); a reused cluster gets them as every run does. */
+    preload?: () => Promise<readonly string[]>;
   }): Promise<KindCluster> {
     const { name, keep, log } = options;
     const workers = options.workers ?? 0;
@@ -133,7 +135,11 @@ export class KindCluster implements ClusterHandle {
       const started = Date.now();
       // A new cluster gets a new key: an old folder of the same name (a cluster deleted by hand) goes first.
       rmSync(paths.encryption, { recursive: true, force: true });
-      await exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", clusterConfigFile(name, workers), "--kubeconfig", paths.kubeconfig, "--wait", "0s"], {
+      const preloading = new AbortController();
+      const stopPreload = () => preloading.abort(options.signal?.reason);
+      options.signal?.addEventListener("abort", stopPreload, { once: true });
+      const preloaded = options.preload ? preload(name, workers + 1, options.preload, log, options.clock ?? systemClock, preloading.signal) : Promise.resolve();
+      const creating = exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", clusterConfigFile(name, workers), "--kubeconfig", paths.kubeconfig, "--wait", "0s"], {
         timeoutMs: 300_000,
         ...(options.signal ? { signal: options.signal } : {}),
         hint: `kind's own output is above; ${TOOLS_HINT}`,
@@ -144,7 +150,16 @@ export class KindCluster implements ClusterHandle {
           cause: e,
         });
       });
-      log(`kind create cluster ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      try {
+        await creating.catch((e: unknown) => {
+          preloading.abort(e);
+          throw e;
+        });
+        log(`kind create cluster ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        await preloaded;
+      } finally {
+        options.signal?.removeEventListener("abort", stopPreload);
+      }
       created = true;
     } else {
       log(`reusing kind cluster ${name}`);
@@ -346,4 +361,20 @@ export async function pruneRunNamespaces(name: string, includeLive: boolean, isA
   const gone = list.items.filter((ns) => includeLive || !isAlive(ns.metadata?.labels?.[K8S_LABEL.ownerPid]));
   for (const ns of gone) await core.deleteNamespace({ name: ns.metadata!.name!, gracePeriodSeconds: 0 }).catch(() => undefined);
   return gone.map((ns) => ns.metadata!.name!);
+}
+
+/**
+ * A new cluster's images loaded while kind creates it. A failure here costs
+ * only time: it is noted, and the images go in by kind load when the run
+ * delivers them, as on a reused cluster.
+ */
+async function preload(name: string, expected: number, refs: () => Promise<readonly string[]>, log: (line: string) => void, clock: Clock, signal: AbortSignal): Promise<void> {
+  try {
+    const wanted = await refs();
+    const started = Date.now();
+    await preloadIntoNodes({ name, expected, refs: wanted, clock, signal });
+    if (wanted.length > 0) log(`loaded ${wanted.join(" ")} while the cluster was created: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (e) {
+    if (!signal.aborted) log(`loading images while the cluster was created failed (${errorMessage(e)}); they are loaded when the run needs them`);
+  }
 }

@@ -3,8 +3,10 @@ import { KIND_CLUSTER_LABEL } from "../../common/labels.js";
 import { exec } from "../../common/exec.js";
 import { docker } from "../../engine/docker.js";
 import type { ImageDelivery } from "../kubernetes/cluster-handle.js";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitFor, type Clock } from "../../common/clock.js";
 import { ROOT } from "../../common/paths.js";
 
 /** The kind CLI: one on PATH is used as it is; otherwise the one scripts/tools.sh built. */
@@ -25,10 +27,49 @@ export async function loadIntoKind(name: string, nodes: readonly string[], refs:
   const started = performance.now();
   await exec(kindBinary(), ["load", "docker-image", ...wanted, "--name", name], { timeoutMs: 300_000, ...(signal ? { signal } : {}) });
   log(`kind load: ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  for (const ref of wanted) {
+  await markLoaded(nodes, wanted);
+}
+
+/** Each node's record that `refs` are loaded, by image id, so that a later load skips them. */
+async function markLoaded(nodes: readonly string[], refs: readonly string[]): Promise<void> {
+  for (const ref of refs) {
     const id = (await docker().getImage(ref).inspect()).Id;
     for (const node of nodes) await exec("docker", ["exec", node, "sh", "-c", `mkdir -p /var/lib/gameday-images && printf %s "${id}" > "/var/lib/gameday-images/${marker(ref)}"`]);
   }
+}
+
+/**
+ * Images put into the nodes of cluster `name` while `kind create` is still
+ * setting it up (kubeadm init takes about 10 s of it): as soon as all
+ * `expected` node containers run and their containerd answers, `docker save`
+ * is imported into each one as `kind load docker-image` does (its
+ * snapshotter, every platform, by digest), and marked as loadIntoKind marks
+ * what it loads. Nothing here needs the API server, so a run's images are
+ * on the nodes by the time the cluster answers.
+ */
+export async function preloadIntoNodes(o: { name: string; expected: number; refs: readonly string[]; clock: Clock; signal?: AbortSignal }): Promise<void> {
+  if (o.refs.length === 0) return;
+  const signal = o.signal ? { signal: o.signal } : {};
+  const nodes = await waitFor(
+    async () => {
+      const running = (await docker().listContainers({ filters: { label: [`${KIND_CLUSTER_LABEL}=${o.name}`] } })).map((c) => c.Names[0]!.replace(/^\//, ""));
+      if (running.length < o.expected) return undefined;
+      for (const node of running) if (!(await exec("docker", ["exec", node, "ctr", "version"]).then(() => true, () => false))) return undefined;
+      return running;
+    },
+    { description: `the ${o.expected} node(s) of kind cluster ${o.name} to run containerd`, timeoutMs: 120_000, intervalMs: 250, clock: o.clock, ...signal },
+  );
+  const dir = mkdtempSync(join(tmpdir(), "gameday-preload-"));
+  try {
+    const archive = join(dir, "images.tar");
+    await exec("docker", ["save", "-o", archive, ...o.refs], { timeoutMs: 300_000, ...signal });
+    // kind load's import: the snapshotter the CRI plugin is configured with (kind's entrypoint may change it).
+    const importCmd = `ctr --namespace=k8s.io images import --all-platforms --digests --snapshotter="$(containerd config dump | sed -n 's/^ *snapshotter = "\\(.*\\)"/\\1/p' | head -n 1)" -`;
+    await Promise.all(nodes.map((node) => exec("sh", ["-c", 'docker exec -i "$1" sh -c "$2" < "$3"', "preload", node, importCmd, archive], { timeoutMs: 300_000, ...signal })));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await markLoaded(nodes, o.refs);
 }
 
 /** The image id loaded under `ref` into every node, or undefined when a node lacks it or has another. */

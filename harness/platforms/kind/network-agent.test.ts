@@ -20,6 +20,12 @@ describe("kube-network-policies as the harness runs it", () => {
     expect(networkAgentObjects("x", "sha256:2").daemonSet.spec!.template).not.toEqual(networkAgentObjects("x", "sha256:1").daemonSet.spec!.template);
   });
 
+  it("talks to the API server on the control-plane node, not through the kubernetes Service that waits for kube-proxy", () => {
+    const env = networkAgentObjects("x", "", { host: "gameday-control-plane", port: 6443 }).daemonSet.spec!.template.spec!.containers[0]!.env!;
+    expect(env).toEqual(expect.arrayContaining([{ name: "KUBERNETES_SERVICE_HOST", value: "gameday-control-plane" }, { name: "KUBERNETES_SERVICE_PORT", value: "6443" }]));
+    expect(networkAgentObjects("x").daemonSet.spec!.template.spec!.containers[0]!.env!.map((e) => e.name)).toEqual(["MY_NODE_NAME"]);
+  });
+
   it("reads pods, namespaces and NetworkPolicies, and writes nothing", () => {
     const verbs = networkAgentObjects("x").role.rules!.flatMap((r) => r.verbs);
     expect([...new Set(verbs)].sort()).toEqual(["list", "watch"]);

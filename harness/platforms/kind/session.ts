@@ -35,13 +35,17 @@ export class KindSession {
     return [...this.clusters.values()].flatMap((c) => (c.name ? [c.name] : []));
   }
 
-  /** The session's cluster with `workers` worker nodes (0: one node). */
-  async get(emit: Sink, signal: AbortSignal, workers = 0): Promise<KindCluster> {
+  /**
+   * The session's cluster with `workers` worker nodes (0: one node). When
+   * it is made here, the images `preload` names are loaded into its nodes
+   * while kind creates it.
+   */
+  async get(emit: Sink, signal: AbortSignal, workers = 0, preload?: () => Promise<readonly string[]>): Promise<KindCluster> {
     const known = this.clusters.get(workers);
     if (!known) {
       const entry: SessionCluster = {};
       this.clusters.set(workers, entry);
-      entry.cluster = this.acquire(entry, workers, emit, signal);
+      entry.cluster = this.acquire(entry, workers, emit, signal, preload);
       return entry.cluster;
     }
     const cluster = await known.cluster!;
@@ -49,7 +53,7 @@ export class KindSession {
     return cluster;
   }
 
-  private async acquire(entry: SessionCluster, workers: number, emit: Sink, signal: AbortSignal): Promise<KindCluster> {
+  private async acquire(entry: SessionCluster, workers: number, emit: Sink, signal: AbortSignal, preload?: () => Promise<readonly string[]>): Promise<KindCluster> {
     const log = (message: string) => emit({ type: "note", level: "info", message });
     const name = this.options.keep ? keptClusterName(workers) : `${KEPT_CLUSTER}-${randomBytes(3).toString("hex")}`;
     entry.name = name;
@@ -57,7 +61,7 @@ export class KindSession {
     if (!this.options.keep) entry.reaper = startReaper(`cluster-${name}`, { what: `kind cluster ${name}`, containerLabels: [clusterLabel(name)], files: clusterFiles(name) });
     await ensureKindTools(log, signal);
     const started = Date.now();
-    const cluster = await KindCluster.acquire({ name, keep: this.options.keep, workers, log, signal });
+    const cluster = await KindCluster.acquire({ name, keep: this.options.keep, workers, log, signal, ...(preload ? { preload } : {}) });
     emit({ type: "cluster.ready", name, created: cluster.created, seconds: (Date.now() - started) / 1000, nodes: cluster.nodes.length });
     return cluster;
   }
