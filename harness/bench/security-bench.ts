@@ -7,8 +7,8 @@ import { ROOT } from "../common/paths.js";
 import { ensureEngine } from "../engine/docker.js";
 import { ImageBuilder } from "../images/builder.js";
 import { makeSbom, sbomName } from "../images/sbom.js";
-import type { KubeConfig } from "@kubernetes/client-node";
-import { systemClock, waitFor } from "../common/clock.js";
+import { systemClock } from "../common/clock.js";
+import { daemonSetReady } from "./cluster-ready.js";
 import { deleteCluster, KindCluster, kindBinary, NODE_IMAGE } from "../platforms/kind/cluster.js";
 import { installNetworkAgent, removeNetworkAgent } from "../platforms/kind/network-agent.js";
 import { ensureKindTools, KindSession } from "../platforms/kind/session.js";
@@ -38,16 +38,16 @@ export async function securityBench(signal: AbortSignal, args: readonly string[]
   await ensureKindTools(say, signal);
   const pairs = Number(args.find((a) => a.startsWith("--pairs="))?.split("=")[1] ?? 5);
   const latencyRuns = Number(args.find((a) => a.startsWith("--latency-runs="))?.split("=")[1] ?? 5);
+  const rate = Number(args.find((a) => a.startsWith("--rate="))?.split("=")[1] ?? 500);
   const builder = new ImageBuilder();
   const agentImage = (await builder.ensure("kube-network-policies")).ref;
   const plainConfig = join(tmpdir(), `gameday-bench-plain-${process.pid}.yaml`);
   const kindConfig = parse(readFileSync(join(ROOT, "kind-config.yaml"), "utf8")) as Record<string, unknown>;
   delete kindConfig.kubeadmConfigPatches;
   writeFileSync(plainConfig, stringify(kindConfig));
-  // Both sides are timed to the same point: the cluster runs pods, i.e. the node is Ready and kube-system's DaemonSets
-  // run on it (kube-proxy; with the agent, the agent too, its nftables table in place). Node Ready alone comes before
-  // the controller manager has started its DaemonSet controller (it starts its controllers one by one, a few seconds
-  // on 2 cores), so no pod of any kind runs yet then. The node-Ready time of the plain cluster is kept as well.
+  // Both sides are timed to the same point (cluster-ready.ts): the cluster runs pods, i.e. the node is Ready and
+  // kube-system's DaemonSets run on it (kube-proxy; with the agent, the agent too, its nftables table in place). The
+  // node-Ready time of the plain cluster is kept as well.
   // Plain: `kind create cluster --wait`. With the agent, as the harness starts a cluster (KindCluster.acquire): created
   // without waiting, the agent's image loaded into the node while kind creates it, its DaemonSet applied once the API
   // server answers.
@@ -105,7 +105,7 @@ export async function securityBench(signal: AbortSignal, args: readonly string[]
   } finally {
     rmSync(plainConfig, { force: true });
   }
-  const latency = latencyRuns > 0 ? await routerLatency(latencyRuns, agentImage, signal) : { enforced: [], open: [] };
+  const latency = latencyRuns > 0 ? await routerLatency(latencyRuns, rate, agentImage, signal) : { enforced: [], open: [] };
   const sboms = args.includes("--sboms=0") ? [] : await sbomTimes(signal);
   const figures: BenchFigure[] = [
     ...(pairs > 0
@@ -119,8 +119,8 @@ export async function securityBench(signal: AbortSignal, args: readonly string[]
       : []),
     ...(latencyRuns > 0
       ? [
-          { name: `p95 through the router at 500 req/s, policies enforced (median of ${latencyRuns})`, value: median(latency.enforced), unit: "ms" },
-          { name: `p95 through the router at 500 req/s, agent removed (median of ${latencyRuns})`, value: median(latency.open), unit: "ms" },
+          { name: `p95 through the router at ${rate} req/s, policies enforced (median of ${latencyRuns})`, value: median(latency.enforced), unit: "ms" },
+          { name: `p95 through the router at ${rate} req/s, agent removed (median of ${latencyRuns})`, value: median(latency.open), unit: "ms" },
           { name: "enforced / not p95 (median of the pairs' ratios)", value: medianRatio(latency.enforced, latency.open), unit: "x", target: "<= 1.05", met: medianRatio(latency.enforced, latency.open) <= 1.05 },
         ]
       : []),
@@ -130,9 +130,9 @@ export async function securityBench(signal: AbortSignal, args: readonly string[]
   return { figures, detail: { encrypted, plain, plainNodeReady, agentReady, latency, sboms } };
 }
 
-/** A load through the router at 500 req/s for 20 s on the development overlay: its NetworkPolicy selects the service's pods. */
-const LATENCY_SCENARIO = `name: bench-network-policy-latency
-description: p95 through the router at 500 req/s, for the security bench
+/** A load through the router at `rate` req/s (the issue's 500 unless --rate= says otherwise) for 20 s on the development overlay: its NetworkPolicy selects the service's pods. */
+const latencyScenario = (rate: number) => `name: bench-network-policy-latency
+description: p95 through the router at ${rate} req/s, for the security bench
 platform: kind
 environment: development
 timeScale: 1
@@ -141,7 +141,7 @@ versions:
 load:
   target: router
   executor: constant-arrival-rate
-  rate: 500
+  rate: ${rate}
   duration: 20s
   timeout: 5s
   requests:
@@ -162,9 +162,9 @@ expect:
  * takes its nftables rules with it), the order flipped each pair; each run's
  * p95 as the load measured it (the threshold's observed value).
  */
-async function routerLatency(runs: number, agentImage: string, signal: AbortSignal): Promise<{ enforced: number[]; open: number[] }> {
+async function routerLatency(runs: number, rate: number, agentImage: string, signal: AbortSignal): Promise<{ enforced: number[]; open: number[] }> {
   const file = join(tmpdir(), `gameday-bench-latency-${process.pid}.yaml`);
-  writeFileSync(file, LATENCY_SCENARIO);
+  writeFileSync(file, latencyScenario(rate));
   const scenario = loadScenario(file);
   rmSync(file, { force: true });
   const session = new KindSession({ keep: false, networkAgent: false });
@@ -211,16 +211,3 @@ async function sbomTimes(signal: AbortSignal): Promise<Array<{ ref: string; pack
   return out;
 }
 
-/** DaemonSet kube-system/`name` running its current template, ready, on every node it wants. */
-async function daemonSetReady(kc: KubeConfig, name: string, signal: AbortSignal): Promise<void> {
-  const { AppsV1Api } = await import("@kubernetes/client-node");
-  const apps = kc.makeApiClient(AppsV1Api);
-  await waitFor(
-    async () => {
-      const ds = await apps.readNamespacedDaemonSet({ name, namespace: "kube-system" }).catch(() => undefined);
-      const st = ds?.status;
-      return st && st.desiredNumberScheduled > 0 && st.numberReady === st.desiredNumberScheduled ? true : undefined;
-    },
-    { description: `DaemonSet kube-system/${name} to run on every node`, timeoutMs: 180_000, intervalMs: 100, clock: systemClock, signal },
-  );
-}

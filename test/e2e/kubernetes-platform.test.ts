@@ -2,6 +2,7 @@
 import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../harness/common/clock.js";
+import { exec } from "../../harness/common/exec.js";
 import { K8S_LABEL } from "../../harness/platforms/kind/manifests.js";
 import { NewKindClusters } from "../support/kind-clusters.js";
 import { ScenarioFiles } from "../support/scenario-files.js";
@@ -101,6 +102,9 @@ describe("--platform kubernetes on a cluster the harness did not create", () => 
     // Nothing of the harness's own on this machine (the staging cluster and its registry are the test's).
     expect(await leftBy(run.pid)).toEqual({ containers: 0, networks: 0 });
     expect((await clusters.new()).filter((n) => n !== staging.name)).toEqual([]);
+    // The registry's tags were only the pushes' handles: none is left on this machine's Docker.
+    const tags = await exec("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    expect(tags.stdout.split("\n").filter((t) => t.startsWith(`${staging.registry}/`))).toEqual([]);
   }, 10 * 60_000);
 
   it("without --registry, a kind cluster's nodes get the images by kind load, and the pods run them as loaded", async () => {

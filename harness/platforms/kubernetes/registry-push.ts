@@ -63,12 +63,15 @@ export class RegistryDelivery implements ImageDelivery {
     const name = registryName(this.prefix, ref);
     const started = performance.now();
     await exec("docker", ["tag", ref, name]);
-    const result = await exec("docker", ["push", name], { timeoutMs: 600_000, ...(signal ? { signal } : {}) }).catch((e: unknown) => {
-      throw new HarnessError("CLUSTER_FAILED", `could not push ${ref} to ${name}: ${errorMessage(e).slice(0, 400)}`, {
-        hint: `is the registry up, and does this machine's Docker trust it? (\`docker push ${name}\` shows the same; a registry without TLS must be on localhost or in the daemon's insecure-registries)`,
-        cause: e,
-      });
-    });
+    // The registry's tag is only the push's handle: removed after (the image stays under its own name), so runs leave no tags behind.
+    const result = await exec("docker", ["push", name], { timeoutMs: 600_000, ...(signal ? { signal } : {}) })
+      .catch((e: unknown) => {
+        throw new HarnessError("CLUSTER_FAILED", `could not push ${ref} to ${name}: ${errorMessage(e).slice(0, 400)}`, {
+          hint: `is the registry up, and does this machine's Docker trust it? (\`docker push ${name}\` shows the same; a registry without TLS must be on localhost or in the daemon's insecure-registries)`,
+          cause: e,
+        });
+      })
+      .finally(() => exec("docker", ["rmi", "--no-prune", name]).catch(() => undefined));
     const digest = pushedDigest(result.stdout);
     if (!digest) throw new HarnessError("CLUSTER_FAILED", `docker push ${name} printed no digest`, { hint: "its output is in the run's log; push it by hand to see why" });
     log(`pushed ${ref} to ${name} (${digest.slice(0, 19)}…) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
