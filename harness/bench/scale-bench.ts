@@ -7,7 +7,7 @@ import { ensureKindTools, KindSession } from "../platforms/kind/session.js";
 import { runScenario } from "../runner/run-scenario.js";
 import { loadScenario, resolveScenarioPath } from "../scenario/load-scenario.js";
 import { median, medianRatio, type BenchFigure } from "./figures.js";
-import { daemonSetReady, nodesReady } from "./cluster-ready.js";
+import { waitDaemonSetReady, waitNodesReady } from "../platforms/kind/readiness.js";
 import { exec } from "../common/exec.js";
 import { KindCluster, NODE_IMAGE, clusterConfigFile, deleteCluster, kindBinary } from "../platforms/kind/cluster.js";
 import { scaleReaction } from "./scale-reaction.js";
@@ -115,7 +115,7 @@ async function externalVsKept(pairs: number, signal: AbortSignal): Promise<{ kub
 
 /**
  * Pairs of multi-node start-ups, each timed until the cluster runs pods
- * (cluster-ready.ts: every node Ready, kube-proxy on every node): the
+ * (kind/readiness.ts: every node Ready, kube-proxy on every node): the
  * harness's (KindCluster.acquire with two workers, its pod network set up)
  * and the raw one (`kind create cluster` with the same configuration file),
  * each deleted after. The raw cluster's time to every node Ready is kept too.
@@ -134,13 +134,13 @@ async function multiNodeStartup(pairs: number, signal: AbortSignal): Promise<{ h
         let nodes = 0;
         if (which === "harness") {
           const cluster = await KindCluster.acquire({ name, keep: false, workers: 2, log: () => undefined, signal });
-          await Promise.all([nodesReady(cluster.kubeConfig, 3, signal), daemonSetReady(cluster.kubeConfig, "kube-proxy", signal)]);
+          await Promise.all([cluster.waitNodeReady(undefined, signal), waitDaemonSetReady(cluster.kubeConfig, "kube-proxy", { signal })]);
         } else {
           await exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", clusterConfigFile(name, 2), "--kubeconfig", kubeconfig, "--wait", "0s"], { timeoutMs: 300_000, signal });
           const { KubeConfig } = await import("@kubernetes/client-node");
           const kc = new KubeConfig();
           kc.loadFromFile(kubeconfig);
-          await Promise.all([nodesReady(kc, 3, signal).then(() => (nodes = (performance.now() - started) / 1000)), daemonSetReady(kc, "kube-proxy", signal)]);
+          await Promise.all([waitNodesReady(kc, name, 3, { signal }).then(() => (nodes = (performance.now() - started) / 1000)), waitDaemonSetReady(kc, "kube-proxy", { signal })]);
           rawNodesReady.push(nodes);
         }
         const seconds = (performance.now() - started) / 1000;

@@ -8,9 +8,9 @@ import { ensureEngine } from "../engine/docker.js";
 import { ImageBuilder } from "../images/builder.js";
 import { makeSbom, sbomName } from "../images/sbom.js";
 import { systemClock } from "../common/clock.js";
-import { daemonSetReady } from "./cluster-ready.js";
+import { waitDaemonSetReady } from "../platforms/kind/readiness.js";
 import { deleteCluster, KindCluster, kindBinary, NODE_IMAGE } from "../platforms/kind/cluster.js";
-import { installNetworkAgent, removeNetworkAgent } from "../platforms/kind/network-agent.js";
+import { installNetworkAgent, NETWORK_AGENT_QUEUE, removeNetworkAgent } from "../platforms/kind/network-agent.js";
 import { ensureKindTools, KindSession } from "../platforms/kind/session.js";
 import { runScenario } from "../runner/run-scenario.js";
 import { loadScenario } from "../scenario/load-scenario.js";
@@ -45,7 +45,7 @@ export async function securityBench(signal: AbortSignal, args: readonly string[]
   const kindConfig = parse(readFileSync(join(ROOT, "kind-config.yaml"), "utf8")) as Record<string, unknown>;
   delete kindConfig.kubeadmConfigPatches;
   writeFileSync(plainConfig, stringify(kindConfig));
-  // Both sides are timed to the same point (cluster-ready.ts): the cluster runs pods, i.e. the node is Ready and
+  // Both sides are timed to the same point (kind/readiness.ts): the cluster runs pods, i.e. the node is Ready and
   // kube-system's DaemonSets run on it (kube-proxy; with the agent, the agent too, its nftables table in place). The
   // node-Ready time of the plain cluster is kept as well.
   // Plain: `kind create cluster --wait`. With the agent, as the harness starts a cluster (KindCluster.acquire): created
@@ -62,7 +62,7 @@ export async function securityBench(signal: AbortSignal, args: readonly string[]
         await Promise.all([
           cluster.waitNodeReady(systemClock, signal).then(() => (nodeReady = since())),
           installNetworkAgent({ admin: cluster.kubeConfig, imageRef: agentImage, nodes: cluster.nodes, clock: systemClock, signal }).then(() => (agentReady = since())),
-          daemonSetReady(cluster.kubeConfig, "kube-proxy", signal),
+          waitDaemonSetReady(cluster.kubeConfig, "kube-proxy", { signal }),
         ]);
         return { nodeReady, agentReady, runsPods: since() };
       } finally {
@@ -76,7 +76,7 @@ export async function securityBench(signal: AbortSignal, args: readonly string[]
       const { KubeConfig } = await import("@kubernetes/client-node");
       const kc = new KubeConfig();
       kc.loadFromFile(kubeconfig);
-      await daemonSetReady(kc, "kube-proxy", signal);
+      await waitDaemonSetReady(kc, "kube-proxy", { signal });
       return { nodeReady, runsPods: since() };
     } finally {
       await deleteCluster(name);
@@ -229,6 +229,6 @@ async function sbomTimes(signal: AbortSignal): Promise<Array<{ ref: string; pack
 async function queuedPackets(node: string): Promise<number> {
   const { stdout } = await exec("docker", ["exec", node, "cat", "/proc/net/netfilter/nfnetlink_queue"]).catch(() => ({ stdout: "" }));
   // Columns: queue, port id, waiting, copy mode, copy range, queue dropped, user dropped, id sequence, 1.
-  const line = stdout.split("\n").find((l) => l.trim().split(/\s+/)[0] === "98");
+  const line = stdout.split("\n").find((l) => l.trim().split(/\s+/)[0] === String(NETWORK_AGENT_QUEUE));
   return Number(line?.trim().split(/\s+/)[7] ?? 0);
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { SELF, type ProcessIdentity } from "../../common/process-identity.js";
-import { systemClock, waitFor, type Clock } from "../../common/clock.js";
+import { systemClock, type Clock } from "../../common/clock.js";
 import { HarnessError, errorMessage } from "../../common/errors.js";
 import { exec } from "../../common/exec.js";
 import { KIND_CLUSTER_LABEL } from "../../common/labels.js";
@@ -14,7 +14,8 @@ import { removeContainersLabelled } from "../../cleanup/sweep.js";
 import { parse, stringify } from "yaml";
 import { setUpPodNetwork } from "./pod-network.js";
 import type { ClusterHandle } from "../kubernetes/cluster-handle.js";
-import { kindBinary, kindLoad, loadIntoKind, preloadIntoNodes } from "./image-load.js";
+import { kindBinary, kindLoad, loadIntoKind, preloadWhileCreating } from "./image-load.js";
+import { waitApiServer, waitNodesReady } from "./readiness.js";
 
 export const NODE_IMAGE = "deploy-gameday/kind-node:v1.34.4";
 /** The cluster `--keep-cluster` creates once and every later run reuses. */
@@ -115,11 +116,12 @@ export class KindCluster implements ClusterHandle {
     log: (line: string) => void;
     signal?: AbortSignal;
     clock?: Clock;
-    /** Images (local refs) for a new cluster's nodes, loaded while kind creates it (image-load.ts preloadIntoNodes); a reused cluster gets them as every run does. */
+    /** Images (local refs) for a new cluster's nodes, loaded while kind creates it (image-load.ts preloadWhileCreating); a reused cluster gets them as every run does. */
     preload?: () => Promise<readonly string[]>;
   }): Promise<KindCluster> {
     const { name, keep, log } = options;
     const workers = options.workers ?? 0;
+    const clock = options.clock ?? systemClock;
     mkdirSync(STATE_DIR, { recursive: true });
     const paths = statePaths(name);
     const existing = await nodeContainer(name);
@@ -135,31 +137,24 @@ export class KindCluster implements ClusterHandle {
       const started = Date.now();
       // A new cluster gets a new key: an old folder of the same name (a cluster deleted by hand) goes first.
       rmSync(paths.encryption, { recursive: true, force: true });
-      const preloading = new AbortController();
-      const stopPreload = () => preloading.abort(options.signal?.reason);
-      options.signal?.addEventListener("abort", stopPreload, { once: true });
-      const preloaded = options.preload ? preload(name, workers + 1, options.preload, log, options.clock ?? systemClock, preloading.signal) : Promise.resolve();
-      const creating = exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", clusterConfigFile(name, workers), "--kubeconfig", paths.kubeconfig, "--wait", "0s"], {
+      // Stopped when kind create fails, or with the run.
+      const createFailed = new AbortController();
+      const preloadSignal = options.signal ? AbortSignal.any([options.signal, createFailed.signal]) : createFailed.signal;
+      const preloaded = options.preload ? preloadWhileCreating({ name, expected: workers + 1, refs: options.preload, log, clock, signal: preloadSignal }) : Promise.resolve();
+      await exec(kindBinary(), ["create", "cluster", "--name", name, "--image", NODE_IMAGE, "--config", clusterConfigFile(name, workers), "--kubeconfig", paths.kubeconfig, "--wait", "0s"], {
         timeoutMs: 300_000,
         ...(options.signal ? { signal: options.signal } : {}),
         hint: `kind's own output is above; ${TOOLS_HINT}`,
       }).catch(async (e: unknown) => {
+        createFailed.abort(e);
         await deleteCluster(name).catch(() => undefined);
         throw new HarnessError("CLUSTER_FAILED", `kind could not create cluster ${name}: ${errorMessage(e)}`, {
           hint: `npm run doctor checks the engine and the node image; ${TOOLS_HINT}`,
           cause: e,
         });
       });
-      try {
-        await creating.catch((e: unknown) => {
-          preloading.abort(e);
-          throw e;
-        });
-        log(`kind create cluster ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        await preloaded;
-      } finally {
-        options.signal?.removeEventListener("abort", stopPreload);
-      }
+      log(`kind create cluster ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      await preloaded;
       created = true;
     } else {
       log(`reusing kind cluster ${name}`);
@@ -196,7 +191,6 @@ export class KindCluster implements ClusterHandle {
     const nodes = all.map((c) => c.Names[0]!.replace(/^\//, "")).sort((a, b) => Number(b.endsWith("-control-plane")) - Number(a.endsWith("-control-plane")) || a.localeCompare(b));
     const address = info.NetworkSettings.Networks[network]?.IPAddress ?? "";
     const cluster = new KindCluster(name, kc, container.Names[0]!.replace(/^\//, ""), nodes, network, address, ports, created, keep);
-    const clock = options.clock ?? systemClock;
     await cluster.waitReady(clock, options.signal);
     // With workers, the node image's single-node pod network is replaced (pod-network.ts); again on a reused cluster, whose nodes may have restarted.
     if (workers > 0) await setUpPodNetwork({ admin: kc, expected: workers + 1, first: created, clock, log, ...(options.signal ? { signal: options.signal } : {}) });
@@ -204,46 +198,18 @@ export class KindCluster implements ClusterHandle {
   }
 
   /**
-   * Ready for workloads: the API server answers /readyz. The node turning
-   * Ready is not waited for here: every rollout waits for its pods, which
-   * covers it, and images load and PostgreSQL starts meanwhile. Nothing the
-   * harness runs needs cluster DNS (components are addressed by ClusterIP).
+   * Ready for workloads: the API server answers. The node turning Ready is
+   * not waited for here: every rollout waits for its pods, which covers it,
+   * and images load and PostgreSQL start meanwhile. Nothing the harness runs
+   * needs cluster DNS (components are addressed by ClusterIP).
    */
-  private async waitReady(clock: Clock, signal?: AbortSignal): Promise<void> {
-    const { CoreV1Api } = await import("@kubernetes/client-node");
-    const core = this.kubeConfig.makeApiClient(CoreV1Api);
-    await waitFor(
-      async () => {
-        try {
-          // Namespaces are what the harness creates first.
-          await core.listNamespace({ limit: 1 });
-          return true;
-        } catch {
-          return undefined;
-        }
-      },
-      {
-        description: `the API server of kind cluster ${this.name} to answer`,
-        timeoutMs: 120_000,
-        intervalMs: 100,
-        clock,
-        ...(signal ? { signal } : {}),
-        hint: `docker logs ${this.node} and \`docker exec ${this.node} journalctl -u kubelet\` show why`,
-      },
-    );
+  private waitReady(clock: Clock, signal?: AbortSignal): Promise<void> {
+    return waitApiServer(this.kubeConfig, `kind cluster ${this.name}`, `docker logs ${this.node} and \`docker exec ${this.node} journalctl -u kubelet\` show why`, { clock, ...(signal ? { signal } : {}) });
   }
 
-  /** The node Ready (kubelet registered, CNI configured): what the bench reports beside cluster-ready. */
-  async waitNodeReady(clock: Clock = systemClock, signal?: AbortSignal): Promise<void> {
-    const { CoreV1Api } = await import("@kubernetes/client-node");
-    const core = this.kubeConfig.makeApiClient(CoreV1Api);
-    await waitFor(
-      async () => {
-        const nodes = await core.listNode();
-        return nodes.items.length > 0 && nodes.items.every((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) ? true : undefined;
-      },
-      { description: `the node of kind cluster ${this.name} to be Ready`, timeoutMs: 180_000, intervalMs: 100, clock, ...(signal ? { signal } : {}) },
-    );
+  /** Every node Ready (kubelet registered, CNI configured): what the benches report beside cluster-ready. */
+  waitNodeReady(clock: Clock = systemClock, signal?: AbortSignal): Promise<void> {
+    return waitNodesReady(this.kubeConfig, `kind cluster ${this.name}`, this.nodes.length, { clock, ...(signal ? { signal } : {}) });
   }
 
   /**
@@ -361,20 +327,4 @@ export async function pruneRunNamespaces(name: string, includeLive: boolean, isA
   const gone = list.items.filter((ns) => includeLive || !isAlive(ns.metadata?.labels?.[K8S_LABEL.ownerPid]));
   for (const ns of gone) await core.deleteNamespace({ name: ns.metadata!.name!, gracePeriodSeconds: 0 }).catch(() => undefined);
   return gone.map((ns) => ns.metadata!.name!);
-}
-
-/**
- * A new cluster's images loaded while kind creates it. A failure here costs
- * only time: it is noted, and the images go in by kind load when the run
- * delivers them, as on a reused cluster.
- */
-async function preload(name: string, expected: number, refs: () => Promise<readonly string[]>, log: (line: string) => void, clock: Clock, signal: AbortSignal): Promise<void> {
-  try {
-    const wanted = await refs();
-    const started = Date.now();
-    await preloadIntoNodes({ name, expected, refs: wanted, clock, signal });
-    if (wanted.length > 0) log(`loaded ${wanted.join(" ")} while the cluster was created: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  } catch (e) {
-    if (!signal.aborted) log(`loading images while the cluster was created failed (${errorMessage(e)}); they are loaded when the run needs them`);
-  }
 }

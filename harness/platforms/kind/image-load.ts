@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitFor, type Clock } from "../../common/clock.js";
 import { ROOT } from "../../common/paths.js";
+import { errorMessage } from "../../common/errors.js";
 
 /** The kind CLI: one on PATH is used as it is; otherwise the one scripts/tools.sh built. */
 export function kindBinary(): string {
@@ -70,6 +71,22 @@ export async function preloadIntoNodes(o: { name: string; expected: number; refs
     rmSync(dir, { recursive: true, force: true });
   }
   await markLoaded(nodes, o.refs);
+}
+
+/**
+ * preloadIntoNodes for a cluster kind is creating, at no risk to it: a
+ * failure costs only time. It is noted, and the images go in by kind load
+ * when the run delivers them, as on a reused cluster.
+ */
+export async function preloadWhileCreating(o: { name: string; expected: number; refs: () => Promise<readonly string[]>; log: (line: string) => void; clock: Clock; signal: AbortSignal }): Promise<void> {
+  try {
+    const refs = await o.refs();
+    const started = performance.now();
+    await preloadIntoNodes({ name: o.name, expected: o.expected, refs, clock: o.clock, signal: o.signal });
+    if (refs.length > 0) o.log(`loaded ${refs.join(" ")} while the cluster was created: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } catch (e) {
+    if (!o.signal.aborted) o.log(`loading images while the cluster was created failed (${errorMessage(e)}); they are loaded when the run needs them`);
+  }
 }
 
 /** The image id loaded under `ref` into every node, or undefined when a node lacks it or has another. */

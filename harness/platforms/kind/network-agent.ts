@@ -28,6 +28,9 @@ import { applyAsAdmin } from "./admin-apply.js";
 export const NETWORK_AGENT = "kube-network-policies";
 export const NETWORK_AGENT_VERSION = "v0.8.0";
 
+/** The NFQUEUE the agent judges packets from (upstream's install.yaml: 98). */
+export const NETWORK_AGENT_QUEUE = 98;
+
 /** The port kubeadm's API server listens on inside a kind control-plane node. */
 const API_SERVER_PORT = 6443;
 
@@ -71,7 +74,7 @@ export function networkAgentObjects(imageRef: string, imageId = "", apiServer?: 
                 image: imageRef,
                 imagePullPolicy: "Never",
                 command: ["/bin/netpol"],
-                args: ["--hostname-override=$(MY_NODE_NAME)", "--disable-nri", "--nfqueue-id=98"],
+                args: ["--hostname-override=$(MY_NODE_NAME)", "--disable-nri", `--nfqueue-id=${NETWORK_AGENT_QUEUE}`],
                 env: [
                   { name: "MY_NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
                   ...(apiServer
