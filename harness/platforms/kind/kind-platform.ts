@@ -28,7 +28,8 @@ import type { Component, ComponentSpec, Database, DeploySpec, Instance, Kubernet
 import type { PodsObservation } from "../../model/kubernetes.js";
 import { faultEnv } from "../../model/fault-knobs.js";
 import type { KindCluster } from "./cluster.js";
-import { APP_PORT, FIELD_MANAGER, K8S_LABEL, appObjects, componentObjects, databaseSecret, metricsPortOf, previousTemplate, summarizeDeployment } from "./manifests.js";
+import { APP_PORT, FIELD_MANAGER, K8S_LABEL, appObjects, componentObjects, databaseSecret, metricsPortOf } from "./manifests.js";
+import { previousTemplate, summarizeDeployment } from "./deployment-reading.js";
 import { PodProxy } from "./pod-proxy.js";
 import { autoscalerBounds, observePods, secretAtRest } from "./namespace-evidence.js";
 import { KindNodeFaults } from "./node-faults.js";

@@ -5,7 +5,8 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { HarnessError } from "../../common/errors.js";
 import { ROOT } from "../../common/paths.js";
-import { APP_CONTAINER, LAME_DUCK, LAME_DUCK_ENV, appObjects, componentObjects, databaseSecret, K8S_LABEL, metricsPortOf, previousTemplate, scaleProbe, summarizeDeployment, type AppOptions } from "./manifests.js";
+import { APP_CONTAINER, LAME_DUCK, LAME_DUCK_ENV, appObjects, componentObjects, databaseSecret, K8S_LABEL, metricsPortOf, scaleProbe, type AppOptions } from "./manifests.js";
+import { previousTemplate, summarizeDeployment } from "./deployment-reading.js";
 
 /** The document's base overlay as kustomize renders it: its Deployment and its Service. */
 function baseRendered(): unknown[] {
