@@ -19,7 +19,7 @@ import { startLoad } from "./load-phase.js";
 import { provision } from "./provision.js";
 import type { OperatorDesk } from "./operator-desk.js";
 import { runSteps } from "./steps.js";
-import { plannedStrategyRoles, prepareStrategy, startStrategyInfrastructure } from "./strategy-run.js";
+import { plannedStrategyRoles, prepareStrategy, startPlannedInfrastructure, startStrategyInfrastructure } from "./strategy-run.js";
 import { allSettledOrThrow } from "../common/settled.js";
 
 /** What one run gives the part that provisions and drives it. */
@@ -42,11 +42,12 @@ export interface ExecuteContext {
 /** Provision, then the load, the strategy and the steps side by side; then what the expectations need at the end. */
 export async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock, originWallMs, backups, drill: holder, seed, saturation, operator }: ExecuteContext) {
   const { emit, signal, teardown } = ctx;
-  // Where the platform names its parts up front, the router and Prometheus start beside the database and the versions.
+  // Where the platform names its parts up front, Prometheus starts first and the rest (the router too) once it is up.
   const planned = scenario.strategy ? plannedStrategyRoles(scenario, platform) : undefined;
+  const first = planned ? startPlannedInfrastructure(platform, planned) : undefined;
   const [{ database, services }, early] = await allSettledOrThrow([
-    provision(scenario, platform, { clock, signal, seed }),
-    planned ? startStrategyInfrastructure(platform, planned) : Promise.resolve(undefined),
+    (first?.prometheusUp ?? Promise.resolve()).then(() => provision(scenario, platform, { clock, signal, seed })),
+    first ? first.infrastructure : Promise.resolve(undefined),
   ] as const);
   const drill = database ? new RecoveryDrill({ platform, database, services, backups, scale, clock, originWallMs, emit, signal }) : undefined;
   if (drill) holder.current = drill;

@@ -47,25 +47,40 @@ export interface StrategyInfrastructure {
 
 /**
  * Start the router (every request on stable) and Prometheus in front of the
- * roles, deployed or only planned. Where the platform names its parts up
- * front (Docker), both start at once, and beside the versions: Prometheus
- * spends its first seconds discovering its targets while they come up.
+ * roles, once they are deployed.
  */
 export async function startStrategyInfrastructure(platform: Platform, roles: { stable: AddressedRole; candidate: AddressedRole }): Promise<StrategyInfrastructure> {
-  const initial = { [roles.stable.role]: 100, [roles.candidate.role]: 0 };
-  const both = [roles.stable, roles.candidate];
-  const options = (router: string) => ({ scrapeIntervalMs: SCRAPE_INTERVAL_MS, router });
-  if (platform.plannedComponentAddress) {
-    const [router, launched] = await allSettledOrThrow([startRouter(platform, both, initial), launchPrometheus(platform, both, options(platform.plannedComponentAddress("router", HAPROXY_PORTS.metrics)))] as const);
-    return { router, prometheus: launched.client, scraping: launched.scraping };
-  }
-  const router = await startRouter(platform, both, initial);
-  const launched = await launchPrometheus(platform, both, options(router.metricsAddress ?? `router:${HAPROXY_PORTS.metrics}`));
+  const router = await startRouter(platform, both(roles), initialShares(roles));
+  const launched = await launchPrometheus(platform, both(roles), prometheusOptions(router.metricsAddress ?? `router:${HAPROXY_PORTS.metrics}`));
   return { router, prometheus: launched.client, scraping: launched.scraping };
 }
 
+/**
+ * Where the platform names its parts up front (Docker): Prometheus starts
+ * first, on its own, and the rest of the run only once it is up. It is the
+ * run's critical path: Prometheus 2.42 hands discovered targets to its
+ * scrapers on a fixed 5 s tick from its own start, so its first scrape
+ * comes about 5 s after its process starts, whenever the targets came up;
+ * the database, the versions and the router need about 3 s together and
+ * start in that time (`prometheusUp`). The router starts once Prometheus
+ * is up, beside the versions.
+ */
+export function startPlannedInfrastructure(
+  platform: Platform,
+  roles: { stable: AddressedRole; candidate: AddressedRole; routerMetrics: string },
+): { prometheusUp: Promise<void>; infrastructure: Promise<StrategyInfrastructure> } {
+  const prometheus = launchPrometheus(platform, both(roles), prometheusOptions(roles.routerMetrics));
+  const router = prometheus.then(() => startRouter(platform, both(roles), initialShares(roles)));
+  const infrastructure = allSettledOrThrow([router, prometheus] as const).then(([r, launched]) => ({ router: r, prometheus: launched.client, scraping: launched.scraping }));
+  return { prometheusUp: prometheus.then(() => undefined), infrastructure };
+}
+
+const both = (roles: { stable: AddressedRole; candidate: AddressedRole }) => [roles.stable, roles.candidate];
+const initialShares = (roles: { stable: AddressedRole; candidate: AddressedRole }) => ({ [roles.stable.role]: 100, [roles.candidate.role]: 0 });
+const prometheusOptions = (router: string) => ({ scrapeIntervalMs: SCRAPE_INTERVAL_MS, router });
+
 /** The strategy's two roles as they will be on the platform's network, where the platform names them up front. */
-export function plannedStrategyRoles(scenario: Scenario, platform: Platform): { stable: AddressedRole; candidate: AddressedRole } | undefined {
+export function plannedStrategyRoles(scenario: Scenario, platform: Platform): { stable: AddressedRole; candidate: AddressedRole; routerMetrics: string } | undefined {
   if (!platform.plannedAddresses || !platform.plannedComponentAddress) return undefined;
   const plan = (role: string): AddressedRole | undefined => {
     const v = scenario.versions.get(role);
@@ -73,7 +88,7 @@ export function plannedStrategyRoles(scenario: Scenario, platform: Platform): { 
   };
   const stable = plan("stable");
   const candidate = plan("candidate");
-  return stable && candidate ? { stable, candidate } : undefined;
+  return stable && candidate ? { stable, candidate, routerMetrics: platform.plannedComponentAddress("router", HAPROXY_PORTS.metrics) } : undefined;
 }
 
 /** With the router and Prometheus started: wait for Prometheus's first scrapes, and watch the router's weights independently of the controller. */
