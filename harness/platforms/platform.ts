@@ -62,10 +62,11 @@ export interface Platform {
   /** host:port on the platform's network of a component (router, Prometheus) before it starts, where plannedAddresses is known too. */
   plannedComponentAddress?(role: string, port: number): string;
   /**
-   * Addresses come with the pods (kind): deploy() and startComponent() call
-   * their spec's onAddressed as soon as they are known, before ready.
+   * host:port of a component by the name it will have, for a scraper that
+   * resolves it at every scrape (Prometheus), where no address is known
+   * before the component starts (kind: its Service's DNS name).
    */
-  readonly addressesBeforeReady?: boolean;
+  componentName?(role: string, port: number): string;
   /** A supporting part (router, Prometheus) from a catalog image with configuration files. */
   startComponent(spec: ComponentSpec): Promise<Component>;
   /** Make the catalog images the run will use available to the platform up front (kind loads them into its node in one go). */
@@ -204,8 +205,6 @@ export interface ComponentSpec {
   readonly ports: readonly number[];
   /** Ready when this HTTP path answers 200 on the given port. */
   readonly ready: { readonly port: number; readonly path: string };
-  /** Called once its address on the platform's network is known, before it is ready (what scrapes it can start meanwhile). */
-  readonly onAddressed?: (address: (port: number) => string) => void;
 }
 
 export interface Component {

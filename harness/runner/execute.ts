@@ -46,7 +46,7 @@ export async function execute(scenario: Scenario, platform: Platform, { ctx, sca
   const planned = scenario.strategy ? plannedStrategyRoles(scenario, platform) : undefined;
   const first = planned ? startPlannedInfrastructure(platform, planned) : undefined;
   // Elsewhere (kind) they start as soon as the versions' pods have addresses.
-  const onPods = scenario.strategy && !first && platform.addressesBeforeReady ? startWhenAddressed(platform) : undefined;
+  const onPods = scenario.strategy && !first && platform.componentName ? startWhenAddressed(platform as Platform & { componentName(role: string, port: number): string }) : undefined;
   const provisioning = (first?.prometheusUp ?? Promise.resolve()).then(() => provision(scenario, platform, { clock, signal, seed, ...(onPods ? { onAddressed: onPods.onAddressed } : {}) }));
   onPods?.until(provisioning);
   const [{ database, services }, early] = await allSettledOrThrow([provisioning, first?.infrastructure ?? onPods?.infrastructure ?? Promise.resolve(undefined)] as const);

@@ -8,16 +8,12 @@ function componentPlatform() {
   const started: ComponentSpec[] = [];
   const platform = {
     name: "kind",
-    addressesBeforeReady: true,
+    componentName: (role: string, port: number) => `${role}.run-ns.svc:${port}`,
     startComponent: async (spec: ComponentSpec): Promise<Component> => {
       started.push(spec);
-      const address = (port: number) => `${spec.role === "router" ? "10.96.0.9" : "10.96.0.10"}:${port}`;
-      spec.onAddressed?.(address);
-      // Ready a moment later: Prometheus must not wait for that.
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      return { name: spec.role, endpoint: (port) => ({ host: "127.0.0.1", port }), address };
+      return { name: spec.role, endpoint: (port) => ({ host: "127.0.0.1", port }), address: (port) => `10.96.0.9:${port}` };
     },
-  } as unknown as Platform;
+  } as unknown as Platform & { componentName(role: string, port: number): string };
   return { platform, started };
 }
 
@@ -25,22 +21,19 @@ const stable = { role: "stable", instances: [{ address: "10.244.0.5:8000", metri
 const candidate = { role: "candidate", instances: [{ address: "10.244.0.6:8000", metricsAddress: "10.244.0.6:9100" }] };
 
 describe("startWhenAddressed: the router and Prometheus as soon as both roles' pods have addresses", () => {
-  it("starts both once stable and candidate are addressed, Prometheus as soon as the router has its address, scraping every pod by IP", async () => {
+  it("starts both once stable and candidate are addressed, Prometheus scraping every pod by IP and the router by its Service's name", async () => {
     const { platform, started } = componentPlatform();
     const start = startWhenAddressed(platform);
     start.onAddressed(stable);
     expect(started).toEqual([]);
     start.onAddressed(candidate);
-    // Prometheus starts while the router is still rolling out.
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(started.map((s) => s.role)).toEqual(["router", "prometheus"]);
     const infrastructure = await start.infrastructure;
     expect(infrastructure).toBeDefined();
     expect(started.map((s) => s.role).sort()).toEqual(["prometheus", "router"]);
     const config = started.find((s) => s.role === "prometheus")!.files[0]!.content;
     expect(config).toContain('"10.244.0.5:9100"');
     expect(config).toContain('"10.244.0.6:9100"');
-    expect(config).toContain(`"10.96.0.9:${HAPROXY_PORTS.metrics}"`);
+    expect(config).toContain(`"router.run-ns.svc:${HAPROXY_PORTS.metrics}"`);
     const haproxy = started.find((s) => s.role === "router")!.files[0]!.content;
     expect(haproxy).toContain("10.244.0.5:8000");
     expect(haproxy).toContain("10.244.0.6:8000");

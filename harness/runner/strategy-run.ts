@@ -49,16 +49,11 @@ export interface StrategyInfrastructure {
  * Start the router (every request on stable) and Prometheus in front of the
  * roles, once they are deployed.
  */
-export async function startStrategyInfrastructure(platform: Platform, roles: { stable: AddressedRole; candidate: AddressedRole }): Promise<StrategyInfrastructure> {
-  if (platform.addressesBeforeReady) {
-    // Prometheus starts as soon as the router has its address, and both roll out side by side.
-    let addressed!: (address: string) => void;
-    const routerMetrics = new Promise<string>((resolve) => (addressed = resolve));
-    const router = startRouter(platform, both(roles), initialShares(roles), { onAddressed: (address) => addressed(address(HAPROXY_PORTS.metrics)) });
-    // A router that fails before its address is known settles this part too.
-    const prometheus = Promise.race([routerMetrics, router.then((r) => r.metricsAddress ?? routerMetrics)]).then((metrics) => launchPrometheus(platform, both(roles), prometheusOptions(metrics)));
-    const [r, launched] = await allSettledOrThrow([router, prometheus] as const);
-    return { router: r, prometheus: launched.client, scraping: launched.scraping };
+export async function startStrategyInfrastructure(platform: Platform, roles: { stable: AddressedRole; candidate: AddressedRole }, options: { routerMetrics?: string } = {}): Promise<StrategyInfrastructure> {
+  if (options.routerMetrics) {
+    // Prometheus knows the router's address without waiting for it: both start at once.
+    const [router, launched] = await allSettledOrThrow([startRouter(platform, both(roles), initialShares(roles)), launchPrometheus(platform, both(roles), prometheusOptions(options.routerMetrics))] as const);
+    return { router, prometheus: launched.client, scraping: launched.scraping };
   }
   const router = await startRouter(platform, both(roles), initialShares(roles));
   const launched = await launchPrometheus(platform, both(roles), prometheusOptions(router.metricsAddress ?? `router:${HAPROXY_PORTS.metrics}`));
@@ -87,12 +82,12 @@ export function startPlannedInfrastructure(
 
 /**
  * Where addresses come only with the pods (kind): the router and Prometheus
- * start as soon as both roles' pods have addresses, beside their rollout
- * (Prometheus scrapes each pod by its IP, the router by its Service's).
- * `infrastructure` resolves undefined when provisioning ended before that
- * (the caller then starts them after it, as before).
+ * start side by side as soon as both roles' pods have addresses, beside their
+ * rollout (Prometheus scrapes the router by its Service's name, and each pod
+ * by its IP). `infrastructure` resolves undefined when provisioning ended
+ * before that (the caller then starts them after it, as before).
  */
-export function startWhenAddressed(platform: Platform): {
+export function startWhenAddressed(platform: Platform & { componentName(role: string, port: number): string }): {
   onAddressed: (role: AddressedRole) => void;
   until: (provisioning: Promise<unknown>) => void;
   infrastructure: Promise<StrategyInfrastructure | undefined>;
@@ -100,6 +95,7 @@ export function startWhenAddressed(platform: Platform): {
   const roles = new Map<string, AddressedRole>();
   let settle!: (roles: { stable: AddressedRole; candidate: AddressedRole } | undefined) => void;
   const addressed = new Promise<{ stable: AddressedRole; candidate: AddressedRole } | undefined>((resolve) => (settle = resolve));
+  const routerMetrics = platform.componentName("router", HAPROXY_PORTS.metrics);
   return {
     onAddressed(role) {
       roles.set(role.role, role);
@@ -113,7 +109,7 @@ export function startWhenAddressed(platform: Platform): {
         () => settle(undefined),
       );
     },
-    infrastructure: addressed.then((r) => (r ? startStrategyInfrastructure(platform, r) : undefined)),
+    infrastructure: addressed.then((r) => (r ? startStrategyInfrastructure(platform, r, { routerMetrics }) : undefined)),
   };
 }
 

@@ -98,7 +98,6 @@ export class KindPlatform implements Platform {
   readonly operations: Operations;
   /** Each role is its own Deployment and Service; the shared database-secret is applied server-side, the same object from either. */
   readonly deploysConcurrently = true;
-  readonly addressesBeforeReady = true;
   readonly kubernetes: KubernetesView;
   private readonly core: CoreV1Api;
   /** The cluster's admin credentials, for what is not the run's namespace's: the namespace itself, the key rotation. */
@@ -452,9 +451,6 @@ export class KindPlatform implements Platform {
       signal: this.ctx.signal,
       hint: "another run in this cluster holds them: wait for it to end, or use a cluster of its own (leave out --keep-cluster)",
     });
-    // By ClusterIP: nothing the harness runs depends on cluster DNS, which a new cluster may not serve yet.
-    const clusterIp = await this.clusterIp(spec.role, namespace);
-    spec.onAddressed?.((port) => `${clusterIp}:${port}`);
     await this.apply(objects.deployment);
     const svc = new KindService(namespace, spec.role, spec.image, spec.role);
     await this.waitRollout(svc, { ready: true });
@@ -481,6 +477,8 @@ export class KindPlatform implements Platform {
       signal: this.ctx.signal,
     });
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name: spec.role, id: `${namespace}/${spec.role}`, seconds: (this.clock.now() - started) / 1000 });
+    // By ClusterIP: nothing the harness runs depends on cluster DNS, which a new cluster may not serve yet.
+    const clusterIp = await this.clusterIp(spec.role, namespace);
     if (clusterIp) this.components.set(spec.role, clusterIp);
     return { name: spec.role, endpoint, address: (port) => `${clusterIp}:${port}` };
   }
@@ -542,6 +540,11 @@ export class KindPlatform implements Platform {
         }),
       () => undefined,
     );
+  }
+
+  /** The component's Service by name: the cluster's DNS answers for it in every namespace, from the moment the Service exists. */
+  componentName(role: string, port: number): string {
+    return `${role}.${this.namespace}.svc:${port}`;
   }
 
   private async pods(role: string, namespace = this.namespace): Promise<V1Pod[]> {
