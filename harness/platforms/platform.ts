@@ -61,12 +61,6 @@ export interface Platform {
   plannedAddresses?(role: string, replicas: number): string[];
   /** host:port on the platform's network of a component (router, Prometheus) before it starts, where plannedAddresses is known too. */
   plannedComponentAddress?(role: string, port: number): string;
-  /**
-   * host:port of a component by the name it will have, for a scraper that
-   * resolves it at every scrape (Prometheus), where no address is known
-   * before the component starts (kind: its Service's DNS name).
-   */
-  componentName?(role: string, port: number): string;
   /** A supporting part (router, Prometheus) from a catalog image with configuration files. */
   startComponent(spec: ComponentSpec): Promise<Component>;
   /** Make the catalog images the run will use available to the platform up front (kind loads them into its node in one go). */
@@ -229,13 +223,6 @@ export interface DeploySpec {
   readonly env?: Readonly<Record<string, string>>;
   /** The seed of the instances' fault randomness (SEED): instance i of Docker gets seed + i; a Deployment's pods share it. */
   readonly seed?: number;
-  /**
-   * Called once, as soon as every replica has its address on the platform's
-   * network and before it is ready, where the platform learns addresses only
-   * then (kind: a pod's IP): what depends on addresses alone (the router,
-   * Prometheus) can start beside the rollout.
-   */
-  readonly onAddressed?: (role: AddressedRole) => void;
 }
 
 export interface Database {

@@ -49,12 +49,7 @@ export interface StrategyInfrastructure {
  * Start the router (every request on stable) and Prometheus in front of the
  * roles, once they are deployed.
  */
-export async function startStrategyInfrastructure(platform: Platform, roles: { stable: AddressedRole; candidate: AddressedRole }, options: { routerMetrics?: string } = {}): Promise<StrategyInfrastructure> {
-  if (options.routerMetrics) {
-    // Prometheus knows the router's address without waiting for it: both start at once.
-    const [router, launched] = await allSettledOrThrow([startRouter(platform, both(roles), initialShares(roles)), launchPrometheus(platform, both(roles), prometheusOptions(options.routerMetrics))] as const);
-    return { router, prometheus: launched.client, scraping: launched.scraping };
-  }
+export async function startStrategyInfrastructure(platform: Platform, roles: { stable: AddressedRole; candidate: AddressedRole }): Promise<StrategyInfrastructure> {
   const router = await startRouter(platform, both(roles), initialShares(roles));
   const launched = await launchPrometheus(platform, both(roles), prometheusOptions(router.metricsAddress ?? `router:${HAPROXY_PORTS.metrics}`));
   return { router, prometheus: launched.client, scraping: launched.scraping };
@@ -78,39 +73,6 @@ export function startPlannedInfrastructure(
   const router = prometheus.then(() => startRouter(platform, both(roles), initialShares(roles)));
   const infrastructure = allSettledOrThrow([router, prometheus] as const).then(([r, launched]) => ({ router: r, prometheus: launched.client, scraping: launched.scraping }));
   return { prometheusUp: prometheus.then(() => undefined), infrastructure };
-}
-
-/**
- * Where addresses come only with the pods (kind): the router and Prometheus
- * start side by side as soon as both roles' pods have addresses, beside their
- * rollout (Prometheus scrapes the router by its Service's name, and each pod
- * by its IP). `infrastructure` resolves undefined when provisioning ended
- * before that (the caller then starts them after it, as before).
- */
-export function startWhenAddressed(platform: Platform & { componentName(role: string, port: number): string }): {
-  onAddressed: (role: AddressedRole) => void;
-  until: (provisioning: Promise<unknown>) => void;
-  infrastructure: Promise<StrategyInfrastructure | undefined>;
-} {
-  const roles = new Map<string, AddressedRole>();
-  let settle!: (roles: { stable: AddressedRole; candidate: AddressedRole } | undefined) => void;
-  const addressed = new Promise<{ stable: AddressedRole; candidate: AddressedRole } | undefined>((resolve) => (settle = resolve));
-  const routerMetrics = platform.componentName("router", HAPROXY_PORTS.metrics);
-  return {
-    onAddressed(role) {
-      roles.set(role.role, role);
-      const stable = roles.get("stable");
-      const candidate = roles.get("candidate");
-      if (stable && candidate) settle({ stable, candidate });
-    },
-    until(provisioning) {
-      provisioning.then(
-        () => settle(undefined),
-        () => settle(undefined),
-      );
-    },
-    infrastructure: addressed.then((r) => (r ? startStrategyInfrastructure(platform, r, { routerMetrics }) : undefined)),
-  };
 }
 
 const both = (roles: { stable: AddressedRole; candidate: AddressedRole }) => [roles.stable, roles.candidate];

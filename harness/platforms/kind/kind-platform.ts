@@ -24,7 +24,7 @@ import { ROOT } from "../../common/paths.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
 import { startDatabaseProxy } from "../database-proxy.js";
-import type { AddressedRole, Component, ComponentSpec, Database, DeploySpec, Instance, KubernetesView, Operations, Platform, PlatformContext, RolloutOptions, Service } from "../platform.js";
+import type { Component, ComponentSpec, Database, DeploySpec, Instance, KubernetesView, Operations, Platform, PlatformContext, RolloutOptions, Service } from "../platform.js";
 import type { PodsObservation } from "../../model/kubernetes.js";
 import { faultEnv } from "../../model/fault-knobs.js";
 import type { KindCluster } from "./cluster.js";
@@ -394,7 +394,6 @@ export class KindPlatform implements Platform {
     const kindService = new KindService(this.namespace, spec.role, spec.version, name);
     const metricsPort = metricsPortOf(deployment);
     if (metricsPort !== undefined) kindService.metricsPort = metricsPort;
-    if (spec.onAddressed) this.reportAddresses(kindService, spec.replicas, spec.onAddressed);
     const proxy = await this.prepare();
     const port = service.spec?.ports?.[0]?.port ?? APP_PORT;
     kindService.baseUrl = proxy.serviceUrlFor(this.namespace, service.metadata!.name!, port);
@@ -522,29 +521,6 @@ export class KindPlatform implements Platform {
     } catch (e) {
       throw new HarnessError("CLUSTER_FAILED", `the API server refused ${obj.kind} ${obj.metadata?.name}: ${errorMessage(e).slice(0, 400)}`, { cause: e });
     }
-  }
-
-  /** Tell `onAddressed` the role's pod IPs once `replicas` pods have one (best effort: without it, what waits for them starts after the rollout). */
-  private reportAddresses(svc: KindService, replicas: number, onAddressed: (role: AddressedRole) => void): void {
-    waitFor(
-      async () => {
-        const pods = (await this.pods(svc.role, svc.namespace)).filter((p) => p.status?.podIP);
-        return pods.length >= replicas ? pods.sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1)) : undefined;
-      },
-      { description: `the ${svc.role} pods' addresses`, timeoutMs: 60_000, intervalMs: 200, clock: this.clock, signal: this.ctx.signal },
-    ).then(
-      (pods) =>
-        onAddressed({
-          role: svc.role,
-          instances: pods.map((p) => ({ address: `${p.status!.podIP}:${APP_PORT}`, ...(svc.metricsPort !== undefined ? { metricsAddress: `${p.status!.podIP}:${svc.metricsPort}` } : {}) })),
-        }),
-      () => undefined,
-    );
-  }
-
-  /** The component's Service by name: the cluster's DNS answers for it in every namespace, from the moment the Service exists. */
-  componentName(role: string, port: number): string {
-    return `${role}.${this.namespace}.svc:${port}`;
   }
 
   private async pods(role: string, namespace = this.namespace): Promise<V1Pod[]> {
