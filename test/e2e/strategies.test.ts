@@ -131,10 +131,12 @@ describe("strategy scenarios on Docker", () => {
     const processDeadline = Date.now() + 5_000;
     while (runProcesses(runId).length > 0 && Date.now() < processDeadline) await new Promise((res) => setTimeout(res, 100));
     expect(runProcesses(runId)).toEqual([]);
+    // The reaper removes the containers, then the network they were on: wait for both.
+    const networks = () => docker().listNetworks({ filters: { label: [`${LABEL.runId}=${runId}`] } });
     const deadline = Date.now() + 30_000;
-    while ((await runContainers(runId)) > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 250));
+    while (((await runContainers(runId)) > 0 || (await networks()).length > 0) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 250));
     expect(await runContainers(runId)).toBe(0);
-    expect(await docker().listNetworks({ filters: { label: [`${LABEL.runId}=${runId}`] } })).toEqual([]);
+    expect(await networks()).toEqual([]);
   }, 180_000);
 
   it("a deliberately wrong expectation fails with exit 1 and says which expectation and why", async () => {
