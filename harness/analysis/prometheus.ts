@@ -79,11 +79,37 @@ export class PrometheusClient {
   }
 
   /** Targets Prometheus scrapes and whether they are up. */
-  async targets(): Promise<Array<{ job: string; instance: string; health: string }>> {
+  async targets(): Promise<ActiveTarget[]> {
     const res = await fetch(`${this.baseUrl}/api/v1/targets`, { signal: AbortSignal.timeout(5000) });
-    const body = (await res.json()) as { data: { activeTargets: Array<{ labels: Record<string, string>; health: string }> } };
-    return body.data.activeTargets.map((t) => ({ job: t.labels.job ?? "", instance: t.labels.instance ?? "", health: t.health }));
+    const body = (await res.json()) as { data: { activeTargets: Array<{ labels: Record<string, string>; health: string; lastError?: string }> } };
+    return body.data.activeTargets.map((t) => ({ job: t.labels.job ?? "", instance: t.labels.instance ?? "", health: t.health, ...(t.lastError ? { lastError: t.lastError } : {}) }));
   }
+}
+
+export interface ActiveTarget {
+  job: string;
+  instance: string;
+  health: string;
+  /** Why its last scrape failed, as Prometheus says it. */
+  lastError?: string;
+}
+
+/**
+ * Why Prometheus is not scraping every expected target yet, or undefined
+ * when it is: the targets it has not discovered, and each one down with
+ * its last scrape error (what a timeout reports).
+ */
+export function scrapeShortfall(expected: readonly ScrapeTarget[], active: readonly ActiveTarget[]): string | undefined {
+  const up = active.filter((t) => t.health === "up").length;
+  if (active.length === expected.length && up === expected.length) return undefined;
+  const known = new Set(active.map((t) => t.instance));
+  const missing = expected.filter((t) => !known.has(t.address)).map((t) => `${t.job} ${t.address}`);
+  const down = active.filter((t) => t.health !== "up").map((t) => `${t.job} ${t.instance} ${t.health}${t.lastError ? ` (${t.lastError})` : ""}`);
+  return [
+    `${up} of ${expected.length} targets up`,
+    ...(missing.length ? [`not discovered yet: ${missing.join(", ")}`] : []),
+    ...(down.length ? [`down: ${down.join("; ")}`] : []),
+  ].join("; ");
 }
 
 /** Start Prometheus scraping the services' instances and, when given, the router's exporter; resolves once it has scraped every target. */
@@ -119,8 +145,10 @@ export async function launchPrometheus(
   const scraping = async (signal?: AbortSignal) => {
     await waitFor(
       async () => {
-        const t = await client.targets();
-        return t.length === targets.length && t.every((x) => x.health === "up") ? true : undefined;
+        // Thrown, so that a timeout says which target is missing or down, and why.
+        const shortfall = scrapeShortfall(targets, await client.targets());
+        if (shortfall) throw new Error(shortfall);
+        return true;
       },
       { description: `Prometheus to scrape all ${targets.length} targets`, timeoutMs: 30_000, intervalMs: 100, hint: "read the prometheus log in the run folder's logs/", ...(signal ? { signal } : {}) },
     );
