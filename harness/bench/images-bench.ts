@@ -5,6 +5,7 @@ import { sweep } from "../cleanup/sweep.js";
 import { LABEL, PROJECT, newRunId, runLabels } from "../common/labels.js";
 import { configureTestcontainers, docker, ensureEngine } from "../engine/docker.js";
 import { ImageBuilder } from "../images/builder.js";
+import { DB } from "../model/database.js";
 import { median, type BenchFigure } from "./figures.js";
 
 const RUNS = 10;
@@ -79,6 +80,7 @@ export async function imagesBench(signal: AbortSignal, args: readonly string[] =
     const pg = await new ImageBuilder({ pull: false }).ensure("postgres");
     const appReady: number[] = [];
     const pgReady: number[] = [];
+    const pgFresh: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       signal.throwIfAborted();
       t = performance.now();
@@ -89,20 +91,26 @@ export async function imagesBench(signal: AbortSignal, args: readonly string[] =
         .start();
       appReady.push((performance.now() - t) / 1000);
       await a.stop();
+      // As a run starts it (the harness's credentials: the cluster baked into the image), and with others (initdb at start).
       t = performance.now();
-      const p = await new PostgreSqlContainer(pg.ref).withLabels(runLabels(runId, "bench-postgres")).start();
+      const p = await new PostgreSqlContainer(pg.ref).withUsername(DB.user).withPassword(DB.password).withDatabase(DB.name).withLabels(runLabels(runId, "bench-postgres")).start();
       pgReady.push((performance.now() - t) / 1000);
       await p.stop();
+      t = performance.now();
+      const fresh = await new PostgreSqlContainer(pg.ref).withLabels(runLabels(runId, "bench-postgres")).start();
+      pgFresh.push((performance.now() - t) / 1000);
+      await fresh.stop();
       process.stdout.write(`start-to-ready ${i + 1}/${RUNS}\r`);
     }
     const figures: BenchFigure[] = [
       { name: "cold build, all local images", value: coldSeconds, unit: "s", target: "<= 180 s", met: coldSeconds <= 180 },
       { name: "warm check (median of 3)", value: median(warmRuns), unit: "s", target: "<= 5 s", met: median(warmRuns) <= 5 },
       { name: "app start-to-ready (median of 10)", value: median(appReady), unit: "s", target: "<= 1.5 s", met: median(appReady) <= 1.5 },
-      { name: "PostgreSQL start-to-ready (median of 10)", value: median(pgReady), unit: "s", target: "<= 3 s", met: median(pgReady) <= 3 },
+      { name: "PostgreSQL start-to-ready, as a run starts it (median of 10)", value: median(pgReady), unit: "s", target: "<= 3 s", met: median(pgReady) <= 3 },
+      { name: "  with other credentials: initdb at start (median of 10)", value: median(pgFresh), unit: "s" },
     ];
     const sized = await imageSizes(signal);
-    return { figures: [...figures, ...sized.figures], detail: { builds, warmRuns, appReady, pgReady, sizes: sized.sizes } };
+    return { figures: [...figures, ...sized.figures], detail: { builds, warmRuns, appReady, pgReady, pgFresh, sizes: sized.sizes } };
   } finally {
     await sweep(runId);
   }
