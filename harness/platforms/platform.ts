@@ -61,6 +61,11 @@ export interface Platform {
   plannedAddresses?(role: string, replicas: number): string[];
   /** host:port on the platform's network of a component (router, Prometheus) before it starts, where plannedAddresses is known too. */
   plannedComponentAddress?(role: string, port: number): string;
+  /**
+   * Addresses come with the pods (kind): deploy() and startComponent() call
+   * their spec's onAddressed as soon as they are known, before ready.
+   */
+  readonly addressesBeforeReady?: boolean;
   /** A supporting part (router, Prometheus) from a catalog image with configuration files. */
   startComponent(spec: ComponentSpec): Promise<Component>;
   /** Make the catalog images the run will use available to the platform up front (kind loads them into its node in one go). */
@@ -199,6 +204,8 @@ export interface ComponentSpec {
   readonly ports: readonly number[];
   /** Ready when this HTTP path answers 200 on the given port. */
   readonly ready: { readonly port: number; readonly path: string };
+  /** Called once its address on the platform's network is known, before it is ready (what scrapes it can start meanwhile). */
+  readonly onAddressed?: (address: (port: number) => string) => void;
 }
 
 export interface Component {
@@ -223,6 +230,13 @@ export interface DeploySpec {
   readonly env?: Readonly<Record<string, string>>;
   /** The seed of the instances' fault randomness (SEED): instance i of Docker gets seed + i; a Deployment's pods share it. */
   readonly seed?: number;
+  /**
+   * Called once, as soon as every replica has its address on the platform's
+   * network and before it is ready, where the platform learns addresses only
+   * then (kind: a pod's IP): what depends on addresses alone (the router,
+   * Prometheus) can start beside the rollout.
+   */
+  readonly onAddressed?: (role: AddressedRole) => void;
 }
 
 export interface Database {

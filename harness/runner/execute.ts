@@ -19,7 +19,7 @@ import { startLoad } from "./load-phase.js";
 import { provision } from "./provision.js";
 import type { OperatorDesk } from "./operator-desk.js";
 import { runSteps } from "./steps.js";
-import { plannedStrategyRoles, prepareStrategy, startPlannedInfrastructure, startStrategyInfrastructure } from "./strategy-run.js";
+import { plannedStrategyRoles, prepareStrategy, startPlannedInfrastructure, startStrategyInfrastructure, startWhenAddressed } from "./strategy-run.js";
 import { allSettledOrThrow } from "../common/settled.js";
 
 /** What one run gives the part that provisions and drives it. */
@@ -45,10 +45,11 @@ export async function execute(scenario: Scenario, platform: Platform, { ctx, sca
   // Where the platform names its parts up front, Prometheus starts first and the rest (the router too) once it is up.
   const planned = scenario.strategy ? plannedStrategyRoles(scenario, platform) : undefined;
   const first = planned ? startPlannedInfrastructure(platform, planned) : undefined;
-  const [{ database, services }, early] = await allSettledOrThrow([
-    (first?.prometheusUp ?? Promise.resolve()).then(() => provision(scenario, platform, { clock, signal, seed })),
-    first ? first.infrastructure : Promise.resolve(undefined),
-  ] as const);
+  // Elsewhere (kind) they start as soon as the versions' pods have addresses.
+  const onPods = scenario.strategy && !first && platform.addressesBeforeReady ? startWhenAddressed(platform) : undefined;
+  const provisioning = (first?.prometheusUp ?? Promise.resolve()).then(() => provision(scenario, platform, { clock, signal, seed, ...(onPods ? { onAddressed: onPods.onAddressed } : {}) }));
+  onPods?.until(provisioning);
+  const [{ database, services }, early] = await allSettledOrThrow([provisioning, first?.infrastructure ?? onPods?.infrastructure ?? Promise.resolve(undefined)] as const);
   const drill = database ? new RecoveryDrill({ platform, database, services, backups, scale, clock, originWallMs, emit, signal }) : undefined;
   if (drill) holder.current = drill;
   backups?.start();

@@ -4,7 +4,7 @@ import { DockerPlatform } from "../platforms/docker/docker-platform.js";
 import type { KindSession } from "../platforms/kind/session.js";
 import type { KubernetesSession } from "../platforms/kubernetes/session.js";
 import type { ExternalClusterOptions } from "../platforms/kubernetes/external-cluster.js";
-import type { Database, Platform, PlatformContext, Service } from "../platforms/platform.js";
+import type { AddressedRole, Database, Platform, PlatformContext, Service } from "../platforms/platform.js";
 import { bucketsEnv } from "../analysis/latency-buckets.js";
 import { httpGet } from "../probes/http-probe.js";
 import type { Scenario } from "../scenario/scenario.js";
@@ -78,7 +78,11 @@ export interface Provisioned {
  * platform allows it (a version meant never to be ready is not waited for),
  * like a rollout that counts once it is ready.
  */
-export async function provision(scenario: Scenario, platform: Platform, { clock, signal, seed }: { clock: Clock; signal: AbortSignal; seed: number }): Promise<Provisioned> {
+export async function provision(
+  scenario: Scenario,
+  platform: Platform,
+  { clock, signal, seed, onAddressed }: { clock: Clock; signal: AbortSignal; seed: number; onAddressed?: (role: AddressedRole) => void },
+): Promise<Provisioned> {
   const images = runImages(scenario);
   // With a network fault in any step, the services reach the database through a fault proxy from the start.
   const proxied = scenario.steps.some((s) => s.fault && faultType(s.fault.type)?.needsDatabaseProxy);
@@ -88,7 +92,7 @@ export async function provision(scenario: Scenario, platform: Platform, { clock,
   const roles = [...scenario.versions.values()].map((v, index) => ({ v, seed: seed + 1000 * index }));
   const deployOne = async ({ v, seed: roleSeed }: (typeof roles)[number]): Promise<[string, Service]> => {
     signal.throwIfAborted();
-    const service = await platform.deploy({ role: v.role, version: v.tag, replicas: v.replicas, ...(v.replicasFromEnvironment ? { autoscale: true } : {}), faults: v.faults, database, env: bucketsEnv(scenario.spec), seed: roleSeed });
+    const service = await platform.deploy({ role: v.role, version: v.tag, replicas: v.replicas, ...(v.replicasFromEnvironment ? { autoscale: true } : {}), faults: v.faults, database, env: bucketsEnv(scenario.spec), seed: roleSeed, ...(onAddressed ? { onAddressed } : {}) });
     // Without a database the service is rightly never ready (/ready checks it): it counts once it is alive.
     if (!v.faults.readinessFail) await waitAnswering(service, database ? "/ready" : "/health", clock, signal);
     return [v.role, service];

@@ -50,6 +50,16 @@ export interface StrategyInfrastructure {
  * roles, once they are deployed.
  */
 export async function startStrategyInfrastructure(platform: Platform, roles: { stable: AddressedRole; candidate: AddressedRole }): Promise<StrategyInfrastructure> {
+  if (platform.addressesBeforeReady) {
+    // Prometheus starts as soon as the router has its address, and both roll out side by side.
+    let addressed!: (address: string) => void;
+    const routerMetrics = new Promise<string>((resolve) => (addressed = resolve));
+    const router = startRouter(platform, both(roles), initialShares(roles), { onAddressed: (address) => addressed(address(HAPROXY_PORTS.metrics)) });
+    // A router that fails before its address is known settles this part too.
+    const prometheus = Promise.race([routerMetrics, router.then((r) => r.metricsAddress ?? routerMetrics)]).then((metrics) => launchPrometheus(platform, both(roles), prometheusOptions(metrics)));
+    const [r, launched] = await allSettledOrThrow([router, prometheus] as const);
+    return { router: r, prometheus: launched.client, scraping: launched.scraping };
+  }
   const router = await startRouter(platform, both(roles), initialShares(roles));
   const launched = await launchPrometheus(platform, both(roles), prometheusOptions(router.metricsAddress ?? `router:${HAPROXY_PORTS.metrics}`));
   return { router, prometheus: launched.client, scraping: launched.scraping };
@@ -73,6 +83,38 @@ export function startPlannedInfrastructure(
   const router = prometheus.then(() => startRouter(platform, both(roles), initialShares(roles)));
   const infrastructure = allSettledOrThrow([router, prometheus] as const).then(([r, launched]) => ({ router: r, prometheus: launched.client, scraping: launched.scraping }));
   return { prometheusUp: prometheus.then(() => undefined), infrastructure };
+}
+
+/**
+ * Where addresses come only with the pods (kind): the router and Prometheus
+ * start as soon as both roles' pods have addresses, beside their rollout
+ * (Prometheus scrapes each pod by its IP, the router by its Service's).
+ * `infrastructure` resolves undefined when provisioning ended before that
+ * (the caller then starts them after it, as before).
+ */
+export function startWhenAddressed(platform: Platform): {
+  onAddressed: (role: AddressedRole) => void;
+  until: (provisioning: Promise<unknown>) => void;
+  infrastructure: Promise<StrategyInfrastructure | undefined>;
+} {
+  const roles = new Map<string, AddressedRole>();
+  let settle!: (roles: { stable: AddressedRole; candidate: AddressedRole } | undefined) => void;
+  const addressed = new Promise<{ stable: AddressedRole; candidate: AddressedRole } | undefined>((resolve) => (settle = resolve));
+  return {
+    onAddressed(role) {
+      roles.set(role.role, role);
+      const stable = roles.get("stable");
+      const candidate = roles.get("candidate");
+      if (stable && candidate) settle({ stable, candidate });
+    },
+    until(provisioning) {
+      provisioning.then(
+        () => settle(undefined),
+        () => settle(undefined),
+      );
+    },
+    infrastructure: addressed.then((r) => (r ? startStrategyInfrastructure(platform, r) : undefined)),
+  };
 }
 
 const both = (roles: { stable: AddressedRole; candidate: AddressedRole }) => [roles.stable, roles.candidate];

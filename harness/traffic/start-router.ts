@@ -8,7 +8,12 @@ import type { Shares } from "./weights.js";
  * the platform has an address for it (a Kubernetes Service, whose rollouts
  * keep it serving), so the router follows the role's instances as they change.
  */
-export async function startRouter(platform: Platform, services: readonly AddressedRole[], initial: Shares, options: { wholeRoles?: boolean } = {}): Promise<HaproxyRouter> {
+export async function startRouter(
+  platform: Platform,
+  services: readonly AddressedRole[],
+  initial: Shares,
+  options: { wholeRoles?: boolean; onAddressed?: (address: (port: number) => string) => void } = {},
+): Promise<HaproxyRouter> {
   const backends: Backend[] = services.flatMap((s) =>
     options.wholeRoles && s.address ? [{ server: s.role, role: s.role, address: s.address }] : s.instances.map((i, n) => ({ server: `${s.role}-${n}`, role: s.role, address: i.address })),
   );
@@ -19,6 +24,7 @@ export async function startRouter(platform: Platform, services: readonly Address
     files: [{ path: "/usr/local/etc/haproxy/haproxy.cfg", content: haproxyConfig(backends, initial, platform.dnsResolver ? { resolver: platform.dnsResolver } : {}) }],
     ports: [HAPROXY_PORTS.traffic, HAPROXY_PORTS.runtime, HAPROXY_PORTS.metrics],
     ready: { port: HAPROXY_PORTS.metrics, path: "/healthz" },
+    ...(options.onAddressed ? { onAddressed: options.onAddressed } : {}),
   });
   const traffic = component.endpoint(HAPROXY_PORTS.traffic);
   return new HaproxyRouter(`http://${traffic.host}:${traffic.port}`, component.endpoint(HAPROXY_PORTS.runtime), backends, component.address(HAPROXY_PORTS.metrics));

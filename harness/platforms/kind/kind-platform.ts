@@ -24,7 +24,7 @@ import { ROOT } from "../../common/paths.js";
 import { logTo, startContainer } from "../containers.js";
 import { startPostgres } from "../postgres.js";
 import { startDatabaseProxy } from "../database-proxy.js";
-import type { Component, ComponentSpec, Database, DeploySpec, Instance, KubernetesView, Operations, Platform, PlatformContext, RolloutOptions, Service } from "../platform.js";
+import type { AddressedRole, Component, ComponentSpec, Database, DeploySpec, Instance, KubernetesView, Operations, Platform, PlatformContext, RolloutOptions, Service } from "../platform.js";
 import type { PodsObservation } from "../../model/kubernetes.js";
 import { faultEnv } from "../../model/fault-knobs.js";
 import type { KindCluster } from "./cluster.js";
@@ -98,6 +98,7 @@ export class KindPlatform implements Platform {
   readonly operations: Operations;
   /** Each role is its own Deployment and Service; the shared database-secret is applied server-side, the same object from either. */
   readonly deploysConcurrently = true;
+  readonly addressesBeforeReady = true;
   readonly kubernetes: KubernetesView;
   private readonly core: CoreV1Api;
   /** The cluster's admin credentials, for what is not the run's namespace's: the namespace itself, the key rotation. */
@@ -394,6 +395,7 @@ export class KindPlatform implements Platform {
     const kindService = new KindService(this.namespace, spec.role, spec.version, name);
     const metricsPort = metricsPortOf(deployment);
     if (metricsPort !== undefined) kindService.metricsPort = metricsPort;
+    if (spec.onAddressed) this.reportAddresses(kindService, spec.replicas, spec.onAddressed);
     const proxy = await this.prepare();
     const port = service.spec?.ports?.[0]?.port ?? APP_PORT;
     kindService.baseUrl = proxy.serviceUrlFor(this.namespace, service.metadata!.name!, port);
@@ -450,8 +452,14 @@ export class KindPlatform implements Platform {
       signal: this.ctx.signal,
       hint: "another run in this cluster holds them: wait for it to end, or use a cluster of its own (leave out --keep-cluster)",
     });
+    // By ClusterIP: nothing the harness runs depends on cluster DNS, which a new cluster may not serve yet.
+    const clusterIp = await this.clusterIp(spec.role, namespace);
     await this.apply(objects.deployment);
     const svc = new KindService(namespace, spec.role, spec.image, spec.role);
+    // Before ready, by its pod's IP: a ClusterIP that kube-proxy has not programmed yet answered a scraper that came
+    // that early with 404s on a new cluster, for good (its connection kept alive); a pod's IP routes from the start.
+    const onAddressed = spec.onAddressed;
+    if (onAddressed) this.podIps(svc, 1).then(([ip]) => onAddressed((port) => `${ip}:${port}`), () => undefined);
     await this.waitRollout(svc, { ready: true });
     const local = new Map<number, { host: string; port: number }>();
     if (nodePorts) for (const [port, nodePort] of nodePorts) local.set(port, { host: "127.0.0.1", port: this.kindCluster!.hostPort(nodePort) });
@@ -476,8 +484,6 @@ export class KindPlatform implements Platform {
       signal: this.ctx.signal,
     });
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name: spec.role, id: `${namespace}/${spec.role}`, seconds: (this.clock.now() - started) / 1000 });
-    // By ClusterIP: nothing the harness runs depends on cluster DNS, which a new cluster may not serve yet.
-    const clusterIp = await this.clusterIp(spec.role, namespace);
     if (clusterIp) this.components.set(spec.role, clusterIp);
     return { name: spec.role, endpoint, address: (port) => `${clusterIp}:${port}` };
   }
@@ -521,6 +527,26 @@ export class KindPlatform implements Platform {
     } catch (e) {
       throw new HarnessError("CLUSTER_FAILED", `the API server refused ${obj.kind} ${obj.metadata?.name}: ${errorMessage(e).slice(0, 400)}`, { cause: e });
     }
+  }
+
+  /** The pods' IPs, sorted by pod name, once `replicas` pods of the role have one (before they are ready). */
+  private async podIps(svc: KindService, replicas: number): Promise<string[]> {
+    const pods = await waitFor(
+      async () => {
+        const addressed = (await this.pods(svc.role, svc.namespace)).filter((p) => p.status?.podIP);
+        return addressed.length >= replicas ? addressed : undefined;
+      },
+      { description: `the ${svc.role} pods' addresses`, timeoutMs: 60_000, intervalMs: 200, clock: this.clock, signal: this.ctx.signal },
+    );
+    return pods.sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1)).map((p) => p.status!.podIP!);
+  }
+
+  /** Tell `onAddressed` the role's pod addresses as soon as they are known (best effort: without it, what waits for them starts after the rollout). */
+  private reportAddresses(svc: KindService, replicas: number, onAddressed: (role: AddressedRole) => void): void {
+    this.podIps(svc, replicas).then(
+      (ips) => onAddressed({ role: svc.role, instances: ips.map((ip) => ({ address: `${ip}:${APP_PORT}`, ...(svc.metricsPort !== undefined ? { metricsAddress: `${ip}:${svc.metricsPort}` } : {}) })) }),
+      () => undefined,
+    );
   }
 
   private async pods(role: string, namespace = this.namespace): Promise<V1Pod[]> {
