@@ -47,7 +47,9 @@ export interface StrategyInfrastructure {
 
 /**
  * Start the router (every request on stable) and Prometheus in front of the
- * roles, once they are deployed.
+ * roles: deployed, or (where the platform reports addresses before ready)
+ * only addressed. There Prometheus starts as soon as the router has its
+ * address; elsewhere once the router is up, with the router's own.
  */
 export async function startStrategyInfrastructure(platform: Platform, roles: { stable: AddressedRole; candidate: AddressedRole }): Promise<StrategyInfrastructure> {
   if (platform.addressesBeforeReady) {
