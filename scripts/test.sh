@@ -33,7 +33,7 @@ unit_rc=$?
 
 prepare() {
   bash scripts/engine.sh || return 2
-  bash scripts/tools.sh vegeta age stress-ng chromium actionlint shellcheck alertmanager mailpit syft kube-network-policies metrics-server || return 2
+  bash scripts/tools.sh vegeta age stress-ng chromium actionlint shellcheck alertmanager mailpit syft kube-network-policies metrics-server prometheus || return 2
   harness_env
   echo "[test] preparing images (built once, then reused while their recipes are unchanged)" >&2
   node --import tsx harness/cli/main.ts images || return 2

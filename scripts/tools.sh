@@ -119,6 +119,33 @@ metrics_server_tool() { # metrics-server at the pinned version (resource metrics
   echo "$version" >"$stamp"
 }
 
+prometheus_tool() { # Prometheus 2.42.0 (its Go module's v0.42.0), static, with scripts/prometheus.patch: the image the harness runs.
+  local version=v0.42.0 module=github.com/prometheus/prometheus
+  # Our patch, the only change to upstream's source: discovery hands targets to the scrape manager every 100 ms instead
+  # of on a fixed 5 s tick from the process's start (both discovery managers, and the scrape manager's reload throttle,
+  # whose hidden flag --scrape.discovery-reload-interval now defaults to 100ms and may be set that low). A run's first
+  # scrape then comes one scrape interval after its targets are up, not about 5 s after Prometheus started.
+  local patch="$root/scripts/prometheus.patch"
+  local stamp="$bin/.prometheus.version" want
+  want="$version $(sha256sum "$patch" | cut -c1-16)"
+  if [ -x "$bin/prometheus" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
+  command -v go >/dev/null 2>&1 || die "prometheus is not built and Go is not there to build it" "install Go (Debian: apt-get install golang-go)"
+  say "building Prometheus 2.42.0 from the Go module $module@$version, with scripts/$(basename "$patch") (first use on this machine, about a minute; cached in .cache/tools/bin)"
+  local src work
+  src=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') && [ -n "$src" ] ||
+    die "go mod download $module@$version failed" "the Go module proxy must be reachable; read the lines above"
+  work=$(mktemp -d)
+  cp -r "$src/." "$work" && chmod -R u+w "$work"
+  (cd "$work" && git apply -p1 "$patch") >&2 || { rm -rf "$work"; die "the patch $(basename "$patch") does not apply to $module@$version" "read the lines above"; }
+  # The harness gives Prometheus static targets only: no service discovery plugin is compiled in (upstream's
+  # plugins/plugins.go imports all of them, which its Makefile generates from plugins.yml).
+  printf '// Static targets only: deploy-gameday compiles no service discovery plugin in.\npackage plugins\n' >"$work/plugins/plugins.go"
+  (cd "$work" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "-s -w -X github.com/prometheus/common/version.Version=2.42.0" -o "$bin/prometheus" ./cmd/prometheus) >&2 ||
+    { rm -rf "$work"; die "building Prometheus from $module@$version failed" "read the lines above"; }
+  rm -rf "$work"
+  echo "$want" >"$stamp"
+}
+
 for tool in "$@"; do
   case "$tool" in
     mmdebstrap) apt_tool mmdebstrap mmdebstrap ;;
@@ -145,6 +172,8 @@ for tool in "$@"; do
     # NetworkPolicy enforcement in kind clusters: a DaemonSet from a locally built image (harness/platforms/kind/network-agent.ts).
     kube-network-policies) network_policies_tool ;;
     metrics-server) metrics_server_tool ;;
-    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, chromium, actionlint, shellcheck, toxiproxy-server, alertmanager, mailpit, syft, kube-network-policies, metrics-server" ;;
+    # The Prometheus every strategy run analyses with (fixtures/images/prometheus).
+    prometheus) prometheus_tool ;;
+    *) die "unknown tool $tool" "known tools: mmdebstrap, vegeta, kind, kubectl, wrk, age, stress-ng, chromium, actionlint, shellcheck, toxiproxy-server, alertmanager, mailpit, syft, kube-network-policies, metrics-server, prometheus" ;;
   esac
 done

@@ -121,9 +121,10 @@ export async function startPrometheus(platform: Platform, services: readonly Add
 
 /**
  * Start Prometheus with its targets known up front, deployed or not yet:
- * it spends its first seconds discovering them (a fixed throttle of about
- * 5 s) while they start. `scraping()` resolves once every target has been
- * scraped: an analysis before that would see no data and judge nothing.
+ * our build hands them to its scrapers within 100 ms (upstream waits a
+ * fixed 5 s: scripts/prometheus.patch) and scrapes each from the first
+ * interval after it answers. `scraping()` resolves once every target has
+ * been scraped: an analysis before that would see no data and judge nothing.
  */
 export async function launchPrometheus(
   platform: Platform,

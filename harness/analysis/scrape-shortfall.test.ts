@@ -13,7 +13,7 @@ describe("scrapeShortfall: why Prometheus is not scraping every target yet", () 
     expect(scrapeShortfall(expected, [up("10.244.0.5:9100"), up("10.244.0.6:9100"), up("10.96.0.9:8404", "router")])).toBeUndefined();
   });
 
-  it("names a target not discovered yet (Prometheus hands them to its scrapers on a 5 s tick)", () => {
+  it("names a target not discovered yet (Prometheus hands them to its scrapers a moment after it starts)", () => {
     expect(scrapeShortfall(expected, [])).toBe("0 of 3 targets up; not discovered yet: app 10.244.0.5:9100, app 10.244.0.6:9100, router 10.96.0.9:8404");
   });
 

@@ -42,14 +42,14 @@ export interface ExecuteContext {
 /** Provision, then the load, the strategy and the steps side by side; then what the expectations need at the end. */
 export async function execute(scenario: Scenario, platform: Platform, { ctx, scale, clock, originWallMs, backups, drill: holder, seed, saturation, operator }: ExecuteContext) {
   const { emit, signal, teardown } = ctx;
-  // Where the platform names its parts up front, Prometheus starts first and the rest (the router too) once it is up.
+  // Where the platform names its parts up front, the router and Prometheus start at once, beside the database and the versions.
   const planned = scenario.strategy ? plannedStrategyRoles(scenario, platform) : undefined;
   const first = planned ? startPlannedInfrastructure(platform, planned) : undefined;
   // Elsewhere (kind) they start as soon as the versions' pods have addresses.
   const onPods = scenario.strategy && !first && platform.addressesBeforeReady ? startWhenAddressed(platform) : undefined;
-  const provisioning = (first?.prometheusUp ?? Promise.resolve()).then(() => provision(scenario, platform, { clock, signal, seed, ...(onPods ? { onAddressed: onPods.onAddressed } : {}) }));
+  const provisioning = provision(scenario, platform, { clock, signal, seed, ...(onPods ? { onAddressed: onPods.onAddressed } : {}) });
   onPods?.until(provisioning);
-  const [{ database, services }, early] = await allSettledOrThrow([provisioning, first?.infrastructure ?? onPods?.infrastructure ?? Promise.resolve(undefined)] as const);
+  const [{ database, services }, early] = await allSettledOrThrow([provisioning, first ?? onPods?.infrastructure ?? Promise.resolve(undefined)] as const);
   const drill = database ? new RecoveryDrill({ platform, database, services, backups, scale, clock, originWallMs, emit, signal }) : undefined;
   if (drill) holder.current = drill;
   backups?.start();

@@ -68,23 +68,21 @@ export async function startStrategyInfrastructure(platform: Platform, roles: { s
 }
 
 /**
- * Where the platform names its parts up front (Docker): Prometheus starts
- * first, on its own, and the rest of the run only once it is up. It is the
- * run's critical path: Prometheus 2.42 hands discovered targets to its
- * scrapers on a fixed 5 s tick from its own start, so its first scrape
- * comes about 5 s after its process starts, whenever the targets came up;
- * the database, the versions and the router need about 3 s together and
- * start in that time (`prometheusUp`). The router starts once Prometheus
- * is up, beside the versions.
+ * Where the platform names its parts up front (Docker): the router and
+ * Prometheus start at once, beside the database and the versions, with
+ * every target known before it is up. Prometheus (our build, whose
+ * discovery hands targets to its scrapers within 100 ms: scripts/
+ * prometheus.patch) scrapes each target from the first scrape interval
+ * after it answers, so the strategy can begin about one interval after the
+ * last version is up.
  */
 export function startPlannedInfrastructure(
   platform: Platform,
   roles: { stable: AddressedRole; candidate: AddressedRole; routerMetrics: string },
-): { prometheusUp: Promise<void>; infrastructure: Promise<StrategyInfrastructure> } {
+): Promise<StrategyInfrastructure> {
   const prometheus = launchPrometheus(platform, both(roles), prometheusOptions(roles.routerMetrics));
-  const router = prometheus.then(() => startRouter(platform, both(roles), initialShares(roles)));
-  const infrastructure = allSettledOrThrow([router, prometheus] as const).then(([r, launched]) => ({ router: r, prometheus: launched.client, scraping: launched.scraping }));
-  return { prometheusUp: prometheus.then(() => undefined), infrastructure };
+  const router = startRouter(platform, both(roles), initialShares(roles));
+  return allSettledOrThrow([router, prometheus] as const).then(([r, launched]) => ({ router: r, prometheus: launched.client, scraping: launched.scraping }));
 }
 
 /**
