@@ -50,14 +50,20 @@ toxiproxy_server() { # Our own static toxiproxy-server at the pinned version, wh
   rm -rf "$tmp"
 }
 
+module_source() { # module_source MODULE VERSION: the folder of the module's source in Go's module cache (read-only), downloaded if need be.
+  local dir
+  dir=$(go mod download -json "$1@$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] || die "go mod download $1@$2 failed" "the Go module proxy must be reachable; read the lines above"
+  echo "$dir"
+}
+
 alertmanager_tool() { # Alertmanager at the pinned version, built from its Go module.
   local version=v0.35.0 module=github.com/prometheus/alertmanager
   if [ -x "$bin/alertmanager" ] && "$bin/alertmanager" --version 2>/dev/null | grep -q "version ${version#v} "; then return 0; fi
   command -v go >/dev/null 2>&1 || die "alertmanager is not built and Go is not there to build it" "install Go (Debian: apt-get install golang-go)"
   say "building alertmanager $version from the Go module $module (first use on this machine; cached in .cache/tools/bin)"
   local src tmp
-  src=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') && [ -n "$src" ] ||
-    die "go mod download $module@$version failed" "the Go module proxy must be reachable; read the lines above"
+  src=$(module_source "$module" "$version")
   tmp=$(mktemp -d)
   cp -r "$src/." "$tmp" && chmod -R u+w "$tmp"
   # The module leaves out its web UI's built files (ui/app/dist, made by npm in its own build), which the
@@ -80,28 +86,32 @@ syft_tool() { # syft at the pinned version (SBOMs of the images the harness buil
     die "go install $module/cmd/syft@$version failed" "the Go module proxy must be reachable; read the lines above"
 }
 
-network_policies_tool() { # kube-network-policies at the pinned version (NetworkPolicy enforcement on kind), built from its Go module.
-  local version=v0.8.0 module=sigs.k8s.io/kube-network-policies
-  # Our patch, the only change to upstream's source: this kernel has no native nft queue expression (CONFIG_NFT_QUEUE
-  # unset) but has the xtables NFQUEUE target through nft_compat, so it queues through that target; and the agent
-  # exits when its controller stops (upstream runs on, enforcing nothing), so that the kubelet starts it again.
-  local patch="$root/scripts/kind/kube-network-policies.patch"
-  local stamp="$bin/.kube-network-policies.version" want
+patched_go_build() { # patched_go_build BINARY MODULE VERSION PATCH PACKAGE LDFLAGS [PREPARE]
+  # A tool built from its Go module at VERSION with our PATCH applied (the patch's hash is in the stamp, so a new
+  # patch rebuilds), static, into .cache/tools/bin/BINARY; PREPARE, a function, runs first in the copy of the source.
+  local name=$1 module=$2 version=$3 patch=$4 package=$5 ldflags=$6 prepare=${7:-}
+  local stamp="$bin/.$name.version" want src work
   want="$version $(sha256sum "$patch" | cut -c1-16)"
-  if [ -x "$bin/kube-network-policies" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
-  command -v go >/dev/null 2>&1 || die "kube-network-policies is not built and Go is not there to build it" "install Go (Debian: apt-get install golang-go)"
-  say "building kube-network-policies $version from the Go module $module, with scripts/kind/$(basename "$patch") (first use on this machine; cached in .cache/tools/bin)"
-  local src work
-  src=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') && [ -n "$src" ] ||
-    die "go mod download $module@$version failed" "the Go module proxy must be reachable; read the lines above"
+  if [ -x "$bin/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
+  command -v go >/dev/null 2>&1 || die "$name is not built and Go is not there to build it" "install Go (Debian: apt-get install golang-go)"
+  say "building $name from the Go module $module@$version, with scripts/${patch#"$root/scripts/"} (first use on this machine; cached in .cache/tools/bin)"
+  src=$(module_source "$module" "$version")
   work=$(mktemp -d)
   cp -r "$src/." "$work" && chmod -R u+w "$work"
   (cd "$work" && git apply -p1 "$patch") >&2 || { rm -rf "$work"; die "the patch $(basename "$patch") does not apply to $module@$version" "read the lines above"; }
-  # Static, as its upstream image builds it (its command is the module's cmd/ package).
-  (cd "$work" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "-s -w" -o "$bin/kube-network-policies" ./cmd) >&2 ||
-    { rm -rf "$work"; die "building kube-network-policies $version failed" "read the lines above"; }
+  [ -z "$prepare" ] || (cd "$work" && "$prepare") || { rm -rf "$work"; die "preparing $module@$version for the build failed" "read the lines above"; }
+  (cd "$work" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "$ldflags" -o "$bin/$name" "$package") >&2 ||
+    { rm -rf "$work"; die "building $name from $module@$version failed" "read the lines above"; }
   rm -rf "$work"
   echo "$want" >"$stamp"
+}
+
+network_policies_tool() { # kube-network-policies at the pinned version (NetworkPolicy enforcement on kind), built from its Go module.
+  # Our patch, the only change to upstream's source: this kernel has no native nft queue expression (CONFIG_NFT_QUEUE
+  # unset) but has the xtables NFQUEUE target through nft_compat, so it queues through that target; and the agent
+  # exits when its controller stops (upstream runs on, enforcing nothing), so that the kubelet starts it again.
+  # Static, as its upstream image builds it (its command is the module's cmd/ package).
+  patched_go_build kube-network-policies sigs.k8s.io/kube-network-policies v0.8.0 "$root/scripts/kind/kube-network-policies.patch" ./cmd "-s -w"
 }
 
 metrics_server_tool() { # metrics-server at the pinned version (resource metrics for the HorizontalPodAutoscaler on kind), built from its Go module.
@@ -111,8 +121,7 @@ metrics_server_tool() { # metrics-server at the pinned version (resource metrics
   command -v go >/dev/null 2>&1 || die "metrics-server is not built and Go is not there to build it" "install Go (Debian: apt-get install golang-go)"
   say "building metrics-server $version from the Go module $module (first use on this machine; cached in .cache/tools/bin)"
   local src
-  src=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') && [ -n "$src" ] ||
-    die "go mod download $module@$version failed" "the Go module proxy must be reachable; read the lines above"
+  src=$(module_source "$module" "$version")
   # Static, as its upstream image builds it (cmd/metrics-server).
   (cd "$src" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "-s -w" -o "$bin/metrics-server" ./cmd/metrics-server) >&2 ||
     die "building metrics-server $version failed" "read the lines above"
@@ -120,30 +129,18 @@ metrics_server_tool() { # metrics-server at the pinned version (resource metrics
 }
 
 prometheus_tool() { # Prometheus 2.42.0 (its Go module's v0.42.0), static, with scripts/prometheus.patch: the image the harness runs.
-  local version=v0.42.0 module=github.com/prometheus/prometheus
   # Our patch, the only change to upstream's source: discovery hands targets to the scrape manager every 100 ms instead
   # of on a fixed 5 s tick from the process's start (both discovery managers, and the scrape manager's reload throttle,
   # whose hidden flag --scrape.discovery-reload-interval now defaults to 100ms and may be set that low). A run's first
   # scrape then comes one scrape interval after its targets are up, not about 5 s after Prometheus started.
-  local patch="$root/scripts/prometheus.patch"
-  local stamp="$bin/.prometheus.version" want
-  want="$version $(sha256sum "$patch" | cut -c1-16)"
-  if [ -x "$bin/prometheus" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
-  command -v go >/dev/null 2>&1 || die "prometheus is not built and Go is not there to build it" "install Go (Debian: apt-get install golang-go)"
-  say "building Prometheus 2.42.0 from the Go module $module@$version, with scripts/$(basename "$patch") (first use on this machine, about a minute; cached in .cache/tools/bin)"
-  local src work
-  src=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') && [ -n "$src" ] ||
-    die "go mod download $module@$version failed" "the Go module proxy must be reachable; read the lines above"
-  work=$(mktemp -d)
-  cp -r "$src/." "$work" && chmod -R u+w "$work"
-  (cd "$work" && git apply -p1 "$patch") >&2 || { rm -rf "$work"; die "the patch $(basename "$patch") does not apply to $module@$version" "read the lines above"; }
-  # The harness gives Prometheus static targets only: no service discovery plugin is compiled in (upstream's
-  # plugins/plugins.go imports all of them, which its Makefile generates from plugins.yml).
-  printf '// Static targets only: deploy-gameday compiles no service discovery plugin in.\npackage plugins\n' >"$work/plugins/plugins.go"
-  (cd "$work" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "-s -w -X github.com/prometheus/common/version.Version=2.42.0" -o "$bin/prometheus" ./cmd/prometheus) >&2 ||
-    { rm -rf "$work"; die "building Prometheus from $module@$version failed" "read the lines above"; }
-  rm -rf "$work"
-  echo "$want" >"$stamp"
+  patched_go_build prometheus github.com/prometheus/prometheus v0.42.0 "$root/scripts/prometheus.patch" ./cmd/prometheus \
+    "-s -w -X github.com/prometheus/common/version.Version=2.42.0" static_targets_only
+}
+
+# The harness gives Prometheus static targets only: no service discovery plugin is compiled in (upstream's
+# plugins/plugins.go, which its Makefile generates from plugins.yml, imports all of them).
+static_targets_only() {
+  printf '// Static targets only: deploy-gameday compiles no service discovery plugin in.\npackage plugins\n' >plugins/plugins.go
 }
 
 for tool in "$@"; do
