@@ -3,11 +3,21 @@ import { join, resolve as resolvePath } from "node:path";
 import { HarnessError } from "../common/errors.js";
 import { ROOT } from "../common/paths.js";
 
-/** One command of the harness run by a bench in its own process: its exit code, its run folder, its wall seconds. */
-export function runCommand(command: string, args: readonly string[], signal: AbortSignal): Promise<{ code: number | null; runDir: string; seconds: number }> {
+/**
+ * One command of the harness run by a bench in its own process (in the
+ * project, or in `cwd` with `env`): its exit code, its run folder, its wall
+ * seconds, and when it started (Date.now()).
+ */
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  signal: AbortSignal,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; runDir: string; seconds: number; startedAt: number }> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd: ROOT, env: process.env, stdio: ["ignore", "pipe", "inherit"] });
+    const startedAt = Date.now();
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ["ignore", "pipe", "inherit"] });
     const stop = () => child.kill("SIGINT");
     signal.addEventListener("abort", stop, { once: true });
     let out = "";
@@ -19,7 +29,7 @@ export function runCommand(command: string, args: readonly string[], signal: Abo
       const dir = /^evidence: (\S+)/m.exec(out)?.[1];
       if (!dir) return reject(new HarnessError("COMMAND_FAILED", `${[command, ...args].join(" ")} printed no evidence line (exit ${code})`, { hint: out.slice(-2000) }));
       // The CLI names its run folder from where the user ran the command (npm says where: INIT_CWD).
-      resolve({ code, runDir: resolvePath(process.env.INIT_CWD ?? ROOT, dir), seconds });
+      resolve({ code, runDir: resolvePath(options.cwd ?? process.env.INIT_CWD ?? ROOT, dir), seconds, startedAt });
     });
   });
 }

@@ -20,6 +20,7 @@ import { imageExists } from "../engine/docker.js";
 /** How SBOMs are made (syft's version, its catalogers): a change here makes every SBOM anew. */
 const SBOM_RECIPE = "syft-1.57.2-lock";
 const SBOM_DIR = join(ROOT, ".cache", "images", "sbom", SBOM_RECIPE);
+const SYFT = join(ROOT, ".cache", "tools", "bin", "syft");
 const SYFT_HINT = "`bash scripts/tools.sh syft` builds syft into .cache/tools/bin (Go and the module proxy are needed once)";
 
 /** An image to describe: its logical name, its reference in the engine, and its recipe hash (empty for an upstream image). */
@@ -59,16 +60,28 @@ async function contentKey(subject: SbomSubject): Promise<string> {
   return (info.Config?.Labels?.[LABEL.recipeHash] ?? info.Id.replace(/^sha256:/, "")).slice(0, 16);
 }
 
+/** Whether syft is built on this machine (scripts/tools.sh builds it in about 4 minutes on 2 cores). */
+export function syftBuilt(): boolean {
+  return existsSync(SYFT);
+}
+
+/** The image's SBOM kept for its content, if it was made before. */
+async function keptSbom(subject: SbomSubject): Promise<Sbom | undefined> {
+  const file = join(SBOM_DIR, `${sbomName(subject.name).replace(/\.spdx\.json$/, "")}-${await contentKey(subject)}.spdx.json`);
+  if (!existsSync(file)) return undefined;
+  try {
+    return { image: subject.name, ref: subject.ref, file, packages: spdxPackages(readFileSync(file, "utf8")), seconds: 0 };
+  } catch {
+    rmSync(file, { force: true });
+    return undefined;
+  }
+}
+
 /** The image's SBOM, made with syft the first time this content is seen and kept after. */
 export async function ensureSbom(subject: SbomSubject, options: { signal?: AbortSignal } = {}): Promise<Sbom> {
+  const kept = await keptSbom(subject);
+  if (kept) return kept;
   const file = join(SBOM_DIR, `${sbomName(subject.name).replace(/\.spdx\.json$/, "")}-${await contentKey(subject)}.spdx.json`);
-  if (existsSync(file)) {
-    try {
-      return { image: subject.name, ref: subject.ref, file, packages: spdxPackages(readFileSync(file, "utf8")), seconds: 0 };
-    } catch {
-      rmSync(file, { force: true });
-    }
-  }
   mkdirSync(SBOM_DIR, { recursive: true });
   const made = await makeSbom(subject.ref, file, options);
   return { image: subject.name, ref: subject.ref, file, ...made };
@@ -81,7 +94,7 @@ export async function makeSbom(ref: string, file: string, options: { signal?: Ab
   const started = Date.now();
   try {
     // The lock-file cataloger too: the app image's package-lock.json names what esbuild bundled into app.js.
-    await exec(join(ROOT, ".cache", "tools", "bin", "syft"), ["scan", `docker:${ref}`, "--quiet", "--select-catalogers", "+javascript-lock-cataloger", "--output", `spdx-json=${tmp}`], {
+    await exec(SYFT, ["scan", `docker:${ref}`, "--quiet", "--select-catalogers", "+javascript-lock-cataloger", "--output", `spdx-json=${tmp}`], {
       env: { ...process.env, SYFT_CHECK_FOR_APP_UPDATE: "false" },
       timeoutMs: 600_000,
       hint: SYFT_HINT,
@@ -107,21 +120,32 @@ function placeInto(kept: string, target: string): void {
   }
 }
 
-/** A run's SBOMs: one per image it used, copied into `<runDir>/sbom/`; each entry names the file relative to the run folder. */
+/**
+ * A run's SBOMs: one per image it used, copied into `<runDir>/sbom/`; each
+ * entry names the file relative to the run folder. With `make: false` only
+ * those already kept are copied, and the images without one are named in
+ * `missing` (a new machine, where syft is not built yet: building it would
+ * hold the first run's exit for minutes).
+ */
 export async function copySboms(
   runDir: string,
   images: readonly SbomSubject[],
-  options: { signal?: AbortSignal; onMade?: (sbom: Sbom) => void } = {},
-): Promise<Array<Omit<Sbom, "file" | "seconds"> & { file: string }>> {
+  options: { signal?: AbortSignal; onMade?: (sbom: Sbom) => void; make?: boolean } = {},
+): Promise<{ sboms: Array<Omit<Sbom, "file" | "seconds"> & { file: string }>; missing: string[] }> {
   const out: Array<Omit<Sbom, "file" | "seconds"> & { file: string }> = [];
+  const missing: string[] = [];
   const dir = join(runDir, "sbom");
   for (const image of images) {
-    const sbom = await ensureSbom(image, options.signal ? { signal: options.signal } : {});
+    const sbom = options.make === false ? await keptSbom(image) : await ensureSbom(image, options.signal ? { signal: options.signal } : {});
+    if (!sbom) {
+      missing.push(image.name);
+      continue;
+    }
     if (sbom.seconds > 0) options.onMade?.(sbom);
     mkdirSync(dir, { recursive: true });
     const name = sbomName(image.name);
     placeInto(sbom.file, join(dir, name));
     out.push({ image: sbom.image, ref: sbom.ref, file: `sbom/${name}`, packages: sbom.packages });
   }
-  return out;
+  return { sboms: out, missing };
 }

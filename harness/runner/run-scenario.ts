@@ -11,7 +11,7 @@ import { ROOT } from "../common/paths.js";
 import { DB } from "../model/database.js";
 import { ensureEngine } from "../engine/docker.js";
 import { ImageBuilder } from "../images/builder.js";
-import { copySboms, type SbomSubject } from "../images/sbom.js";
+import { copySboms, syftBuilt, type SbomSubject } from "../images/sbom.js";
 import type { PlatformName } from "../model/platform-name.js";
 import { NODE_IMAGE } from "../platforms/kind/cluster.js";
 import { KindSession } from "../platforms/kind/session.js";
@@ -259,16 +259,27 @@ export function defaultSeed(name: string): number {
  * The SBOMs of the images the run used (and of the kind node image on kind),
  * copied into the run folder: made by syft once per recipe, usually by
  * `npm run images`; one still missing is made here, after the teardown, so
- * that it costs the verdict nothing. A failure is a warning, not the run's.
+ * that it costs the verdict nothing, where syft is built (on a new machine
+ * the run says which it left out). A failure is a warning, not the run's.
  */
 async function runSboms(runDir: string, images: ImageBuilder, platform: string, emit: Sink, signal: AbortSignal): Promise<RunResults["sboms"]> {
   try {
     const used: SbomSubject[] = [...(await images.used()), ...(platform === "kind" ? [{ name: "kind-node", ref: NODE_IMAGE, hash: "" }] : [])];
     if (used.length === 0) return undefined;
-    return await copySboms(runDir, used, {
+    // Where syft is not built yet (a new machine), the run does not build it: that would hold its exit for minutes.
+    const make = syftBuilt();
+    const { sboms, missing } = await copySboms(runDir, used, {
       signal,
+      make,
       onMade: (s) => emit({ type: "note", level: "info", message: `SBOM of ${s.ref} made by syft in ${s.seconds.toFixed(1)} s: ${s.packages} packages` }),
     });
+    if (missing.length)
+      emit({
+        type: "note",
+        level: "info",
+        message: `no SBOM in this run for ${missing.join(", ")}: syft is not built on this machine yet; \`npm run images\` builds it (about 4 minutes on 2 cores) and makes every image's SBOM, which later runs copy`,
+      });
+    return sboms.length ? sboms : undefined;
   } catch (e) {
     emit({ type: "note", level: "warn", message: `the run's SBOMs could not be made: ${errorMessage(e)}` });
     return undefined;
