@@ -9,6 +9,9 @@ bin="$root/.cache/tools/bin"
 mkdir -p "$bin"
 export PATH="$bin:$PATH"
 
+# Go builds strip local paths from binaries (-trimpath), keeping whatever GOFLAGS the caller set (a bench's -modcacherw).
+goflags="${GOFLAGS:+$GOFLAGS }-trimpath"
+
 say() { printf '[tools] %s\n' "$*" >&2; }
 die() { printf '[tools] error: %s\n[tools] hint: %s\n' "$1" "$2" >&2; exit 2; }
 
@@ -30,7 +33,7 @@ go_tool() { # go_tool COMMAND MODULE@VERSION
   command -v go >/dev/null 2>&1 || die "$cmd is not installed and Go is not there to build it" \
     "install Go (Debian: apt-get install golang-go) or put $cmd on PATH"
   say "building $cmd $version with go install $module (first use on this machine; cached in .cache/tools/bin)"
-  GOBIN="$bin" GOFLAGS=-trimpath go install "$module" >&2 ||
+  GOBIN="$bin" GOFLAGS="$goflags" go install "$module" >&2 ||
     die "go install $module failed" "the Go module proxy must be reachable; read the lines above"
 }
 
@@ -42,7 +45,7 @@ toxiproxy_server() { # Our own static toxiproxy-server at the pinned version, wh
   say "building toxiproxy-server $version with go install $module/cmd/server (first use on this machine; cached in .cache/tools/bin)"
   local tmp; tmp=$(mktemp -d)
   # The module names its server command cmd/server: built into a folder of its own, then named as its upstream image names it.
-  GOBIN="$tmp" CGO_ENABLED=0 GOFLAGS=-trimpath go install -ldflags "-s -w -X $module.Version=${version#v}" "$module/cmd/server@$version" >&2 || {
+  GOBIN="$tmp" CGO_ENABLED=0 GOFLAGS="$goflags" go install -ldflags "-s -w -X $module.Version=${version#v}" "$module/cmd/server@$version" >&2 || {
     rm -rf "$tmp"
     die "go install $module/cmd/server@$version failed" "the Go module proxy must be reachable; read the lines above"
   }
@@ -70,7 +73,7 @@ alertmanager_tool() { # Alertmanager at the pinned version, built from its Go mo
   # binary embeds; the harness uses the API only, so a page saying so stands in for the UI.
   mkdir -p "$tmp/ui/app/dist/elm" "$tmp/ui/app/dist/mantine"
   for ui in elm mantine; do echo '<!doctype html><title>Alertmanager</title><p>The web UI is not built here: deploy-gameday uses the API.</p>' >"$tmp/ui/app/dist/$ui/index.html"; done
-  (cd "$tmp" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "-s -w -X github.com/prometheus/common/version.Version=${version#v}" -o "$bin/alertmanager" ./cmd/alertmanager) >&2 || {
+  (cd "$tmp" && CGO_ENABLED=0 GOFLAGS="$goflags" go build -ldflags "-s -w -X github.com/prometheus/common/version.Version=${version#v}" -o "$bin/alertmanager" ./cmd/alertmanager) >&2 || {
     rm -rf "$tmp"
     die "building alertmanager $version failed" "read the lines above"
   }
@@ -82,7 +85,7 @@ syft_tool() { # syft at the pinned version (SBOMs of the images the harness buil
   if [ -x "$bin/syft" ] && SYFT_CHECK_FOR_APP_UPDATE=false "$bin/syft" version 2>/dev/null | grep -qE "^Version: +${version#v}$"; then return 0; fi
   command -v go >/dev/null 2>&1 || die "syft is not built and Go is not there to build it" "install Go (Debian: apt-get install golang-go)"
   say "building syft $version with go install $module/cmd/syft (first use on this machine, about 4 minutes on 2 cores; cached in .cache/tools/bin)"
-  GOBIN="$bin" CGO_ENABLED=0 GOFLAGS=-trimpath go install -ldflags "-s -w -X main.version=${version#v}" "$module/cmd/syft@$version" >&2 ||
+  GOBIN="$bin" CGO_ENABLED=0 GOFLAGS="$goflags" go install -ldflags "-s -w -X main.version=${version#v}" "$module/cmd/syft@$version" >&2 ||
     die "go install $module/cmd/syft@$version failed" "the Go module proxy must be reachable; read the lines above"
 }
 
@@ -100,7 +103,7 @@ patched_go_build() { # patched_go_build BINARY MODULE VERSION PATCH PACKAGE LDFL
   cp -r "$src/." "$work" && chmod -R u+w "$work"
   (cd "$work" && git apply -p1 "$patch") >&2 || { rm -rf "$work"; die "the patch $(basename "$patch") does not apply to $module@$version" "read the lines above"; }
   [ -z "$prepare" ] || (cd "$work" && "$prepare") || { rm -rf "$work"; die "preparing $module@$version for the build failed" "read the lines above"; }
-  (cd "$work" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "$ldflags" -o "$bin/$name" "$package") >&2 ||
+  (cd "$work" && CGO_ENABLED=0 GOFLAGS="$goflags" go build -ldflags "$ldflags" -o "$bin/$name" "$package") >&2 ||
     { rm -rf "$work"; die "building $name from $module@$version failed" "read the lines above"; }
   rm -rf "$work"
   echo "$want" >"$stamp"
@@ -123,7 +126,7 @@ metrics_server_tool() { # metrics-server at the pinned version (resource metrics
   local src
   src=$(module_source "$module" "$version")
   # Static, as its upstream image builds it (cmd/metrics-server).
-  (cd "$src" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "-s -w" -o "$bin/metrics-server" ./cmd/metrics-server) >&2 ||
+  (cd "$src" && CGO_ENABLED=0 GOFLAGS="$goflags" go build -ldflags "-s -w" -o "$bin/metrics-server" ./cmd/metrics-server) >&2 ||
     die "building metrics-server $version failed" "read the lines above"
   echo "$version" >"$stamp"
 }
