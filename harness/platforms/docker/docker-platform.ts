@@ -14,6 +14,8 @@ import { APP_PORT, type DeployedRole } from "./deployed-role.js";
 import { DockerInstanceOperations } from "./instance-operations.js";
 
 const DB_ALIAS = "db";
+/** How often a component's readiness URL is asked, and how long each try may take (testcontainers' read timeout). */
+const READY_POLL_MS = 300;
 
 /** An instance answers 200 on /ready (its database and dependencies are there), within a minute. */
 function waitReady(instance: Instance): Promise<true> {
@@ -294,7 +296,9 @@ export class DockerPlatform implements Platform {
         .withNetworkAliases(spec.role)
         .withLabels(runLabels(this.ctx.runId, spec.role))
         .withLogConsumer(logTo(this.ctx, name))
-        .withWaitStrategy(Wait.forHttp(spec.ready.path, spec.ready.port).forStatusCode(200))
+        // testcontainers asks again one read timeout after each try (1 s by default): a router or Prometheus up in
+        // 0.3 s was seen as up a second later, on the way to the load's start. Each try still gets 300 ms to answer.
+        .withWaitStrategy(Wait.forHttp(spec.ready.path, spec.ready.port).forStatusCode(200).withReadTimeout(READY_POLL_MS))
         .withStartupTimeout(30_000)
         .start(),
     );
