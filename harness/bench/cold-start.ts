@@ -57,7 +57,8 @@ export async function coldFirstRun(signal: AbortSignal, say: (line: string) => v
   try {
     const clone = join(dir, "clone");
     await exec("git", ["clone", "--quiet", ROOT, clone], { hint: "the bench clones the project's committed tree" });
-    const refs = imagesWithBases(CANARY_FAIL_IMAGES).map((n) => catalog().get(n)!.ref);
+    const specs = catalog();
+    const refs = imagesWithBases(CANARY_FAIL_IMAGES, specs).map((n) => specs.get(n)!.ref);
     for (const ref of refs) await docker().getImage(ref).remove({ force: true }).catch(() => undefined);
     say(`fresh clone, empty npm and Go caches, ${refs.length} images removed (${refs.join(", ")}); npm run scenario canary-fail...`);
     const env: NodeJS.ProcessEnv = {

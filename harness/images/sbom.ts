@@ -65,9 +65,13 @@ export function syftBuilt(): boolean {
   return existsSync(SYFT);
 }
 
-/** The image's SBOM kept for its content, if it was made before. */
-async function keptSbom(subject: SbomSubject): Promise<Sbom | undefined> {
-  const file = join(SBOM_DIR, `${sbomName(subject.name).replace(/\.spdx\.json$/, "")}-${await contentKey(subject)}.spdx.json`);
+/** Where the SBOM of the image's content is kept. */
+async function keptFile(subject: SbomSubject): Promise<string> {
+  return join(SBOM_DIR, `${sbomName(subject.name).replace(/\.spdx\.json$/, "")}-${await contentKey(subject)}.spdx.json`);
+}
+
+/** The image's SBOM kept in `file`, if it was made before. */
+function keptSbom(subject: SbomSubject, file: string): Sbom | undefined {
   if (!existsSync(file)) return undefined;
   try {
     return { image: subject.name, ref: subject.ref, file, packages: spdxPackages(readFileSync(file, "utf8")), seconds: 0 };
@@ -79,9 +83,9 @@ async function keptSbom(subject: SbomSubject): Promise<Sbom | undefined> {
 
 /** The image's SBOM, made with syft the first time this content is seen and kept after. */
 export async function ensureSbom(subject: SbomSubject, options: { signal?: AbortSignal } = {}): Promise<Sbom> {
-  const kept = await keptSbom(subject);
+  const file = await keptFile(subject);
+  const kept = keptSbom(subject, file);
   if (kept) return kept;
-  const file = join(SBOM_DIR, `${sbomName(subject.name).replace(/\.spdx\.json$/, "")}-${await contentKey(subject)}.spdx.json`);
   mkdirSync(SBOM_DIR, { recursive: true });
   const made = await makeSbom(subject.ref, file, options);
   return { image: subject.name, ref: subject.ref, file, ...made };
@@ -136,7 +140,7 @@ export async function copySboms(
   const missing: string[] = [];
   const dir = join(runDir, "sbom");
   for (const image of images) {
-    const sbom = options.make === false ? await keptSbom(image) : await ensureSbom(image, options.signal ? { signal: options.signal } : {});
+    const sbom = options.make === false ? keptSbom(image, await keptFile(image)) : await ensureSbom(image, options.signal ? { signal: options.signal } : {});
     if (!sbom) {
       missing.push(image.name);
       continue;

@@ -88,7 +88,7 @@ export function startPlannedInfrastructure(
 /**
  * Where addresses come only with the pods (kind): the router and Prometheus
  * start as soon as both roles' pods have addresses, beside their rollout
- * (Prometheus scrapes each pod by its IP, the router by its Service's).
+ * (Prometheus scrapes every pod by its IP, the router's too).
  * `infrastructure` resolves undefined when provisioning ended before that
  * (the caller then starts them after it, as before).
  */
