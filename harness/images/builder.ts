@@ -111,6 +111,9 @@ export class ImageBuilder {
       if (upstream) return this.done(spec, upstream, "upstream", "", started);
     }
     const parent = spec.kind === "rootfs" ? undefined : await this.once(spec.base);
+    // A tool the recipe copies in is built before the recipe's hash is known: say so, it can take a minute.
+    if (spec.kind === "dockerfile" && spec.generated && spec.generated !== "app-bundle" && !existsSync(toolBinary(spec.generated)))
+      this.options.emit?.({ type: "note", level: "info", message: `building ${spec.generated} for image ${name} from its Go module (first use on this machine; cached in .cache/tools/bin)` });
     const hash = await this.hash(spec, parent, { build: true });
     const existing = this.options.force ? undefined : await imageExists(spec.ref);
     if (existing?.Config?.Labels?.[LABEL.recipeHash] === hash) return this.done(spec, spec.ref, "cached", hash, started);
@@ -239,6 +242,9 @@ const COMMON_DIR = join(ROOT, "fixtures", "images", "common");
 
 const toolHint = (tool: string) => `\`bash scripts/tools.sh ${tool}\` builds it into .cache/tools/bin (Go and the module proxy are needed once)`;
 
+/** Where scripts/tools.sh builds a tool. */
+const toolBinary = (tool: string) => join(ROOT, ".cache", "tools", "bin", tool);
+
 /** Files an image's recipe copies in that are made, not kept: the bundled app (with its packages' lock file), or a tool's binary (built on first use). */
 async function generatedFiles(
   kind: NonNullable<Extract<ImageSpec, { kind: "dockerfile" }>["generated"]>,
@@ -253,7 +259,7 @@ async function generatedFiles(
   }
   // The pinned static build of scripts/tools.sh, never another copy on PATH: its bytes are part of the recipe.
   if (build) await ensureTool(kind, { hint: toolHint(kind) });
-  const binary = join(ROOT, ".cache", "tools", "bin", kind);
+  const binary = toolBinary(kind);
   return existsSync(binary) ? [{ name: kind, content: readFileSync(binary), mode: 0o755 }] : undefined;
 }
 
