@@ -125,7 +125,7 @@ node -e '
       const file = t.name.replace(process.cwd() + "/", "");
       if (t.status === "failed" && t.assertionResults.length === 0) lines.push(`  ${file}: ${(t.message || "failed to load").split("\n")[0].slice(0, 300)}`);
       for (const a of t.assertionResults.filter((a) => a.status === "failed")) {
-        lines.push(`  ${file} > ${a.fullName}: ${(a.failureMessages[0] || "").split("\n")[0].slice(0, 300)}`);
+        lines.push(`  ${file} > ${a.fullName}: ${(a.failureMessages[0] || "").split("\n")[0].slice(0, 1000)}`);
       }
     }
   }

@@ -1,7 +1,7 @@
 /** What each command says for -h/--help (exit 0, nothing started), and the flags npm may take for itself. */
 
 export const USAGE = `usage:
-  gameday run <name | path.yaml | folder>... [--platform docker|kind|kubernetes] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--no-wait] [--out-dir DIR] [--junit PATH] [--json] [--verbose]
+  gameday run <name | path.yaml | folder>... [--platform docker|kind|kubernetes] [--keep-cluster] [--time-scale N] [--seed N] [--inconclusive=fail] [--retries N] [--no-wait] [--out-dir DIR] [--junit PATH] [--json] [--verbose]
   gameday run <name | path.yaml> --live [--time-scale N] [run flags]
   gameday validate <name | path.yaml | folder>... [-o json]
   gameday list [-o json]
@@ -41,6 +41,8 @@ flags:
   --time-scale N               wall seconds per spec second (0.01 runs a 600 s stage in 6 s)
   --seed N                     replay a run's randomness (results.json names its seed)
   --inconclusive=fail          exit 1 instead of 3 when the only unmet expectations were measured on a saturated machine
+  --retries N                  run an inconclusive scenario again, up to N times (0 to 5; default 0): each attempt is a
+                               new run with its own folder, the last decides; a failed run is never run again
   --no-wait                    start at once even when the machine's budget is taken by other runs (the report says so)
   --out-dir DIR                write the run folders under DIR instead of runs/
   --junit PATH                 also write one JUnit file for the whole command (a suite per scenario)
@@ -122,7 +124,7 @@ flags:
   --out-dir DIR                write the run folders and suites/ under DIR instead of runs/
   --junit PATH                 also write the suite's JUnit file there
   --serial                     one run after the other, never side by side
-  --time-scale N, --seed N, --inconclusive=fail, --no-wait, --keep-cluster, --json, --verbose: as for a run
+  --time-scale N, --seed N, --inconclusive=fail, --retries N, --no-wait, --keep-cluster, --json, --verbose: as for a run
 
 exit codes: the worst run's: 0 every expectation held, 1 one failed, 2 bad input or environment,
 3 inconclusive, 130 interrupted
@@ -152,7 +154,7 @@ export function helpFor(command: string | undefined): string {
 }
 
 /** Flags that take a value: npm leaves the value among the arguments, so the right form cannot be rebuilt. */
-const VALUED = new Set(["from", "tag", "platform", "kubeconfig", "context", "allow-context", "registry", "time-scale", "seed", "inconclusive", "junit", "out-dir", "runs", "seeds", "pairs", "only", "file", "type", "last", "now", "as", "group", "comment", "environment", "port"]);
+const VALUED = new Set(["from", "tag", "platform", "kubeconfig", "context", "allow-context", "registry", "time-scale", "seed", "inconclusive", "retries", "junit", "out-dir", "runs", "seeds", "pairs", "only", "file", "type", "last", "now", "as", "group", "comment", "environment", "port"]);
 
 /** How the command should have been typed: the flags after "--", a value shown as <value>. */
 export function rightForm(command: string, flags: readonly string[]): string {
@@ -162,8 +164,8 @@ export function rightForm(command: string, flags: readonly string[]): string {
 
 /** Each command's flags, as npm would export them had it taken them for itself (npm_config_<flag>). */
 const FLAGS: Record<string, readonly string[]> = {
-  scenario: ["list", "validate", "platform", "kubeconfig", "context", "allow-context", "registry", "keep-cluster", "time-scale", "seed", "inconclusive", "no-wait", "json", "junit", "out-dir", "live"],
-  suite: ["from", "tag", "only", "platform", "kubeconfig", "context", "allow-context", "registry", "keep-cluster", "time-scale", "seed", "inconclusive", "no-wait", "json", "junit", "out-dir"],
+  scenario: ["list", "validate", "platform", "kubeconfig", "context", "allow-context", "registry", "keep-cluster", "time-scale", "seed", "inconclusive", "retries", "no-wait", "json", "junit", "out-dir", "live"],
+  suite: ["from", "tag", "only", "platform", "kubeconfig", "context", "allow-context", "registry", "keep-cluster", "time-scale", "seed", "inconclusive", "retries", "no-wait", "json", "junit", "out-dir"],
   clean: ["images", "clusters", "force"],
   images: ["force"],
   bench: ["runs", "seeds", "pairs", "only"],

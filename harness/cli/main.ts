@@ -34,6 +34,7 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
       "time-scale": { type: "string" },
       seed: { type: "string" },
       inconclusive: { type: "string" },
+      retries: { type: "string" },
       "no-wait": { type: "boolean" },
       platform: { type: "string" },
       kubeconfig: { type: "string" },
@@ -80,12 +81,15 @@ async function scenarioCommand(args: string[], signal: AbortSignal): Promise<num
   if (values.live && scenarios[0]?.pipeline) {
     throw new HarnessError("USAGE", `scenario ${scenarios[0].name} is a pipeline: --live drives one run with its page, and a pipeline is a run per stage`, { hint: "run the pipeline without --live; its report links each stage's" });
   }
+  if (values.live && flags.retries) {
+    throw new HarnessError("USAGE", "--retries runs an inconclusive scenario again unattended, and --live is a game day people watch", { hint: "drop --retries; on the live page, run it again by hand if you need to" });
+  }
   if (values.live && scenarios.length !== 1) {
     throw new HarnessError("USAGE", `--live runs one scenario with its page, and ${scenarios.length} were named`, { hint: "gameday run <scenario> --live; a suite of scenarios is gameday suite" });
   }
   const runsDir = values["out-dir"] === undefined ? undefined : resolve(userDirectory(), values["out-dir"]);
   const outcomes = await runMany(scenarios, { ...flags, ...(runsDir ? { runsDir } : {}), keepCluster: values["keep-cluster"] === true, noWait: values["no-wait"] === true, json: values.json === true, verbose: values.verbose === true, live: values.live === true, signal, displayPath });
-  if (outcomes.length > 1 && !values.json) printSummary(outcomes, displayPath);
+  if ((outcomes.length > 1 || outcomes.some((o) => o.earlier)) && !values.json) printSummary(outcomes, displayPath);
   if (values.junit !== undefined && outcomes.length > 0) {
     const file = resolve(userDirectory(), values.junit);
     await writeJunit(file, outcomes);

@@ -11,6 +11,7 @@ import type { PipelineSpec } from "../scenario/scenario.js";
 import type { RunOptions } from "../runner/run-scenario.js";
 import type { Stamped } from "../timeline/events.js";
 import { formatEvent } from "../timeline/progress.js";
+import { attemptsNote, parseRetries, retryReason, type EarlierAttempt } from "./retries.js";
 
 export interface RunManyOptions {
   platform?: PlatformName;
@@ -19,6 +20,8 @@ export interface RunManyOptions {
   timeScale?: number;
   seed?: number;
   inconclusive?: "fail" | "inconclusive";
+  /** Run an inconclusive scenario again, up to this many times (never a failed one). */
+  retries?: number;
   noWait?: boolean;
   runsDir?: string;
   keepCluster?: boolean;
@@ -42,6 +45,8 @@ export interface RunOutcome {
   wallSeconds: number;
   runDir: string;
   results: RunResults;
+  /** The inconclusive attempts before this one, under --retries. */
+  earlier?: EarlierAttempt[];
 }
 
 /**
@@ -69,7 +74,7 @@ export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions)
       const line = formatEvent(e) ?? (o.verbose ? `[${e.t.toFixed(1).padStart(6)}s] ${JSON.stringify(e)}` : undefined);
       if (line) console.log(name ? `[${name}] ${line}` : line);
     };
-  const runOne = async (scenario: Scenario, name?: string): Promise<RunOutcome> => {
+  const attempt = async (scenario: Scenario, name?: string): Promise<RunOutcome> => {
     // A game day runs at real speed unless a time scale is given.
     const timeScale = o.timeScale ?? (o.live ? 1 : undefined);
     const live = o.live ? await openLive(scenario, { ...o, timeScale: timeScale! }) : undefined;
@@ -96,6 +101,17 @@ export async function runMany(scenarios: readonly Scenario[], o: RunManyOptions)
     live?.server.finish({ verdict: outcome.verdict, exitCode: outcome.exitCode, report: o.displayPath(join(outcome.runDir, "report.html")) });
     if (!o.json) console.log(`${name ? `[${name}] ` : ""}evidence: ${o.displayPath(outcome.runDir)} (report.html, results.json, events.jsonl, junit.xml, logs/)`);
     return { name: scenario.name, platform: o.platform ?? scenario.platform, verdict: outcome.verdict, exitCode: outcome.exitCode, wallSeconds: outcome.results.wallSeconds, runDir: outcome.runDir, results: outcome.results };
+  };
+  // Under --retries, an inconclusive run is run again (a new run, its own folder); its outcome is the last attempt's.
+  const runOne = async (scenario: Scenario, name?: string): Promise<RunOutcome> => {
+    const earlier: EarlierAttempt[] = [];
+    for (;;) {
+      const outcome = await attempt(scenario, name);
+      const reason = retryReason(outcome.results);
+      if (reason === undefined || earlier.length >= (o.retries ?? 0) || o.signal.aborted) return earlier.length > 0 ? { ...outcome, earlier } : outcome;
+      earlier.push({ runDir: outcome.runDir, reason });
+      if (!o.json) console.log(`${name ? `[${name}] ` : ""}inconclusive (${reason}): running ${scenario.name} again, attempt ${earlier.length + 1} of ${o.retries! + 1} (--retries ${o.retries})`);
+    }
   };
   const outcomes: RunOutcome[] = [];
   try {
@@ -207,7 +223,7 @@ async function openLive(scenario: Scenario, o: RunManyOptions & { timeScale: num
 export function printSummary(outcomes: readonly RunOutcome[], displayPath: (file: string) => string): void {
   const width = Math.max(...outcomes.map((o) => o.name.length));
   console.log("\nsummary:");
-  for (const o of outcomes) console.log(`  ${o.name.padEnd(width)}  ${o.verdict.toUpperCase().padEnd(11)} ${o.wallSeconds.toFixed(1).padStart(6)} s  ${displayPath(o.runDir)}`);
+  for (const o of outcomes) console.log(`  ${o.name.padEnd(width)}  ${o.verdict.toUpperCase().padEnd(11)} ${o.wallSeconds.toFixed(1).padStart(6)} s  ${displayPath(o.runDir)}${attemptsNote(o.earlier ?? [], displayPath)}`);
 }
 
 /** One JUnit file for several runs: a suite per scenario that ran. */
@@ -225,13 +241,14 @@ export function worstExitCode(outcomes: readonly RunOutcome[], aborted: boolean)
   return ExitCode.held;
 }
 
-/** The flags a run takes, checked: a platform, a time scale, a seed, what an inconclusive result exits with. */
-export async function runFlags(values: { platform?: string; "time-scale"?: string; seed?: string; inconclusive?: string; kubeconfig?: string; context?: string; "allow-context"?: string; registry?: string }): Promise<{
+/** The flags a run takes, checked: a platform, a time scale, a seed, what an inconclusive result exits with and how often it is run again. */
+export async function runFlags(values: { platform?: string; "time-scale"?: string; seed?: string; inconclusive?: string; retries?: string; kubeconfig?: string; context?: string; "allow-context"?: string; registry?: string }): Promise<{
   platform?: PlatformName;
   cluster?: ExternalClusterOptions;
   timeScale?: number;
   seed?: number;
   inconclusive?: "fail" | "inconclusive";
+  retries?: number;
 }> {
   const { PLATFORMS } = await import("../model/platform-name.js");
   const platform = values.platform as (typeof PLATFORMS)[number] | undefined;
@@ -270,7 +287,15 @@ export async function runFlags(values: { platform?: string; "time-scale"?: strin
   if (inconclusive !== undefined && inconclusive !== "fail" && inconclusive !== "inconclusive") {
     throw new HarnessError("USAGE", `--inconclusive must be "fail" or "inconclusive", got "${inconclusive}"`, { hint: "a run whose only unmet expectations were measured on a saturated machine exits 3; --inconclusive=fail makes it exit 1" });
   }
-  return { ...(platform ? { platform } : {}), ...(cluster ? { cluster } : {}), ...(timeScale !== undefined ? { timeScale } : {}), ...(seed !== undefined ? { seed } : {}), ...(inconclusive ? { inconclusive } : {}) };
+  const retries = parseRetries(values.retries);
+  return {
+    ...(platform ? { platform } : {}),
+    ...(cluster ? { cluster } : {}),
+    ...(timeScale !== undefined ? { timeScale } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(inconclusive ? { inconclusive } : {}),
+    ...(retries ? { retries } : {}),
+  };
 }
 
 /** Each scenario can run on its platform (or the one asked for), and a stage the load cannot judge is warned of, before anything starts. */

@@ -26,6 +26,7 @@ export async function suiteCommand(args: string[], signal: AbortSignal): Promise
       "time-scale": { type: "string" },
       seed: { type: "string" },
       inconclusive: { type: "string" },
+      retries: { type: "string" },
       "no-wait": { type: "boolean" },
       "keep-cluster": { type: "boolean" },
       serial: { type: "boolean" },
@@ -87,6 +88,7 @@ export async function suiteCommand(args: string[], signal: AbortSignal): Promise
         exitCode: o.exitCode,
         wallSeconds: o.wallSeconds,
         runDir: relative(suiteDir, o.runDir),
+        ...(o.earlier ? { earlier: o.earlier.map((a) => ({ runDir: relative(suiteDir, a.runDir), reason: a.reason })) } : {}),
         expectations: {
           held: o.results.expectations.filter((e) => e.held).length,
           failed: o.results.expectations.filter((e) => !e.held && !e.inconclusive).length,
@@ -109,6 +111,11 @@ export async function suiteCommand(args: string[], signal: AbortSignal): Promise
 
 /** What decided a run, in one line. */
 function storyOf(o: RunOutcome): string {
+  const story = finalStoryOf(o);
+  return o.earlier ? `${story} (attempt ${o.earlier.length + 1}; attempt ${o.earlier.length} was inconclusive: ${o.earlier.at(-1)!.reason})` : story;
+}
+
+function finalStoryOf(o: RunOutcome): string {
   const r = o.results;
   if (r.error) return `${r.error.code}: ${r.error.message}`;
   const failed = r.expectations.find((e) => !e.held);

@@ -35,7 +35,7 @@ export function suitePage(s: SuiteRecord, previous: readonly SuiteRecord[]): str
       const change = before === undefined || before === 0 ? "" : ` <small>(${r.wallSeconds >= before ? "+" : ""}${Math.round((100 * (r.wallSeconds - before)) / before)}% against ${before.toFixed(1)} s)</small>`;
       const history = trend.map((t) => `<span class="m-${t.verdict ?? "none"}" title="${esc(t.id)}">${t.verdict ? MARK[t.verdict] ?? "?" : "·"}</span>`).join("");
       const e = r.expectations;
-      return `<tr class="${r.verdict}"><td class="m-${r.verdict}">${MARK[r.verdict] ?? "?"}</td><td><a href="${esc(r.runDir)}/report.html"><b>${esc(r.name)}</b></a><br><small>${esc(r.platform)}</small></td><td>${esc(r.verdict)}</td><td>${e.held}/${e.held + e.failed + e.inconclusive} held${e.inconclusive ? `, ${e.inconclusive} inconclusive` : ""}</td><td>${r.wallSeconds.toFixed(1)} s${change}</td><td>${esc(r.story)}</td><td class="trend">${history}<b class="m-${r.verdict}">${MARK[r.verdict] ?? "?"}</b></td></tr>`;
+      return `<tr class="${r.verdict}"><td class="m-${r.verdict}">${MARK[r.verdict] ?? "?"}</td><td><a href="${esc(r.runDir)}/report.html"><b>${esc(r.name)}</b></a><br><small>${esc(r.platform)}</small></td><td>${esc(r.verdict)}</td><td>${e.held}/${e.held + e.failed + e.inconclusive} held${e.inconclusive ? `, ${e.inconclusive} inconclusive` : ""}</td><td>${r.wallSeconds.toFixed(1)} s${change}</td><td>${esc(r.story)}${(r.earlier ?? []).map((a, i) => `<br><small><a href="${esc(a.runDir)}/report.html">attempt ${i + 1}</a>: inconclusive</small>`).join("")}</td><td class="trend">${history}<b class="m-${r.verdict}">${MARK[r.verdict] ?? "?"}</b></td></tr>`;
     })
     .join("\n");
   const suites = [...previous, s]

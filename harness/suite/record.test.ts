@@ -75,4 +75,10 @@ describe("the suite's page", () => {
     expect(html).toContain('<a href="../suite-1/index.html">suite-1</a>');
     expect(html).toContain("1 passed, 1 failed (exit 1)");
   });
+
+  it("links the inconclusive attempts before a run that --retries ran again", () => {
+    const again = { ...run("oom-restart", "passed", 60), earlier: [{ runDir: "../../20261201-000000-oom-restart-aaaa", reason: "alive-after: saturated" }] };
+    const html = suitePage(suite("suite-4", [again]), []);
+    expect(html).toContain('<br><small><a href="../../20261201-000000-oom-restart-aaaa/report.html">attempt 1</a>: inconclusive</small>');
+  });
 });

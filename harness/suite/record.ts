@@ -16,6 +16,8 @@ export interface SuiteRun {
   /** The run's folder, relative to the suite's. */
   runDir: string;
   expectations: { held: number; failed: number; inconclusive: number };
+  /** Under --retries: the inconclusive attempts before this run (folders relative to the suite's), oldest first. */
+  earlier?: Array<{ runDir: string; reason: string }>;
   /** What decided the run, in one line: the error, the first failed expectation, or the rollback. */
   story: string;
   /** The tags it was selected by (its own and those the suite derives). */

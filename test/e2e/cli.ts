@@ -74,6 +74,22 @@ export function passedRun<R extends { results: { expectations: ReadonlyArray<{ i
   return r!;
 }
 
+/**
+ * The runs of a command that did not pass, on one line: each scenario's
+ * verdict and its unmet expectations (why each could not be judged, or its
+ * evidence), so that a failed exit code names its cause in the failure's
+ * first line, which is all a suite's summary shows.
+ */
+export function unpassed(runs: ReadonlyMap<string, { results: { verdict: string; expectations: ReadonlyArray<{ id: string; held: boolean; evidence: string; inconclusive?: string }> } }>): string {
+  const lines = [...runs]
+    .filter(([, r]) => r.results.verdict !== "passed")
+    .map(([name, r]) => {
+      const unmet = r.results.expectations.filter((e) => !e.held).map((e) => `${e.id}: ${e.inconclusive ? `inconclusive, ${e.inconclusive}` : e.evidence}`);
+      return `${name} ${r.results.verdict.toUpperCase()} (${unmet.join("; ") || "every expectation held"})`;
+    });
+  return lines.length > 0 ? lines.join(" | ") : "every run that left results passed";
+}
+
 export function readResults(runDir: string): {
   runId: string;
   verdict: string;

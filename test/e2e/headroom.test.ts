@@ -5,11 +5,12 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ScenarioFiles } from "../support/scenario-files.js";
-import { cli, readResults, runContainers } from "./cli.js";
+import { cli, evidenceDirs, readResults, runContainers } from "./cli.js";
 
 // The harness knows when its own machine is the problem: the same scenario fails on a quiet machine and is
 // inconclusive on one starved of CPU on purpose (stress-ng on every core, bounded in time); and two runs of
 // canary-fail started at once take turns (or run side by side) by the machine's budget, and both pass.
+// --retries runs the inconclusive one again, never the failed one.
 
 const files = new ScenarioFiles();
 beforeAll(() => files.open("gameday-headroom-"));
@@ -57,12 +58,15 @@ afterEach(() => {
 
 describe("a machine saturated by something else", () => {
   it("fails the scenario on a quiet machine: nothing was saturated while it was measured", async () => {
-    const r = await cli(["scenario", files.write(UNMEETABLE, "quiet.yaml")]);
+    // --retries runs an inconclusive scenario again, never a failed one.
+    const r = await cli(["scenario", "--retries", "1", files.write(UNMEETABLE, "quiet.yaml")]);
     const results = readResults(r.runDir!) as Results;
     expect(results.expectations[0]).toMatchObject({ id: "fast", held: false });
     expect(results.expectations[0]!.inconclusive, JSON.stringify(results.headroom)).toBeUndefined();
     expect(results.verdict).toBe("failed");
     expect(r.code).toBe(1);
+    expect(evidenceDirs(r.stdout)).toHaveLength(1);
+    expect(r.stdout).not.toMatch(/: running \S+ again, attempt/);
   }, 120_000);
 
   it("makes it inconclusive, with the reason, when every core is taken by stress-ng; --inconclusive=fail turns that into exit 1", async () => {
@@ -83,7 +87,17 @@ describe("a machine saturated by something else", () => {
     expect((readResults(strict.runDir!) as Results).verdict).toBe("inconclusive");
     expect(strict.code).toBe(1);
     expect(await runContainers(results.runId)).toBe(0);
-  }, 240_000);
+
+    // --retries 1: run again once, a new run with its own folder; still starved, it is inconclusive twice and exits 3.
+    const retried = await cli(["scenario", "--retries", "1", files.write(UNMEETABLE, "starved-retried.yaml")]);
+    const attempts = evidenceDirs(retried.stdout);
+    expect(attempts, retried.stdout).toHaveLength(2);
+    expect(attempts.map((d) => (readResults(d) as Results).verdict)).toEqual(["inconclusive", "inconclusive"]);
+    expect(new Set(attempts.map((d) => readResults(d).runId)).size).toBe(2);
+    expect(retried.stdout).toMatch(/^inconclusive \(fast: the machine running the harness was saturated while this was measured \(.+\)\): running unmeetable again, attempt 2 of 2 \(--retries 1\)$/m);
+    expect(retried.stdout).toMatch(/^ {2}unmeetable +INCONCLUSIVE .+ \(attempt 2; attempt 1 inconclusive: \S+\)$/m);
+    expect(retried.code).toBe(3);
+  }, 300_000);
 });
 
 describe("two runs of canary-fail started at once", () => {

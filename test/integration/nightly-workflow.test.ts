@@ -42,7 +42,7 @@ describe(".github/workflows/nightly.yml", () => {
     expect(job["runs-on"]).toMatch(/^ubuntu-/);
     const runs = job.steps.map((s) => s.run ?? "").join("\n");
     expect(runs).toMatch(/scripts\/gameday "\$\{args\[@\]\}"/);
-    expect(runs).toContain("args=(suite --platform kind --junit runs/nightly-junit.xml)");
+    expect(runs).toContain("args=(suite --platform kind --retries 1 --junit runs/nightly-junit.xml)");
     expect(runs).toContain("apt-get install");
     const cache = job.steps.find((s) => s.uses?.startsWith("actions/cache@"))!;
     expect(String(cache.with!.path)).toContain(".cache/images");
