@@ -37,12 +37,12 @@ import { encryptionAtRest, rotateEncryptionKey } from "./key-rotation.js";
 import { KindInstanceFaults } from "./instance-faults.js";
 import { openNamespace, openSideNamespace, sideNamespaceName } from "./namespace.js";
 import { NETWORK_AGENT, installNetworkAgent } from "./network-agent.js";
-import { METRICS_SERVER, installMetricsServer } from "./metrics-server.js";
+import { METRICS_SERVER, installMetricsServer, requireMetricsApi } from "./metrics-server.js";
 import { RunNetworkPolicies } from "./run-policies.js";
 import { startReaper } from "../../cleanup/reaper.js";
 import { startClusterDatabase } from "./cluster-database.js";
 import type { ClusterHandle } from "../kubernetes/cluster-handle.js";
-import { KubectlPortForward } from "../kubernetes/kubectl-port-forward.js";
+import { ComponentAccess } from "./component-access.js";
 import { ConnectionTests } from "./connectivity.js";
 import { EXTERNAL_CLUSTER_RULES, HARNESS_ACCOUNT, reviewAccess, serviceAccountUser } from "./rbac.js";
 import { waitEndpointsReady, waitReplacedStopped, waitRolloutComplete } from "./rollout-status.js";
@@ -120,7 +120,7 @@ export class KindPlatform implements Platform {
   private readonly services = new Map<string, KindService>();
   /** The components' ClusterIPs, by role (connection tests reach them there). */
   private readonly components = new Map<string, string>();
-  private readonly freeNodePorts: number[];
+  private readonly access: ComponentAccess;
   private readonly networkPolicies: RunNetworkPolicies;
   /** The address the services reach the database at now. */
   private databaseHost: string | undefined;
@@ -158,7 +158,7 @@ export class KindPlatform implements Platform {
     const kind = options.kind;
     this.kindCluster = kind;
     this.name = kind ? "kind" : "kubernetes";
-    this.freeNodePorts = kind?.nodePorts ?? [];
+    this.access = new ComponentAccess({ kind, restricted: this.restricted, ctx, clock: this.clock });
     // Through the API server: what works on any cluster.
     const api: Operations = {
       rollout: (role, version, options) => this.rollout(role, version, options),
@@ -418,15 +418,7 @@ export class KindPlatform implements Platform {
     await this.prepare();
     const imageRef = await this.clusterRef(spec.image);
     // On kind, NodePorts that kind-config.yaml maps to this machine; elsewhere a ClusterIP Service reached by port-forward.
-    let nodePorts: Map<number, number> | undefined;
-    if (this.kindCluster) {
-      if (this.freeNodePorts.length < spec.ports.length) {
-        throw new HarnessError("CLUSTER_FAILED", `the ${spec.role} needs ${spec.ports.length} NodePorts and only ${this.freeNodePorts.length} of kind-config.yaml's mapped ports are left`, {
-          hint: "add extraPortMappings to kind-config.yaml and recreate the cluster (npm run clean -- --clusters)",
-        });
-      }
-      nodePorts = new Map(spec.ports.map((p) => [p, this.freeNodePorts.shift()!]));
-    }
+    const nodePorts = this.access.reserve(spec.role, spec.ports);
     // Monitoring runs in the document's monitoring namespace, which the service's policy lets scrape its metrics port.
     const namespace = spec.part === "monitoring" ? await this.side("monitoring") : this.namespace;
     const objects = componentObjects({
@@ -461,28 +453,8 @@ export class KindPlatform implements Platform {
     const onAddressed = spec.onAddressed;
     if (onAddressed) this.podIps(svc, 1).then(([ip]) => onAddressed((port) => `${ip}:${port}`), () => undefined);
     await this.waitRollout(svc, { ready: true });
-    const local = new Map<number, { host: string; port: number }>();
-    if (nodePorts) for (const [port, nodePort] of nodePorts) local.set(port, { host: "127.0.0.1", port: this.kindCluster!.hostPort(nodePort) });
-    else {
-      // kubectl port-forward: one stream to the kubelet carries every connection, the load's too.
-      const forward = await KubectlPortForward.start({ kubeConfig: this.restricted, namespace, target: `service/${spec.role}`, ports: spec.ports, runId: this.ctx.runId });
-      this.ctx.teardown.add(`stop kubectl port-forward to the ${spec.role}`, () => forward.stop());
-      for (const port of spec.ports) local.set(port, forward.endpoint(port)!);
-    }
-    const endpoint = (port: number) => {
-      const e = local.get(port);
-      if (e === undefined) throw new HarnessError("CLUSTER_FAILED", `the ${spec.role} does not publish port ${port}`);
-      return e;
-    };
-    // Ready from the harness too: the path to this machine (kube-proxy and kind's port mapping, or the port-forward) answers.
-    const e = endpoint(spec.ready.port);
-    await waitFor(async () => ((await fetch(`http://${e.host}:${e.port}${spec.ready.path}`, { signal: AbortSignal.timeout(2000) })).status === 200 ? true : undefined), {
-      description: `the ${spec.role} to answer ${spec.ready.path} ${nodePorts ? "through its NodePort" : "through a port-forward"}`,
-      timeoutMs: 30_000,
-      intervalMs: 100,
-      clock: this.clock,
-      signal: this.ctx.signal,
-    });
+    // Ready from the harness too: the path to this machine answers.
+    const endpoint = await this.access.open({ role: spec.role, namespace, ports: spec.ports, ready: spec.ready }, nodePorts);
     this.ctx.emit({ type: "resource.started", kind: "deployment", role: spec.role, name: spec.role, id: `${namespace}/${spec.role}`, seconds: (this.clock.now() - started) / 1000 });
     if (clusterIp) this.components.set(spec.role, clusterIp);
     return { name: spec.role, endpoint, address: (port) => `${clusterIp}:${port}` };
@@ -651,20 +623,5 @@ export class KindPlatform implements Platform {
     const autoscalers = this.autoscaled ? (await this.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: this.namespace })).items : [];
     const budgets = this.budgeted ? (await this.policy.listNamespacedPodDisruptionBudget({ namespace: this.namespace })).items : [];
     return observePods(this.core, this.discovery, this.namespace, deployments, { autoscalers, budgets });
-  }
-}
-
-/** On a cluster the harness did not make: an autoscaler needs the metrics API, which the harness does not install there. */
-async function requireMetricsApi(kc: KubeConfig, name: string): Promise<void> {
-  const { ApiregistrationV1Api } = await import("@kubernetes/client-node");
-  const service = await kc
-    .makeApiClient(ApiregistrationV1Api)
-    .readAPIService({ name: "v1beta1.metrics.k8s.io" })
-    .catch(() => undefined);
-  const available = service?.status?.conditions?.some((c) => c.type === "Available" && c.status === "True");
-  if (!available) {
-    throw new HarnessError("CLUSTER_FAILED", `cluster ${name} serves no metrics API (v1beta1.metrics.k8s.io${service ? " is not Available" : " is not registered"}), which the autoscaler reads`, {
-      hint: "install metrics-server in the cluster (the harness installs it only in kind clusters of its own), or run the scenario with --platform kind",
-    });
   }
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { AppsV1Api, CustomObjectsApi, DiscoveryV1Api, type KubeConfig, type KubernetesObject, type V1Deployment } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { waitFor, type Clock } from "../../common/clock.js";
+import { HarnessError } from "../../common/errors.js";
 import { ROOT } from "../../common/paths.js";
 import { docker } from "../../engine/docker.js";
 import { applyAsAdmin } from "./admin-apply.js";
@@ -66,4 +67,19 @@ export async function installMetricsServer(o: { admin: KubeConfig; imageRef: str
     { ...wait, description: "the API server to serve node metrics from metrics-server (metrics.k8s.io)", timeoutMs: 120_000, hint: `kubectl get apiservice v1beta1.metrics.k8s.io and kubectl -n kube-system logs deploy/${METRICS_SERVER} show why` },
   );
   return o.clock.now() - started;
+}
+
+/** On a cluster the harness did not make: an autoscaler needs the metrics API, which the harness does not install there. */
+export async function requireMetricsApi(kc: KubeConfig, name: string): Promise<void> {
+  const { ApiregistrationV1Api } = await import("@kubernetes/client-node");
+  const service = await kc
+    .makeApiClient(ApiregistrationV1Api)
+    .readAPIService({ name: "v1beta1.metrics.k8s.io" })
+    .catch(() => undefined);
+  const available = service?.status?.conditions?.some((c) => c.type === "Available" && c.status === "True");
+  if (!available) {
+    throw new HarnessError("CLUSTER_FAILED", `cluster ${name} serves no metrics API (v1beta1.metrics.k8s.io${service ? " is not Available" : " is not registered"}), which the autoscaler reads`, {
+      hint: "install metrics-server in the cluster (the harness installs it only in kind clusters of its own), or run the scenario with --platform kind",
+    });
+  }
 }
