@@ -14,7 +14,8 @@ export interface EarlierAttempt {
 export function parseRetries(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n > MAX_RETRIES) {
+  // Digits only (so not "1.5", "1e1" or "-1"), which Number() then reads as a whole number.
+  if (!/^\d+$/.test(value.trim()) || n > MAX_RETRIES) {
     throw new HarnessError("USAGE", `--retries must be a whole number from 0 to ${MAX_RETRIES}, got "${value}"`, {
       hint: "--retries 1 runs an inconclusive scenario (measured on a saturated machine) once more; failed runs are never run again",
     });
